@@ -1,0 +1,778 @@
+//! From a merged YAML tree to the validated [`Blueprint`], reporting every
+//! problem at once: unknown fields (with a likely spelling), wrong types,
+//! missing fields and references to roles, ports or images that do not exist.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::model::*;
+use crate::diag::{suggest, Diagnostic, Diagnostics, Span};
+use crate::yaml::{Entry, Node, Value};
+
+pub const SUPPORTED_VERSION: i64 = 1;
+
+const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
+const ROLE: &[&str] = &[
+    "image", "entrypoint", "command", "env", "hostname", "user", "workdir", "configs", "volumes", "resources", "ports",
+    "replicas", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period",
+];
+const SPARK_JOB: &[&str] = &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf"];
+const JOB_KINDS: &[&str] = &["spark"];
+const HOOK: &[&str] = &["after"];
+const IMAGE: &[&str] = &["official", "local"];
+const CONFIG: &[&str] = &["template", "target", "mode"];
+const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
+const PORT: &[&str] = &["target", "published", "protocol", "web"];
+const RESOURCES: &[&str] = &["cpus", "memory"];
+const PLACEMENT: &[&str] = &["constraints", "max_per_node", "spread"];
+const READY: &[&str] = &["http", "tcp", "expect", "count", "timeout"];
+const HTTP: &[&str] = &["role", "port", "path"];
+const TCP: &[&str] = &["role", "port"];
+const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
+
+/// Decode a merged blueprint tree. `includes` already went into the tree.
+pub fn decode(root: &Node, dir: Option<std::path::PathBuf>) -> Result<Blueprint, Diagnostics> {
+    let mut d = Decoder { errs: Diagnostics::default() };
+    let bp = d.blueprint(root, dir);
+    match bp {
+        Some(bp) if d.errs.is_empty() => {
+            check_references(&bp, &mut d.errs);
+            d.errs.finish(bp)
+        }
+        _ => Err(d.errs),
+    }
+}
+
+struct Decoder {
+    errs: Diagnostics,
+}
+
+impl Decoder {
+    fn err(&mut self, span: &Span, msg: impl Into<String>, help: impl Into<String>) {
+        self.errs.push(Diagnostic::at(span, msg).help(help));
+    }
+
+    /// The entries of a mapping, reporting unknown keys. A null is an empty mapping.
+    fn map<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<&'n [Entry]> {
+        match &node.value {
+            Value::Null => Some(&[]),
+            Value::Map(entries) => {
+                for e in entries {
+                    if !known.contains(&e.key.as_str()) {
+                        let help = match suggest(&e.key, known.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("known fields here: {}", known.join(", ")),
+                        };
+                        self.err(&e.key_span, format!("{path}: unknown field `{}`", e.key), help);
+                    }
+                }
+                Some(entries)
+            }
+            _ => {
+                self.err(&node.span, format!("{path}: expected a mapping, found {}", node.kind()), "write `key: value` lines indented under it");
+                None
+            }
+        }
+    }
+
+    /// The entries of a mapping whose keys are names chosen by the user.
+    fn named<'n>(&mut self, node: &'n Node, path: &str) -> &'n [Entry] {
+        match &node.value {
+            Value::Null => &[],
+            Value::Map(entries) => {
+                for e in entries {
+                    if !valid_name(&e.key) {
+                        self.err(&e.key_span, format!("{path}: `{}` is not a valid name", e.key), NAME_RULE);
+                    }
+                }
+                entries
+            }
+            _ => {
+                self.err(&node.span, format!("{path}: expected a mapping of names, found {}", node.kind()), "write one `name:` entry per item");
+                &[]
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match node.as_scalar() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.err(&node.span, format!("{path}: expected a string, found {}", node.kind()), "write a single value");
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, node: &Node, path: &str) -> Option<Text> {
+        self.string(node, path).map(|text| Text { text, span: node.span.clone() })
+    }
+
+    fn texts(&mut self, node: &Node, path: &str) -> Option<Vec<Text>> {
+        match node.items() {
+            Some(items) => Some(items.iter().enumerate().filter_map(|(i, n)| self.text(n, &format!("{path}[{i}]"))).collect()),
+            None => {
+                self.err(&node.span, format!("{path}: expected a list, found {}", node.kind()), "write it as [a, b] or as `- item` lines");
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, node: &Node, path: &str) -> Vec<String> {
+        self.texts(node, path).unwrap_or_default().into_iter().map(|t| t.text).collect()
+    }
+
+    fn uint(&mut self, node: &Node, path: &str, max: u64) -> Option<u64> {
+        match node.as_i64() {
+            Some(v) if v >= 0 && (v as u64) <= max => Some(v as u64),
+            Some(v) => {
+                self.err(&node.span, format!("{path}: {v} is out of range"), format!("use a whole number from 0 to {max}"));
+                None
+            }
+            None => {
+                self.err(&node.span, format!("{path}: expected a whole number, found {}", node.kind()), format!("use a whole number from 0 to {max}"));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        let v = node.as_bool();
+        if v.is_none() {
+            self.err(&node.span, format!("{path}: expected true or false, found {}", node.kind()), "write true or false");
+        }
+        v
+    }
+
+    fn duration(&mut self, node: &Node, path: &str) -> Option<Duration> {
+        let v = node.as_scalar().and_then(parse_duration);
+        if v.is_none() {
+            self.err(&node.span, format!("{path}: expected a duration, found {}", node.kind()), "write a number with a unit: 500ms, 30s, 5m");
+        }
+        v
+    }
+
+    fn env(&mut self, node: &Node, path: &str) -> Vec<(String, Text)> {
+        match node.entries() {
+            Some(entries) => entries
+                .iter()
+                .filter_map(|e| {
+                    if e.value.is_null() {
+                        return Some((e.key.clone(), Text { text: String::new(), span: e.value.span.clone() }));
+                    }
+                    self.text(&e.value, &format!("{path}.{}", e.key)).map(|t| (e.key.clone(), t))
+                })
+                .collect(),
+            None if node.is_null() => Vec::new(),
+            None => {
+                self.err(&node.span, format!("{path}: expected a mapping of NAME: value, found {}", node.kind()), "write one `NAME: value` line per variable");
+                Vec::new()
+            }
+        }
+    }
+
+    fn blueprint(&mut self, root: &Node, dir: Option<std::path::PathBuf>) -> Option<Blueprint> {
+        let entries = self.map(root, "blueprint", TOP)?;
+        let get = |k: &str| entries.iter().find(|e| e.key == k);
+        match get("version") {
+            None => self.err(&root.span, "blueprint: `version` is missing", format!("add `version: {SUPPORTED_VERSION}` at the top")),
+            Some(e) => match e.value.as_i64() {
+                Some(SUPPORTED_VERSION) => {}
+                _ => self.err(&e.value.span, format!("blueprint: unsupported version `{}`", e.value.as_scalar().unwrap_or("?")), format!("this bdprov reads `version: {SUPPORTED_VERSION}`")),
+            },
+        }
+        let name = match get("name") {
+            Some(e) => {
+                let n = self.string(&e.value, "name");
+                if let Some(n) = &n {
+                    if !valid_name(n) {
+                        self.err(&e.value.span, format!("name: `{n}` is not a valid cluster name"), NAME_RULE);
+                    }
+                }
+                n
+            }
+            None => {
+                self.err(&root.span, "blueprint: `name` is missing", "add `name: my-cluster`");
+                None
+            }
+        };
+        let description = get("description").and_then(|e| self.string(&e.value, "description")).unwrap_or_default();
+        let network = get("network").and_then(|e| {
+            let n = self.string(&e.value, "network")?;
+            if !valid_name(&n) {
+                self.err(&e.value.span, format!("network: `{n}` is not a valid network name"), NAME_RULE);
+            }
+            Some(n)
+        });
+        let images = get("images").map(|e| self.images(&e.value)).unwrap_or_default();
+        let values = match get("values") {
+            Some(e) if e.value.entries().is_some() || e.value.is_null() => e.value.to_json(),
+            Some(e) => {
+                self.err(&e.value.span, "values: expected a mapping", "write `values:` with `key: value` lines under it");
+                serde_json::Value::Null
+            }
+            None => serde_json::Value::Object(Default::default()),
+        };
+        let roles = match get("roles") {
+            Some(e) => self.named(&e.value, "roles").iter().filter_map(|r| self.role(r)).collect(),
+            None => Vec::new(),
+        };
+        if roles.is_empty() && self.errs.is_empty() {
+            self.err(&root.span, "blueprint: no roles", "add a `roles:` mapping with at least one role");
+        }
+        let hooks = match get("hooks") {
+            Some(e) => self.named(&e.value, "hooks").iter().map(|h| self.hook(h)).collect(),
+            None => Vec::new(),
+        };
+        let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
+        Some(Blueprint { name: name?, description, network, images, values, roles, hooks, jobs, dir })
+    }
+
+    fn images(&mut self, node: &Node) -> Vec<ImageChoice> {
+        let mut out = Vec::new();
+        for e in self.named(node, "images") {
+            let path = format!("images.{}", e.key);
+            let Some(fields) = self.map(&e.value, &path, IMAGE) else { continue };
+            let official = fields.iter().find(|f| f.key == "official").and_then(|f| self.string(&f.value, &format!("{path}.official")));
+            let local = fields.iter().find(|f| f.key == "local").and_then(|f| self.string(&f.value, &format!("{path}.local")));
+            match official {
+                Some(official) => out.push(ImageChoice { key: e.key.clone(), official, local, span: e.key_span.clone() }),
+                None => self.err(&e.key_span, format!("{path}: `official` is missing"), "name the image to run, e.g. `official: apache/spark:4.0.1`"),
+            }
+        }
+        out
+    }
+
+    /// Fields shared by roles and jobs; `known` is the caller's full field list.
+    fn workload(&mut self, fields: &[Entry], path: &str, owner: &Span) -> Workload {
+        let mut w = Workload::default();
+        let mut has_image = false;
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            let v = &f.value;
+            match f.key.as_str() {
+                "image" => {
+                    has_image = true;
+                    w.image = self.string(v, &p).unwrap_or_default();
+                    w.image_span = Some(v.span.clone());
+                }
+                "entrypoint" => w.entrypoint = self.texts(v, &p),
+                "command" => w.command = self.texts(v, &p),
+                "env" => w.env = self.env(v, &p),
+                "hostname" => w.hostname = self.text(v, &p),
+                "user" => w.user = self.string(v, &p),
+                "workdir" => w.workdir = self.string(v, &p),
+                "configs" => w.configs = self.configs(v, &p),
+                "volumes" => w.volumes = self.volumes(v, &p),
+                "resources" => w.resources = self.resources(v, &p),
+                _ => {}
+            }
+        }
+        if !has_image {
+            self.err(owner, format!("{path}: `image` is missing"), "name an entry of `images:` or an image reference such as `apache/spark:4.0.1`");
+        }
+        w
+    }
+
+    fn role(&mut self, e: &Entry) -> Option<Role> {
+        let path = format!("roles.{}", e.key);
+        let fields = self.map(&e.value, &path, ROLE)?;
+        let workload = self.workload(fields, &path, &e.key_span);
+        let mut role = Role {
+            name: e.key.clone(),
+            span: e.key_span.clone(),
+            workload,
+            ports: Vec::new(),
+            replicas: 1,
+            singleton: None,
+            placement: Placement::default(),
+            ready: None,
+            after: Vec::new(),
+            healthcheck: None,
+            stop_grace: None,
+        };
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            let v = &f.value;
+            match f.key.as_str() {
+                "ports" => role.ports = self.ports(v, &p),
+                "replicas" => role.replicas = self.uint(v, &p, 1000).unwrap_or(1),
+                "singleton" => {
+                    role.singleton = match (v.as_bool(), v.as_scalar()) {
+                        (Some(true), _) => Some(format!("the blueprint runs exactly one `{}`", e.key)),
+                        (Some(false), _) => None,
+                        (None, Some(reason)) => Some(reason.to_string()),
+                        (None, None) => {
+                            self.err(&v.span, format!("{p}: expected true, false or a reason"), "write `singleton: true` or the reason it cannot be scaled");
+                            None
+                        }
+                    }
+                }
+                "placement" => role.placement = self.placement(v, &p),
+                "ready" => role.ready = self.probe(v, &p, &e.key),
+                "after" => role.after = self.refs(v, &p),
+                "healthcheck" => role.healthcheck = self.healthcheck(v, &p),
+                "stop_grace_period" => role.stop_grace = self.duration(v, &p),
+                _ => {}
+            }
+        }
+        if role.singleton.is_some() && role.replicas > 1 {
+            let span = fields.iter().find(|f| f.key == "replicas").map_or(&e.key_span, |f| &f.value.span);
+            self.err(span, format!("{path}.replicas: a singleton role runs one replica, not {}", role.replicas), "set `replicas: 1` or remove `singleton`");
+        }
+        Some(role)
+    }
+
+    fn refs(&mut self, node: &Node, path: &str) -> Vec<(String, Span)> {
+        match node.items() {
+            Some(items) => items.iter().enumerate().filter_map(|(i, n)| self.string(n, &format!("{path}[{i}]")).map(|s| (s, n.span.clone()))).collect(),
+            None => match node.as_scalar() {
+                Some(s) => vec![(s.to_string(), node.span.clone())],
+                None => {
+                    self.err(&node.span, format!("{path}: expected a role name or a list of them"), "write `after: [master]`");
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn configs(&mut self, node: &Node, path: &str) -> Vec<ConfigFile> {
+        let mut out = Vec::new();
+        for e in self.named(node, path) {
+            let p = format!("{path}.{}", e.key);
+            let Some(fields) = self.map(&e.value, &p, CONFIG) else { continue };
+            let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+            let template = get("template").and_then(|v| self.string(v, &format!("{p}.template")));
+            let target = get("target").and_then(|v| self.string(v, &format!("{p}.target")));
+            let mode = match get("mode") {
+                Some(v) => match v.as_scalar().and_then(|s| u32::from_str_radix(s, 8).ok()) {
+                    Some(m) if m <= 0o7777 => m,
+                    _ => {
+                        self.err(&v.span, format!("{p}.mode: expected an octal file mode"), "write it like \"0444\" or \"0755\"");
+                        0o444
+                    }
+                },
+                None => 0o444,
+            };
+            match (template, target) {
+                (Some(template), Some(target)) => out.push(ConfigFile { name: e.key.clone(), template, target, mode, span: e.key_span.clone() }),
+                (t, g) => {
+                    let missing = if t.is_none() && g.is_none() { "`template` and `target` are" } else if t.is_none() { "`template` is" } else { "`target` is" };
+                    self.err(&e.key_span, format!("{p}: {missing} missing"), "a config file needs `template:` (a file under templates/) and `target:` (its path in the container)");
+                }
+            }
+        }
+        out
+    }
+
+    fn volumes(&mut self, node: &Node, path: &str) -> Vec<VolumeMount> {
+        let mut out = Vec::new();
+        for e in self.named(node, path) {
+            let p = format!("{path}.{}", e.key);
+            if e.value.as_scalar().is_some() {
+                let target = self.text(&e.value, &p).expect("a scalar");
+                out.push(VolumeMount { name: e.key.clone(), target, per_replica: false, readonly: false });
+                continue;
+            }
+            let Some(fields) = self.map(&e.value, &p, VOLUME) else { continue };
+            let mut v = VolumeMount { name: e.key.clone(), target: Text { text: String::new(), span: e.key_span.clone() }, per_replica: false, readonly: false };
+            for f in fields {
+                let fp = format!("{p}.{}", f.key);
+                match f.key.as_str() {
+                    "target" => v.target = self.text(&f.value, &fp).unwrap_or(v.target),
+                    "per_replica" => v.per_replica = self.boolean(&f.value, &fp).unwrap_or(false),
+                    "readonly" => v.readonly = self.boolean(&f.value, &fp).unwrap_or(false),
+                    _ => {}
+                }
+            }
+            if v.target.text.is_empty() {
+                self.err(&e.key_span, format!("{p}: `target` is missing"), "give the path in the container, e.g. `target: /data`");
+            } else {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    fn ports(&mut self, node: &Node, path: &str) -> Vec<Port> {
+        let mut out = Vec::new();
+        for e in self.named(node, path) {
+            let p = format!("{path}.{}", e.key);
+            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, span: e.key_span.clone() };
+            if e.value.as_scalar().is_some() {
+                port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
+            } else if let Some(fields) = self.map(&e.value, &p, PORT) {
+                for f in fields {
+                    let fp = format!("{p}.{}", f.key);
+                    match f.key.as_str() {
+                        "target" => port.target = self.uint(&f.value, &fp, 65535).unwrap_or(0) as u16,
+                        "published" => port.published = self.uint(&f.value, &fp, 65535).map(|v| v as u16),
+                        "protocol" => match f.value.as_scalar() {
+                            Some(s @ ("tcp" | "udp")) => port.protocol = s.to_string(),
+                            _ => self.err(&f.value.span, format!("{fp}: expected tcp or udp"), "write `protocol: tcp` or `protocol: udp`"),
+                        },
+                        "web" => port.web = self.boolean(&f.value, &fp).unwrap_or(false),
+                        _ => {}
+                    }
+                }
+            }
+            if port.target == 0 {
+                self.err(&e.key_span, format!("{p}: `target` is missing or 0"), "give the container port, e.g. `target: 8080`");
+            } else {
+                out.push(port);
+            }
+        }
+        out
+    }
+
+    fn resources(&mut self, node: &Node, path: &str) -> Resources {
+        let mut r = Resources::default();
+        let Some(fields) = self.map(node, path, RESOURCES) else { return r };
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "cpus" => match f.value.as_f64() {
+                    Some(c) if c > 0.0 => r.cpus = Some(c),
+                    _ => self.err(&f.value.span, format!("{p}: expected a positive number of CPUs"), "write e.g. `cpus: 0.5`"),
+                },
+                "memory" => match f.value.as_scalar().and_then(parse_bytes) {
+                    Some(m) => r.memory = Some(m),
+                    None => self.err(&f.value.span, format!("{p}: expected a size"), "write a size such as 512m or 2g"),
+                },
+                _ => {}
+            }
+        }
+        r
+    }
+
+    fn placement(&mut self, node: &Node, path: &str) -> Placement {
+        let mut pl = Placement::default();
+        let Some(fields) = self.map(node, path, PLACEMENT) else { return pl };
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "constraints" => pl.constraints = self.strings(&f.value, &p),
+                "max_per_node" => pl.max_per_node = self.uint(&f.value, &p, 1000),
+                "spread" => pl.spread = self.string(&f.value, &p),
+                _ => {}
+            }
+        }
+        pl
+    }
+
+    fn healthcheck(&mut self, node: &Node, path: &str) -> Option<Healthcheck> {
+        let fields = self.map(node, path, HEALTH)?;
+        let mut h = Healthcheck { test: Vec::new(), interval: Duration::from_secs(10), timeout: Duration::from_secs(5), retries: 3, start_period: Duration::from_secs(30) };
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "test" => h.test = self.strings(&f.value, &p),
+                "interval" => h.interval = self.duration(&f.value, &p).unwrap_or(h.interval),
+                "timeout" => h.timeout = self.duration(&f.value, &p).unwrap_or(h.timeout),
+                "retries" => h.retries = self.uint(&f.value, &p, 100).unwrap_or(h.retries),
+                "start_period" => h.start_period = self.duration(&f.value, &p).unwrap_or(h.start_period),
+                _ => {}
+            }
+        }
+        if h.test.is_empty() {
+            self.err(&node.span, format!("{path}: `test` is missing"), "give the command, e.g. `test: [CMD-SHELL, \"curl -fs localhost:8080\"]`");
+        }
+        Some(h)
+    }
+
+    fn probe(&mut self, node: &Node, path: &str, role: &str) -> Option<Probe> {
+        let fields = self.map(node, path, READY)?;
+        let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+        let timeout = get("timeout").and_then(|v| self.duration(v, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(180));
+        let expect: Vec<(String, serde_json::Value)> = match get("expect") {
+            Some(v) => match v.entries() {
+                Some(es) => es.iter().map(|e| (e.key.clone(), e.value.to_json())).collect(),
+                None => {
+                    self.err(&v.span, format!("{path}.expect: expected a mapping of JSON path: value"), "write e.g. `expect: { status: ALIVE }`");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let count = get("count").and_then(|v| self.string(v, &format!("{path}.count")));
+        let endpoint = |d: &mut Decoder, v: &Node, p: &str, known: &[&str]| -> Option<(String, String, Option<Text>)> {
+            let fs = d.map(v, p, known)?;
+            let mut target = role.to_string();
+            let mut port = None;
+            let mut http_path = None;
+            for f in fs {
+                let fp = format!("{p}.{}", f.key);
+                match f.key.as_str() {
+                    "role" => target = d.string(&f.value, &fp).unwrap_or(target),
+                    "port" => port = d.string(&f.value, &fp),
+                    "path" => http_path = d.text(&f.value, &fp),
+                    _ => {}
+                }
+            }
+            match port {
+                Some(port) => Some((target, port, http_path)),
+                None => {
+                    d.err(&v.span, format!("{p}: `port` is missing"), "name one of the target role's ports, e.g. `port: ui`");
+                    None
+                }
+            }
+        };
+        let check = match (get("http"), get("tcp")) {
+            (Some(h), None) => {
+                let (role, port, p) = endpoint(self, h, &format!("{path}.http"), HTTP)?;
+                let path_text = p.unwrap_or(Text { text: "/".into(), span: h.span.clone() });
+                Check::Http { role, port, path: path_text, expect, count }
+            }
+            (None, Some(t)) => {
+                let (role, port, _) = endpoint(self, t, &format!("{path}.tcp"), TCP)?;
+                if !expect.is_empty() || count.is_some() {
+                    self.err(&t.span, format!("{path}: `expect` and `count` need an http probe"), "use `http:` to check a response, or drop `expect`/`count`");
+                }
+                Check::Tcp { role, port }
+            }
+            (Some(_), Some(t)) => {
+                self.err(&t.span, format!("{path}: give one of `http` or `tcp`, not both"), "keep the check that tells the role is usable");
+                return None;
+            }
+            (None, None) => {
+                self.err(&node.span, format!("{path}: no check given"), "add `http: {port: ui, path: /}` or `tcp: {port: rpc}`");
+                return None;
+            }
+        };
+        Some(Probe { check, timeout, span: node.span.clone() })
+    }
+
+    fn hook(&mut self, e: &Entry) -> Hook {
+        let path = format!("hooks.{}", e.key);
+        let mut hook = Hook { name: e.key.clone(), span: e.key_span.clone(), after: Vec::new() };
+        if let Some(fields) = self.map(&e.value, &path, HOOK) {
+            for f in fields {
+                if f.key == "after" {
+                    hook.after = self.refs(&f.value, &format!("{path}.after"));
+                }
+            }
+        }
+        hook
+    }
+
+    fn jobs(&mut self, node: &Node) -> Jobs {
+        let mut jobs = Jobs::default();
+        let Some(entries) = self.map(node, "jobs", JOB_KINDS) else { return jobs };
+        for e in entries {
+            if e.key == "spark" {
+                jobs.spark = self.spark_jobs(e);
+            }
+        }
+        jobs
+    }
+
+    fn spark_jobs(&mut self, e: &Entry) -> Option<SparkJobs> {
+        let path = "jobs.spark";
+        let fields = self.map(&e.value, path, SPARK_JOB)?;
+        let workload = self.workload(fields, path, &e.key_span);
+        let mut master = None;
+        let mut pi = "/opt/spark/examples/src/main/python/pi.py".to_string();
+        let mut colocate = None;
+        let mut conf = Vec::new();
+        for f in fields {
+            let p = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "master" => master = self.text(&f.value, &p),
+                "pi" => pi = self.string(&f.value, &p).unwrap_or(pi),
+                "colocate" => colocate = self.string(&f.value, &p),
+                "conf" => conf = self.env(&f.value, &p),
+                _ => {}
+            }
+        }
+        let Some(master) = master else {
+            self.err(&e.key_span, format!("{path}: `master` is missing"), "give the master URL jobs use, e.g. `master: spark://master:7077`");
+            return None;
+        };
+        Some(SparkJobs { workload, master, pi, colocate, conf, span: e.key_span.clone() })
+    }
+}
+
+/// Checks across the whole blueprint: names that must exist, cycles, port clashes.
+fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
+    let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
+    let steps: Vec<&str> = roles.iter().copied().chain(bp.hooks.iter().map(|h| h.name.as_str())).collect();
+    let unknown = |what: &str, name: &str, among: &[&str]| -> String {
+        match suggest(name, among.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? ({what}: {})", among.join(", ")),
+            None => format!("{what}: {}", among.join(", ")),
+        }
+    };
+    let check_image = |w: &Workload, path: &str, errs: &mut Diagnostics| {
+        if w.image.is_empty() || bp.image(&w.image).is_some() || w.image.contains(':') || w.image.contains('/') {
+            return;
+        }
+        let keys: Vec<&str> = bp.images.iter().map(|i| i.key.as_str()).collect();
+        if let Some(span) = &w.image_span {
+            errs.push(Diagnostic::at(span, format!("{path}.image: no image `{}` in `images:`", w.image)).help(unknown("images", &w.image, &keys)));
+        }
+    };
+    let mut published: Vec<(u16, String)> = Vec::new();
+    for role in &bp.roles {
+        let path = format!("roles.{}", role.name);
+        check_image(&role.workload, &path, errs);
+        for (dep, span) in &role.after {
+            if !steps.contains(&dep.as_str()) {
+                errs.push(Diagnostic::at(span, format!("{path}.after: no role or hook `{dep}`")).help(unknown("roles and hooks", dep, &steps)));
+            } else if dep == &role.name {
+                errs.push(Diagnostic::at(span, format!("{path}.after: a role cannot wait for itself")).help("remove it from `after`"));
+            }
+        }
+        if let Some(probe) = &role.ready {
+            let target = probe.check.target_role();
+            match bp.role(target) {
+                None => errs.push(Diagnostic::at(&probe.span, format!("{path}.ready: no role `{target}` to probe")).help(unknown("roles", target, &roles))),
+                Some(t) => {
+                    let port_name = probe.check.target_port();
+                    match t.port(port_name) {
+                        None => {
+                            let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
+                            errs.push(Diagnostic::at(&probe.span, format!("{path}.ready: role `{target}` has no port `{port_name}`")).help(unknown("its ports", port_name, &names)));
+                        }
+                        Some(p) if p.published.is_none() => errs.push(
+                            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port_name}: probed by {path}.ready but not published"))
+                                .help("bdprov probes through ports published in host mode on the task's node: add `published: <port>`"),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        for port in &role.ports {
+            if let Some(p) = port.published {
+                if let Some((_, other)) = published.iter().find(|(q, _)| *q == p) {
+                    errs.push(
+                        Diagnostic::at(&port.span, format!("{path}.ports.{}: port {p} is already published by role `{other}`", port.name))
+                            .help("host-mode ports bind once per node: publish one of them on another port"),
+                    );
+                } else {
+                    published.push((p, role.name.clone()));
+                }
+            }
+        }
+    }
+    for hook in &bp.hooks {
+        for (dep, span) in &hook.after {
+            if !roles.contains(&dep.as_str()) {
+                errs.push(Diagnostic::at(span, format!("hooks.{}.after: no role `{dep}`", hook.name)).help(unknown("roles", dep, &roles)));
+            }
+        }
+    }
+    if let Some(spark) = &bp.jobs.spark {
+        check_image(&spark.workload, "jobs.spark", errs);
+        if let Some(c) = &spark.colocate {
+            if bp.role(c).is_none() {
+                errs.push(Diagnostic::at(&spark.span, format!("jobs.spark.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(bp) {
+        let span = bp.role(&cycle[0]).map(|r| r.span.clone()).or_else(|| bp.hooks.iter().find(|h| h.name == cycle[0]).map(|h| h.span.clone()));
+        let msg = format!("`after` forms a cycle: {}", cycle.join(" → "));
+        errs.push(match span {
+            Some(s) => Diagnostic::at(&s, msg),
+            None => Diagnostic::new(msg),
+        }
+        .help("remove one of these `after` entries"));
+    }
+}
+
+/// A cycle in the `after` graph, as the list of steps around it.
+fn find_cycle(bp: &Blueprint) -> Option<Vec<String>> {
+    let deps = |name: &str| -> Vec<String> {
+        bp.role(name)
+            .map(|r| r.after.iter().map(|(d, _)| d.clone()).collect())
+            .or_else(|| bp.hooks.iter().find(|h| h.name == name).map(|h| h.after.iter().map(|(d, _)| d.clone()).collect()))
+            .unwrap_or_default()
+    };
+    fn visit(n: &str, deps: &dyn Fn(&str) -> Vec<String>, path: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+        if let Some(pos) = path.iter().position(|p| p == n) {
+            let mut cycle = path[pos..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for d in deps(n) {
+            if let Some(c) = visit(&d, deps, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    let names: Vec<String> = bp.roles.iter().map(|r| r.name.clone()).chain(bp.hooks.iter().map(|h| h.name.clone())).collect();
+    names.iter().find_map(|n| visit(n, &deps, &mut Vec::new(), &mut done))
+}
+
+pub const NAME_RULE: &str = "use lowercase letters, digits and dashes, starting with a letter (at most 40 characters)";
+
+pub fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && s.len() <= 40
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.ends_with('-')
+}
+
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+/// `512m`, `2g`, `1GiB`, `1048576` → bytes.
+pub fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    Some((n * mult as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_bytes("512m"), Some(512 << 20));
+        assert_eq!(parse_bytes("1GiB"), Some(1 << 30));
+        assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("10"), None);
+    }
+
+    #[test]
+    fn names() {
+        assert!(valid_name("spark-standalone"));
+        assert!(!valid_name("Spark"));
+        assert!(!valid_name("1abc"));
+        assert!(!valid_name("a_b"));
+    }
+}

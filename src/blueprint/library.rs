@@ -1,0 +1,21 @@
+//! The blueprints that ship inside the binary (from `blueprints/`).
+
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
+];
+
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+pub fn names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+/// The `description:` line of a built-in blueprint, for `bdprov blueprints`.
+pub fn description(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix("description:"))
+        .map(|d| d.trim().trim_matches('"').to_string())
+        .unwrap_or_default()
+}

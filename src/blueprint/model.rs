@@ -1,0 +1,213 @@
+//! The validated blueprint: every field typed and defaulted, every name checked.
+//! Strings that may hold Tera expressions are [`Text`], which remembers where
+//! they were written so a template error points into the blueprint.
+
+use std::time::Duration;
+
+use crate::diag::Span;
+
+#[derive(Clone, Debug)]
+pub struct Blueprint {
+    pub name: String,
+    pub description: String,
+    /// Overlay network name; `None` means "the cluster's name".
+    pub network: Option<String>,
+    pub images: Vec<ImageChoice>,
+    /// Free-form values for templates (`{{ values.heap }}`).
+    pub values: serde_json::Value,
+    pub roles: Vec<Role>,
+    pub hooks: Vec<Hook>,
+    pub jobs: Jobs,
+    /// Where the blueprint's own files live, for relative template paths.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl Blueprint {
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    pub fn image(&self, key: &str) -> Option<&ImageChoice> {
+        self.images.iter().find(|i| i.key == key)
+    }
+}
+
+/// An image a role can run: the official one, and the offline kit's build of it.
+#[derive(Clone, Debug)]
+pub struct ImageChoice {
+    pub key: String,
+    pub official: String,
+    /// `None` where no offline build exists (Hadoop, Storm).
+    pub local: Option<String>,
+    pub span: Span,
+}
+
+/// A string that may contain Tera expressions, and where it was written.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub text: String,
+    pub span: Span,
+}
+
+/// What runs in a container: shared by roles and jobs.
+#[derive(Clone, Debug, Default)]
+pub struct Workload {
+    /// An `images` key or a literal image reference.
+    pub image: String,
+    pub image_span: Option<Span>,
+    /// Replaces the image's entrypoint (compose `entrypoint`).
+    pub entrypoint: Option<Vec<Text>>,
+    /// Arguments to the entrypoint (compose `command`).
+    pub command: Option<Vec<Text>>,
+    pub env: Vec<(String, Text)>,
+    pub hostname: Option<Text>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub configs: Vec<ConfigFile>,
+    pub volumes: Vec<VolumeMount>,
+    pub resources: Resources,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub name: String,
+    /// Template name: a file under `templates/` (the user's, then the built-in ones).
+    pub template: String,
+    pub target: String,
+    pub mode: u32,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct VolumeMount {
+    pub name: String,
+    pub target: Text,
+    /// One volume per task slot (`{{.Task.Slot}}`): stateful replicas keep their own data.
+    pub per_replica: bool,
+    pub readonly: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resources {
+    pub cpus: Option<f64>,
+    pub memory: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Port {
+    pub name: String,
+    pub target: u16,
+    /// Published on the node running the task (host mode); `None` stays inside the overlay.
+    pub published: Option<u16>,
+    pub protocol: String,
+    /// A web UI: `status` shows its URL.
+    pub web: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    pub constraints: Vec<String>,
+    pub max_per_node: Option<u64>,
+    pub spread: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub name: String,
+    pub span: Span,
+    pub workload: Workload,
+    pub ports: Vec<Port>,
+    pub replicas: u64,
+    /// Run exactly one; `scale` refuses with this reason.
+    pub singleton: Option<String>,
+    pub placement: Placement,
+    pub ready: Option<Probe>,
+    pub after: Vec<(String, Span)>,
+    pub healthcheck: Option<Healthcheck>,
+    pub stop_grace: Option<Duration>,
+}
+
+impl Role {
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u64,
+    pub start_period: Duration,
+}
+
+/// How bdprov decides that a role is ready, at the application level.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub check: Check,
+    /// How long `up`/`scale` waits for it before failing with a diagnosis.
+    pub timeout: Duration,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// GET a path on a published port of `role` (default: the probed role).
+    Http {
+        role: String,
+        port: String,
+        path: Text,
+        /// JSON paths that must hold these values.
+        expect: Vec<(String, serde_json::Value)>,
+        /// A JSON path whose number must equal the probed role's replicas.
+        count: Option<String>,
+    },
+    /// A TCP connection to a published port is accepted.
+    Tcp { role: String, port: String },
+}
+
+impl Check {
+    /// The role whose endpoint is asked.
+    pub fn target_role(&self) -> &str {
+        match self {
+            Check::Http { role, .. } | Check::Tcp { role, .. } => role,
+        }
+    }
+
+    pub fn target_port(&self) -> &str {
+        match self {
+            Check::Http { port, .. } | Check::Tcp { port, .. } => port,
+        }
+    }
+}
+
+/// A step that is not a service: run by bdprov once its `after` roles are ready.
+#[derive(Clone, Debug)]
+pub struct Hook {
+    pub name: String,
+    pub span: Span,
+    pub after: Vec<(String, Span)>,
+}
+
+/// How `bdprov submit` runs jobs on this cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Jobs {
+    pub spark: Option<SparkJobs>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SparkJobs {
+    pub workload: Workload,
+    /// `--master` for `submit spark` and `submit spark-pi`.
+    pub master: Text,
+    /// The SparkPi program inside the image.
+    pub pi: String,
+    /// Run jobs on the node of this role's task (for node-local volumes such
+    /// as the event log directory of a standalone history server).
+    pub colocate: Option<String>,
+    /// Extra `--conf key=value` for every job.
+    pub conf: Vec<(String, Text)>,
+    pub span: Span,
+}

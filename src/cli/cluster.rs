@@ -1,0 +1,109 @@
+//! `up`, `down`, `status`, `scale`, `logs`, `init`.
+
+use super::render::load_plan;
+use super::{DownArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UpArgs};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::ops;
+use crate::output::reporter;
+
+pub async fn up(args: UpArgs) -> Result<()> {
+    // Every input problem is found before the engine is even asked.
+    let plan = load_plan(&args.blueprint)?;
+    let engine = Engine::connect().await?;
+    let progress = reporter();
+    progress.note(&format!("cluster {} (blueprint {}) on {}", plan.cluster, plan.blueprint, engine.endpoint));
+    let out = ops::apply::up(&engine, &plan, progress.as_ref()).await?;
+    let secs = out.elapsed.as_secs_f64();
+    if out.changed {
+        println!("cluster {} is ready ({secs:.1}s)", plan.cluster);
+    } else {
+        println!("cluster {} is ready: no changes ({secs:.1}s)", plan.cluster);
+    }
+    for r in &out.roles {
+        for url in &r.urls {
+            println!("  {:<10} {url}", r.role);
+        }
+    }
+    Ok(())
+}
+
+pub async fn down(args: DownArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    // A cluster already down (state gone) can still be named, e.g. to remove its volumes.
+    let cluster = match (ops::pick_cluster(&engine, args.cluster.as_deref()).await, &args.cluster) {
+        (Ok(plan), _) => plan.cluster,
+        (Err(_), Some(name)) => name.clone(),
+        (Err(e), None) => return Err(e),
+    };
+    let progress = reporter();
+    let out = ops::down::down(&engine, &cluster, args.volumes, progress.as_ref()).await?;
+    if out.services.is_empty() && out.configs.is_empty() && out.network.is_none() && out.volumes_removed.is_empty() && out.volumes_kept.is_empty() {
+        return Err(Error::help(format!("nothing of cluster `{cluster}` is on this swarm"), "`bdprov status` shows the clusters that run"));
+    }
+    println!(
+        "cluster {} removed: {} service(s), {} config(s){}",
+        cluster,
+        out.services.len(),
+        out.configs.len(),
+        out.network.as_ref().map(|n| format!(", network {n}")).unwrap_or_default()
+    );
+    if !out.volumes_removed.is_empty() {
+        println!("removed volumes: {}", out.volumes_removed.join(", "));
+    }
+    if !out.volumes_kept.is_empty() {
+        println!("kept volumes (their data stays for the next `up`; `bdprov down --volumes` removes them): {}", out.volumes_kept.join(", "));
+    }
+    Ok(())
+}
+
+pub async fn status(args: StatusArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
+    let st = ops::status::status(&engine, &plan).await?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&st).expect("status serializes")),
+        Output::Table => print!("{st}"),
+    }
+    Ok(())
+}
+
+pub async fn scale(args: ScaleArgs) -> Result<()> {
+    let (cluster, reqs) = match args.args.split_first() {
+        Some((first, rest)) if !first.contains('=') => (Some(first.as_str()), rest),
+        _ => (None, args.args.as_slice()),
+    };
+    if reqs.is_empty() {
+        return Err(Error::help("nothing to scale", "write ROLE=N, e.g. `bdprov scale worker=3`"));
+    }
+    let requests = reqs.iter().map(|r| ops::scale::parse_request(r)).collect::<Result<Vec<_>>>()?;
+    let engine = Engine::connect().await?;
+    let plan = ops::pick_cluster(&engine, cluster).await?;
+    let progress = reporter();
+    let roles = ops::scale::scale(&engine, &plan, &requests, progress.as_ref()).await?;
+    let summary: Vec<String> = roles.iter().filter(|r| requests.iter().any(|(n, _)| n == &r.role)).map(|r| format!("{} {}/{} ready", r.role, r.ready, r.desired)).collect();
+    println!("cluster {} scaled: {}", plan.cluster, summary.join(", "));
+    Ok(())
+}
+
+pub async fn logs(args: LogsArgs) -> Result<()> {
+    let (cluster, role) = match args.args.as_slice() {
+        [role] => (None, role.as_str()),
+        [cluster, role] => (Some(cluster.as_str()), role.as_str()),
+        _ => return Err(Error::help("expected [CLUSTER] ROLE", "e.g. `bdprov logs worker`")),
+    };
+    let engine = Engine::connect().await?;
+    let plan = ops::pick_cluster(&engine, cluster).await?;
+    ops::logs::logs(&engine, &plan, role, args.follow, args.tail).await
+}
+
+pub async fn init(args: InitArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    if engine.init_swarm(&args.advertise_addr).await? {
+        println!("this engine is now a single-node swarm manager (advertising {})", args.advertise_addr);
+    } else {
+        engine.manager().await?;
+        println!("this engine is already a swarm manager");
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! `images build` and `images list`.
+
+use super::{ImagesArgs, ImagesCommand};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::images;
+use crate::output::reporter;
+
+pub async fn images(args: ImagesArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    match args.command {
+        ImagesCommand::Build { names, force } => {
+            let progress = reporter();
+            for (reference, state) in images::build(&engine, &names, force, progress.as_ref()).await? {
+                println!("{reference:<32} {state}");
+            }
+        }
+        ImagesCommand::List => {
+            let rows = images::list(&engine).await?;
+            if rows.is_empty() {
+                println!("no offline images yet; `bdprov images build` makes them");
+            }
+            for r in rows {
+                println!("{:<36} {:>8}  {}", r["image"], r["size"], r["versions"]);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Command-line interface: definitions here, one file per group of commands.
+
+mod cluster;
+mod images;
+mod render;
+mod submit;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+use crate::plan::ImageSet;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bdprov",
+    version,
+    about = "Declarative big-data clusters (Spark, HDFS, YARN, ZooKeeper, Storm) on Docker Swarm",
+    long_about = "Describe a cluster in a blueprint and get it running on Docker Swarm with one command.\n\
+                  bdprov talks to the engine named by DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), \
+                  else the local socket, and only ever touches objects labelled with its own cluster labels."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update a cluster from a blueprint; return when every role is ready
+    Up(UpArgs),
+    /// Remove a cluster's services, configs and network (volumes are kept)
+    Down(DownArgs),
+    /// Show each role's desired, running and ready tasks, nodes and web UIs
+    Status(StatusArgs),
+    /// Change the replicas of roles and wait until the new members are ready
+    Scale(ScaleArgs),
+    /// Show a role's logs across all its tasks
+    Logs(LogsArgs),
+    /// Run an application once as a swarm job, stream its output, exit with its code
+    Submit(SubmitArgs),
+    /// Print what `up` would create, without a daemon
+    Render(RenderArgs),
+    /// List the built-in blueprints
+    Blueprints,
+    /// Build and list offline images (no registry needed)
+    Images(ImagesArgs),
+    /// Make the local Docker engine a single-node swarm
+    Init(InitArgs),
+}
+
+/// Which blueprint, and how it is changed on the command line.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Blueprint")]
+pub struct BlueprintArgs {
+    /// A built-in blueprint name (see `bdprov blueprints`) or a path to a blueprint file
+    pub blueprint: String,
+    /// Cluster name [default: the blueprint's name]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Override a field: ROLE.FIELD=VALUE (e.g. worker.replicas=3) or values.KEY=VALUE
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// A values file laid over the blueprint (repeatable; later files win)
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Official images, or the offline kit's builds (`bdprov images build`)
+    #[arg(long, value_enum, env = "BDPROV_IMAGES", default_value = "official")]
+    pub images: ImageSet,
+    /// A folder of templates that add to and override the built-in ones
+    /// [default: templates/ next to a blueprint file]
+    #[arg(long, env = "BDPROV_TEMPLATES", value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub blueprint: BlueprintArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// The cluster [default: the only one running]
+    pub cluster: Option<String>,
+    /// Also remove the cluster's volumes (its data)
+    #[arg(long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The cluster [default: the only one running]
+    pub cluster: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value = "table")]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// [CLUSTER] ROLE=N [ROLE=N ...]
+    #[arg(required = true, value_name = "[CLUSTER] ROLE=N")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// [CLUSTER] ROLE
+    #[arg(required = true, num_args = 1..=2, value_name = "[CLUSTER] ROLE")]
+    pub args: Vec<String>,
+    /// Keep streaming new lines
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Lines from the end of each task's log
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The cluster [default: the only one running]
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    #[command(subcommand)]
+    pub job: Job,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Job {
+    /// SparkPi from the image's examples
+    #[command(name = "spark-pi")]
+    SparkPi {
+        /// Number of slices (tasks)
+        #[arg(long, default_value_t = 10)]
+        slices: u32,
+    },
+    /// spark-submit an application file from this machine
+    Spark {
+        /// Main class (for a jar)
+        #[arg(long)]
+        class: Option<String>,
+        /// The application jar
+        #[arg(long, conflicts_with = "py", required_unless_present = "py", requires = "class")]
+        jar: Option<PathBuf>,
+        /// The application's Python file
+        #[arg(long)]
+        py: Option<PathBuf>,
+        /// Arguments for the application (after --)
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RenderFormat {
+    /// Every object `up` would create, as YAML
+    Plan,
+    /// A compose file for `docker stack deploy -c`
+    Compose,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub blueprint: BlueprintArgs,
+    #[arg(long, value_enum, default_value = "plan")]
+    pub format: RenderFormat,
+    /// Write to this folder (compose.yaml or plan.yaml, and config files) instead of stdout
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    #[command(subcommand)]
+    pub command: ImagesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Build images from Debian packages and PyPI's pyspark, cached
+    Build {
+        /// Images to build [default: all]
+        names: Vec<String>,
+        /// Rebuild even when an image with the same inputs exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the built images and the versions they contain
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Address other nodes (and bdprov's probes) reach this node at
+    #[arg(long, default_value = "127.0.0.1")]
+    pub advertise_addr: String,
+}
+
+/// Parse, run, print any error; the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => 0,
+        Err(Error::JobExit(code)) => code,
+        Err(e) => {
+            eprint!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Up(a) => cluster::up(a).await,
+        Command::Down(a) => cluster::down(a).await,
+        Command::Status(a) => cluster::status(a).await,
+        Command::Scale(a) => cluster::scale(a).await,
+        Command::Logs(a) => cluster::logs(a).await,
+        Command::Submit(a) => submit::submit(a).await,
+        Command::Render(a) => render::render(a),
+        Command::Blueprints => render::blueprints(),
+        Command::Images(a) => images::images(a).await,
+        Command::Init(a) => cluster::init(a).await,
+    }
+}

@@ -1,0 +1,71 @@
+//! `render` and `blueprints`, and loading a blueprint into a plan (shared with `up`).
+
+use std::path::Path;
+
+use super::{BlueprintArgs, RenderArgs, RenderFormat};
+use crate::blueprint::{self, decode::valid_name, library, loader, overlay::Resolve, Overrides};
+use crate::diag::Diagnostic;
+use crate::error::{Error, Result};
+use crate::plan::{self, build::Options, Plan};
+use crate::render::Renderer;
+
+/// Blueprint + overrides → plan, reading only files. Every input problem is reported together.
+pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
+    let (main, dir) = loader::FsResolver.blueprint(&args.blueprint, None).map_err(|m| Error::help(m, "`bdprov blueprints` lists the built-in ones"))?;
+    let values = args.values.iter().map(|p| loader::read_values(p)).collect::<Result<Vec<_>, String>>().map_err(Error::msg)?;
+    let overrides = Overrides { values, sets: args.sets.clone() };
+    let bp = blueprint::assemble(&main, dir.clone(), &loader::FsResolver, &overrides)?;
+    let cluster = args.name.clone().unwrap_or_else(|| bp.name.clone());
+    if !valid_name(&cluster) {
+        return Err(Diagnostic::new(format!("--name {cluster}: not a valid cluster name")).help(blueprint::decode::NAME_RULE).into());
+    }
+    let template_dir = args.templates.clone().or_else(|| dir.map(|d| d.join("templates")).filter(|d| d.is_dir()));
+    let user = match &template_dir {
+        Some(d) => loader::read_templates(d).map_err(Error::msg)?,
+        None => Vec::new(),
+    };
+    let renderer = Renderer::new(user)?;
+    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images })?)
+}
+
+pub fn render(args: RenderArgs) -> Result<()> {
+    let plan = load_plan(&args.blueprint)?;
+    let (main, files) = match args.format {
+        RenderFormat::Plan => (("plan.yaml".to_string(), crate::yaml::to_string(&plan)), Vec::new()),
+        RenderFormat::Compose => {
+            let c = plan::compose::compose(&plan);
+            (("compose.yaml".to_string(), c.yaml), c.files)
+        }
+    };
+    match &args.out {
+        None => {
+            print!("{}", main.1);
+            if !files.is_empty() {
+                eprintln!("note: {} config file(s) not written; pass --out DIR to write them next to the compose file", files.len());
+            }
+        }
+        Some(dir) => {
+            write(dir, &main.0, &main.1)?;
+            for (path, data) in &files {
+                write(dir, path, data)?;
+            }
+            eprintln!("wrote {} and {} config file(s) to {}", main.0, files.len(), dir.display());
+        }
+    }
+    Ok(())
+}
+
+fn write(dir: &Path, rel: &str, data: &str) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::msg(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&path, data).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn blueprints() -> Result<()> {
+    for (name, text) in library::BUILTIN {
+        println!("{name:<18} {}", library::description(text));
+    }
+    Ok(())
+}

@@ -1,0 +1,542 @@
+//! The only module that talks to Docker, through the Engine API (bollard).
+//!
+//! Everything it lists is filtered by bdprov's labels, and everything it
+//! removes came from such a list: objects without this cluster's labels are
+//! never touched.
+
+pub mod images;
+pub mod spec;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bollard::models::{ConfigSpec, NetworkCreateRequest, SwarmInitRequest, TaskState};
+use bollard::query_parameters::{
+    InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder, ListTasksOptionsBuilder,
+    ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::{Stream, StreamExt};
+
+use crate::error::{Error, Result};
+use crate::plan::diff::{Observed, ObservedService};
+use crate::plan::{labels, ConfigDef, NetworkDef, Plan, ServiceDef};
+
+pub struct Engine {
+    pub(crate) docker: Docker,
+    /// Where the engine is, for messages.
+    pub endpoint: String,
+}
+
+/// A task of a service, as far as bdprov cares.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TaskInfo {
+    pub id: String,
+    pub slot: u64,
+    pub node_id: String,
+    pub state: String,
+    pub desired: String,
+    pub message: String,
+    pub error: String,
+    pub exit_code: Option<i64>,
+    pub container_id: Option<String>,
+    #[serde(skip)]
+    pub updated: String,
+}
+
+impl TaskInfo {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+
+    /// Ended for good: complete, failed, rejected, shut down.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.state.as_str(), "complete" | "failed" | "rejected" | "shutdown" | "orphaned" | "remove")
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NodeInfo {
+    pub id: String,
+    pub hostname: String,
+    /// Where bdprov reaches ports published on this node.
+    pub addr: String,
+    pub manager: bool,
+    pub ready: bool,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One log line of a task.
+pub struct LogLine {
+    pub text: String,
+    pub stderr: bool,
+}
+
+fn endpoint() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+}
+
+fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        m.entry(k.to_string()).or_default().push(v.clone());
+    }
+    m
+}
+
+fn label(k: &str, v: &str) -> (&'static str, String) {
+    ("label", format!("{k}={v}"))
+}
+
+fn state_name(s: Option<TaskState>) -> String {
+    s.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn is_not_found(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
+}
+
+impl Engine {
+    /// Connect the way the docker CLI does: `DOCKER_HOST`, `DOCKER_TLS_VERIFY`,
+    /// `DOCKER_CERT_PATH`, else the local socket.
+    pub async fn connect() -> Result<Engine> {
+        let endpoint = endpoint();
+        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&endpoint, e))?;
+        let docker = docker.negotiate_version().await.map_err(|e| unreachable(&endpoint, e))?;
+        Ok(Engine { docker, endpoint })
+    }
+
+    fn err(&self, what: &str) -> impl Fn(bollard::errors::Error) -> Error + '_ {
+        let what = what.to_string();
+        move |e| match e {
+            bollard::errors::Error::DockerResponseServerError { message, .. } => Error::msg(format!("{what}: {}", message.trim())),
+            other if is_connection(&other) => unreachable(&self.endpoint, other),
+            other => Error::msg(format!("{what}: {other}")),
+        }
+    }
+
+    /// This engine's node id, if it is a swarm manager; else an error saying how to get there.
+    pub async fn manager(&self) -> Result<String> {
+        let info = self.docker.info().await.map_err(self.err("cannot read the engine's info"))?;
+        let sw = info.swarm.unwrap_or_default();
+        let active = sw.local_node_state.map(|s| s.to_string()) == Some("active".into());
+        match (active, sw.control_available.unwrap_or(false)) {
+            (true, true) => Ok(sw.node_id.unwrap_or_default()),
+            (true, false) => Err(Error::help(
+                format!("the engine at {} is a swarm worker, not a manager", self.endpoint),
+                "point DOCKER_HOST at a manager node (docker node ls there shows the managers)",
+            )),
+            _ => Err(Error::help(
+                format!("the engine at {} is not part of a swarm", self.endpoint),
+                "run `bdprov init` to make it a single-node swarm (or `docker swarm init --advertise-addr <ip>`)",
+            )),
+        }
+    }
+
+    /// Make this engine a single-node swarm. Returns false if it already is in one.
+    pub async fn init_swarm(&self, advertise: &str) -> Result<bool> {
+        let info = self.docker.info().await.map_err(self.err("cannot read the engine's info"))?;
+        if info.swarm.and_then(|s| s.local_node_state).map(|s| s.to_string()) == Some("active".into()) {
+            return Ok(false);
+        }
+        self.docker
+            .init_swarm(SwarmInitRequest { listen_addr: Some("0.0.0.0:2377".into()), advertise_addr: Some(advertise.into()), ..Default::default() })
+            .await
+            .map_err(self.err("docker swarm init failed"))?;
+        Ok(true)
+    }
+
+    pub async fn nodes(&self) -> Result<Vec<NodeInfo>> {
+        let nodes = self.docker.list_nodes(None::<ListNodesOptions>).await.map_err(self.err("cannot list swarm nodes"))?;
+        let fallback = endpoint_host(&self.endpoint);
+        Ok(nodes
+            .into_iter()
+            .map(|n| {
+                let spec = n.spec.unwrap_or_default();
+                let labels: BTreeMap<String, String> = spec.labels.clone().unwrap_or_default().into_iter().collect();
+                let status = n.status.unwrap_or_default();
+                let manager_addr = n.manager_status.as_ref().and_then(|m| m.addr.clone()).and_then(|a| a.rsplit_once(':').map(|(h, _)| h.to_string()));
+                let addr = labels
+                    .get("bdprov.address")
+                    .cloned()
+                    .or(status.addr.filter(|a| a != "0.0.0.0" && !a.is_empty()))
+                    .or(manager_addr)
+                    .unwrap_or_else(|| fallback.clone());
+                NodeInfo {
+                    id: n.id.unwrap_or_default(),
+                    hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
+                    addr,
+                    manager: spec.role.map(|r| r.to_string()) == Some("manager".into()),
+                    ready: status.state.map(|s| s.to_string()) == Some("ready".into()),
+                    labels,
+                }
+            })
+            .collect())
+    }
+
+    /// Names of the clusters bdprov runs on this swarm.
+    pub async fn clusters(&self) -> Result<Vec<String>> {
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::KIND, "state")])).build();
+        let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
+        let mut names: Vec<String> =
+            configs.into_iter().filter_map(|c| c.spec.and_then(|s| s.labels).and_then(|l| l.get(labels::CLUSTER).cloned())).collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    pub async fn observe(&self, plan: &Plan) -> Result<Observed> {
+        let nets = self
+            .docker
+            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters(&[("name", plan.network.name.clone())])).build()))
+            .await
+            .map_err(self.err("cannot list networks"))?;
+        let network = nets.into_iter().find(|n| n.name.as_deref() == Some(&plan.network.name)).map(|n| n.labels.unwrap_or_default().into_iter().collect());
+        let configs = self
+            .cluster_configs(&plan.cluster)
+            .await?
+            .into_iter()
+            .filter(|(name, _)| !name.contains(".state-"))
+            .collect::<BTreeMap<_, _>>();
+        let services = self.cluster_services(&plan.cluster, false).await?;
+        let mut foreign = Vec::new();
+        for s in &plan.services {
+            if services.iter().any(|o| o.name == s.name) {
+                continue;
+            }
+            if self.docker.inspect_service(&s.name, None::<InspectServiceOptions>).await.is_ok() {
+                foreign.push(s.name.clone());
+            }
+        }
+        Ok(Observed { network, configs, services, foreign_services: foreign })
+    }
+
+    /// Config name → id for every config of the cluster.
+    pub async fn cluster_configs(&self, cluster: &str) -> Result<Vec<(String, String)>> {
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
+        let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
+        Ok(configs.into_iter().filter_map(|c| Some((c.spec?.name?, c.id?))).collect())
+    }
+
+    /// Services of the cluster; jobs only when asked.
+    pub async fn cluster_services(&self, cluster: &str, jobs: bool) -> Result<Vec<ObservedService>> {
+        let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
+        let list = self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|s| {
+                let spec = s.spec?;
+                let labels: BTreeMap<String, String> = spec.labels.unwrap_or_default().into_iter().collect();
+                if !jobs && labels.get(labels::KIND).map(String::as_str) == Some("job") {
+                    return None;
+                }
+                Some(ObservedService {
+                    id: s.id?,
+                    name: spec.name?,
+                    version: s.version.and_then(|v| v.index).unwrap_or(0),
+                    replicas: spec.mode.and_then(|m| m.replicated).and_then(|r| r.replicas).unwrap_or(0) as u64,
+                    labels,
+                })
+            })
+            .collect())
+    }
+
+    pub async fn create_network(&self, def: &NetworkDef) -> Result<()> {
+        let req = NetworkCreateRequest {
+            name: def.name.clone(),
+            driver: Some("overlay".into()),
+            attachable: Some(true),
+            labels: Some(def.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        self.docker.create_network(req).await.map_err(self.err(&format!("cannot create network {}", def.name)))?;
+        Ok(())
+    }
+
+    pub async fn create_config(&self, def: &ConfigDef) -> Result<String> {
+        self.create_config_bytes(def, def.data.as_bytes()).await
+    }
+
+    /// A config whose content is `data` rather than `def.data` (binary uploads).
+    pub async fn create_config_bytes(&self, def: &ConfigDef, data: &[u8]) -> Result<String> {
+        let spec = ConfigSpec {
+            name: Some(def.name.clone()),
+            labels: Some(def.labels.clone().into_iter().collect()),
+            data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
+            ..Default::default()
+        };
+        Ok(self.docker.create_config(spec).await.map_err(self.err(&format!("cannot create config {}", def.name)))?.id)
+    }
+
+    pub async fn remove_config(&self, id_or_name: &str) -> Result<()> {
+        match self.docker.delete_config(id_or_name).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove config {id_or_name}"))(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Remove a config once no service uses it any more (after `down` removed them).
+    pub async fn remove_config_when_free(&self, id: &str) -> Result<()> {
+        for _ in 0..60 {
+            match self.docker.delete_config(id).await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_not_found(&e) => return Ok(()),
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("in use") => {
+                    tokio::time::sleep(Duration::from_millis(500)).await
+                }
+                Err(e) => return Err(self.err(&format!("cannot remove config {id}"))(e)),
+            }
+        }
+        self.remove_config(id).await
+    }
+
+    pub async fn create_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<String> {
+        let spec = spec::service_spec(def, replicas, config_ids);
+        let r = self.docker.create_service(spec, None).await.map_err(self.err(&format!("cannot create service {}", def.name)))?;
+        Ok(r.id.unwrap_or_default())
+    }
+
+    /// Replace the service's spec (a rolling update).
+    pub async fn update_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<()> {
+        let spec = spec::service_spec(def, replicas, config_ids);
+        self.update_with_retry(&def.name, |_| spec.clone()).await
+    }
+
+    /// Change only the replica count (and, when `declared`, the count `up` remembers).
+    pub async fn scale_service(&self, name: &str, replicas: u64, declared: Option<u64>) -> Result<()> {
+        self.update_with_retry(name, |mut spec| {
+            if let Some(r) = spec.mode.as_mut().and_then(|m| m.replicated.as_mut()) {
+                r.replicas = Some(replicas as i64);
+            }
+            if let (Some(d), Some(l)) = (declared, spec.labels.as_mut()) {
+                l.insert(labels::REPLICAS.into(), d.to_string());
+            }
+            spec
+        })
+        .await
+    }
+
+    /// Update with the current version, retrying when another writer got there first.
+    async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            let svc = self.docker.inspect_service(name, None::<InspectServiceOptions>).await.map_err(self.err(&format!("cannot inspect service {name}")))?;
+            let version = svc.version.and_then(|v| v.index).unwrap_or(0) as i32;
+            let spec = f(svc.spec.unwrap_or_default());
+            let opts = UpdateServiceOptionsBuilder::default().version(version).build();
+            match self.docker.update_service(name, spec, opts, None).await {
+                Ok(_) => return Ok(()),
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("out of sequence") && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => return Err(self.err(&format!("cannot update service {name}"))(e)),
+            }
+        }
+    }
+
+    pub async fn remove_service(&self, name: &str) -> Result<()> {
+        match self.docker.delete_service(name).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove service {name}"))(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Remove the cluster's network (the one labelled with it), waiting for
+    /// its endpoints to go away. Its name, if there was one.
+    pub async fn remove_cluster_network(&self, cluster: &str) -> Result<Option<String>> {
+        let nets = self
+            .docker
+            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build()))
+            .await
+            .map_err(self.err("cannot list networks"))?;
+        let Some(net) = nets.into_iter().next() else { return Ok(None) };
+        let (id, name) = (net.id.unwrap_or_default(), net.name.unwrap_or_default());
+        for _ in 0..60 {
+            match self.docker.remove_network(&id).await {
+                Ok(()) => return Ok(Some(name)),
+                Err(e) if is_not_found(&e) => return Ok(Some(name)),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+        self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
+        Ok(Some(name))
+    }
+
+    /// Volumes labelled with the cluster, on the node this engine runs.
+    pub async fn cluster_volumes(&self, cluster: &str) -> Result<Vec<String>> {
+        let opts = ListVolumesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
+        let vols = self.docker.list_volumes(Some(opts)).await.map_err(self.err("cannot list volumes"))?;
+        let mut names: Vec<String> = vols.volumes.unwrap_or_default().into_iter().map(|v| v.name).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    pub async fn remove_volume(&self, name: &str) -> Result<()> {
+        let mut last = None;
+        // A volume stays in use until the containers of removed tasks are gone.
+        for _ in 0..60 {
+            match self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build())).await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_not_found(&e) => return Ok(()),
+                Err(e) => {
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        Err(self.err(&format!("cannot remove volume {name}"))(last.expect("an error after retries")))
+    }
+
+    pub async fn tasks(&self, service: &str) -> Result<Vec<TaskInfo>> {
+        let opts = ListTasksOptionsBuilder::default().filters(&filters(&[("service", service.to_string())])).build();
+        let tasks = match self.docker.list_tasks(Some(opts)).await {
+            Ok(t) => t,
+            Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(&format!("cannot list tasks of {service}"))(e)),
+        };
+        let mut out: Vec<TaskInfo> = tasks
+            .into_iter()
+            .map(|t| {
+                let status = t.status.unwrap_or_default();
+                let cs = status.container_status.unwrap_or_default();
+                TaskInfo {
+                    id: t.id.unwrap_or_default(),
+                    slot: t.slot.unwrap_or(0) as u64,
+                    node_id: t.node_id.unwrap_or_default(),
+                    state: state_name(status.state),
+                    desired: state_name(t.desired_state),
+                    message: status.message.unwrap_or_default(),
+                    error: status.err.unwrap_or_default(),
+                    exit_code: cs.exit_code,
+                    container_id: cs.container_id,
+                    updated: t.updated_at.unwrap_or_default(),
+                }
+            })
+            .collect();
+        // Newest first within a slot.
+        out.sort_by(|a, b| a.slot.cmp(&b.slot).then(b.updated.cmp(&a.updated)));
+        Ok(out)
+    }
+
+    /// A task's log lines, as a stream.
+    pub fn task_logs(&self, task_id: &str, follow: bool, tail: Option<u64>) -> impl Stream<Item = Result<LogLine>> + '_ {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(&tail.map(|t| t.to_string()).unwrap_or_else(|| "all".into()))
+            .build();
+        self.docker.task_logs(task_id, Some(opts)).map(|item| match item {
+            Ok(out) => {
+                let stderr = matches!(out, bollard::container::LogOutput::StdErr { .. });
+                Ok(LogLine { text: String::from_utf8_lossy(&out.into_bytes()).trim_end_matches('\n').to_string(), stderr })
+            }
+            Err(e) => Err(Error::msg(format!("cannot read logs: {e}"))),
+        })
+    }
+
+    /// The last `n` lines of a task's log.
+    pub async fn last_lines(&self, task_id: &str, n: u64) -> Vec<String> {
+        let lines: Vec<Result<LogLine>> = self.task_logs(task_id, false, Some(n)).collect().await;
+        lines.into_iter().filter_map(|l| l.ok()).flat_map(|l| l.text.lines().map(str::to_string).collect::<Vec<_>>()).collect()
+    }
+
+    pub async fn image_exists(&self, image: &str) -> Result<bool> {
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.err(&format!("cannot inspect image {image}"))(e)),
+        }
+    }
+
+    /// Host-mode ports published by services that are not this cluster's: port → service.
+    pub async fn foreign_ports(&self, cluster: &str) -> Result<BTreeMap<u16, String>> {
+        let list = self.docker.list_services(None::<bollard::query_parameters::ListServicesOptions>).await.map_err(self.err("cannot list services"))?;
+        let mut out = BTreeMap::new();
+        for s in list {
+            let Some(spec) = s.spec else { continue };
+            if spec.labels.as_ref().and_then(|l| l.get(labels::CLUSTER)).map(String::as_str) == Some(cluster) {
+                continue;
+            }
+            for p in spec.endpoint_spec.and_then(|e| e.ports).unwrap_or_default() {
+                if let Some(pp) = p.published_port {
+                    out.insert(pp as u16, spec.name.clone().unwrap_or_default());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Store the plan with the cluster (a swarm config), replacing older ones.
+    pub async fn save_state(&self, plan: &Plan) -> Result<()> {
+        let data = serde_json::to_string(plan).expect("plans serialize");
+        let name = format!("{}.state-{}", plan.cluster, crate::plan::content_hash(&data));
+        let existing = self.cluster_configs(&plan.cluster).await?;
+        if !existing.iter().any(|(n, _)| n == &name) {
+            let mut l = plan.labels(None);
+            l.insert(labels::KIND.into(), "state".into());
+            self.create_config(&ConfigDef { name: name.clone(), data, labels: l }).await?;
+        }
+        for (n, id) in existing {
+            if n.starts_with(&format!("{}.state-", plan.cluster)) && n != name {
+                self.remove_config(&id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan `up` stored for `cluster`, if the cluster exists.
+    pub async fn load_state(&self, cluster: &str) -> Result<Option<Plan>> {
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")])).build();
+        let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
+        let Some(cfg) = configs.into_iter().next() else { return Ok(None) };
+        let cfg = match cfg.spec.as_ref().and_then(|s| s.data.as_ref()) {
+            Some(_) => cfg,
+            None => self.docker.inspect_config(cfg.id.as_deref().unwrap_or_default()).await.map_err(self.err("cannot read cluster state"))?,
+        };
+        let data = cfg.spec.and_then(|s| s.data).unwrap_or_default();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data.trim()).map_err(|e| Error::msg(format!("cluster state of {cluster} is unreadable: {e}")))?;
+        let plan = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::help(format!("cluster state of {cluster} was written by another bdprov version: {e}"), "run `bdprov up` with this version to refresh it")
+        })?;
+        Ok(Some(plan))
+    }
+}
+
+fn is_connection(e: &bollard::errors::Error) -> bool {
+    use bollard::errors::Error as E;
+    matches!(e, E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) | E::RequestTimeoutError)
+        || e.to_string().contains("connect")
+}
+
+fn unreachable(endpoint: &str, e: bollard::errors::Error) -> Error {
+    Error::help(
+        format!("cannot reach the Docker engine at {endpoint}: {e}"),
+        "start it (`dockerd &` as root, or `systemctl start docker`), or point DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS) at a running engine",
+    )
+}
+
+/// The host part of DOCKER_HOST, for reaching published ports of a remote engine.
+fn endpoint_host(endpoint: &str) -> String {
+    let rest = endpoint.split("://").nth(1).unwrap_or("");
+    if endpoint.starts_with("unix://") || endpoint.starts_with("npipe://") || rest.is_empty() {
+        return "127.0.0.1".into();
+    }
+    let hostport = rest.split('/').next().unwrap_or(rest);
+    let host = hostport.rsplit_once(':').map(|(h, _)| h).unwrap_or(hostport);
+    host.trim_start_matches('[').trim_end_matches(']').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_hosts() {
+        assert_eq!(endpoint_host("unix:///var/run/docker.sock"), "127.0.0.1");
+        assert_eq!(endpoint_host("tcp://10.0.0.5:2376"), "10.0.0.5");
+        assert_eq!(endpoint_host("ssh://me@box"), "me@box");
+    }
+}

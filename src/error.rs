@@ -1,0 +1,66 @@
+//! bdprov's error: what went wrong, and what to do about it.
+
+use std::fmt;
+
+use crate::diag::Diagnostics;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Bad input (blueprint, values, `--set`, templates): nothing was changed.
+    Input(Diagnostics),
+    /// Anything else, with advice.
+    Failed { message: String, help: Option<String> },
+    /// A job ran and exited with this code; its output was already shown.
+    JobExit(i32),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn msg(message: impl Into<String>) -> Error {
+        Error::Failed { message: message.into(), help: None }
+    }
+
+    pub fn help(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Failed { message: message.into(), help: Some(help.into()) }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) => 2,
+            Error::Failed { .. } => 1,
+            Error::JobExit(code) => *code,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(d) => write!(f, "{d}"),
+            Error::Failed { message, help } => {
+                writeln!(f, "error: {message}")?;
+                if let Some(h) = help {
+                    writeln!(f, "  = help: {h}")?;
+                }
+                Ok(())
+            }
+            Error::JobExit(code) => writeln!(f, "error: the job exited with code {code}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Error {
+        Error::Input(d)
+    }
+}
+
+impl From<crate::diag::Diagnostic> for Error {
+    fn from(d: crate::diag::Diagnostic) -> Error {
+        Error::Input(d.into())
+    }
+}

@@ -1,0 +1,157 @@
+//! The offline image kit: runnable images without any container registry.
+//!
+//! * `base` — a Debian root filesystem made by debootstrap (Java 17, Python 3,
+//!   ZooKeeper, curl, netcat), imported as an image.
+//! * `spark` — the Spark distribution from PyPI's `pyspark` source archive on
+//!   top of `base`, laid out like the official apache/spark image
+//!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint).
+//!
+//! Builds are cached: every image is labelled with a hash of its inputs
+//! (Debian suite and packages, the pyspark archive's SHA-256, the
+//! Dockerfile), and an image whose label matches is not built again.
+//! Downloads and root filesystems are kept in the cache folder
+//! (`$BDPROV_CACHE`, else `~/.cache/bdprov`).
+
+mod pyspark;
+mod rootfs;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+
+pub const KIT_LABEL: &str = "bdprov.kit";
+pub const INPUTS_LABEL: &str = "bdprov.kit.inputs";
+pub const VERSIONS_LABEL: &str = "bdprov.kit.versions";
+
+pub const SUITE: &str = "bookworm";
+pub const PYSPARK_VERSION: &str = "4.3.0";
+/// Debian packages of the Java base image.
+pub const BASE_PACKAGES: &[&str] = &["openjdk-17-jre-headless", "python3", "procps", "curl", "netcat-openbsd", "ca-certificates", "zookeeper"];
+
+const SPARK_DOCKERFILE: &str = include_str!("../../templates/images/spark/Dockerfile");
+const SPARK_ENTRYPOINT: &str = include_str!("../../templates/images/spark/entrypoint.sh");
+
+/// The images the kit builds, in build order.
+pub const NAMES: &[&str] = &["base", "spark"];
+
+pub fn reference(name: &str) -> String {
+    match name {
+        "spark" => format!("bdprov/spark:{PYSPARK_VERSION}"),
+        other => format!("bdprov/{other}:{SUITE}"),
+    }
+}
+
+pub fn cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("BDPROV_CACHE") {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|_| {
+        std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")).unwrap_or_else(|_| PathBuf::from("/var/cache"))
+    });
+    base.join("bdprov")
+}
+
+fn hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+fn base_inputs() -> String {
+    // The mirror changes where packages come from, not what they are: not an input.
+    hash(&[SUITE, &BASE_PACKAGES.join(","), rootfs::TRIM])
+}
+
+/// Build the named images (all when empty), and what they need. Returns
+/// (reference, "built" | "cached") per image.
+pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dyn Progress) -> Result<Vec<(String, &'static str)>> {
+    for n in names {
+        if !NAMES.contains(&n.as_str()) {
+            return Err(Error::help(format!("no offline image `{n}`"), format!("the kit builds: {}", NAMES.join(", "))));
+        }
+    }
+    let wanted: Vec<&str> = if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| names.iter().any(|w| w == n)).collect() };
+    let cache = cache_dir();
+    std::fs::create_dir_all(&cache).map_err(|e| Error::msg(format!("cannot create cache folder {}: {e}", cache.display())))?;
+    let mut out = Vec::new();
+    // Everything is built on `base`.
+    let base_key = base_inputs();
+    let base_ref = format!("bdprov/base:{SUITE}-{base_key}");
+    let base_state = ensure(engine, "base", &base_ref, &base_key, force && wanted.contains(&"base"), progress, || async {
+        let (tarball, versions) = rootfs::make(&cache, &base_key, BASE_PACKAGES, progress).await?;
+        progress.step("base", "importing", &base_ref);
+        let changes = vec![
+            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+            "ENV LANG=C.UTF-8".to_string(),
+            "CMD [\"/bin/bash\"]".to_string(),
+            format!("LABEL {KIT_LABEL}=base {INPUTS_LABEL}={base_key} {VERSIONS_LABEL}=\"{}\"", versions),
+        ];
+        engine.import_rootfs(&tarball, &base_ref, changes).await
+    })
+    .await?;
+    if wanted.contains(&"base") {
+        out.push((base_ref.clone(), base_state));
+    }
+    if wanted.contains(&"spark") {
+        let archive = pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?;
+        let dockerfile = SPARK_DOCKERFILE.replace("{{ base }}", &base_ref);
+        let key = hash(&[&base_key, &archive.sha256, &dockerfile, SPARK_ENTRYPOINT]);
+        let spark_ref = reference("spark");
+        let state = ensure(engine, "spark", &spark_ref, &key, force, progress, || async {
+            let base_versions = engine.image_labels(&base_ref).await?.and_then(|l| l.get(VERSIONS_LABEL).cloned()).unwrap_or_default();
+            let versions = format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &archive.sha256[..12]);
+            let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}=spark {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n");
+            progress.step("spark", "preparing", "laying out /opt/spark from the pyspark archive");
+            let context = cache.join(format!("spark-context-{key}.tar"));
+            pyspark::context(&archive, &context, &[("Dockerfile", dockerfile.as_bytes(), 0o644), ("entrypoint.sh", SPARK_ENTRYPOINT.as_bytes(), 0o755)])?;
+            progress.step("spark", "building", &spark_ref);
+            let result = engine.build_image(&context, &spark_ref, &|line| progress.step("spark", "building", line)).await;
+            let _ = std::fs::remove_file(&context);
+            result
+        })
+        .await?;
+        out.push((spark_ref, state));
+    }
+    Ok(out)
+}
+
+/// Build `reference` with `make` unless an image with the same inputs exists.
+async fn ensure<F, Fut>(engine: &Engine, name: &str, reference: &str, key: &str, force: bool, progress: &dyn Progress, make: F) -> Result<&'static str>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let existing = engine.image_labels(reference).await?;
+    if !force && existing.as_ref().and_then(|l| l.get(INPUTS_LABEL)).map(String::as_str) == Some(key) {
+        progress.step(name, "cached", reference);
+        return Ok("cached");
+    }
+    make().await?;
+    progress.step(name, "done", reference);
+    Ok("built")
+}
+
+/// The kit's images on this engine, with the versions they contain.
+pub async fn list(engine: &Engine) -> Result<Vec<BTreeMap<String, String>>> {
+    let mut rows = Vec::new();
+    for img in engine.kit_images(KIT_LABEL).await? {
+        let l: &HashMap<String, String> = &img.labels;
+        let mut row = BTreeMap::new();
+        row.insert("image".into(), img.tags.first().cloned().unwrap_or_else(|| img.id.clone()));
+        row.insert("kit".into(), l.get(KIT_LABEL).cloned().unwrap_or_default());
+        row.insert("size".into(), format!("{} MB", img.size / 1_000_000));
+        row.insert("inputs".into(), l.get(INPUTS_LABEL).cloned().unwrap_or_default());
+        row.insert("versions".into(), l.get(VERSIONS_LABEL).cloned().unwrap_or_default());
+        rows.push(row);
+    }
+    rows.sort_by(|a, b| a.get("image").cmp(&b.get("image")));
+    Ok(rows)
+}

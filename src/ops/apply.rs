@@ -1,0 +1,200 @@
+//! `up`: make the swarm match the plan, in dependency order, and return when
+//! every role is ready (or fail with a diagnosis).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+
+use super::ready::{self, RoleState};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::diff::{self, Action, Changes};
+use crate::plan::{ImageSet, Plan, ServiceDef};
+
+const POLL: Duration = Duration::from_millis(250);
+const DEFAULT_TIMEOUT: u64 = 180;
+
+pub struct Outcome {
+    pub changed: bool,
+    pub roles: Vec<RoleState>,
+    pub kept_volumes: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// Checks that need the swarm but change nothing: images present, ports free.
+async fn preflight(engine: &Engine, plan: &Plan) -> Result<()> {
+    let mut errs = Diagnostics::default();
+    let mut checked = HashSet::new();
+    for svc in &plan.services {
+        if !checked.insert(svc.image.clone()) {
+            continue;
+        }
+        if !engine.image_exists(&svc.image).await? && plan.images == ImageSet::Local {
+            let kit = svc.image.trim_start_matches("bdprov/").split(':').next().unwrap_or("").to_string();
+            errs.push(Diagnostic::new(format!("image {} is not built on this engine (role {})", svc.image, svc.role)).help(format!("run `bdprov images build {kit}` first")));
+        }
+    }
+    let taken = engine.foreign_ports(&plan.cluster).await?;
+    for svc in &plan.services {
+        for p in &svc.ports {
+            if let Some(owner) = p.published.and_then(|pp| taken.get(&pp)) {
+                errs.push(
+                    Diagnostic::new(format!("roles.{}.ports.{}: port {} is already published by service `{owner}`", svc.role, p.name, p.published.unwrap_or(0)))
+                        .help(format!("publish it elsewhere: --set {}.ports.{}.published=<port>", svc.role, p.name)),
+                );
+            }
+        }
+    }
+    errs.finish(()).map_err(Error::Input)
+}
+
+enum Step {
+    /// Waiting for the roles it comes after.
+    Blocked,
+    /// Created, updated or kept; waiting to be ready.
+    Applied { at: Instant, before: HashSet<String>, desired: u64 },
+    Ready,
+}
+
+pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
+    let started = Instant::now();
+    engine.manager().await?;
+    preflight(engine, plan).await?;
+    let observed = engine.observe(plan).await?;
+    let changes = diff::diff(plan, &observed).map_err(|conflicts| {
+        Error::help(conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "), "bdprov only changes objects it created for this cluster")
+    })?;
+    let changed = !changes.is_empty();
+
+    if changes.create_network {
+        engine.create_network(&plan.network).await?;
+        progress.note(&format!("created network {}", plan.network.name));
+    }
+    let mut config_ids: HashMap<String, String> = observed.configs.iter().map(|(n, id)| (n.clone(), id.clone())).collect();
+    for name in &changes.create_configs {
+        let def = plan.config(name).expect("diff names plan configs");
+        config_ids.insert(name.clone(), engine.create_config(def).await?);
+    }
+    // Stored first, so `status` and `down` know the cluster even if `up` fails.
+    engine.save_state(plan).await?;
+
+    let roles = wait_in_order(engine, plan, &changes, &config_ids, progress).await?;
+
+    for name in &changes.remove_services {
+        engine.remove_service(name).await?;
+        progress.note(&format!("removed service {name} (its role left the blueprint)"));
+    }
+    for name in &changes.remove_configs {
+        if let Some(id) = config_ids.get(name) {
+            // Still referenced by a task being replaced: try again on the next `up`.
+            let _ = engine.remove_config(id).await;
+        }
+    }
+    Ok(Outcome { changed, roles, kept_volumes: Vec::new(), elapsed: started.elapsed() })
+}
+
+/// Carry out `changes` (scale or keep only: no configs) and wait until every role is ready.
+pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress: &dyn Progress) -> Result<Vec<RoleState>> {
+    wait_in_order(engine, plan, changes, &HashMap::new(), progress).await
+}
+
+/// Apply each service once the roles it comes after are ready, and wait for all.
+async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_ids: &HashMap<String, String>, progress: &dyn Progress) -> Result<Vec<RoleState>> {
+    let client = crate::probe::client();
+    let mut steps: Vec<Step> = plan.services.iter().map(|_| Step::Blocked).collect();
+    let mut last: Vec<Option<RoleState>> = plan.services.iter().map(|_| None).collect();
+    for svc in &plan.services {
+        progress.step(&svc.role, "waiting", &if svc.after.is_empty() { String::new() } else { format!("for {}", svc.after.join(", ")) });
+    }
+    loop {
+        let ready_roles: HashSet<&str> = plan.services.iter().zip(&steps).filter(|(_, s)| matches!(s, Step::Ready)).map(|(svc, _)| svc.role.as_str()).collect();
+        for (i, svc) in plan.services.iter().enumerate() {
+            if matches!(steps[i], Step::Blocked) && svc.after.iter().all(|a| ready_roles.contains(a.as_str()) || plan.service(a).is_none()) {
+                let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
+                let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
+                let desired = apply_one(engine, svc, &action, config_ids).await?;
+                let word = match action {
+                    Action::Create => "created",
+                    Action::Update { .. } => "updated",
+                    Action::Scale { .. } => "scaled",
+                    Action::Keep { .. } => "unchanged",
+                };
+                progress.step(&svc.role, "starting", word);
+                steps[i] = Step::Applied { at: Instant::now(), before, desired };
+            }
+        }
+        let nodes = engine.nodes().await?;
+        let pending: Vec<usize> = (0..steps.len()).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
+        let seen = join_all(pending.iter().map(|&i| {
+            let desired = match &steps[i] {
+                Step::Applied { desired, .. } => *desired,
+                _ => 0,
+            };
+            ready::observe(engine, &client, &plan.services[i], desired, &nodes)
+        }))
+        .await;
+        for (&i, result) in pending.iter().zip(seen) {
+            let (state, tasks) = result?;
+            let svc = &plan.services[i];
+            let Step::Applied { at, before, .. } = &steps[i] else { continue };
+            if state.is_ready {
+                progress.step(&svc.role, "ready", &ready_detail(&state));
+                steps[i] = Step::Ready;
+            } else {
+                progress.step(&svc.role, "starting", &state.detail);
+                let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
+                let problem = ready::trouble(&tasks, before).or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {}", timeout.as_secs(), state.detail)));
+                if let Some(problem) = problem {
+                    progress.step(&svc.role, "failed", &problem);
+                    let diagnosis = ready::diagnose(engine, &state, &tasks, &problem).await;
+                    return Err(Error::help(diagnosis.trim_end().to_string(), help_for(&problem, svc)));
+                }
+            }
+            last[i] = Some(state);
+        }
+        if steps.iter().all(|s| matches!(s, Step::Ready)) {
+            return Ok(last.into_iter().flatten().collect());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn ready_detail(s: &RoleState) -> String {
+    let mut d = format!("{}/{} ready", s.ready, s.desired);
+    if !s.urls.is_empty() {
+        d.push_str(&format!("  {}", s.urls.join(" ")));
+    }
+    d
+}
+
+fn help_for(problem: &str, svc: &ServiceDef) -> String {
+    if problem.contains("image") {
+        format!("build the offline images (`bdprov images build`) and use --images local, or make {} pullable on every node", svc.image)
+    } else if problem.contains("port") {
+        format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
+    } else {
+        format!("see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)", svc.role)
+    }
+}
+
+/// Carry out one service's action; returns the replicas it should run.
+async fn apply_one(engine: &Engine, svc: &ServiceDef, action: &Action, config_ids: &HashMap<String, String>) -> Result<u64> {
+    Ok(match action {
+        Action::Create => {
+            engine.create_service(svc, svc.replicas, config_ids).await?;
+            svc.replicas
+        }
+        Action::Update { replicas, .. } => {
+            engine.update_service(svc, *replicas, config_ids).await?;
+            *replicas
+        }
+        Action::Scale { to, .. } => {
+            engine.scale_service(&svc.name, *to, Some(svc.replicas)).await?;
+            *to
+        }
+        Action::Keep { replicas } => *replicas,
+    })
+}

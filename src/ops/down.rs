@@ -1,0 +1,46 @@
+//! `down`: remove the cluster's services, configs and network. Volumes stay
+//! unless asked for. Only objects labelled with this cluster are touched.
+
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::output::Progress;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Removed {
+    pub services: Vec<String>,
+    pub configs: Vec<String>,
+    pub network: Option<String>,
+    pub volumes_removed: Vec<String>,
+    pub volumes_kept: Vec<String>,
+}
+
+pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn Progress) -> Result<Removed> {
+    engine.manager().await?;
+    let mut out = Removed::default();
+    for svc in engine.cluster_services(cluster, true).await? {
+        engine.remove_service(&svc.id).await?;
+        progress.step(&svc.name, "removed", "");
+        out.services.push(svc.name);
+    }
+    if let Some(net) = engine.remove_cluster_network(cluster).await? {
+        progress.step(&net, "removed", "network");
+        out.network = Some(net);
+    }
+    for (name, id) in engine.cluster_configs(cluster).await? {
+        engine.remove_config_when_free(&id).await?;
+        out.configs.push(name);
+    }
+    let vols = engine.cluster_volumes(cluster).await?;
+    if volumes {
+        for v in vols {
+            engine.remove_volume(&v).await?;
+            progress.step(&v, "removed", "volume");
+            out.volumes_removed.push(v);
+        }
+    } else {
+        out.volumes_kept = vols;
+    }
+    Ok(out)
+}

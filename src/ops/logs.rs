@@ -1,0 +1,54 @@
+//! `logs ROLE`: a role's logs across its tasks, each line prefixed with the task.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::Duration;
+
+use futures_util::stream::{SelectAll, StreamExt};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+
+pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: Option<u64>) -> Result<()> {
+    let Some(svc) = plan.service(role) else {
+        let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
+        return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", roles.join(", "))));
+    };
+    let mut streams = SelectAll::new();
+    let mut attached: HashSet<String> = HashSet::new();
+    let mut out = std::io::stdout();
+    let attach = |tasks: Vec<crate::engine::TaskInfo>, attached: &mut HashSet<String>, streams: &mut SelectAll<_>| {
+        for t in tasks {
+            // Old tasks that never ran have no logs; replaced ones are shown unless following.
+            if t.container_id.is_none() || (follow && t.desired != "running") || !attached.insert(t.id.clone()) {
+                continue;
+            }
+            let prefix = format!("{role}.{}", t.slot);
+            streams.push(engine.task_logs(&t.id, follow, tail).map(move |l| l.map(|l| (prefix.clone(), l.text))).boxed());
+        }
+    };
+    attach(engine.tasks(&svc.name).await?, &mut attached, &mut streams);
+    if !follow {
+        while let Some(item) = streams.next().await {
+            let (prefix, text) = item?;
+            for line in text.lines() {
+                let _ = writeln!(out, "{prefix} | {line}");
+            }
+        }
+        return Ok(());
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            item = streams.next(), if !streams.is_empty() => match item {
+                Some(Ok((prefix, text))) => for line in text.lines() { let _ = writeln!(out, "{prefix} | {line}"); },
+                Some(Err(e)) => return Err(e),
+                None => {}
+            },
+            _ = tick.tick() => attach(engine.tasks(&svc.name).await?, &mut attached, &mut streams),
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        let _ = out.flush();
+    }
+}

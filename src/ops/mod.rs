@@ -1,0 +1,39 @@
+//! What bdprov does with a cluster: apply a plan (`up`), observe it
+//! (`status`), change it (`scale`), run jobs on it (`submit`), read it
+//! (`logs`) and remove it (`down`). All Docker access goes through
+//! [`crate::engine`].
+
+pub mod apply;
+pub mod down;
+pub mod logs;
+pub mod ready;
+pub mod scale;
+pub mod status;
+pub mod submit;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+
+/// The cluster to act on: the one named, else the only one running.
+pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
+    engine.manager().await?;
+    let clusters = engine.clusters().await?;
+    let name = match (name, clusters.as_slice()) {
+        (Some(n), _) => n.to_string(),
+        (None, []) => return Err(Error::help("no bdprov cluster runs on this swarm", "start one with `bdprov up spark-standalone`")),
+        (None, [only]) => only.clone(),
+        (None, many) => return Err(Error::help(format!("{} clusters run here: {}", many.len(), many.join(", ")), "name the one you mean")),
+    };
+    match engine.load_state(&name).await? {
+        Some(plan) => Ok(plan),
+        None => {
+            let help = match crate::diag::suggest(&name, clusters.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if clusters.is_empty() => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
+                None => format!("clusters here: {}", clusters.join(", ")),
+            };
+            Err(Error::help(format!("no cluster `{name}` on this swarm"), help))
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Is a role usable? Tasks from the swarm, plus the role's readiness probe.
+//! Shared by `up`, `scale` and `status`, so all three mean the same thing by
+//! "ready".
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, NodeInfo, TaskInfo};
+use crate::error::Result;
+use crate::plan::{CheckDef, ServiceDef};
+use crate::probe::{self, Verdict};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleState {
+    pub role: String,
+    pub service: String,
+    pub desired: u64,
+    pub running: u64,
+    pub ready: u64,
+    pub is_ready: bool,
+    /// What is seen: the probe's answer, or why tasks do not run.
+    pub detail: String,
+    pub tasks: Vec<TaskView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskView {
+    pub name: String,
+    pub node: String,
+    pub state: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub error: String,
+}
+
+fn node<'a>(nodes: &'a [NodeInfo], id: &str) -> Option<&'a NodeInfo> {
+    nodes.iter().find(|n| n.id == id)
+}
+
+/// Tasks that should be running now (not ones already replaced).
+fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
+    tasks.iter().filter(|t| t.desired == "running" || t.desired == "complete")
+}
+
+/// Observe one role: its tasks, and its probe when it has one.
+pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef, desired: u64, nodes: &[NodeInfo]) -> Result<(RoleState, Vec<TaskInfo>)> {
+    let tasks = engine.tasks(&svc.name).await?;
+    let running = current(&tasks).filter(|t| t.is_running()).count() as u64;
+    let verdict = match &svc.probe {
+        None => None,
+        Some(p) => {
+            let targets = if p.service == svc.name { tasks.clone() } else { engine.tasks(&p.service).await? };
+            let addrs: Vec<&str> =
+                current(&targets).filter(|t| t.is_running()).filter_map(|t| node(nodes, &t.node_id)).map(|n| n.addr.as_str()).collect();
+            let counting = matches!(&p.check, CheckDef::Http { count: Some(_), .. });
+            Some(if addrs.is_empty() {
+                Verdict::not_ready(format!("{} has no running task", p.role))
+            } else if counting || p.service != svc.name {
+                probe::judge(&p.check, &probe::fetch(client, &p.check, addrs[0], p.port).await, desired)
+            } else {
+                // Each task answers for itself, on its own node.
+                let mut passing = 0;
+                let mut last = String::new();
+                for addr in &addrs {
+                    let v = probe::judge(&p.check, &probe::fetch(client, &p.check, addr, p.port).await, desired);
+                    if v.ready {
+                        passing += 1;
+                    }
+                    last = v.detail;
+                }
+                Verdict { ready: passing >= desired, count: Some(passing), detail: last }
+            })
+        }
+    };
+    let ready = match &verdict {
+        None => running,
+        Some(v) => v.count.unwrap_or(if v.ready { running } else { 0 }),
+    }
+    .min(desired);
+    let is_ready = desired == 0 || (running >= desired && ready >= desired && verdict.as_ref().is_none_or(|v| v.ready));
+    let detail = if running < desired {
+        let why = latest_problem(&tasks).map(|p| format!(": {p}")).unwrap_or_default();
+        format!("{running}/{desired} running{why}")
+    } else {
+        verdict.as_ref().map(|v| v.detail.clone()).unwrap_or_else(|| format!("{running}/{desired} running"))
+    };
+    let views = views(&svc.role, &tasks, nodes);
+    let urls = svc
+        .ports
+        .iter()
+        .filter(|p| p.web)
+        .filter_map(|p| p.published.map(|pp| (p, pp)))
+        .flat_map(|(_, pp)| {
+            current(&tasks).filter(|t| t.is_running()).filter_map(move |t| node(nodes, &t.node_id).map(|n| format!("http://{}:{pp}/", n.addr)))
+        })
+        .collect();
+    Ok((RoleState { role: svc.role.clone(), service: svc.name.clone(), desired, running, ready, is_ready, detail, tasks: views, urls }, tasks))
+}
+
+/// The newest task of each slot, for display.
+fn views(role: &str, tasks: &[TaskInfo], nodes: &[NodeInfo]) -> Vec<TaskView> {
+    let mut seen = HashSet::new();
+    tasks
+        .iter()
+        .filter(|t| seen.insert(t.slot))
+        .map(|t| TaskView {
+            name: format!("{role}.{}", t.slot),
+            node: node(nodes, &t.node_id).map(|n| n.hostname.clone()).unwrap_or_else(|| "-".into()),
+            state: t.state.clone(),
+            error: if t.error.is_empty() && !t.is_running() && t.state != "complete" { t.message.clone() } else { t.error.clone() },
+        })
+        .collect()
+}
+
+/// Why the most recent non-running task is not running.
+fn latest_problem(tasks: &[TaskInfo]) -> Option<String> {
+    current(tasks).find(|t| !t.is_running()).map(|t| if t.error.is_empty() { t.state.clone() } else { format!("{} ({})", t.state, t.error) })
+}
+
+/// A failure that waiting will not fix, seen in the tasks created since
+/// bdprov applied the change (`before` holds the ids of older tasks).
+pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
+    let new: Vec<&TaskInfo> = tasks.iter().filter(|t| !before.contains(&t.id)).collect();
+    if let Some(t) = new.iter().find(|t| t.error.contains("No such image") || t.error.contains("pull access denied")) {
+        return Some(format!("the image cannot be found or pulled on the node: {}", t.error));
+    }
+    if let Some(t) = new.iter().find(|t| t.state == "pending" && (t.error.contains("port") || t.message.contains("port")) && t.error.contains("in use")) {
+        return Some(format!("a published port is already taken: {}", t.error));
+    }
+    let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
+    if failed >= 3 {
+        let last = new.iter().find(|t| matches!(t.state.as_str(), "failed" | "rejected")).expect("a failed task");
+        return Some(format!("{failed} tasks failed since the change; the last: {}", if last.error.is_empty() { &last.state } else { &last.error }));
+    }
+    None
+}
+
+/// A diagnosis: the role, its tasks with their states and errors, and the
+/// last log lines of its most recent task.
+pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], reason: &str) -> String {
+    let mut out = format!("role `{}` is not ready: {reason}\n  desired {}, running {}, ready {}\n  tasks:\n", state.role, state.desired, state.running, state.ready);
+    for t in tasks.iter().take(8) {
+        let err = if t.error.is_empty() { String::new() } else { format!("  {}", t.error) };
+        out.push_str(&format!("    {}.{} {:<9} desired {:<9}{err}\n", state.role, t.slot, t.state, t.desired));
+    }
+    if let Some(t) = tasks.iter().find(|t| t.container_id.is_some()) {
+        let lines = engine.last_lines(&t.id, 15).await;
+        if !lines.is_empty() {
+            out.push_str(&format!("  last log lines of {}.{}:\n", state.role, t.slot));
+            for l in lines {
+                out.push_str(&format!("    | {l}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, state: &str, err: &str) -> TaskInfo {
+        TaskInfo {
+            id: id.into(),
+            slot: 1,
+            node_id: "n".into(),
+            state: state.into(),
+            desired: "running".into(),
+            message: String::new(),
+            error: err.into(),
+            exit_code: None,
+            container_id: None,
+            updated: String::new(),
+        }
+    }
+
+    #[test]
+    fn missing_image_is_fatal_at_once() {
+        let t = vec![task("a", "rejected", "No such image: apache/spark:4.1.2")];
+        assert!(trouble(&t, &HashSet::new()).unwrap().contains("cannot be found"));
+    }
+
+    #[test]
+    fn taken_port_is_fatal() {
+        let t = vec![task("a", "pending", "no suitable node (host-mode port already in use on 1 node)")];
+        assert!(trouble(&t, &HashSet::new()).unwrap().contains("port is already taken"));
+    }
+
+    #[test]
+    fn repeated_failures_are_fatal_but_old_ones_do_not_count() {
+        let t = vec![task("a", "failed", "exit 1"), task("b", "failed", "exit 1"), task("c", "failed", "exit 1")];
+        assert!(trouble(&t, &HashSet::new()).is_some());
+        assert!(trouble(&t, &HashSet::from(["a".to_string()])).is_none());
+        assert!(trouble(&t[..2], &HashSet::new()).is_none());
+    }
+}

@@ -1,0 +1,59 @@
+//! `scale ROLE=N`: change replicas and wait until the new members are ready.
+
+use super::apply;
+use super::ready::RoleState;
+use crate::diag::suggest;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::diff::{Action, Changes};
+use crate::plan::Plan;
+
+/// Parse `ROLE=N`.
+pub fn parse_request(arg: &str) -> Result<(String, u64)> {
+    match arg.split_once('=') {
+        Some((role, n)) if !role.is_empty() => match n.parse() {
+            Ok(n) => Ok((role.to_string(), n)),
+            Err(_) => Err(Error::help(format!("`{arg}`: `{n}` is not a replica count"), "write ROLE=N with a whole number, e.g. worker=3")),
+        },
+        _ => Err(Error::help(format!("`{arg}` is not ROLE=N"), "write ROLE=N, e.g. worker=3")),
+    }
+}
+
+/// Check every request against the plan before touching anything.
+pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
+    for (role, n) in requests {
+        let Some(svc) = plan.service(role) else {
+            let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
+            let help = match suggest(role, roles.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? (roles: {})", roles.join(", ")),
+                None => format!("roles of {}: {}", plan.cluster, roles.join(", ")),
+            };
+            return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
+        };
+        if let Some(reason) = &svc.singleton {
+            if *n != 1 {
+                return Err(Error::help(format!("role `{role}` cannot be scaled: {reason}"), "scale the roles that hold replicas (see `bdprov status`)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn scale(engine: &Engine, plan: &Plan, requests: &[(String, u64)], progress: &dyn Progress) -> Result<Vec<RoleState>> {
+    check(plan, requests)?;
+    engine.manager().await?;
+    let current = engine.cluster_services(&plan.cluster, false).await?;
+    let mut changes = Changes::default();
+    for svc in &plan.services {
+        let Some(obs) = current.iter().find(|o| o.name == svc.name) else {
+            return Err(Error::help(format!("service {} of cluster {} is missing", svc.name, plan.cluster), "run `bdprov up` to restore the cluster first"));
+        };
+        let action = match requests.iter().find(|(r, _)| r == &svc.role) {
+            Some((_, n)) if *n != obs.replicas => Action::Scale { version: obs.version, from: obs.replicas, to: *n },
+            _ => Action::Keep { replicas: obs.replicas },
+        };
+        changes.services.push((svc.name.clone(), action));
+    }
+    apply::wait_for(engine, plan, &changes, progress).await
+}

@@ -1,0 +1,72 @@
+//! `status`: per role the desired, running and ready counts, each task's node
+//! and state, the web UIs, and why anything is not ready.
+
+use serde::Serialize;
+
+use super::ready::{self, RoleState};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::plan::{ImageSet, Plan};
+
+#[derive(Debug, Serialize)]
+pub struct ClusterStatus {
+    pub cluster: String,
+    pub blueprint: String,
+    pub network: String,
+    pub images: ImageSet,
+    pub ready: bool,
+    pub roles: Vec<RoleState>,
+}
+
+pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
+    let running = engine.cluster_services(&plan.cluster, false).await?;
+    let nodes = engine.nodes().await?;
+    let client = crate::probe::client();
+    let mut roles = Vec::new();
+    for svc in &plan.services {
+        let desired = running.iter().find(|s| s.name == svc.name).map(|s| s.replicas);
+        let (mut state, _) = ready::observe(engine, &client, svc, desired.unwrap_or(0), &nodes).await?;
+        if desired.is_none() {
+            state.is_ready = false;
+            state.detail = "service missing: run `bdprov up` again".into();
+        }
+        roles.push(state);
+    }
+    Ok(ClusterStatus {
+        cluster: plan.cluster.clone(),
+        blueprint: plan.blueprint.clone(),
+        network: plan.network.name.clone(),
+        images: plan.images,
+        ready: roles.iter().all(|r| r.is_ready),
+        roles,
+    })
+}
+
+impl std::fmt::Display for ClusterStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let images = match self.images {
+            ImageSet::Local => "local",
+            ImageSet::Official => "official",
+        };
+        writeln!(f, "cluster {} (blueprint {}, network {}, {images} images): {}", self.cluster, self.blueprint, self.network, if self.ready { "ready" } else { "NOT READY" })?;
+        writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE")?;
+        for r in &self.roles {
+            let state = if r.is_ready { "ready" } else { "not ready" };
+            writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {}", r.role, r.desired, r.running, r.ready, state, r.urls.join(" "))?;
+        }
+        writeln!(f, "\nTASK             NODE         STATE      ERROR")?;
+        for r in &self.roles {
+            for t in &r.tasks {
+                writeln!(f, "{:<16} {:<12} {:<10} {}", t.name, t.node, t.state, t.error)?;
+            }
+        }
+        let not_ready: Vec<&RoleState> = self.roles.iter().filter(|r| !r.is_ready).collect();
+        if !not_ready.is_empty() {
+            writeln!(f, "\nnot ready:")?;
+            for r in not_ready {
+                writeln!(f, "  {}: {}", r.role, r.detail)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! `submit`: run an application once, as a swarm job on the cluster's
+//! network, stream its output, and return its exit code.
+//!
+//! Files from the user's machine reach the job without a shared filesystem
+//! or a registry: bdprov cuts the file into swarm configs (at most 900 KB
+//! each, the swarm keeps them in its replicated store), mounts them into the
+//! job, and the job joins them and checks their SHA-256 before it starts.
+//! The configs are removed with the job. This works on any node of a
+//! multi-node swarm, for files of tens of MB.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Engine, TaskInfo};
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
+
+/// Bytes per upload config; the swarm refuses configs of 1000 KiB and more.
+pub const CHUNK: usize = 900_000;
+const UPLOAD_DIR: &str = "/bdprov/upload";
+
+#[derive(Clone, Debug)]
+pub enum SparkApp {
+    /// SparkPi from the image's examples.
+    Pi { slices: u32 },
+    /// The user's jar (with a main class) or Python file.
+    File { class: Option<String>, file: PathBuf, args: Vec<String> },
+}
+
+/// A file for the job, cut into configs.
+pub struct Upload {
+    pub name: String,
+    pub sha256: String,
+    pub parts: Vec<Vec<u8>>,
+}
+
+impl Upload {
+    pub fn new(name: &str, data: &[u8]) -> Upload {
+        Upload { name: name.to_string(), sha256: hex::encode(Sha256::digest(data)), parts: data.chunks(CHUNK).map(<[u8]>::to_vec).collect() }
+    }
+
+    /// Where the joined file is inside the job.
+    pub fn path(&self) -> String {
+        format!("/tmp/bdprov-{}", self.name)
+    }
+
+    /// The shell lines that put the file together and check it.
+    pub fn script(&self) -> String {
+        format!(
+            "cat {UPLOAD_DIR}/part-* > {p} && echo '{sum}  {p}' | sha256sum -c --quiet - >&2",
+            p = sh_quote(&self.path()),
+            sum = self.sha256
+        )
+    }
+}
+
+/// Quote for /bin/sh.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The spark-submit command line for `app`.
+pub fn spark_command(plan: &Plan, app: &SparkApp, upload: Option<&Upload>) -> Result<Vec<String>> {
+    let job = plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?;
+    let mut cmd = vec!["/opt/spark/bin/spark-submit".to_string(), "--master".into(), job.master.clone()];
+    for (k, v) in &job.conf {
+        cmd.push("--conf".into());
+        cmd.push(format!("{k}={v}"));
+    }
+    match app {
+        SparkApp::Pi { slices } => {
+            cmd.push("--name".into());
+            cmd.push("SparkPi".into());
+            cmd.push(job.pi.clone());
+            cmd.push(slices.to_string());
+        }
+        SparkApp::File { class, args, .. } => {
+            if let Some(c) = class {
+                cmd.push("--class".into());
+                cmd.push(c.clone());
+            }
+            cmd.push(upload.map(Upload::path).expect("files are uploaded"));
+            cmd.extend(args.iter().cloned());
+        }
+    }
+    Ok(cmd)
+}
+
+fn no_jobs(plan: &Plan, kind: &str) -> Error {
+    Error::help(format!("cluster {} (blueprint {}) has no `{kind}` jobs", plan.cluster, plan.blueprint), format!("its blueprint needs a `jobs.{kind}` section"))
+}
+
+/// A short id for a job's names.
+fn job_id() -> String {
+    let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+    hex::encode(&Sha256::digest(seed.as_bytes())[..3])
+}
+
+/// The one-shot service for a job, from the blueprint's job template.
+pub fn job_service(plan: &Plan, template: &ServiceDef, kind: &str, id: &str, command: Vec<String>, upload: Option<&Upload>) -> (ServiceDef, Vec<ConfigDef>) {
+    let mut svc = template.clone();
+    svc.name = format!("{}_job-{kind}-{id}", plan.cluster);
+    svc.role = format!("job-{kind}");
+    svc.labels.insert(labels::JOB.into(), id.to_string());
+    svc.job = true;
+    svc.replicas = 1;
+    let mut configs = Vec::new();
+    match upload {
+        None => svc.entrypoint = Some(command),
+        Some(up) => {
+            for i in 0..up.parts.len() {
+                let name = format!("{}_upload-{id}-{i:04}", plan.cluster);
+                let mut l = plan.labels(None);
+                l.insert(labels::KIND.into(), "upload".into());
+                l.insert(labels::JOB.into(), id.to_string());
+                // Configs carry bytes; the engine base64-encodes them.
+                configs.push(ConfigDef { name: name.clone(), data: String::new(), labels: l });
+                svc.configs.push(ConfigMount { config: name, target: format!("{UPLOAD_DIR}/part-{i:04}"), mode: 0o444 });
+            }
+            let run = command.iter().map(|a| sh_quote(a)).collect::<Vec<_>>().join(" ");
+            svc.entrypoint = Some(vec!["/bin/sh".into(), "-c".into(), format!("{} && exec {run}", up.script())]);
+        }
+    }
+    (svc, configs)
+}
+
+/// Run a job and return its exit code, streaming its output meanwhile.
+pub async fn run_spark(engine: &Engine, plan: &Plan, app: &SparkApp, progress: &dyn Progress) -> Result<i32> {
+    let job = plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?;
+    let upload = match app {
+        SparkApp::File { file, .. } => Some(read_upload(file)?),
+        SparkApp::Pi { .. } => None,
+    };
+    let kind = if matches!(app, SparkApp::Pi { .. }) { "spark-pi" } else { "spark" };
+    let command = spark_command(plan, app, upload.as_ref())?;
+    let mut template = job.template.clone();
+    if let Some(role) = &job.colocate {
+        template.placement.constraints.push(format!("node.id=={}", node_of(engine, plan, role).await?));
+    }
+    run(engine, plan, &template, kind, command, upload.as_ref(), progress).await
+}
+
+fn read_upload(file: &Path) -> Result<Upload> {
+    let data = std::fs::read(file).map_err(|e| Error::help(format!("cannot read {}: {e}", file.display()), "give the path of an application file on this machine"))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "app".into());
+    Ok(Upload::new(&name, &data))
+}
+
+/// The node running `role`'s task.
+async fn node_of(engine: &Engine, plan: &Plan, role: &str) -> Result<String> {
+    let svc = plan.service(role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{role}`", plan.cluster)))?;
+    let tasks = engine.tasks(&svc.name).await?;
+    tasks
+        .into_iter()
+        .find(|t| t.is_running() && t.desired == "running")
+        .map(|t| t.node_id)
+        .ok_or_else(|| Error::help(format!("jobs run next to `{role}`, and it has no running task"), "check `bdprov status`; `bdprov up` restores it"))
+}
+
+/// Create the job, follow it to the end, clean up.
+pub async fn run(engine: &Engine, plan: &Plan, template: &ServiceDef, kind: &str, command: Vec<String>, upload: Option<&Upload>, progress: &dyn Progress) -> Result<i32> {
+    engine.manager().await?;
+    let started = Instant::now();
+    let id = job_id();
+    let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
+    // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
+    let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
+    let mut uploaded = Vec::new();
+    for (def, part) in configs.iter().zip(upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
+        let id = engine.create_config_bytes(def, part).await?;
+        ids.insert(def.name.clone(), id.clone());
+        uploaded.push(id);
+    }
+    if let Some(missing) = svc.configs.iter().find(|c| !ids.contains_key(&c.config)) {
+        return Err(Error::help(format!("config {} of cluster {} is missing", missing.config, plan.cluster), "run `bdprov up` again to restore it"));
+    }
+    progress.step(kind, "starting", &svc.name);
+    let created = engine.create_service(&svc, 1, &ids).await;
+    let result = match created {
+        Ok(_) => follow(engine, &svc.name, kind, progress).await,
+        Err(e) => Err(e),
+    };
+    let _ = engine.remove_service(&svc.name).await;
+    for id in &uploaded {
+        let _ = engine.remove_config_when_free(id).await;
+    }
+    let code = result?;
+    let secs = started.elapsed().as_secs_f64();
+    progress.step(kind, if code == 0 { "done" } else { "failed" }, &format!("exit {code} after {secs:.1}s"));
+    Ok(code)
+}
+
+/// Stream the job's output until its task ends; its exit code.
+async fn follow(engine: &Engine, service: &str, kind: &str, progress: &dyn Progress) -> Result<i32> {
+    let mut logs: Option<futures_util::stream::BoxStream<'_, Result<crate::engine::LogLine>>> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let task: TaskInfo = loop {
+        tokio::select! {
+            line = async { logs.as_mut().expect("guarded").next().await }, if logs.is_some() => match line {
+                Some(Ok(l)) => print_line(&l),
+                Some(Err(_)) | None => logs = None,
+            },
+            _ = tick.tick() => {
+                let tasks = engine.tasks(service).await?;
+                let Some(t) = tasks.into_iter().next() else { continue };
+                if logs.is_none() && t.container_id.is_some() && !t.is_terminal() {
+                    progress.step(kind, "running", &t.state);
+                    logs = Some(engine.task_logs(&t.id, true, None).boxed());
+                }
+                if t.is_terminal() {
+                    break t;
+                }
+            }
+        }
+    };
+    match logs.as_mut() {
+        // Drain what the stream still holds.
+        Some(stream) => {
+            let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                while let Some(Ok(l)) = stream.next().await {
+                    print_line(&l);
+                }
+            })
+            .await;
+        }
+        None if task.container_id.is_some() => {
+            let mut all = engine.task_logs(&task.id, false, None).boxed();
+            while let Some(Ok(l)) = all.next().await {
+                print_line(&l);
+            }
+        }
+        None => {}
+    }
+    match task.state.as_str() {
+        "complete" => Ok(0),
+        "failed" => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
+        _ => Err(Error::help(format!("the job did not run: {} {}", task.state, task.error), "check the image and the cluster with `bdprov status`")),
+    }
+}
+
+fn print_line(l: &crate::engine::LogLine) {
+    if l.stderr {
+        eprintln!("{}", l.text);
+    } else {
+        println!("{}", l.text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("spark://master:7077"), "spark://master:7077");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn uploads_are_cut_and_checked() {
+        let data = vec![7u8; CHUNK * 2 + 10];
+        let up = Upload::new("app.jar", &data);
+        assert_eq!(up.parts.len(), 3);
+        assert_eq!(up.parts.iter().map(Vec::len).sum::<usize>(), data.len());
+        assert!(up.script().contains(&up.sha256));
+        assert!(up.script().contains("/tmp/bdprov-app.jar"));
+    }
+}

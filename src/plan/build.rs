@@ -1,0 +1,238 @@
+//! Blueprint → plan: render every template, resolve every name, and lay out
+//! the swarm objects. Pure; all problems come back together.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tera::Context;
+
+use super::*;
+use crate::blueprint::{Blueprint, Check, Role, Workload};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::render::Renderer;
+
+/// Which images roles run: the official ones, or the offline kit's builds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageSet {
+    #[default]
+    Official,
+    Local,
+}
+
+pub struct Options {
+    pub cluster: String,
+    pub images: ImageSet,
+}
+
+pub fn service_name(cluster: &str, role: &str) -> String {
+    format!("{cluster}_{role}")
+}
+
+pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan, Diagnostics> {
+    let cluster = opts.cluster.as_str();
+    let network = bp.network.clone().unwrap_or_else(|| format!("{cluster}-net"));
+    let (base_ctx, role_vars) = context(bp, cluster, &network);
+    let mut b = Builder { bp, renderer, opts, network: network.clone(), errs: Diagnostics::default(), configs: Vec::new(), volumes: Vec::new() };
+    let mut services = Vec::new();
+    for role in &bp.roles {
+        let mut ctx = base_ctx.clone();
+        ctx.insert("role", &role_vars.get(&role.name).cloned().unwrap_or_default());
+        if let Some(s) = b.service(role, &ctx) {
+            services.push(s);
+        }
+    }
+    let jobs = JobDefs { spark: bp.jobs.spark.as_ref().and_then(|sj| b.spark_jobs(sj, &base_ctx)) };
+    let hooks = bp.hooks.iter().map(|h| HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect() }).collect();
+    let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
+    let plan = Plan {
+        cluster: cluster.to_string(),
+        blueprint: bp.name.clone(),
+        images: opts.images,
+        network: NetworkDef { name: network, labels },
+        configs: b.configs,
+        volumes: b.volumes,
+        services,
+        hooks,
+        jobs,
+    };
+    b.errs.finish(plan)
+}
+
+/// What templates see: `cluster`, `values`, `roles` (and `role` for the role
+/// being rendered).
+fn context(bp: &Blueprint, cluster: &str, network: &str) -> (Context, serde_json::Map<String, Value>) {
+    let roles: serde_json::Map<String, Value> = bp
+        .roles
+        .iter()
+        .map(|r| {
+            let ports: serde_json::Map<String, Value> = r.ports.iter().map(|p| (p.name.clone(), json!(p.target))).collect();
+            let published: serde_json::Map<String, Value> = r.ports.iter().filter_map(|p| p.published.map(|n| (p.name.clone(), json!(n)))).collect();
+            (
+                r.name.clone(),
+                json!({
+                    "name": r.name,
+                    "host": r.name,
+                    "service": service_name(cluster, &r.name),
+                    "replicas": r.replicas,
+                    "ports": ports,
+                    "published": published,
+                }),
+            )
+        })
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("cluster", &json!({ "name": cluster, "network": network, "blueprint": bp.name }));
+    ctx.insert("values", &bp.values);
+    ctx.insert("roles", &Value::Object(roles.clone()));
+    (ctx, roles)
+}
+
+struct Builder<'a> {
+    bp: &'a Blueprint,
+    renderer: &'a Renderer,
+    opts: &'a Options,
+    network: String,
+    errs: Diagnostics,
+    configs: Vec<ConfigDef>,
+    volumes: Vec<VolumeDef>,
+}
+
+impl Builder<'_> {
+    fn text(&mut self, t: &crate::blueprint::Text, ctx: &Context) -> String {
+        self.renderer.text(t, ctx).unwrap_or_else(|d| {
+            self.errs.push(d);
+            String::new()
+        })
+    }
+
+    fn image(&mut self, w: &Workload, path: &str) -> String {
+        let Some(choice) = self.bp.image(&w.image) else { return w.image.clone() };
+        match (self.opts.images, &choice.local) {
+            (ImageSet::Official, _) => choice.official.clone(),
+            (ImageSet::Local, Some(local)) => local.clone(),
+            (ImageSet::Local, None) => {
+                let span = w.image_span.as_ref().unwrap_or(&choice.span);
+                self.errs.push(
+                    Diagnostic::at(span, format!("{path}.image: `{}` has no offline build", w.image))
+                        .help(format!("`bdprov images build` cannot make {} here; run with --images official (needs {} on every node)", w.image, choice.official)),
+                );
+                choice.official.clone()
+            }
+        }
+    }
+
+    /// The container part shared by roles and jobs.
+    fn container(&mut self, w: &Workload, role: &str, path: &str, ctx: &Context) -> ServiceDef {
+        let cluster = &self.opts.cluster;
+        let role_labels = BTreeMap::from([
+            (labels::CLUSTER.to_string(), cluster.clone()),
+            (labels::BLUEPRINT.to_string(), self.bp.name.clone()),
+            (labels::ROLE.to_string(), role.to_string()),
+        ]);
+        let mut s = ServiceDef {
+            name: service_name(cluster, role),
+            role: role.to_string(),
+            image: self.image(w, path),
+            network: self.network.clone(),
+            labels: role_labels.clone(),
+            replicas: 1,
+            ..Default::default()
+        };
+        s.entrypoint = w.entrypoint.as_ref().map(|v| v.iter().map(|t| self.text(t, ctx)).collect());
+        s.command = w.command.as_ref().map(|v| v.iter().map(|t| self.text(t, ctx)).collect());
+        s.env = w.env.iter().map(|(k, v)| format!("{k}={}", self.text(v, ctx))).collect();
+        s.hostname = w.hostname.as_ref().map(|h| self.text(h, ctx));
+        s.user = w.user.clone();
+        s.workdir = w.workdir.clone();
+        for c in &w.configs {
+            let data = match self.renderer.file(&c.template, ctx, &c.span) {
+                Ok(d) => d,
+                Err(d) => {
+                    self.errs.push(d);
+                    continue;
+                }
+            };
+            let name = format!("{cluster}_{}-{}", c.name, content_hash(&data));
+            if !self.configs.iter().any(|x| x.name == name) {
+                let mut l = role_labels.clone();
+                l.remove(labels::ROLE);
+                self.configs.push(ConfigDef { name: name.clone(), data, labels: l });
+            }
+            s.configs.push(ConfigMount { config: name, target: c.target.clone(), mode: c.mode });
+        }
+        for v in &w.volumes {
+            let source = if v.per_replica { format!("{cluster}_{role}-{}-{{{{.Task.Slot}}}}", v.name) } else { format!("{cluster}_{}", v.name) };
+            let mut l = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.clone())]);
+            if v.per_replica {
+                l.insert(labels::ROLE.to_string(), role.to_string());
+            }
+            match self.volumes.iter_mut().find(|x| x.name == source) {
+                Some(existing) if !existing.roles.iter().any(|r| r == role) => existing.roles.push(role.to_string()),
+                Some(_) => {}
+                None => self.volumes.push(VolumeDef { name: source.clone(), per_replica: v.per_replica, roles: vec![role.to_string()] }),
+            }
+            let target = self.text(&v.target, ctx);
+            s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
+        }
+        s.resources = ResourcesDef {
+            nano_cpus: w.resources.cpus.map(|c| (c * 1e9) as i64),
+            memory_bytes: w.resources.memory.map(|m| m as i64),
+        };
+        s
+    }
+
+    fn service(&mut self, role: &Role, ctx: &Context) -> Option<ServiceDef> {
+        let path = format!("roles.{}", role.name);
+        let mut s = self.container(&role.workload, &role.name, &path, ctx);
+        s.aliases = vec![role.name.clone()];
+        if let Some(h) = &s.hostname {
+            if h != &role.name {
+                s.aliases.push(h.clone());
+            }
+        }
+        s.ports = role
+            .ports
+            .iter()
+            .map(|p| PortDef { name: p.name.clone(), target: p.target, published: p.published, protocol: p.protocol.clone(), web: p.web })
+            .collect();
+        s.replicas = role.replicas;
+        s.singleton = role.singleton.clone();
+        s.placement = PlacementDef {
+            constraints: role.placement.constraints.clone(),
+            // Host-mode ports bind once per node.
+            max_per_node: role.placement.max_per_node.or_else(|| (role.singleton.is_none() && s.ports.iter().any(|p| p.published.is_some())).then_some(1)),
+            spread: role.placement.spread.clone(),
+        };
+        s.healthcheck = role.healthcheck.as_ref().map(|h| HealthDef {
+            test: h.test.clone(),
+            interval_secs: h.interval.as_secs_f64(),
+            timeout_secs: h.timeout.as_secs_f64(),
+            retries: h.retries,
+            start_period_secs: h.start_period.as_secs_f64(),
+        });
+        s.stop_grace_secs = role.stop_grace.map(|d| d.as_secs());
+        s.after = role.after.iter().map(|(a, _)| a.clone()).collect();
+        s.probe = role.ready.as_ref().map(|p| {
+            let target = self.bp.role(p.check.target_role()).expect("probe targets are checked");
+            let port = target.port(p.check.target_port()).and_then(|x| x.published).expect("probe ports are checked");
+            let check = match &p.check {
+                Check::Http { path, expect, count, .. } => CheckDef::Http { path: self.text(path, ctx), expect: expect.iter().cloned().collect(), count: count.clone() },
+                Check::Tcp { .. } => CheckDef::Tcp,
+            };
+            ProbeDef { service: service_name(&self.opts.cluster, &target.name), role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs() }
+        });
+        Some(s)
+    }
+
+    fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, ctx: &Context) -> Option<SparkJobDef> {
+        let mut template = self.container(&sj.workload, "job", "jobs.spark", ctx);
+        template.name = String::new();
+        template.job = true;
+        template.labels.insert(labels::KIND.to_string(), "job".to_string());
+        let master = self.text(&sj.master, ctx);
+        let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
+        Some(SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf })
+    }
+}

@@ -1,0 +1,267 @@
+//! The plan: every swarm object a cluster needs, as plain data, computed
+//! ahead of time and without a daemon. `render` prints it, `up` applies it,
+//! and it is stored with the cluster so `status`, `scale` and `submit` know
+//! the cluster without its blueprint file.
+
+pub mod build;
+pub mod compose;
+pub mod diff;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use build::{build, ImageSet};
+
+/// Labels bdprov puts on everything it creates, and reads back.
+pub mod labels {
+    pub const CLUSTER: &str = "bdprov.cluster";
+    pub const ROLE: &str = "bdprov.role";
+    pub const BLUEPRINT: &str = "bdprov.blueprint";
+    /// Hash of the service definition (without replicas): unchanged hash, no update.
+    pub const SPEC: &str = "bdprov.spec";
+    /// Replicas as the blueprint declared them at the last `up`.
+    pub const REPLICAS: &str = "bdprov.replicas";
+    /// `state` on the config that stores the plan; `job` on job services.
+    pub const KIND: &str = "bdprov.kind";
+    pub const JOB: &str = "bdprov.job";
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub cluster: String,
+    pub blueprint: String,
+    pub images: ImageSet,
+    pub network: NetworkDef,
+    pub configs: Vec<ConfigDef>,
+    pub volumes: Vec<VolumeDef>,
+    pub services: Vec<ServiceDef>,
+    /// Steps that are not services (run by bdprov itself), in the same
+    /// readiness graph as the services.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookDef>,
+    #[serde(default)]
+    pub jobs: JobDefs,
+}
+
+impl Plan {
+    pub fn service(&self, role: &str) -> Option<&ServiceDef> {
+        self.services.iter().find(|s| s.role == role)
+    }
+
+    pub fn config(&self, name: &str) -> Option<&ConfigDef> {
+        self.configs.iter().find(|c| c.name == name)
+    }
+
+    /// Labels every object of this cluster carries.
+    pub fn labels(&self, role: Option<&str>) -> BTreeMap<String, String> {
+        let mut l = BTreeMap::from([
+            (labels::CLUSTER.to_string(), self.cluster.clone()),
+            (labels::BLUEPRINT.to_string(), self.blueprint.clone()),
+        ]);
+        if let Some(r) = role {
+            l.insert(labels::ROLE.to_string(), r.to_string());
+        }
+        l
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkDef {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigDef {
+    /// Content-hashed: a changed file is a new config, which rolls the services using it.
+    pub name: String,
+    pub data: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VolumeDef {
+    /// The volume name; per-replica volumes hold `{{.Task.Slot}}`.
+    pub name: String,
+    pub per_replica: bool,
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceDef {
+    pub name: String,
+    pub role: String,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    pub network: String,
+    /// DNS names on the overlay: the role name, and any per-replica names.
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ConfigMount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<MountDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortDef>,
+    pub replicas: u64,
+    /// Run once to completion (a job) instead of keeping replicas running.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub job: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub singleton: Option<String>,
+    #[serde(default)]
+    pub placement: PlacementDef,
+    #[serde(default)]
+    pub resources: ResourcesDef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_grace_secs: Option<u64>,
+    pub labels: BTreeMap<String, String>,
+    /// Readiness: when this role counts as usable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeDef>,
+    /// Roles and hooks that must be ready before this service is created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+}
+
+impl ServiceDef {
+    /// A stable hash of everything but the replica count: when it is
+    /// unchanged, `up` leaves the service (and its version) alone.
+    pub fn spec_hash(&self) -> String {
+        let mut s = self.clone();
+        s.replicas = 0;
+        s.labels.remove(labels::SPEC);
+        s.labels.remove(labels::REPLICAS);
+        let json = serde_json::to_vec(&s).expect("plain data serializes");
+        hex::encode(&Sha256::digest(&json)[..8])
+    }
+
+    pub fn published(&self, port_name: &str) -> Option<u16> {
+        self.ports.iter().find(|p| p.name == port_name).and_then(|p| p.published)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigMount {
+    pub config: String,
+    pub target: String,
+    pub mode: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MountDef {
+    pub source: String,
+    pub target: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub readonly: bool,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortDef {
+    pub name: String,
+    pub target: u16,
+    /// Host-mode port on the task's node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<u16>,
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub web: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlacementDef {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_node: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourcesDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthDef {
+    pub test: Vec<String>,
+    pub interval_secs: f64,
+    pub timeout_secs: f64,
+    pub retries: u64,
+    pub start_period_secs: f64,
+}
+
+/// A readiness probe with every name resolved to a service and a port number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbeDef {
+    /// The service whose tasks are asked (may be another role's).
+    pub service: String,
+    pub role: String,
+    /// Published (host-mode) port on the node running that task.
+    pub port: u16,
+    pub check: CheckDef,
+    pub timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum CheckDef {
+    Http {
+        path: String,
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        expect: serde_json::Map<String, serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<String>,
+    },
+    Tcp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookDef {
+    pub name: String,
+    pub after: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobDefs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spark: Option<SparkJobDef>,
+}
+
+/// How `submit spark`/`submit spark-pi` builds its one-shot service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SparkJobDef {
+    /// Image, env, configs and mounts of the job container; name, command
+    /// and replicas are filled in per submission.
+    pub template: ServiceDef,
+    pub master: String,
+    pub pi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colocate: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conf: Vec<(String, String)>,
+}
+
+/// A short content hash, for config names.
+pub fn content_hash(data: &str) -> String {
+    hex::encode(&Sha256::digest(data.as_bytes())[..5])
+}

@@ -1,0 +1,197 @@
+//! Readiness at the application level.
+//!
+//! How a probe reaches its target: through the port the target role
+//! publishes in host mode, at the address of the node that runs the task
+//! (the node's swarm address, or its `bdprov.address` label). That is the same
+//! path a browser takes to the web UIs, it works for tasks on any node of a
+//! multi-node swarm, and it needs no helper container on the overlay.
+//!
+//! Judging a response is pure ([`judge`]); fetching it is [`fetch`].
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::plan::CheckDef;
+
+/// What one probe round found.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Verdict {
+    pub ready: bool,
+    /// How many members are ready, where the probe counts them.
+    pub count: Option<u64>,
+    /// Why not ready (or what was seen), for progress lines and diagnoses.
+    pub detail: String,
+}
+
+impl Verdict {
+    pub fn not_ready(detail: impl Into<String>) -> Verdict {
+        Verdict { ready: false, count: None, detail: detail.into() }
+    }
+}
+
+/// What came back from the endpoint.
+#[derive(Clone, Debug)]
+pub enum Response {
+    /// HTTP status and body.
+    Http(u16, String),
+    /// A TCP connection was accepted.
+    Connected,
+    /// Nothing usable: refused, timed out, unreachable.
+    Failed(String),
+}
+
+/// Judge a response against a check. `want` is the replica count a counting
+/// probe must reach.
+pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
+    match (check, resp) {
+        (_, Response::Failed(why)) => Verdict::not_ready(why.clone()),
+        (CheckDef::Tcp, Response::Connected) => Verdict { ready: true, count: None, detail: "port open".into() },
+        (CheckDef::Tcp, Response::Http(..)) | (CheckDef::Http { .. }, Response::Connected) => Verdict::not_ready("unexpected response"),
+        (CheckDef::Http { expect, count, .. }, Response::Http(status, body)) => {
+            if !(200..300).contains(status) {
+                return Verdict::not_ready(format!("HTTP {status}"));
+            }
+            if expect.is_empty() && count.is_none() {
+                return Verdict { ready: true, count: None, detail: format!("HTTP {status}") };
+            }
+            let json: Value = match serde_json::from_str(body) {
+                Ok(v) => v,
+                Err(_) => return Verdict::not_ready(format!("HTTP {status} but the body is not JSON")),
+            };
+            for (path, want_value) in expect {
+                match lookup(&json, path) {
+                    Some(v) if same(v, want_value) => {}
+                    Some(v) => return Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
+                    None => return Verdict::not_ready(format!("{path} missing in the response")),
+                }
+            }
+            match count {
+                None => Verdict { ready: true, count: None, detail: "ok".into() },
+                Some(path) => match lookup(&json, path).and_then(as_count) {
+                    Some(n) => Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}") },
+                    None => Verdict::not_ready(format!("{path} missing or not a number")),
+                },
+            }
+        }
+    }
+}
+
+/// Follow a dotted path through objects and arrays: `beans.0.NumLiveDataNodes`.
+pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').filter(|s| !s.is_empty()).try_fold(v, |cur, seg| match cur {
+        Value::Object(m) => m.get(seg),
+        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+fn as_count(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
+        Value::String(s) => s.parse().ok(),
+        Value::Array(a) => Some(a.len() as u64),
+        _ => None,
+    }
+}
+
+/// JSON equality, treating numbers and their string forms alike ("1" == 1).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => x.to_string() == *y,
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.len() > 60 {
+        format!("{}…", &s[..60])
+    } else {
+        s
+    }
+}
+
+/// Ask the endpoint once.
+pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port: u16) -> Response {
+    match check {
+        CheckDef::Tcp => {
+            let target = format!("{addr}:{port}");
+            match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(&target)).await {
+                Ok(Ok(_)) => Response::Connected,
+                Ok(Err(e)) => Response::Failed(format!("{target}: {e}")),
+                Err(_) => Response::Failed(format!("{target}: timed out")),
+            }
+        }
+        CheckDef::Http { path, .. } => {
+            let url = format!("http://{addr}:{port}{path}");
+            match client.get(&url).timeout(Duration::from_secs(3)).send().await {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    match r.text().await {
+                        Ok(body) => Response::Http(status, body),
+                        Err(e) => Response::Failed(format!("{url}: {e}")),
+                    }
+                }
+                Err(e) => Response::Failed(format!("{url}: {}", if e.is_connect() { "connection refused".to_string() } else { e.to_string() })),
+            }
+        }
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().connect_timeout(Duration::from_secs(2)).build().expect("an HTTP client")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn http(expect: &[(&str, Value)], count: Option<&str>) -> CheckDef {
+        CheckDef::Http { path: "/json".into(), expect: expect.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), count: count.map(String::from) }
+    }
+
+    #[test]
+    fn spark_master_alive_with_all_workers() {
+        let body = json!({"status": "ALIVE", "aliveworkers": 2, "workers": [{"state": "ALIVE"}, {"state": "ALIVE"}]}).to_string();
+        let v = judge(&http(&[("status", json!("ALIVE"))], Some("aliveworkers")), &Response::Http(200, body), 2);
+        assert!(v.ready);
+        assert_eq!(v.count, Some(2));
+    }
+
+    #[test]
+    fn too_few_workers_is_not_ready_and_says_so() {
+        let body = json!({"status": "ALIVE", "aliveworkers": 1}).to_string();
+        let v = judge(&http(&[], Some("aliveworkers")), &Response::Http(200, body), 3);
+        assert!(!v.ready);
+        assert_eq!(v.count, Some(1));
+        assert_eq!(v.detail, "aliveworkers = 1, want 3");
+    }
+
+    #[test]
+    fn wrong_status_is_not_ready() {
+        let body = json!({"status": "RECOVERING"}).to_string();
+        let v = judge(&http(&[("status", json!("ALIVE"))], None), &Response::Http(200, body), 1);
+        assert_eq!(v, Verdict::not_ready("status is RECOVERING, want ALIVE"));
+    }
+
+    #[test]
+    fn http_errors_and_refusals_are_not_ready() {
+        assert!(!judge(&http(&[], None), &Response::Http(503, String::new()), 1).ready);
+        assert!(judge(&http(&[], None), &Response::Http(200, "[]".into()), 1).ready);
+        assert!(!judge(&http(&[], None), &Response::Failed("refused".into()), 1).ready);
+    }
+
+    #[test]
+    fn paths_walk_arrays_and_numbers_match_strings() {
+        let body = json!({"beans": [{"NumLiveDataNodes": 3, "Safemode": ""}]}).to_string();
+        let v = judge(&http(&[("beans.0.Safemode", json!(""))], Some("beans.0.NumLiveDataNodes")), &Response::Http(200, body), 3);
+        assert!(v.ready, "{v:?}");
+        assert!(same(&json!(1), &json!("1")));
+    }
+}

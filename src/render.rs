@@ -1,0 +1,182 @@
+//! Tera rendering, pure: config-file templates and the template expressions
+//! allowed in blueprint strings (`{{ values.heap }}`).
+//!
+//! Swarm's own Go templates (`{{.Task.Slot}}`, `{{.Node.Hostname}}`) pass
+//! through untouched: Tera never sees them, the swarm node agent expands them.
+//! Built-in templates are embedded; a `templates/` folder next to a user's
+//! blueprint adds to and overrides them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tera::{Context, ErrorKind, Tera};
+
+use crate::blueprint::Text;
+use crate::diag::{Diagnostic, SourceFile, Span};
+
+/// Templates shipped in the binary (from `templates/`).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
+];
+
+pub struct Renderer {
+    tera: Tera,
+    sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl Renderer {
+    /// Built-in templates, overlaid by the user's (`name`, text) pairs.
+    pub fn new(user: Vec<(String, Arc<SourceFile>)>) -> Result<Renderer, Diagnostic> {
+        let mut sources: BTreeMap<String, Arc<SourceFile>> =
+            BUILTIN.iter().map(|(n, t)| (n.to_string(), SourceFile::new(format!("templates/{n}"), *t))).collect();
+        sources.extend(user);
+        let mut tera = Tera::default();
+        tera.autoescape_on(Vec::<&str>::new());
+        for (name, file) in &sources {
+            let (protected, _) = protect(&file.text);
+            tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file, 1))?;
+        }
+        Ok(Renderer { tera, sources })
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.sources.contains_key(name)
+    }
+
+    pub fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    /// Render template file `name`; `at` is where the blueprint asks for it.
+    pub fn file(&self, name: &str, ctx: &Context, at: &Span) -> Result<String, Diagnostic> {
+        let Some(file) = self.sources.get(name) else {
+            let names: Vec<&str> = self.template_names().collect();
+            let help = match crate::diag::suggest(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("templates: {}; or put the file in a templates/ folder next to your blueprint", names.join(", ")),
+            };
+            return Err(Diagnostic::at(at, format!("no template `{name}`")).help(help));
+        };
+        let (_, held) = protect(&file.text);
+        let out = self.tera.render(name, ctx).map_err(|e| to_diagnostic(&e, file, 1))?;
+        Ok(restore(&out, &held))
+    }
+
+    /// Render a blueprint string. Errors point into the blueprint.
+    pub fn text(&self, t: &Text, ctx: &Context) -> Result<String, Diagnostic> {
+        if !t.text.contains("{{") && !t.text.contains("{%") {
+            return Ok(t.text.clone());
+        }
+        let (protected, held) = protect(&t.text);
+        match self.tera.render_str(&protected, ctx, false) {
+            Ok(out) => Ok(restore(&out, &held)),
+            Err(e) => {
+                let msg = match e.kind() {
+                    ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => r.message().to_string(),
+                    other => other.to_string(),
+                };
+                Err(Diagnostic::at(&t.span, format!("in `{}`: {msg}", t.text))
+                    .help("template expressions can use cluster, values, roles and role; swarm placeholders such as {{.Task.Slot}} pass through"))
+            }
+        }
+    }
+}
+
+/// A Tera error, placed in `file`; `line_offset` shifts lines for embedded text.
+fn to_diagnostic(e: &tera::Error, file: &Arc<SourceFile>, line_offset: usize) -> Diagnostic {
+    match e.kind() {
+        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
+            let s = r.span();
+            let width = if s.start_line == s.end_line { s.end_col.saturating_sub(s.start_col) } else { 1 };
+            Diagnostic::at(&Span::new(file, s.start_line + line_offset - 1, s.start_col + 1, width), format!("template {}: {}", file.name, r.message()))
+                .help("template variables: cluster, values, roles, role (see `bdprov render --format plan`)")
+        }
+        other => Diagnostic::new(format!("template {}: {other}", file.name)),
+    }
+}
+
+const HOLD_OPEN: char = '\u{E000}';
+const HOLD_CLOSE: char = '\u{E001}';
+
+/// Replace swarm Go templates (`{{.Task.Slot}}`, `{{ .Node.ID }}`) by markers
+/// Tera passes through; returns the text and what was held back.
+fn protect(text: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut held = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let is_go = after.trim_start().starts_with('.');
+        match (is_go, after.find("}}")) {
+            (true, Some(end)) => {
+                out.push_str(&rest[..start]);
+                out.push(HOLD_OPEN);
+                out.push_str(&held.len().to_string());
+                out.push(HOLD_CLOSE);
+                held.push(rest[start..start + 2 + end + 2].to_string());
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..start + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, held)
+}
+
+fn restore(text: &str, held: &[String]) -> String {
+    if held.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(HOLD_OPEN) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + HOLD_OPEN.len_utf8()..];
+        let end = after.find(HOLD_CLOSE).unwrap_or(after.len());
+        match after[..end].parse::<usize>().ok().and_then(|i| held.get(i)) {
+            Some(orig) => out.push_str(orig),
+            None => out.push_str(&after[..end]),
+        }
+        rest = &after[(end + HOLD_CLOSE.len_utf8()).min(after.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Text {
+        Text { text: s.into(), span: Span::whole(&SourceFile::new("t", s)) }
+    }
+
+    #[test]
+    fn swarm_templates_pass_through() {
+        let r = Renderer::new(vec![]).unwrap();
+        let mut ctx = Context::new();
+        ctx.insert("x", &3);
+        assert_eq!(r.text(&text("w-{{.Task.Slot}}-{{ x }}-{{ .Node.ID }}"), &ctx).unwrap(), "w-{{.Task.Slot}}-3-{{ .Node.ID }}");
+    }
+
+    #[test]
+    fn undefined_variables_are_errors_at_the_blueprint_spot() {
+        let r = Renderer::new(vec![]).unwrap();
+        let e = r.text(&text("{{ values.nope }}"), &Context::new()).unwrap_err();
+        assert!(e.message.contains("values.nope"), "{e}");
+    }
+
+    #[test]
+    fn template_errors_name_the_template_file_and_line() {
+        let user = vec![("x.conf".to_string(), SourceFile::new("my/templates/x.conf", "a\nb {{ values.missing }}\n"))];
+        let r = Renderer::new(user).unwrap();
+        let mut ctx = Context::new();
+        ctx.insert("values", &serde_json::json!({}));
+        let e = r.file("x.conf", &ctx, &Span::whole(&SourceFile::new("t", "t"))).unwrap_err();
+        let span = e.span.unwrap();
+        assert_eq!((span.file.name.as_str(), span.line), ("my/templates/x.conf", 2));
+    }
+}

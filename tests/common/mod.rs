@@ -1,0 +1,82 @@
+//! Running the real binary, and small helpers for tests against a swarm.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_bdprov")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// The result of one run of bdprov.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "bdprov failed\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+    }
+}
+
+/// Run bdprov with `args` from the repository root.
+pub fn bdprov(args: &[&str]) -> Run {
+    bdprov_env(args, &[])
+}
+
+pub fn bdprov_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(root()).env_remove("BDPROV_IMAGES").env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("bdprov runs").into()
+}
+
+/// The docker CLI, for checks from outside bdprov.
+pub fn docker(args: &[&str]) -> Run {
+    Command::new("docker").args(args).output().expect("the docker CLI runs").into()
+}
+
+/// GET a URL on this machine and parse JSON.
+pub fn get_json(url: &str) -> Option<serde_json::Value> {
+    let out = Command::new("curl").args(["-fsS", "--max-time", "3", url]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+/// Poll `f` until it returns Some, or panic with `what` after `limit`.
+pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+pub fn write(path: &Path, data: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
+}

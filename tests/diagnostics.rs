@@ -1,0 +1,45 @@
+//! Bad input: every problem reported at once, with file, line, column and
+//! advice, exit code 2, and no daemon needed (so nothing can be touched).
+
+use crate::common::bdprov;
+
+fn errors_of(args: &[&str]) -> String {
+    let run = bdprov(args);
+    assert_eq!(run.code, 2, "expected exit 2 for {args:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "nothing on stdout for bad input: {}", run.stdout);
+    run.stderr
+}
+
+#[test]
+fn invalid_fixtures_report_every_problem_with_its_place() {
+    for name in ["unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates"] {
+        let path = format!("tests/fixtures/invalid/{name}.yaml");
+        let text = errors_of(&["render", &path]);
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn set_with_unknown_role_or_field() {
+    insta::assert_snapshot!("set-unknown-role", errors_of(&["render", "spark-standalone", "--set", "wroker.replicas=3"]));
+    insta::assert_snapshot!("set-unknown-field", errors_of(&["render", "spark-standalone", "--set", "worker.replica=3"]));
+    insta::assert_snapshot!("set-wrong-type", errors_of(&["render", "spark-standalone", "--set", "worker.replicas=many"]));
+    insta::assert_snapshot!("set-singleton", errors_of(&["render", "spark-standalone", "--set", "master.replicas=2"]));
+}
+
+#[test]
+fn values_file_with_unknown_keys() {
+    insta::assert_snapshot!("values-bad", errors_of(&["render", "spark-standalone", "-f", "tests/fixtures/invalid/values-bad.yaml"]));
+}
+
+#[test]
+fn local_images_for_a_role_without_an_offline_build() {
+    insta::assert_snapshot!("no-local-image", errors_of(&["render", "tests/fixtures/no-local-image.yaml", "--images", "local"]));
+}
+
+#[test]
+fn unknown_blueprint_is_one_clear_message() {
+    let run = bdprov(&["render", "spark-standalon"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("unknown-blueprint", run.stderr);
+}

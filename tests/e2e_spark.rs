@@ -1,0 +1,131 @@
+//! End to end on a real swarm: spark-standalone with the offline images.
+//!
+//! One test, because the steps build on each other (and the machine has two
+//! cores): up → status → submit → history → up again → scale → down.
+
+use std::time::Duration;
+
+use crate::common::{bdprov, bdprov_env, docker, eventually, get_json};
+
+const CLUSTER: &str = "e2e-spark";
+const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+
+fn service_versions() -> Vec<String> {
+    let ids = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    let mut v: Vec<String> = ids
+        .lines()
+        .map(|id| docker(&["service", "inspect", "--format", "{{.Spec.Name}}={{.Version.Index}}", id]).ok_stdout().trim().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+trait OkStdout {
+    fn ok_stdout(self) -> String;
+}
+
+impl OkStdout for crate::common::Run {
+    fn ok_stdout(self) -> String {
+        self.ok().stdout
+    }
+}
+
+fn alive_workers() -> Option<u64> {
+    get_json("http://127.0.0.1:8080/json/").and_then(|j| j["aliveworkers"].as_u64())
+}
+
+/// A jar with a manifest and nothing else: any class in it is missing.
+fn empty_jar() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("bdprov-empty-{}.jar", std::process::id()));
+    let script = format!(
+        "import zipfile\nwith zipfile.ZipFile({:?}, 'w') as z:\n    z.writestr('META-INF/MANIFEST.MF', 'Manifest-Version: 1.0\\n')\n",
+        path.to_str().unwrap()
+    );
+    let ok = std::process::Command::new("python3").args(["-c", &script]).status().expect("python3 runs").success();
+    assert!(ok);
+    path
+}
+
+#[test]
+fn e2e_spark_standalone_lifecycle() {
+    // Leftovers of an earlier, interrupted run.
+    let _ = bdprov(&["down", CLUSTER, "--volumes"]);
+    let _ = docker(&["service", "rm", "e2e-outsider"]);
+    let outsider = docker(&["service", "create", "-d", "--name", "e2e-outsider", "--restart-condition", "none", "bdprov/spark:4.3.0", "sleep", "3600"]);
+    assert_eq!(outsider.code, 0, "{}", outsider.stderr);
+
+    // up: returns only when the master lists both workers ALIVE and the history server answers.
+    let up = bdprov_env(&["up", "spark-standalone", "--name", CLUSTER], LOCAL).ok();
+    assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
+    assert_eq!(alive_workers(), Some(2), "up returned before both workers were ALIVE");
+    assert!(get_json("http://127.0.0.1:18080/api/v1/applications").is_some(), "history server not answering after up");
+    for role in ["master", "worker", "history"] {
+        assert!(up.stderr.contains(role), "no progress line for {role}:\n{}", up.stderr);
+    }
+
+    // status --output json: 2 ready workers, with nodes and UI URLs.
+    let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok_stdout()).unwrap();
+    assert_eq!(st["ready"], true, "{st:#}");
+    let worker = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "worker").unwrap();
+    assert_eq!((worker["desired"].as_u64(), worker["running"].as_u64(), worker["ready"].as_u64()), (Some(2), Some(2), Some(2)), "{worker:#}");
+    assert_eq!(worker["tasks"].as_array().unwrap().len(), 2);
+    assert!(worker["tasks"][0]["node"].as_str().is_some_and(|n| !n.is_empty() && n != "-"));
+    let master = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "master").unwrap();
+    assert_eq!(master["urls"][0], "http://127.0.0.1:8080/");
+
+    // submit spark-pi: the result line, exit 0.
+    let pi = bdprov(&["submit", "spark-pi", "--slices", "4"]);
+    assert_eq!(pi.code, 0, "spark-pi failed:\n{}\n{}", pi.stdout, pi.stderr);
+    let line = pi.stdout.lines().find(|l| l.starts_with("Pi is roughly")).unwrap_or_else(|| panic!("no result line:\n{}", pi.stdout));
+    let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
+    assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
+
+    // A Python application from this machine, uploaded to the job.
+    let app = bdprov(&["submit", "spark", "--py", "examples/jobs/sum_squares.py", "--", "7"]);
+    assert_eq!(app.code, 0, "{}\n{}", app.stdout, app.stderr);
+    assert!(app.stdout.contains("sum of squares 1..7 = 140"), "{}", app.stdout);
+
+    // A job that fails exits non-zero.
+    let jar = empty_jar();
+    let bad = bdprov(&["submit", "spark", "--class", "org.example.DoesNotExist", "--jar", jar.to_str().unwrap()]);
+    assert_ne!(bad.code, 0, "a missing class must fail the job:\n{}", bad.stdout);
+    assert!(bad.stderr.contains("DoesNotExist"), "the job's error should be shown:\n{}", bad.stderr);
+
+    // The history server lists the finished application.
+    let apps = eventually("finished applications in the history server", Duration::from_secs(60), || {
+        let apps = get_json("http://127.0.0.1:18080/api/v1/applications")?;
+        let names: Vec<String> = apps.as_array()?.iter().filter_map(|a| a["name"].as_str().map(String::from)).collect();
+        names.iter().any(|n| n == "PythonPi").then_some(apps)
+    });
+    let pi_app = apps.as_array().unwrap().iter().find(|a| a["name"] == "PythonPi").unwrap();
+    assert_eq!(pi_app["attempts"][0]["completed"], true, "{pi_app:#}");
+
+    // up again, unchanged: no changes, no service version moves.
+    let before = service_versions();
+    let again = bdprov_env(&["up", "spark-standalone", "--name", CLUSTER], LOCAL).ok();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+    assert_eq!(service_versions(), before, "an unchanged up must not update services");
+
+    // scale worker=3: a third worker ALIVE in the master; the master cannot be scaled.
+    bdprov(&["scale", "worker=3"]).ok();
+    assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
+    let refused = bdprov(&["scale", "master=2"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
+
+    // down: no service of the cluster left, volumes kept, the outsider untouched.
+    let down = bdprov(&["down"]).ok();
+    assert!(down.stdout.contains("kept volumes"), "{}", down.stdout);
+    let left = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(left.trim().is_empty(), "services left: {left}");
+    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(vols.contains(&format!("{CLUSTER}_events")), "volumes: {vols}");
+    assert_eq!(docker(&["service", "inspect", "e2e-outsider"]).code, 0, "bdprov removed a service it does not own");
+
+    // down --volumes on a cluster that is already down removes its volumes.
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(vols.trim().is_empty(), "volumes left: {vols}");
+    let _ = docker(&["service", "rm", "e2e-outsider"]);
+    let _ = std::fs::remove_file(jar);
+}

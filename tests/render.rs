@@ -1,0 +1,45 @@
+//! Every built-in blueprint renders, and its plan is snapshotted.
+
+use crate::common::bdprov;
+
+const BLUEPRINTS: &[&str] = &["spark-standalone"];
+
+#[test]
+fn every_builtin_blueprint_is_listed() {
+    let out = bdprov(&["blueprints"]).ok().stdout;
+    for bp in BLUEPRINTS {
+        assert!(out.lines().any(|l| l.starts_with(bp)), "{bp} missing from:\n{out}");
+    }
+    assert_eq!(out.lines().count(), BLUEPRINTS.len(), "a built-in blueprint has no render snapshot:\n{out}");
+}
+
+#[test]
+fn plans_of_builtin_blueprints() {
+    for bp in BLUEPRINTS {
+        insta::assert_snapshot!(format!("plan-{bp}"), bdprov(&["render", bp]).ok().stdout);
+        insta::assert_snapshot!(format!("plan-{bp}-local"), bdprov(&["render", bp, "--images", "local", "--name", "other"]).ok().stdout);
+    }
+}
+
+#[test]
+fn overrides_layer_values_files_then_set() {
+    let out = bdprov(&["render", "spark-standalone", "-f", "examples/values-small.yaml", "--set", "worker.replicas=4"]).ok().stdout;
+    let plan: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    let worker = plan["services"].as_sequence().unwrap().iter().find(|s| s["role"] == "worker").unwrap();
+    assert_eq!(worker["replicas"], 4, "--set wins over the values file");
+    assert!(worker["command"].as_sequence().unwrap().iter().any(|a| a == "768m"), "the values file sets worker_memory: {worker:?}");
+}
+
+#[test]
+fn changed_config_content_changes_config_name_and_service_hash() {
+    let a = bdprov(&["render", "spark-standalone"]).ok().stdout;
+    let b = bdprov(&["render", "spark-standalone", "--set", "values.executor_memory=384m"]).ok().stdout;
+    let name = |s: &str| s.lines().find(|l| l.contains("spark-standalone_spark-defaults-") && l.contains("name:")).unwrap().to_string();
+    assert_ne!(name(&a), name(&b), "a changed template value must give a new config name");
+}
+
+#[test]
+fn a_user_blueprint_with_its_own_templates() {
+    let out = bdprov(&["render", "examples/custom-spark.yaml"]).ok().stdout;
+    assert!(out.contains("spark.eventLog.compress true"), "the example's own template overrides the built-in one:\n{out}");
+}
