@@ -123,13 +123,17 @@ impl Diagnostics {
         self.0.len()
     }
 
-    /// `Ok(value)` when nothing was reported, else all the diagnostics.
-    pub fn finish<T>(self, value: T) -> Result<T, Diagnostics> {
+    /// `Ok(value)` when nothing was reported, else all the diagnostics, in
+    /// the order they appear in their files.
+    pub fn finish<T>(mut self, value: T) -> Result<T, Diagnostics> {
         if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
+            return Ok(value);
         }
+        self.0.sort_by(|a, b| {
+            let key = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.name.clone(), s.line, s.col));
+            key(a).cmp(&key(b))
+        });
+        Err(self)
     }
 }
 

@@ -9,6 +9,8 @@ use crate::common::{bdprov, bdprov_env, docker, eventually, get_json};
 
 const CLUSTER: &str = "e2e-spark";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+/// Ports of their own, so a cluster a user runs on 8080/18080 does not get in the way.
+const UP: &[&str] = &["up", "spark-standalone", "--name", CLUSTER, "--set", "master.ports.ui.published=28080", "--set", "history.ports.ui.published=28180"];
 
 fn service_versions() -> Vec<String> {
     let ids = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
@@ -31,7 +33,7 @@ impl OkStdout for crate::common::Run {
 }
 
 fn alive_workers() -> Option<u64> {
-    get_json("http://127.0.0.1:8080/json/").and_then(|j| j["aliveworkers"].as_u64())
+    get_json("http://127.0.0.1:28080/json/").and_then(|j| j["aliveworkers"].as_u64())
 }
 
 /// A jar with a manifest and nothing else: any class in it is missing.
@@ -48,6 +50,7 @@ fn empty_jar() -> std::path::PathBuf {
 
 #[test]
 fn e2e_spark_standalone_lifecycle() {
+    let _serial = crate::common::swarm_lock();
     // Leftovers of an earlier, interrupted run.
     let _ = bdprov(&["down", CLUSTER, "--volumes"]);
     let _ = docker(&["service", "rm", "e2e-outsider"]);
@@ -55,10 +58,10 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
 
     // up: returns only when the master lists both workers ALIVE and the history server answers.
-    let up = bdprov_env(&["up", "spark-standalone", "--name", CLUSTER], LOCAL).ok();
+    let up = bdprov_env(UP, LOCAL).ok();
     assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
     assert_eq!(alive_workers(), Some(2), "up returned before both workers were ALIVE");
-    assert!(get_json("http://127.0.0.1:18080/api/v1/applications").is_some(), "history server not answering after up");
+    assert!(get_json("http://127.0.0.1:28180/api/v1/applications").is_some(), "history server not answering after up");
     for role in ["master", "worker", "history"] {
         assert!(up.stderr.contains(role), "no progress line for {role}:\n{}", up.stderr);
     }
@@ -71,7 +74,7 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(worker["tasks"].as_array().unwrap().len(), 2);
     assert!(worker["tasks"][0]["node"].as_str().is_some_and(|n| !n.is_empty() && n != "-"));
     let master = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "master").unwrap();
-    assert_eq!(master["urls"][0], "http://127.0.0.1:8080/");
+    assert_eq!(master["urls"][0], "http://127.0.0.1:28080/");
 
     // submit spark-pi: the result line, exit 0.
     let pi = bdprov(&["submit", "spark-pi", "--slices", "4"]);
@@ -93,7 +96,7 @@ fn e2e_spark_standalone_lifecycle() {
 
     // The history server lists the finished application.
     let apps = eventually("finished applications in the history server", Duration::from_secs(60), || {
-        let apps = get_json("http://127.0.0.1:18080/api/v1/applications")?;
+        let apps = get_json("http://127.0.0.1:28180/api/v1/applications")?;
         let names: Vec<String> = apps.as_array()?.iter().filter_map(|a| a["name"].as_str().map(String::from)).collect();
         names.iter().any(|n| n == "PythonPi").then_some(apps)
     });
@@ -102,7 +105,7 @@ fn e2e_spark_standalone_lifecycle() {
 
     // up again, unchanged: no changes, no service version moves.
     let before = service_versions();
-    let again = bdprov_env(&["up", "spark-standalone", "--name", CLUSTER], LOCAL).ok();
+    let again = bdprov_env(UP, LOCAL).ok();
     assert!(again.stdout.contains("no changes"), "{}", again.stdout);
     assert_eq!(service_versions(), before, "an unchanged up must not update services");
 

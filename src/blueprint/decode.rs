@@ -34,13 +34,11 @@ const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_perio
 pub fn decode(root: &Node, dir: Option<std::path::PathBuf>) -> Result<Blueprint, Diagnostics> {
     let mut d = Decoder { errs: Diagnostics::default() };
     let bp = d.blueprint(root, dir);
-    match bp {
-        Some(bp) if d.errs.is_empty() => {
-            check_references(&bp, &mut d.errs);
-            d.errs.finish(bp)
-        }
-        _ => Err(d.errs),
+    if let (Some(bp), true) = (&bp, d.errs.is_empty()) {
+        check_references(bp, &mut d.errs);
     }
+    let bp = d.errs.finish(bp)?;
+    Ok(bp.expect("a blueprint is missing only when errors were reported"))
 }
 
 struct Decoder {
@@ -416,10 +414,11 @@ impl Decoder {
                     }
                 }
             }
-            if port.target == 0 {
-                self.err(&e.key_span, format!("{p}: `target` is missing or 0"), "give the container port, e.g. `target: 8080`");
-            } else {
+            let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();
+            if port.target != 0 {
                 out.push(port);
+            } else if !has_target {
+                self.err(&e.key_span, format!("{p}: `target` is missing"), "give the container port, e.g. `target: 8080`");
             }
         }
         out
