@@ -22,11 +22,18 @@ pub struct Verdict {
     pub count: Option<u64>,
     /// Why not ready (or what was seen), for progress lines and diagnoses.
     pub detail: String,
+    /// The role a member plays (ZooKeeper: leader, follower, standalone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 impl Verdict {
     pub fn not_ready(detail: impl Into<String>) -> Verdict {
-        Verdict { ready: false, count: None, detail: detail.into() }
+        Verdict { ready: false, count: None, detail: detail.into(), mode: None }
+    }
+
+    fn ready(count: Option<u64>, detail: impl Into<String>) -> Verdict {
+        Verdict { ready: true, count, detail: detail.into(), mode: None }
     }
 }
 
@@ -37,6 +44,8 @@ pub enum Response {
     Http(u16, String),
     /// A TCP connection was accepted.
     Connected,
+    /// The answer to a four-letter word.
+    Text(String),
     /// Nothing usable: refused, timed out, unreachable.
     Failed(String),
 }
@@ -46,34 +55,46 @@ pub enum Response {
 pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
     match (check, resp) {
         (_, Response::Failed(why)) => Verdict::not_ready(why.clone()),
-        (CheckDef::Tcp, Response::Connected) => Verdict { ready: true, count: None, detail: "port open".into() },
-        (CheckDef::Tcp, Response::Http(..)) | (CheckDef::Http { .. }, Response::Connected) => Verdict::not_ready("unexpected response"),
-        (CheckDef::Http { expect, count, .. }, Response::Http(status, body)) => {
-            if !(200..300).contains(status) {
-                return Verdict::not_ready(format!("HTTP {status}"));
-            }
-            if expect.is_empty() && count.is_none() {
-                return Verdict { ready: true, count: None, detail: format!("HTTP {status}") };
-            }
-            let json: Value = match serde_json::from_str(body) {
-                Ok(v) => v,
-                Err(_) => return Verdict::not_ready(format!("HTTP {status} but the body is not JSON")),
-            };
-            for (path, want_value) in expect {
-                match lookup(&json, path) {
-                    Some(v) if same(v, want_value) => {}
-                    Some(v) => return Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
-                    None => return Verdict::not_ready(format!("{path} missing in the response")),
-                }
-            }
-            match count {
-                None => Verdict { ready: true, count: None, detail: "ok".into() },
-                Some(path) => match lookup(&json, path).and_then(as_count) {
-                    Some(n) => Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}") },
-                    None => Verdict::not_ready(format!("{path} missing or not a number")),
-                },
-            }
+        (CheckDef::Tcp, Response::Connected) => Verdict::ready(None, "port open"),
+        (CheckDef::Zookeeper, Response::Text(text)) => match zk_mode(text) {
+            Some(mode @ ("leader" | "follower" | "standalone")) => Verdict { mode: Some(mode.to_string()), ..Verdict::ready(None, format!("Mode: {mode}")) },
+            Some(other) => Verdict { mode: Some(other.to_string()), ..Verdict::not_ready(format!("Mode: {other}")) },
+            None => Verdict::not_ready(text.lines().next().unwrap_or("no answer to srvr").trim().to_string()),
+        },
+        (CheckDef::Http { expect, count, .. }, Response::Http(status, body)) => judge_http(expect, count.as_deref(), *status, body, want),
+        _ => Verdict::not_ready("unexpected response"),
+    }
+}
+
+/// The `Mode:` line of ZooKeeper's `srvr` answer.
+pub fn zk_mode(srvr: &str) -> Option<&str> {
+    srvr.lines().find_map(|l| l.strip_prefix("Mode:")).map(str::trim)
+}
+
+fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, status: u16, body: &str, want: u64) -> Verdict {
+    if !(200..300).contains(&status) {
+        return Verdict::not_ready(format!("HTTP {status}"));
+    }
+    if expect.is_empty() && count.is_none() {
+        return Verdict::ready(None, format!("HTTP {status}"));
+    }
+    let json: Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(_) => return Verdict::not_ready(format!("HTTP {status} but the body is not JSON")),
+    };
+    for (path, want_value) in expect {
+        match lookup(&json, path) {
+            Some(v) if same(v, want_value) => {}
+            Some(v) => return Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
+            None => return Verdict::not_ready(format!("{path} missing in the response")),
         }
+    }
+    match count {
+        None => Verdict::ready(None, "ok"),
+        Some(path) => match lookup(&json, path).and_then(as_count) {
+            Some(n) => Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}"), mode: None },
+            None => Verdict::not_ready(format!("{path} missing or not a number")),
+        },
     }
 }
 
@@ -119,6 +140,7 @@ fn short(v: &Value) -> String {
 /// Ask the endpoint once.
 pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port: u16) -> Response {
     match check {
+        CheckDef::Zookeeper => four_letter_word(addr, port, "srvr").await,
         CheckDef::Tcp => {
             let target = format!("{addr}:{port}");
             match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(&target)).await {
@@ -140,6 +162,25 @@ pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port:
                 Err(e) => Response::Failed(format!("{url}: {}", if e.is_connect() { "connection refused".to_string() } else { e.to_string() })),
             }
         }
+    }
+}
+
+/// Send a ZooKeeper four-letter word and read the answer.
+pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let target = format!("{addr}:{port}");
+    let talk = async {
+        let mut s = tokio::net::TcpStream::connect(&target).await?;
+        s.write_all(word.as_bytes()).await?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).await?;
+        Ok::<String, std::io::Error>(out)
+    };
+    match tokio::time::timeout(Duration::from_secs(3), talk).await {
+        Ok(Ok(text)) if !text.is_empty() => Response::Text(text),
+        Ok(Ok(_)) => Response::Failed(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)")),
+        Ok(Err(e)) => Response::Failed(format!("{target}: {e}")),
+        Err(_) => Response::Failed(format!("{target}: timed out")),
     }
 }
 
@@ -193,5 +234,18 @@ mod tests {
         let v = judge(&http(&[("beans.0.Safemode", json!(""))], Some("beans.0.NumLiveDataNodes")), &Response::Http(200, body), 3);
         assert!(v.ready, "{v:?}");
         assert!(same(&json!(1), &json!("1")));
+    }
+
+    const SRVR_FOLLOWER: &str = "Zookeeper version: 3.8.0-debian, built on 2023-10-05\nLatency min/avg/max: 0/0.0/0\nReceived: 3\nSent: 2\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: follower\nNode count: 5\n";
+
+    #[test]
+    fn zookeeper_modes() {
+        let v = judge(&CheckDef::Zookeeper, &Response::Text(SRVR_FOLLOWER.into()), 1);
+        assert!(v.ready);
+        assert_eq!(v.mode.as_deref(), Some("follower"));
+        let v = judge(&CheckDef::Zookeeper, &Response::Text("This ZooKeeper instance is not currently serving requests\n".into()), 1);
+        assert!(!v.ready);
+        assert_eq!(v.detail, "This ZooKeeper instance is not currently serving requests");
+        assert_eq!(zk_mode("Mode: leader\n"), Some("leader"));
     }
 }

@@ -11,4 +11,5 @@ mod cli;
 mod compose;
 mod diagnostics;
 mod e2e_spark;
+mod e2e_zookeeper;
 mod render;

@@ -2,7 +2,7 @@
 
 use crate::common::bdprov;
 
-const BLUEPRINTS: &[&str] = &["spark-standalone"];
+const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper"];
 
 #[test]
 fn every_builtin_blueprint_is_listed() {

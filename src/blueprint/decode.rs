@@ -14,7 +14,7 @@ pub const SUPPORTED_VERSION: i64 = 1;
 const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
 const ROLE: &[&str] = &[
     "image", "entrypoint", "command", "env", "hostname", "user", "workdir", "configs", "volumes", "resources", "ports",
-    "replicas", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period",
+    "replicas", "members", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period",
 ];
 const SPARK_JOB: &[&str] = &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf"];
 const JOB_KINDS: &[&str] = &["spark"];
@@ -25,7 +25,7 @@ const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
 const PORT: &[&str] = &["target", "published", "protocol", "web"];
 const RESOURCES: &[&str] = &["cpus", "memory"];
 const PLACEMENT: &[&str] = &["constraints", "max_per_node", "spread"];
-const READY: &[&str] = &["http", "tcp", "expect", "count", "timeout"];
+const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
 const HTTP: &[&str] = &["role", "port", "path"];
 const TCP: &[&str] = &["role", "port"];
 const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
@@ -282,6 +282,7 @@ impl Decoder {
             workload,
             ports: Vec::new(),
             replicas: 1,
+            members: None,
             singleton: None,
             placement: Placement::default(),
             ready: None,
@@ -295,6 +296,7 @@ impl Decoder {
             match f.key.as_str() {
                 "ports" => role.ports = self.ports(v, &p),
                 "replicas" => role.replicas = self.uint(v, &p, 1000).unwrap_or(1),
+                "members" => role.members = self.uint(v, &p, 255),
                 "singleton" => {
                     role.singleton = match (v.as_bool(), v.as_scalar()) {
                         (Some(true), _) => Some(format!("the blueprint runs exactly one `{}`", e.key)),
@@ -312,6 +314,19 @@ impl Decoder {
                 "healthcheck" => role.healthcheck = self.healthcheck(v, &p),
                 "stop_grace_period" => role.stop_grace = self.duration(v, &p),
                 _ => {}
+            }
+        }
+        let field_span = |k: &str| fields.iter().find(|f| f.key == k).map_or(&e.key_span, |f| &f.value.span);
+        if let Some(m) = role.members {
+            if fields.iter().any(|f| f.key == "replicas") || role.singleton.is_some() {
+                self.err(field_span("members"), format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"), "keep `members` for an ensemble, or `replicas` for interchangeable tasks");
+            }
+            if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { .. })) && (m == 0 || m % 2 == 0) {
+                self.err(
+                    field_span("members"),
+                    format!("{path}.members: a ZooKeeper ensemble of {m} is refused"),
+                    "use an odd number (1, 3, 5 …): an even ensemble tolerates no more failed members than the odd one below it, and 0 has no quorum",
+                );
             }
         }
         if role.singleton.is_some() && role.replicas > 1 {
@@ -516,6 +531,18 @@ impl Decoder {
                 }
             }
         };
+        let given: Vec<&str> = ["http", "tcp", "zookeeper"].into_iter().filter(|k| get(k).is_some()).collect();
+        if given.len() > 1 {
+            self.err(&node.span, format!("{path}: give one of `http`, `tcp` or `zookeeper`, not {}", given.join(" and ")), "keep the check that tells the role is usable");
+            return None;
+        }
+        if let Some(z) = get("zookeeper") {
+            let (role, port, _) = endpoint(self, z, &format!("{path}.zookeeper"), TCP)?;
+            if !expect.is_empty() || count.is_some() {
+                self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode itself");
+            }
+            return Some(Probe { check: Check::Zookeeper { role, port }, timeout, span: node.span.clone() });
+        }
         let check = match (get("http"), get("tcp")) {
             (Some(h), None) => {
                 let (role, port, p) = endpoint(self, h, &format!("{path}.http"), HTTP)?;
@@ -529,12 +556,8 @@ impl Decoder {
                 }
                 Check::Tcp { role, port }
             }
-            (Some(_), Some(t)) => {
-                self.err(&t.span, format!("{path}: give one of `http` or `tcp`, not both"), "keep the check that tells the role is usable");
-                return None;
-            }
-            (None, None) => {
-                self.err(&node.span, format!("{path}: no check given"), "add `http: {port: ui, path: /}` or `tcp: {port: rpc}`");
+            _ => {
+                self.err(&node.span, format!("{path}: no check given"), "add `http: {port: ui, path: /}`, `tcp: {port: rpc}` or `zookeeper: {port: client}`");
                 return None;
             }
         };
@@ -642,15 +665,16 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
         for port in &role.ports {
-            if let Some(p) = port.published {
-                if let Some((_, other)) = published.iter().find(|(q, _)| *q == p) {
-                    errs.push(
-                        Diagnostic::at(&port.span, format!("{path}.ports.{}: port {p} is already published by role `{other}`", port.name))
-                            .help("host-mode ports bind once per node: publish one of them on another port"),
-                    );
-                } else {
-                    published.push((p, role.name.clone()));
-                }
+            let Some(first) = port.published else { continue };
+            // Ensemble members publish consecutive ports.
+            let range: Vec<u16> = (0..role.members.unwrap_or(1)).map(|i| first.saturating_add(i as u16)).collect();
+            if let Some((p, other)) = published.iter().find(|(q, _)| range.contains(q)) {
+                errs.push(
+                    Diagnostic::at(&port.span, format!("{path}.ports.{}: port {p} is already published by role `{other}`", port.name))
+                        .help("host-mode ports bind once per node: publish one of them on another port"),
+                );
+            } else {
+                published.extend(range.into_iter().map(|p| (p, role.name.clone())));
             }
         }
     }

@@ -119,6 +119,10 @@ pub struct Role {
     pub workload: Workload,
     pub ports: Vec<Port>,
     pub replicas: u64,
+    /// An ensemble of members with stable identities: one service per member
+    /// (`<role>-1` …), each with its own volumes, and consecutive published
+    /// ports starting at each port's `published`.
+    pub members: Option<u64>,
     /// Run exactly one; `scale` refuses with this reason.
     pub singleton: Option<String>,
     pub placement: Placement,
@@ -166,19 +170,22 @@ pub enum Check {
     },
     /// A TCP connection to a published port is accepted.
     Tcp { role: String, port: String },
+    /// ZooKeeper's `srvr` answers with Mode leader or follower (standalone for
+    /// a single member); an ensemble is ready with exactly one leader.
+    Zookeeper { role: String, port: String },
 }
 
 impl Check {
     /// The role whose endpoint is asked.
     pub fn target_role(&self) -> &str {
         match self {
-            Check::Http { role, .. } | Check::Tcp { role, .. } => role,
+            Check::Http { role, .. } | Check::Tcp { role, .. } | Check::Zookeeper { role, .. } => role,
         }
     }
 
     pub fn target_port(&self) -> &str {
         match self {
-            Check::Http { port, .. } | Check::Tcp { port, .. } => port,
+            Check::Http { port, .. } | Check::Tcp { port, .. } | Check::Zookeeper { port, .. } => port,
         }
     }
 }

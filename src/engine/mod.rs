@@ -353,15 +353,33 @@ impl Engine {
             .map_err(self.err("cannot list networks"))?;
         let Some(net) = nets.into_iter().next() else { return Ok(None) };
         let (id, name) = (net.id.unwrap_or_default(), net.name.unwrap_or_default());
+        let mut removed = false;
         for _ in 0..60 {
             match self.docker.remove_network(&id).await {
-                Ok(()) => return Ok(Some(name)),
-                Err(e) if is_not_found(&e) => return Ok(Some(name)),
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                Ok(()) => removed = true,
+                Err(e) if is_not_found(&e) => removed = true,
+                Err(_) => {}
             }
+            // The engine keeps showing a removed overlay until its last endpoint is gone.
+            if removed && !self.network_exists(&id).await? {
+                return Ok(Some(name));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
+        if !removed {
+            self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
+        }
         Ok(Some(name))
+    }
+
+    /// Whether a swarm network of this name or id exists.
+    pub async fn network_exists(&self, name: &str) -> Result<bool> {
+        let opts = bollard::query_parameters::InspectNetworkOptionsBuilder::default().build();
+        match self.docker.inspect_network(name, Some(opts)).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.err(&format!("cannot inspect network {name}"))(e)),
+        }
     }
 
     /// Volumes labelled with the cluster, on the node this engine runs.

@@ -2,6 +2,7 @@
 //!
 //! * `base` — a Debian root filesystem made by debootstrap (Java 17, Python 3,
 //!   ZooKeeper, curl, netcat), imported as an image.
+//! * `zookeeper` — Debian's zookeeper package with the official image's contract.
 //! * `spark` — the Spark distribution from PyPI's `pyspark` source archive on
 //!   top of `base`, laid out like the official apache/spark image
 //!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint).
@@ -33,15 +34,44 @@ pub const PYSPARK_VERSION: &str = "4.3.0";
 /// Debian packages of the Java base image.
 pub const BASE_PACKAGES: &[&str] = &["openjdk-17-jre-headless", "python3", "procps", "curl", "netcat-openbsd", "ca-certificates", "zookeeper"];
 
-const SPARK_DOCKERFILE: &str = include_str!("../../templates/images/spark/Dockerfile");
-const SPARK_ENTRYPOINT: &str = include_str!("../../templates/images/spark/entrypoint.sh");
+/// An image built on `base`: a Dockerfile (with `{{ base }}`) and its files.
+struct Child {
+    name: &'static str,
+    dockerfile: &'static str,
+    /// (name in the context, content, mode)
+    files: &'static [(&'static str, &'static str, u32)],
+    /// Also lay out the Spark distribution under `spark/` in the context.
+    spark: bool,
+}
+
+const CHILDREN: &[Child] = &[
+    Child {
+        name: "spark",
+        dockerfile: include_str!("../../templates/images/spark/Dockerfile"),
+        files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
+        spark: true,
+    },
+    Child {
+        name: "zookeeper",
+        dockerfile: include_str!("../../templates/images/zookeeper/Dockerfile"),
+        files: &[
+            ("docker-entrypoint.sh", include_str!("../../templates/images/zookeeper/docker-entrypoint.sh"), 0o755),
+            ("zkServer.sh", include_str!("../../templates/images/zookeeper/zkServer.sh"), 0o755),
+            ("zkCli.sh", include_str!("../../templates/images/zookeeper/zkCli.sh"), 0o755),
+        ],
+        spark: false,
+    },
+];
 
 /// The images the kit builds, in build order.
-pub const NAMES: &[&str] = &["base", "spark"];
+pub const NAMES: &[&str] = &["base", "spark", "zookeeper"];
 
+/// The tag blueprints use for a kit image.
 pub fn reference(name: &str) -> String {
     match name {
         "spark" => format!("bdprov/spark:{PYSPARK_VERSION}"),
+        // Debian bookworm's zookeeper package.
+        "zookeeper" => "bdprov/zookeeper:3.8".to_string(),
         other => format!("bdprov/{other}:{SUITE}"),
     }
 }
@@ -100,25 +130,35 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     if wanted.contains(&"base") {
         out.push((base_ref.clone(), base_state));
     }
-    if wanted.contains(&"spark") {
-        let archive = pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?;
-        let dockerfile = SPARK_DOCKERFILE.replace("{{ base }}", &base_ref);
-        let key = hash(&[&base_key, &archive.sha256, &dockerfile, SPARK_ENTRYPOINT]);
-        let spark_ref = reference("spark");
-        let state = ensure(engine, "spark", &spark_ref, &key, force, progress, || async {
-            let base_versions = engine.image_labels(&base_ref).await?.and_then(|l| l.get(VERSIONS_LABEL).cloned()).unwrap_or_default();
-            let versions = format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &archive.sha256[..12]);
-            let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}=spark {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n");
-            progress.step("spark", "preparing", "laying out /opt/spark from the pyspark archive");
-            let context = cache.join(format!("spark-context-{key}.tar"));
-            pyspark::context(&archive, &context, &[("Dockerfile", dockerfile.as_bytes(), 0o644), ("entrypoint.sh", SPARK_ENTRYPOINT.as_bytes(), 0o755)])?;
-            progress.step("spark", "building", &spark_ref);
-            let result = engine.build_image(&context, &spark_ref, &|line| progress.step("spark", "building", line)).await;
+    let base_versions = engine.image_labels(&base_ref).await?.and_then(|l| l.get(VERSIONS_LABEL).cloned()).unwrap_or_default();
+    for child in CHILDREN.iter().filter(|c| wanted.contains(&c.name)) {
+        let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
+        let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref);
+        let mut inputs = vec![base_key.as_str(), dockerfile.as_str()];
+        inputs.extend(child.files.iter().map(|(_, content, _)| *content));
+        if let Some(a) = &archive {
+            inputs.push(&a.sha256);
+        }
+        let key = hash(&inputs);
+        let reference = reference(child.name);
+        let state = ensure(engine, child.name, &reference, &key, force, progress, || async {
+            let versions = match &archive {
+                Some(a) => format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &a.sha256[..12]),
+                None => base_versions.clone(),
+            };
+            let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n", child.name);
+            let mut files: Vec<(&str, &[u8], u32)> = vec![("Dockerfile", dockerfile.as_bytes(), 0o644)];
+            files.extend(child.files.iter().map(|(n, c, m)| (*n, c.as_bytes(), *m)));
+            let context = cache.join(format!("{}-context-{key}.tar", child.name));
+            progress.step(child.name, "preparing", "build context");
+            pyspark::context(archive.as_ref(), &context, &files)?;
+            progress.step(child.name, "building", &reference);
+            let result = engine.build_image(&context, &reference, &|line| progress.step(child.name, "building", line)).await;
             let _ = std::fs::remove_file(&context);
             result
         })
         .await?;
-        out.push((spark_ref, state));
+        out.push((reference, state));
     }
     Ok(out)
 }

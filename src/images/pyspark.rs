@@ -122,9 +122,9 @@ pub fn place(path: &str) -> Option<String> {
     Some(format!("spark/{mapped}"))
 }
 
-/// Write a build context: `extra` files (name, content, mode) plus the Spark
-/// tree from the archive under `spark/`.
-pub fn context(archive: &Archive, out: &Path, extra: &[(&str, &[u8], u32)]) -> Result<()> {
+/// Write a build context: `extra` files (name, content, mode) plus, given an
+/// archive, the Spark tree from it under `spark/`.
+pub fn context(archive: Option<&Archive>, out: &Path, extra: &[(&str, &[u8], u32)]) -> Result<()> {
     let io = |e: std::io::Error| Error::msg(format!("cannot write build context {}: {e}", out.display()));
     let mut builder = tar::Builder::new(File::create(out).map_err(io)?);
     for (name, data, mode) in extra {
@@ -135,6 +135,7 @@ pub fn context(archive: &Archive, out: &Path, extra: &[(&str, &[u8], u32)]) -> R
         h.set_cksum();
         builder.append_data(&mut h, name, *data).map_err(io)?;
     }
+    let Some(archive) = archive else { return builder.finish().map_err(io) };
     let gz = flate2::read::GzDecoder::new(File::open(&archive.path).map_err(io)?);
     let mut ar = tar::Archive::new(gz);
     for entry in ar.entries().map_err(io)? {

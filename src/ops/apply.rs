@@ -101,16 +101,24 @@ pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress:
     wait_in_order(engine, plan, changes, &HashMap::new(), progress).await
 }
 
-/// Apply each service once the roles it comes after are ready, and wait for all.
+/// Apply each service once the roles it comes after are ready, and wait for
+/// all. A role is ready when all its services are (for an ensemble: all its
+/// members, with exactly one leader).
 async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_ids: &HashMap<String, String>, progress: &dyn Progress) -> Result<Vec<RoleState>> {
     let client = crate::probe::client();
-    let mut steps: Vec<Step> = plan.services.iter().map(|_| Step::Blocked).collect();
-    let mut last: Vec<Option<RoleState>> = plan.services.iter().map(|_| None).collect();
+    let n = plan.services.len();
+    let mut steps: Vec<Step> = (0..n).map(|_| Step::Blocked).collect();
+    let mut last: Vec<Option<RoleState>> = vec![None; n];
     for svc in &plan.services {
-        progress.step(&svc.role, "waiting", &if svc.after.is_empty() { String::new() } else { format!("for {}", svc.after.join(", ")) });
+        progress.step(&svc.step(), "waiting", &if svc.after.is_empty() { String::new() } else { format!("for {}", svc.after.join(", ")) });
     }
     loop {
-        let ready_roles: HashSet<&str> = plan.services.iter().zip(&steps).filter(|(_, s)| matches!(s, Step::Ready)).map(|(svc, _)| svc.role.as_str()).collect();
+        let ready_roles: HashSet<&str> = plan
+            .services
+            .iter()
+            .map(|s| s.role.as_str())
+            .filter(|role| plan.services.iter().zip(&steps).filter(|(s, _)| s.role == *role).all(|(_, st)| matches!(st, Step::Ready)))
+            .collect();
         for (i, svc) in plan.services.iter().enumerate() {
             if matches!(steps[i], Step::Blocked) && svc.after.iter().all(|a| ready_roles.contains(a.as_str()) || plan.service(a).is_none()) {
                 let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
@@ -122,12 +130,12 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
                     Action::Scale { .. } => "scaled",
                     Action::Keep { .. } => "unchanged",
                 };
-                progress.step(&svc.role, "starting", word);
+                progress.step(&svc.step(), "starting", word);
                 steps[i] = Step::Applied { at: Instant::now(), before, desired };
             }
         }
         let nodes = engine.nodes().await?;
-        let pending: Vec<usize> = (0..steps.len()).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
+        let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
         let seen = join_all(pending.iter().map(|&i| {
             let desired = match &steps[i] {
                 Step::Applied { desired, .. } => *desired,
@@ -136,24 +144,44 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
             ready::observe(engine, &client, &plan.services[i], desired, &nodes)
         }))
         .await;
+        let mut tasks_of = HashMap::new();
         for (&i, result) in pending.iter().zip(seen) {
             let (state, tasks) = result?;
-            let svc = &plan.services[i];
-            let Step::Applied { at, before, .. } = &steps[i] else { continue };
-            if state.is_ready {
-                progress.step(&svc.role, "ready", &ready_detail(&state));
-                steps[i] = Step::Ready;
-            } else {
-                progress.step(&svc.role, "starting", &state.detail);
+            last[i] = Some(state);
+            tasks_of.insert(i, tasks);
+        }
+        // Decide per role: every service of the role observed this round.
+        let roles: Vec<&str> = pending.iter().map(|&i| plan.services[i].role.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        for role in roles {
+            let idx: Vec<usize> = (0..n).filter(|&i| plan.services[i].role == role).collect();
+            if !idx.iter().all(|i| pending.contains(i)) {
+                continue; // some members still blocked
+            }
+            let states: Vec<&RoleState> = idx.iter().filter_map(|&i| last[i].as_ref()).collect();
+            let ensemble = ready::ensemble_problem(&states);
+            let all_ready = states.iter().all(|s| s.is_ready) && ensemble.is_none();
+            for &i in &idx {
+                let svc = &plan.services[i];
+                let state = last[i].as_ref().expect("observed");
+                if all_ready {
+                    progress.step(&svc.step(), "ready", &ready_detail(state));
+                    steps[i] = Step::Ready;
+                    continue;
+                }
+                let detail = match (&ensemble, state.is_ready) {
+                    (Some(problem), true) => format!("{}; {problem}", state.detail),
+                    _ => state.detail.clone(),
+                };
+                progress.step(&svc.step(), "starting", &detail);
+                let Step::Applied { at, before, .. } = &steps[i] else { continue };
                 let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
-                let problem = ready::trouble(&tasks, before).or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {}", timeout.as_secs(), state.detail)));
+                let problem = ready::trouble(&tasks_of[&i], before).or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {detail}", timeout.as_secs())));
                 if let Some(problem) = problem {
-                    progress.step(&svc.role, "failed", &problem);
-                    let diagnosis = ready::diagnose(engine, &state, &tasks, &problem).await;
+                    progress.step(&svc.step(), "failed", &problem);
+                    let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
                     return Err(Error::help(diagnosis.trim_end().to_string(), help_for(&problem, svc)));
                 }
             }
-            last[i] = Some(state);
         }
         if steps.iter().all(|s| matches!(s, Step::Ready)) {
             return Ok(last.into_iter().flatten().collect());
@@ -164,6 +192,9 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
 
 fn ready_detail(s: &RoleState) -> String {
     let mut d = format!("{}/{} ready", s.ready, s.desired);
+    if let Some(m) = &s.mode {
+        d.push_str(&format!(" ({m})"));
+    }
     if !s.urls.is_empty() {
         d.push_str(&format!("  {}", s.urls.join(" ")));
     }

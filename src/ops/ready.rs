@@ -13,8 +13,12 @@ use crate::probe::{self, Verdict};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleState {
+    /// The role, or `role-N` for ensemble member N.
     pub role: String,
     pub service: String,
+    /// What the member is in its ensemble (ZooKeeper: leader, follower).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
     pub desired: u64,
     pub running: u64,
     pub ready: u64,
@@ -62,15 +66,15 @@ pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef
             } else {
                 // Each task answers for itself, on its own node.
                 let mut passing = 0;
-                let mut last = String::new();
+                let mut last = Verdict::not_ready("");
                 for addr in &addrs {
                     let v = probe::judge(&p.check, &probe::fetch(client, &p.check, addr, p.port).await, desired);
                     if v.ready {
                         passing += 1;
                     }
-                    last = v.detail;
+                    last = v;
                 }
-                Verdict { ready: passing >= desired, count: Some(passing), detail: last }
+                Verdict { ready: passing >= desired, count: Some(passing), ..last }
             })
         }
     };
@@ -86,7 +90,8 @@ pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef
     } else {
         verdict.as_ref().map(|v| v.detail.clone()).unwrap_or_else(|| format!("{running}/{desired} running"))
     };
-    let views = views(&svc.role, &tasks, nodes);
+    let views = views(&svc.step(), &tasks, nodes);
+    let mode = verdict.as_ref().and_then(|v| v.mode.clone());
     let urls = svc
         .ports
         .iter()
@@ -96,7 +101,16 @@ pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef
             current(&tasks).filter(|t| t.is_running()).filter_map(move |t| node(nodes, &t.node_id).map(|n| format!("http://{}:{pp}/", n.addr)))
         })
         .collect();
-    Ok((RoleState { role: svc.role.clone(), service: svc.name.clone(), desired, running, ready, is_ready, detail, tasks: views, urls }, tasks))
+    Ok((RoleState { role: svc.step(), service: svc.name.clone(), mode, desired, running, ready, is_ready, detail, tasks: views, urls }, tasks))
+}
+
+/// For an ensemble whose members all answer: anything but exactly one leader.
+pub fn ensemble_problem(members: &[&RoleState]) -> Option<String> {
+    if members.len() < 2 || members.iter().any(|m| m.mode.is_none()) {
+        return None;
+    }
+    let leaders = members.iter().filter(|m| m.mode.as_deref() == Some("leader")).count();
+    (leaders != 1).then(|| format!("{leaders} leaders among {} members, want exactly 1", members.len()))
 }
 
 /// The newest task of each slot, for display.
@@ -174,6 +188,30 @@ mod tests {
             container_id: None,
             updated: String::new(),
         }
+    }
+
+    fn member(mode: Option<&str>) -> RoleState {
+        RoleState {
+            role: "zookeeper-1".into(),
+            service: "c_zookeeper-1".into(),
+            mode: mode.map(String::from),
+            desired: 1,
+            running: 1,
+            ready: 1,
+            is_ready: true,
+            detail: String::new(),
+            tasks: vec![],
+            urls: vec![],
+        }
+    }
+
+    #[test]
+    fn an_ensemble_needs_exactly_one_leader() {
+        let (l, f) = (member(Some("leader")), member(Some("follower")));
+        assert_eq!(ensemble_problem(&[&l, &f, &f]), None);
+        assert!(ensemble_problem(&[&f, &f, &f]).unwrap().starts_with("0 leaders"));
+        assert!(ensemble_problem(&[&l, &l, &f]).unwrap().starts_with("2 leaders"));
+        assert_eq!(ensemble_problem(&[&l]), None);
     }
 
     #[test]

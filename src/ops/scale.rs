@@ -31,6 +31,12 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
             };
             return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
         };
+        if svc.member.is_some() {
+            return Err(Error::help(
+                format!("role `{role}` is an ensemble of {} members; its size does not change while it runs", plan.services_of(role).count()),
+                "members keep their identity and data; to resize: `bdprov down` (volumes are kept), then `bdprov up` with --set ROLE.members=N",
+            ));
+        }
         if let Some(reason) = &svc.singleton {
             if *n != 1 {
                 return Err(Error::help(format!("role `{role}` cannot be scaled: {reason}"), "scale the roles that hold replicas (see `bdprov status`)"));

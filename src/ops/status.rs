@@ -32,6 +32,17 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
         }
         roles.push(state);
     }
+    // Ensembles: exactly one leader among the members.
+    for role in plan.services.iter().filter(|s| s.member == Some(1)).map(|s| s.role.clone()) {
+        let idx: Vec<usize> = plan.services.iter().enumerate().filter(|(_, s)| s.role == role).map(|(i, _)| i).collect();
+        let problem = ready::ensemble_problem(&idx.iter().map(|&i| &roles[i]).collect::<Vec<_>>());
+        if let Some(problem) = problem {
+            for &i in &idx {
+                roles[i].is_ready = false;
+                roles[i].detail = problem.clone();
+            }
+        }
+    }
     Ok(ClusterStatus {
         cluster: plan.cluster.clone(),
         blueprint: plan.blueprint.clone(),
@@ -49,10 +60,11 @@ impl std::fmt::Display for ClusterStatus {
             ImageSet::Official => "official",
         };
         writeln!(f, "cluster {} (blueprint {}, network {}, {images} images): {}", self.cluster, self.blueprint, self.network, if self.ready { "ready" } else { "NOT READY" })?;
-        writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE")?;
+        writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE")?;
         for r in &self.roles {
             let state = if r.is_ready { "ready" } else { "not ready" };
-            writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {}", r.role, r.desired, r.running, r.ready, state, r.urls.join(" "))?;
+            let mode = r.mode.as_deref().unwrap_or("-");
+            writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} {}", r.role, r.desired, r.running, r.ready, state, mode, r.urls.join(" "))?;
         }
         writeln!(f, "\nTASK             NODE         STATE      ERROR")?;
         for r in &self.roles {

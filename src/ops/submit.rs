@@ -202,11 +202,15 @@ pub async fn run(engine: &Engine, plan: &Plan, template: &ServiceDef, kind: &str
 /// Stream the job's output until its task ends; its exit code.
 async fn follow(engine: &Engine, service: &str, kind: &str, progress: &dyn Progress) -> Result<i32> {
     let mut logs: Option<futures_util::stream::BoxStream<'_, Result<crate::engine::LogLine>>> = None;
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut printed = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
     let task: TaskInfo = loop {
         tokio::select! {
             line = async { logs.as_mut().expect("guarded").next().await }, if logs.is_some() => match line {
-                Some(Ok(l)) => print_line(&l),
+                Some(Ok(l)) => {
+                    printed += 1;
+                    print_line(&l);
+                }
                 Some(Err(_)) | None => logs = None,
             },
             _ = tick.tick() => {
@@ -222,23 +226,18 @@ async fn follow(engine: &Engine, service: &str, kind: &str, progress: &dyn Progr
             }
         }
     };
-    match logs.as_mut() {
-        // Drain what the stream still holds.
-        Some(stream) => {
-            let _ = tokio::time::timeout(Duration::from_secs(3), async {
-                while let Some(Ok(l)) = stream.next().await {
-                    print_line(&l);
-                }
-            })
-            .await;
-        }
-        None if task.container_id.is_some() => {
-            let mut all = engine.task_logs(&task.id, false, None).boxed();
-            while let Some(Ok(l)) = all.next().await {
+    // A follow stream does not always end with the task: read the whole log
+    // once more and print what the stream had not delivered yet.
+    drop(logs);
+    if task.container_id.is_some() {
+        let mut all = engine.task_logs(&task.id, false, None).boxed();
+        let mut seen = 0usize;
+        while let Some(Ok(l)) = all.next().await {
+            seen += 1;
+            if seen > printed {
                 print_line(&l);
             }
         }
-        None => {}
     }
     match task.state.as_str() {
         "complete" => Ok(0),

@@ -30,6 +30,11 @@ pub fn service_name(cluster: &str, role: &str) -> String {
     format!("{cluster}_{role}")
 }
 
+/// The DNS name of ensemble member `id` of `role`.
+pub fn member_host(role: &str, id: u64) -> String {
+    format!("{role}-{id}")
+}
+
 pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan, Diagnostics> {
     let cluster = opts.cluster.as_str();
     let network = bp.network.clone().unwrap_or_else(|| format!("{cluster}-net"));
@@ -39,8 +44,14 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     for role in &bp.roles {
         let mut ctx = base_ctx.clone();
         ctx.insert("role", &role_vars.get(&role.name).cloned().unwrap_or_default());
-        if let Some(s) = b.service(role, &ctx) {
-            services.push(s);
+        match role.members {
+            None => services.extend(b.service(role, &ctx, None)),
+            Some(n) => {
+                for id in 1..=n {
+                    ctx.insert("member", &json!({ "id": id, "host": member_host(&role.name, id) }));
+                    services.extend(b.service(role, &ctx, Some(id)));
+                }
+            }
         }
     }
     let jobs = JobDefs { spark: bp.jobs.spark.as_ref().and_then(|sj| b.spark_jobs(sj, &base_ctx)) };
@@ -69,13 +80,15 @@ fn context(bp: &Blueprint, cluster: &str, network: &str) -> (Context, serde_json
         .map(|r| {
             let ports: serde_json::Map<String, Value> = r.ports.iter().map(|p| (p.name.clone(), json!(p.target))).collect();
             let published: serde_json::Map<String, Value> = r.ports.iter().filter_map(|p| p.published.map(|n| (p.name.clone(), json!(n)))).collect();
+            let members: Vec<Value> = (1..=r.members.unwrap_or(0)).map(|id| json!({ "id": id, "host": member_host(&r.name, id) })).collect();
             (
                 r.name.clone(),
                 json!({
                     "name": r.name,
                     "host": r.name,
                     "service": service_name(cluster, &r.name),
-                    "replicas": r.replicas,
+                    "replicas": r.members.unwrap_or(r.replicas),
+                    "members": members,
                     "ports": ports,
                     "published": published,
                 }),
@@ -124,7 +137,7 @@ impl Builder<'_> {
     }
 
     /// The container part shared by roles and jobs.
-    fn container(&mut self, w: &Workload, role: &str, path: &str, ctx: &Context) -> ServiceDef {
+    fn container(&mut self, w: &Workload, role: &str, member: Option<u64>, path: &str, ctx: &Context) -> ServiceDef {
         let cluster = &self.opts.cluster;
         let role_labels = BTreeMap::from([
             (labels::CLUSTER.to_string(), cluster.clone()),
@@ -163,9 +176,14 @@ impl Builder<'_> {
             s.configs.push(ConfigMount { config: name, target: c.target.clone(), mode: c.mode });
         }
         for v in &w.volumes {
-            let source = if v.per_replica { format!("{cluster}_{role}-{}-{{{{.Task.Slot}}}}", v.name) } else { format!("{cluster}_{}", v.name) };
+            // Ensemble members always keep their own volumes, named by member.
+            let source = match (member, v.per_replica) {
+                (Some(m), _) => format!("{cluster}_{}-{}", member_host(role, m), v.name),
+                (None, true) => format!("{cluster}_{role}-{}-{{{{.Task.Slot}}}}", v.name),
+                (None, false) => format!("{cluster}_{}", v.name),
+            };
             let mut l = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.clone())]);
-            if v.per_replica {
+            if v.per_replica || member.is_some() {
                 l.insert(labels::ROLE.to_string(), role.to_string());
             }
             match self.volumes.iter_mut().find(|x| x.name == source) {
@@ -183,26 +201,42 @@ impl Builder<'_> {
         s
     }
 
-    fn service(&mut self, role: &Role, ctx: &Context) -> Option<ServiceDef> {
+    fn service(&mut self, role: &Role, ctx: &Context, member: Option<u64>) -> Option<ServiceDef> {
         let path = format!("roles.{}", role.name);
-        let mut s = self.container(&role.workload, &role.name, &path, ctx);
+        let mut s = self.container(&role.workload, &role.name, member, &path, ctx);
         s.aliases = vec![role.name.clone()];
+        if let Some(m) = member {
+            s.member = Some(m);
+            s.name = service_name(&self.opts.cluster, &member_host(&role.name, m));
+            s.aliases.push(member_host(&role.name, m));
+            s.labels.insert(labels::MEMBER.to_string(), m.to_string());
+        }
         if let Some(h) = &s.hostname {
-            if h != &role.name {
+            if !s.aliases.contains(h) {
                 s.aliases.push(h.clone());
             }
         }
         s.ports = role
             .ports
             .iter()
-            .map(|p| PortDef { name: p.name.clone(), target: p.target, published: p.published, protocol: p.protocol.clone(), web: p.web })
+            .map(|p| PortDef {
+                name: p.name.clone(),
+                target: p.target,
+                // Members publish consecutive ports, so they can share a node.
+                published: p.published.map(|n| n + member.map_or(0, |m| m as u16 - 1)),
+                protocol: p.protocol.clone(),
+                web: p.web,
+            })
             .collect();
-        s.replicas = role.replicas;
+        s.replicas = if member.is_some() { 1 } else { role.replicas };
         s.singleton = role.singleton.clone();
         s.placement = PlacementDef {
             constraints: role.placement.constraints.clone(),
             // Host-mode ports bind once per node.
-            max_per_node: role.placement.max_per_node.or_else(|| (role.singleton.is_none() && s.ports.iter().any(|p| p.published.is_some())).then_some(1)),
+            max_per_node: role
+                .placement
+                .max_per_node
+                .or_else(|| (role.singleton.is_none() && member.is_none() && s.ports.iter().any(|p| p.published.is_some())).then_some(1)),
             spread: role.placement.spread.clone(),
         };
         s.healthcheck = role.healthcheck.as_ref().map(|h| HealthDef {
@@ -220,14 +254,20 @@ impl Builder<'_> {
             let check = match &p.check {
                 Check::Http { path, expect, count, .. } => CheckDef::Http { path: self.text(path, ctx), expect: expect.iter().cloned().collect(), count: count.clone() },
                 Check::Tcp { .. } => CheckDef::Tcp,
+                Check::Zookeeper { .. } => CheckDef::Zookeeper,
             };
-            ProbeDef { service: service_name(&self.opts.cluster, &target.name), role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs() }
+            // A member probes itself, on its own published port.
+            let (service, port) = match member {
+                Some(m) if target.name == role.name => (s.name.clone(), port + m as u16 - 1),
+                _ => (service_name(&self.opts.cluster, &target.name), port),
+            };
+            ProbeDef { service, role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs() }
         });
         Some(s)
     }
 
     fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, ctx: &Context) -> Option<SparkJobDef> {
-        let mut template = self.container(&sj.workload, "job", "jobs.spark", ctx);
+        let mut template = self.container(&sj.workload, "job", None, "jobs.spark", ctx);
         template.name = String::new();
         template.job = true;
         template.labels.insert(labels::KIND.to_string(), "job".to_string());

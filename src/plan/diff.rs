@@ -68,6 +68,8 @@ impl Changes {
 pub enum Conflict {
     Network(String),
     Service(String),
+    /// An ensemble's member count would change while it runs.
+    Ensemble { role: String, running: usize, wanted: usize },
 }
 
 impl std::fmt::Display for Conflict {
@@ -75,6 +77,12 @@ impl std::fmt::Display for Conflict {
         match self {
             Conflict::Network(n) => write!(f, "network `{n}` exists and does not belong to this cluster; pick another with --set network=NAME"),
             Conflict::Service(s) => write!(f, "service `{s}` exists and was not created by bdprov for this cluster; remove it or pick another cluster name with --name"),
+            Conflict::Ensemble { role, running, wanted } => write!(
+                f,
+                "the `{role}` ensemble runs {running} members and would get {wanted}: changing an ensemble's size while it runs is refused, \
+                 because members with the old server list and members with the new one could each form a quorum; \
+                 to resize, `bdprov down` (volumes are kept) and `bdprov up` with the new size"
+            ),
         }
     }
 }
@@ -84,6 +92,14 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
     if let Some(l) = &obs.network {
         if l.get(labels::CLUSTER) != Some(&plan.cluster) {
             conflicts.push(Conflict::Network(plan.network.name.clone()));
+        }
+    }
+    let ensembles: std::collections::BTreeSet<&str> = plan.services.iter().filter(|s| s.member.is_some()).map(|s| s.role.as_str()).collect();
+    for role in ensembles {
+        let wanted = plan.services_of(role).count();
+        let running = obs.services.iter().filter(|o| o.labels.get(labels::ROLE).map(String::as_str) == Some(role) && o.labels.contains_key(labels::MEMBER)).count();
+        if running > 0 && running != wanted {
+            conflicts.push(Conflict::Ensemble { role: role.to_string(), running, wanted });
         }
     }
     if !conflicts.is_empty() {
@@ -160,6 +176,34 @@ mod tests {
         let mut new = svc(2);
         new.env.push("A=1".into());
         assert_eq!(service_action(&new, Some(&observed(&old, 2, 2))), Action::Update { version: 7, replicas: 2 });
+    }
+
+    #[test]
+    fn ensemble_size_changes_are_refused() {
+        let member = |m: u64| ServiceDef { name: format!("c_zk-{m}"), role: "zk".into(), member: Some(m), replicas: 1, ..Default::default() };
+        let plan = Plan {
+            cluster: "c".into(),
+            blueprint: "zk".into(),
+            images: Default::default(),
+            network: super::super::NetworkDef { name: "c-net".into(), labels: BTreeMap::from([(labels::CLUSTER.into(), "c".into())]) },
+            configs: vec![],
+            volumes: vec![],
+            services: (1..=5).map(member).collect(),
+            hooks: vec![],
+            jobs: Default::default(),
+        };
+        let running: Vec<ObservedService> = (1..=3)
+            .map(|m| {
+                let mut o = observed(&member(m), 1, 1);
+                o.labels.insert(labels::ROLE.into(), "zk".into());
+                o.labels.insert(labels::MEMBER.into(), m.to_string());
+                o
+            })
+            .collect();
+        let obs = Observed { services: running, ..Default::default() };
+        assert_eq!(diff(&plan, &obs).unwrap_err(), vec![Conflict::Ensemble { role: "zk".into(), running: 3, wanted: 5 }]);
+        let fresh = Observed::default();
+        assert!(diff(&plan, &fresh).is_ok(), "a new ensemble of any odd size is fine");
     }
 
     #[test]

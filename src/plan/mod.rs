@@ -26,6 +26,8 @@ pub mod labels {
     /// `state` on the config that stores the plan; `job` on job services.
     pub const KIND: &str = "bdprov.kind";
     pub const JOB: &str = "bdprov.job";
+    /// The member number of an ensemble member's service.
+    pub const MEMBER: &str = "bdprov.member";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,8 +48,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The (first) service of a role.
     pub fn service(&self, role: &str) -> Option<&ServiceDef> {
         self.services.iter().find(|s| s.role == role)
+    }
+
+    /// Every service of a role (one, or one per ensemble member).
+    pub fn services_of<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a ServiceDef> + 'a {
+        self.services.iter().filter(move |s| s.role == role)
     }
 
     pub fn config(&self, name: &str) -> Option<&ConfigDef> {
@@ -93,6 +101,9 @@ pub struct VolumeDef {
 pub struct ServiceDef {
     pub name: String,
     pub role: String,
+    /// For ensembles (`members:`): which member this service is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<u64>,
     pub image: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
@@ -148,6 +159,14 @@ impl ServiceDef {
         s.labels.remove(labels::REPLICAS);
         let json = serde_json::to_vec(&s).expect("plain data serializes");
         hex::encode(&Sha256::digest(&json)[..8])
+    }
+
+    /// How progress lines and status name it: `worker`, `zookeeper-2`.
+    pub fn step(&self) -> String {
+        match self.member {
+            Some(m) => format!("{}-{m}", self.role),
+            None => self.role.clone(),
+        }
     }
 
     pub fn published(&self, port_name: &str) -> Option<u16> {
@@ -233,6 +252,8 @@ pub enum CheckDef {
         count: Option<String>,
     },
     Tcp,
+    /// ZooKeeper `srvr`: Mode leader or follower (standalone for one member).
+    Zookeeper,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

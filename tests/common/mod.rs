@@ -86,3 +86,21 @@ pub fn swarm_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Run a one-shot service on `network` (restart condition none) and return
+/// whether it completed, and its output.
+pub fn one_shot(name: &str, network: &str, image: &str, args: &[&str]) -> (bool, String) {
+    let _ = docker(&["service", "rm", name]);
+    let mut create = vec!["service", "create", "-d", "--name", name, "--restart-condition", "none", "--network", network, image];
+    create.extend_from_slice(args);
+    let run = docker(&create);
+    assert_eq!(run.code, 0, "docker service create {name}: {}", run.stderr);
+    let state = eventually(&format!("job {name} to finish"), Duration::from_secs(120), || {
+        let s = docker(&["service", "ps", name, "--format", "{{.CurrentState}}"]).stdout;
+        let first = s.lines().next().unwrap_or("").to_string();
+        (first.starts_with("Complete") || first.starts_with("Failed") || first.starts_with("Rejected")).then_some(first)
+    });
+    let logs = docker(&["service", "logs", "--raw", name]);
+    let _ = docker(&["service", "rm", name]);
+    (state.starts_with("Complete"), format!("{}{}", logs.stdout, logs.stderr))
+}

@@ -1,0 +1,79 @@
+//! End to end on a real swarm: a ZooKeeper ensemble with the offline image.
+//! Quorum, data surviving `down`/`up`, and a member killed under load.
+
+use std::time::Duration;
+
+use crate::common::{bdprov, bdprov_env, docker, eventually, one_shot};
+
+const CLUSTER: &str = "e2e-zk";
+const NET: &str = "e2e-zk-net";
+const IMAGE: &str = "bdprov/zookeeper:3.8";
+const UP: &[&str] = &["up", "zookeeper", "--name", CLUSTER, "--images", "local", "--set", "zookeeper.ports.client.published=22181"];
+
+/// Member → mode, from `status --output json`.
+fn modes() -> Vec<(String, String)> {
+    let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
+    st["roles"].as_array().unwrap().iter().map(|r| (r["role"].as_str().unwrap().to_string(), r["mode"].as_str().unwrap_or("-").to_string())).collect()
+}
+
+fn zk(job: &str, servers: &str, cmd: &[&str]) -> (bool, String) {
+    let mut args = vec!["zkCli.sh", "-server", servers];
+    args.extend_from_slice(cmd);
+    one_shot(job, NET, IMAGE, &args)
+}
+
+#[test]
+fn e2e_zookeeper_ensemble() {
+    let _serial = crate::common::swarm_lock();
+    let _ = bdprov(&["down", CLUSTER, "--volumes"]);
+
+    // Quorum: one leader, two followers.
+    let up = bdprov_env(UP, &[]).ok();
+    assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
+    let mut m = modes();
+    m.sort();
+    let names: Vec<&str> = m.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["zookeeper-1", "zookeeper-2", "zookeeper-3"]);
+    assert_eq!(m.iter().filter(|(_, mode)| mode == "leader").count(), 1, "{m:?}");
+    assert_eq!(m.iter().filter(|(_, mode)| mode == "follower").count(), 2, "{m:?}");
+
+    // Refused: an even ensemble, and resizing a running one.
+    let even = bdprov(&["render", "zookeeper", "--set", "zookeeper.members=4"]);
+    assert_eq!(even.code, 2);
+    assert!(even.stderr.contains("odd number"), "{}", even.stderr);
+    let resize = bdprov_env(&[UP, &["--set", "zookeeper.members=5"]].concat(), &[]);
+    assert_eq!(resize.code, 1);
+    assert!(resize.stderr.contains("runs 3 members and would get 5"), "{}", resize.stderr);
+    assert_eq!(bdprov(&["scale", "zookeeper=5"]).code, 1);
+
+    // A znode written by a one-shot job.
+    let (ok, out) = zk("e2e-zk-write", "zookeeper:2181", &["create", "/bdprov-e2e", "kept"]);
+    assert!(ok, "write failed:\n{out}");
+
+    // down keeps the volumes; up again finds the znode.
+    let down = bdprov(&["down", CLUSTER]).ok();
+    assert!(down.stdout.contains(&format!("{CLUSTER}_zookeeper-1-data")), "{}", down.stdout);
+    bdprov_env(UP, &[]).ok();
+    let (ok, out) = zk("e2e-zk-read", "zookeeper:2181", &["get", "/bdprov-e2e"]);
+    assert!(ok && out.lines().any(|l| l.trim() == "kept"), "znode lost across down/up:\n{out}");
+
+    // Kill a follower's container: the other two keep serving reads and writes.
+    let (victim, _) = modes().into_iter().find(|(_, mode)| mode == "follower").unwrap();
+    let others: Vec<String> = ["zookeeper-1", "zookeeper-2", "zookeeper-3"].iter().filter(|n| **n != victim).map(|n| format!("{n}:2181")).collect();
+    let container = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_{victim}")]).ok().stdout;
+    assert!(!container.trim().is_empty(), "no container for {victim}");
+    docker(&["kill", container.trim()]).ok();
+    let (ok, out) = zk("e2e-zk-during", &others.join(","), &["create", "/during-outage", "yes"]);
+    assert!(ok, "write with a member down failed:\n{out}");
+    let (ok, out) = zk("e2e-zk-during-read", &others.join(","), &["get", "/bdprov-e2e"]);
+    assert!(ok && out.lines().any(|l| l.trim() == "kept"), "read with a member down failed:\n{out}");
+
+    // Swarm replaces it; it comes back as the same member, a follower.
+    eventually(&format!("{victim} back as follower"), Duration::from_secs(120), || {
+        modes().into_iter().any(|(n, mode)| n == victim && mode == "follower").then_some(())
+    });
+    let m = modes();
+    assert_eq!(m.iter().filter(|(_, mode)| mode == "leader").count(), 1, "{m:?}");
+
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}
