@@ -159,7 +159,7 @@ pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port:
                         Err(e) => Response::Failed(format!("{url}: {e}")),
                     }
                 }
-                Err(e) => Response::Failed(format!("{url}: {}", if e.is_connect() { "connection refused".to_string() } else { e.to_string() })),
+                Err(e) => Response::Failed(format!("{url}: {}", root_cause(&e))),
             }
         }
     }
@@ -181,6 +181,22 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
         Ok(Ok(_)) => Response::Failed(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)")),
         Ok(Err(e)) => Response::Failed(format!("{target}: {e}")),
         Err(_) => Response::Failed(format!("{target}: timed out")),
+    }
+}
+
+/// The innermost cause: "connection refused" rather than "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    let msg = cur.to_string();
+    if msg.contains("Connection refused") || msg.contains("connection refused") {
+        "not answering yet (connection refused)".into()
+    } else if msg.contains("reset") || msg.contains("closed") {
+        "not answering yet (connection closed)".into()
+    } else {
+        msg
     }
 }
 

@@ -16,9 +16,11 @@ const ROLE: &[&str] = &[
     "image", "entrypoint", "command", "env", "hostname", "user", "workdir", "configs", "volumes", "resources", "ports",
     "replicas", "members", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period",
 ];
-const SPARK_JOB: &[&str] = &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf"];
-const JOB_KINDS: &[&str] = &["spark"];
-const HOOK: &[&str] = &["after"];
+const SPARK_JOB: &[&str] =
+    &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf", "deploy_mode"];
+const JOB_KINDS: &[&str] = &["spark", "yarn"];
+const HOOK: &[&str] = &["after", "job"];
+const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources"];
 const IMAGE: &[&str] = &["official", "local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
@@ -219,7 +221,7 @@ impl Decoder {
             self.err(&root.span, "blueprint: no roles", "add a `roles:` mapping with at least one role");
         }
         let hooks = match get("hooks") {
-            Some(e) => self.named(&e.value, "hooks").iter().map(|h| self.hook(h)).collect(),
+            Some(e) => self.named(&e.value, "hooks").iter().filter_map(|h| self.hook(h)).collect(),
             None => Vec::new(),
         };
         let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
@@ -564,38 +566,51 @@ impl Decoder {
         Some(Probe { check, timeout, span: node.span.clone() })
     }
 
-    fn hook(&mut self, e: &Entry) -> Hook {
+    fn hook(&mut self, e: &Entry) -> Option<Hook> {
         let path = format!("hooks.{}", e.key);
-        let mut hook = Hook { name: e.key.clone(), span: e.key_span.clone(), after: Vec::new() };
-        if let Some(fields) = self.map(&e.value, &path, HOOK) {
-            for f in fields {
-                if f.key == "after" {
-                    hook.after = self.refs(&f.value, &format!("{path}.after"));
-                }
+        let fields = self.map(&e.value, &path, HOOK)?;
+        let after = fields.iter().find(|f| f.key == "after").map(|f| self.refs(&f.value, &format!("{path}.after"))).unwrap_or_default();
+        let action = match fields.iter().find(|f| f.key == "job") {
+            Some(job) => {
+                let jp = format!("{path}.job");
+                let jf = self.map(&job.value, &jp, HOOK_JOB)?;
+                let workload = self.workload(jf, &jp, &job.key_span);
+                let Some(command) = jf.iter().find(|f| f.key == "command").and_then(|f| self.texts(&f.value, &format!("{jp}.command"))) else {
+                    self.err(&job.key_span, format!("{jp}: `command` is missing"), "give the command the job runs, e.g. `command: [sh, -c, \"…\"]`");
+                    return None;
+                };
+                HookAction::Job { workload, command }
             }
-        }
-        hook
+            None => {
+                self.err(&e.key_span, format!("{path}: no action"), "give the hook a `job:` (image and command)");
+                return None;
+            }
+        };
+        Some(Hook { name: e.key.clone(), span: e.key_span.clone(), after, action })
     }
 
     fn jobs(&mut self, node: &Node) -> Jobs {
         let mut jobs = Jobs::default();
         let Some(entries) = self.map(node, "jobs", JOB_KINDS) else { return jobs };
         for e in entries {
-            if e.key == "spark" {
-                jobs.spark = self.spark_jobs(e);
+            match e.key.as_str() {
+                "spark" => jobs.spark = self.spark_jobs(e),
+                "yarn" => jobs.yarn = self.spark_jobs(e),
+                _ => {}
             }
         }
         jobs
     }
 
     fn spark_jobs(&mut self, e: &Entry) -> Option<SparkJobs> {
-        let path = "jobs.spark";
+        let path = &format!("jobs.{}", e.key);
         let fields = self.map(&e.value, path, SPARK_JOB)?;
         let workload = self.workload(fields, path, &e.key_span);
         let mut master = None;
         let mut pi = "/opt/spark/examples/src/main/python/pi.py".to_string();
         let mut colocate = None;
         let mut conf = Vec::new();
+        let mut deploy_mode = None;
         for f in fields {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
@@ -603,6 +618,10 @@ impl Decoder {
                 "pi" => pi = self.string(&f.value, &p).unwrap_or(pi),
                 "colocate" => colocate = self.string(&f.value, &p),
                 "conf" => conf = self.env(&f.value, &p),
+                "deploy_mode" => match f.value.as_scalar() {
+                    Some(m @ ("client" | "cluster")) => deploy_mode = Some(m.to_string()),
+                    _ => self.err(&f.value.span, format!("{p}: expected client or cluster"), "write `deploy_mode: cluster` or `deploy_mode: client`"),
+                },
                 _ => {}
             }
         }
@@ -610,7 +629,7 @@ impl Decoder {
             self.err(&e.key_span, format!("{path}: `master` is missing"), "give the master URL jobs use, e.g. `master: spark://master:7077`");
             return None;
         };
-        Some(SparkJobs { workload, master, pi, colocate, conf, span: e.key_span.clone() })
+        Some(SparkJobs { workload, master, pi, colocate, conf, deploy_mode, span: e.key_span.clone() })
     }
 }
 
@@ -679,17 +698,21 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         }
     }
     for hook in &bp.hooks {
+        match &hook.action {
+            HookAction::Job { workload, .. } => check_image(workload, &format!("hooks.{}.job", hook.name), errs),
+        }
         for (dep, span) in &hook.after {
-            if !roles.contains(&dep.as_str()) {
-                errs.push(Diagnostic::at(span, format!("hooks.{}.after: no role `{dep}`", hook.name)).help(unknown("roles", dep, &roles)));
+            if !steps.contains(&dep.as_str()) {
+                errs.push(Diagnostic::at(span, format!("hooks.{}.after: no role or hook `{dep}`", hook.name)).help(unknown("roles and hooks", dep, &steps)));
             }
         }
     }
-    if let Some(spark) = &bp.jobs.spark {
-        check_image(&spark.workload, "jobs.spark", errs);
+    for (kind, spark) in [("spark", &bp.jobs.spark), ("yarn", &bp.jobs.yarn)] {
+        let Some(spark) = spark else { continue };
+        check_image(&spark.workload, &format!("jobs.{kind}"), errs);
         if let Some(c) = &spark.colocate {
             if bp.role(c).is_none() {
-                errs.push(Diagnostic::at(&spark.span, format!("jobs.spark.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
+                errs.push(Diagnostic::at(&spark.span, format!("jobs.{kind}.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
             }
         }
     }

@@ -190,18 +190,30 @@ impl Check {
     }
 }
 
-/// A step that is not a service: run by bdprov once its `after` roles are ready.
+/// A step that is not a service: run by bdprov once its `after` roles are
+/// ready, on every `up`, so what it does must be idempotent. Roles can come
+/// `after` a hook.
 #[derive(Clone, Debug)]
 pub struct Hook {
     pub name: String,
     pub span: Span,
     pub after: Vec<(String, Span)>,
+    pub action: HookAction,
+}
+
+#[derive(Clone, Debug)]
+pub enum HookAction {
+    /// A one-shot command on the cluster's network; a non-zero exit fails `up`.
+    Job { workload: Workload, command: Vec<Text> },
 }
 
 /// How `bdprov submit` runs jobs on this cluster.
 #[derive(Clone, Debug, Default)]
 pub struct Jobs {
+    /// `submit spark`, `submit spark-pi`.
     pub spark: Option<SparkJobs>,
+    /// `submit yarn`, `submit spark-pi --master yarn`.
+    pub yarn: Option<SparkJobs>,
 }
 
 #[derive(Clone, Debug)]
@@ -216,5 +228,7 @@ pub struct SparkJobs {
     pub colocate: Option<String>,
     /// Extra `--conf key=value` for every job.
     pub conf: Vec<(String, Text)>,
+    /// `--deploy-mode` (cluster for YARN: the driver runs in the application master).
+    pub deploy_mode: Option<String>,
     pub span: Span,
 }

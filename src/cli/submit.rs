@@ -14,7 +14,7 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
-    match ops::submit::run_spark(&engine, &plan, &app, progress.as_ref()).await? {
+    match ops::submit::run_spark(&engine, &plan, ops::submit::SparkOn::Cluster, &app, progress.as_ref()).await? {
         0 => Ok(()),
         code => Err(Error::JobExit(code)),
     }

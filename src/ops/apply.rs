@@ -109,18 +109,34 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
     let n = plan.services.len();
     let mut steps: Vec<Step> = (0..n).map(|_| Step::Blocked).collect();
     let mut last: Vec<Option<RoleState>> = vec![None; n];
+    let mut hooks_done: HashSet<&str> = HashSet::new();
+    let waiting_for = |after: &[String]| if after.is_empty() { String::new() } else { format!("for {}", after.join(", ")) };
     for svc in &plan.services {
-        progress.step(&svc.step(), "waiting", &if svc.after.is_empty() { String::new() } else { format!("for {}", svc.after.join(", ")) });
+        progress.step(&svc.step(), "waiting", &waiting_for(&svc.after));
+    }
+    for hook in &plan.hooks {
+        progress.step(&hook.name, "waiting", &waiting_for(&hook.after));
     }
     loop {
-        let ready_roles: HashSet<&str> = plan
+        let mut done: HashSet<&str> = plan
             .services
             .iter()
             .map(|s| s.role.as_str())
             .filter(|role| plan.services.iter().zip(&steps).filter(|(s, _)| s.role == *role).all(|(_, st)| matches!(st, Step::Ready)))
             .collect();
+        done.extend(hooks_done.iter().copied());
+        let known = |a: &str| plan.service(a).is_some() || plan.hooks.iter().any(|h| h.name == a);
+        let unblocked = |after: &[String]| after.iter().all(|a| done.contains(a.as_str()) || !known(a));
+        for hook in &plan.hooks {
+            if !hooks_done.contains(hook.name.as_str()) && unblocked(&hook.after) {
+                progress.step(&hook.name, "running", "");
+                let what = super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
+                progress.step(&hook.name, "done", &what);
+                hooks_done.insert(&hook.name);
+            }
+        }
         for (i, svc) in plan.services.iter().enumerate() {
-            if matches!(steps[i], Step::Blocked) && svc.after.iter().all(|a| ready_roles.contains(a.as_str()) || plan.service(a).is_none()) {
+            if matches!(steps[i], Step::Blocked) && unblocked(&svc.after) {
                 let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
                 let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
                 let desired = apply_one(engine, svc, &action, config_ids).await?;
@@ -183,7 +199,7 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
                 }
             }
         }
-        if steps.iter().all(|s| matches!(s, Step::Ready)) {
+        if steps.iter().all(|s| matches!(s, Step::Ready)) && hooks_done.len() == plan.hooks.len() {
             return Ok(last.into_iter().flatten().collect());
         }
         tokio::time::sleep(POLL).await;

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod down;
+pub mod hooks;
 pub mod logs;
 pub mod ready;
 pub mod scale;

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::{Engine, TaskInfo};
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
+use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef, SparkJobDef};
 
 /// Bytes per upload config; the swarm refuses configs of 1000 KiB and more.
 pub const CHUNK: usize = 900_000;
@@ -68,10 +68,13 @@ pub fn sh_quote(s: &str) -> String {
     }
 }
 
-/// The spark-submit command line for `app`.
-pub fn spark_command(plan: &Plan, app: &SparkApp, upload: Option<&Upload>) -> Result<Vec<String>> {
-    let job = plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?;
+/// The spark-submit command line for `app` with the blueprint's job settings.
+pub fn spark_command(job: &SparkJobDef, app: &SparkApp, upload: Option<&Upload>) -> Vec<String> {
     let mut cmd = vec!["/opt/spark/bin/spark-submit".to_string(), "--master".into(), job.master.clone()];
+    if let Some(mode) = &job.deploy_mode {
+        cmd.push("--deploy-mode".into());
+        cmd.push(mode.clone());
+    }
     for (k, v) in &job.conf {
         cmd.push("--conf".into());
         cmd.push(format!("{k}={v}"));
@@ -92,7 +95,7 @@ pub fn spark_command(plan: &Plan, app: &SparkApp, upload: Option<&Upload>) -> Re
             cmd.extend(args.iter().cloned());
         }
     }
-    Ok(cmd)
+    cmd
 }
 
 fn no_jobs(plan: &Plan, kind: &str) -> Error {
@@ -133,20 +136,37 @@ pub fn job_service(plan: &Plan, template: &ServiceDef, kind: &str, id: &str, com
     (svc, configs)
 }
 
+/// Which of the blueprint's Spark job settings a submission uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SparkOn {
+    /// The cluster's own master (`jobs.spark`).
+    Cluster,
+    /// YARN (`jobs.yarn`).
+    Yarn,
+}
+
 /// Run a job and return its exit code, streaming its output meanwhile.
-pub async fn run_spark(engine: &Engine, plan: &Plan, app: &SparkApp, progress: &dyn Progress) -> Result<i32> {
-    let job = plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?;
+pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, progress: &dyn Progress) -> Result<i32> {
+    let job = match on {
+        SparkOn::Cluster => plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?,
+        SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| no_jobs(plan, "yarn"))?,
+    };
     let upload = match app {
         SparkApp::File { file, .. } => Some(read_upload(file)?),
         SparkApp::Pi { .. } => None,
     };
-    let kind = if matches!(app, SparkApp::Pi { .. }) { "spark-pi" } else { "spark" };
-    let command = spark_command(plan, app, upload.as_ref())?;
+    let kind = match (on, app) {
+        (SparkOn::Cluster, SparkApp::Pi { .. }) => "spark-pi",
+        (SparkOn::Cluster, _) => "spark",
+        (SparkOn::Yarn, SparkApp::Pi { .. }) => "yarn-pi",
+        (SparkOn::Yarn, _) => "yarn",
+    };
+    let command = spark_command(job, app, upload.as_ref());
     let mut template = job.template.clone();
     if let Some(role) = &job.colocate {
         template.placement.constraints.push(format!("node.id=={}", node_of(engine, plan, role).await?));
     }
-    run(engine, plan, &template, kind, command, upload.as_ref(), progress).await
+    run(engine, plan, &template, kind, command, upload.as_ref(), Echo::Stream, progress).await.map(|(code, _)| code)
 }
 
 fn read_upload(file: &Path) -> Result<Upload> {
@@ -166,8 +186,28 @@ async fn node_of(engine: &Engine, plan: &Plan, role: &str) -> Result<String> {
         .ok_or_else(|| Error::help(format!("jobs run next to `{role}`, and it has no running task"), "check `bdprov status`; `bdprov up` restores it"))
 }
 
-/// Create the job, follow it to the end, clean up.
-pub async fn run(engine: &Engine, plan: &Plan, template: &ServiceDef, kind: &str, command: Vec<String>, upload: Option<&Upload>, progress: &dyn Progress) -> Result<i32> {
+/// Where a job's output goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Echo {
+    /// To this process's stdout and stderr, as it comes.
+    Stream,
+    /// Kept and returned (for hooks: shown only when they fail).
+    Keep,
+}
+
+/// Create the job, follow it to the end, clean up. Its exit code, and its
+/// output when kept.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    engine: &Engine,
+    plan: &Plan,
+    template: &ServiceDef,
+    kind: &str,
+    command: Vec<String>,
+    upload: Option<&Upload>,
+    echo: Echo,
+    progress: &dyn Progress,
+) -> Result<(i32, Vec<String>)> {
     engine.manager().await?;
     let started = Instant::now();
     let id = job_id();
@@ -185,8 +225,9 @@ pub async fn run(engine: &Engine, plan: &Plan, template: &ServiceDef, kind: &str
     }
     progress.step(kind, "starting", &svc.name);
     let created = engine.create_service(&svc, 1, &ids).await;
+    let mut kept = Vec::new();
     let result = match created {
-        Ok(_) => follow(engine, &svc.name, kind, progress).await,
+        Ok(_) => follow(engine, &svc.name, kind, echo, &mut kept, progress).await,
         Err(e) => Err(e),
     };
     let _ = engine.remove_service(&svc.name).await;
@@ -196,11 +237,16 @@ pub async fn run(engine: &Engine, plan: &Plan, template: &ServiceDef, kind: &str
     let code = result?;
     let secs = started.elapsed().as_secs_f64();
     progress.step(kind, if code == 0 { "done" } else { "failed" }, &format!("exit {code} after {secs:.1}s"));
-    Ok(code)
+    Ok((code, kept))
 }
 
 /// Stream the job's output until its task ends; its exit code.
-async fn follow(engine: &Engine, service: &str, kind: &str, progress: &dyn Progress) -> Result<i32> {
+async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &mut Vec<String>, progress: &dyn Progress) -> Result<i32> {
+    let mut print_line = |l: &crate::engine::LogLine| match echo {
+        Echo::Stream if l.stderr => eprintln!("{}", l.text),
+        Echo::Stream => println!("{}", l.text),
+        Echo::Keep => kept.push(l.text.clone()),
+    };
     let mut logs: Option<futures_util::stream::BoxStream<'_, Result<crate::engine::LogLine>>> = None;
     let mut printed = 0usize;
     let mut tick = tokio::time::interval(Duration::from_millis(200));
@@ -243,14 +289,6 @@ async fn follow(engine: &Engine, service: &str, kind: &str, progress: &dyn Progr
         "complete" => Ok(0),
         "failed" => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
         _ => Err(Error::help(format!("the job did not run: {} {}", task.state, task.error), "check the image and the cluster with `bdprov status`")),
-    }
-}
-
-fn print_line(l: &crate::engine::LogLine) {
-    if l.stderr {
-        eprintln!("{}", l.text);
-    } else {
-        println!("{}", l.text);
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::{Blueprint, Check, Role, Workload};
+use crate::blueprint::{Blueprint, Check, HookAction, Role, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
 
@@ -54,8 +54,11 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
             }
         }
     }
-    let jobs = JobDefs { spark: bp.jobs.spark.as_ref().and_then(|sj| b.spark_jobs(sj, &base_ctx)) };
-    let hooks = bp.hooks.iter().map(|h| HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect() }).collect();
+    let jobs = JobDefs {
+        spark: bp.jobs.spark.as_ref().map(|sj| b.spark_jobs(sj, "spark", &base_ctx)),
+        yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
+    };
+    let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
     let plan = Plan {
         cluster: cluster.to_string(),
@@ -266,13 +269,31 @@ impl Builder<'_> {
         Some(s)
     }
 
-    fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, ctx: &Context) -> Option<SparkJobDef> {
-        let mut template = self.container(&sj.workload, "job", None, "jobs.spark", ctx);
+    /// The template of a one-shot service: name and command come later.
+    fn job_template(&mut self, w: &Workload, path: &str, ctx: &Context) -> ServiceDef {
+        let mut template = self.container(w, "job", None, path, ctx);
         template.name = String::new();
         template.job = true;
         template.labels.insert(labels::KIND.to_string(), "job".to_string());
+        template
+    }
+
+    fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, kind: &str, ctx: &Context) -> SparkJobDef {
+        let template = self.job_template(&sj.workload, &format!("jobs.{kind}"), ctx);
         let master = self.text(&sj.master, ctx);
         let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
-        Some(SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf })
+        SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf, deploy_mode: sj.deploy_mode.clone() }
+    }
+
+    fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {
+        let action = match &h.action {
+            HookAction::Job { workload, command } => {
+                let mut template = self.job_template(workload, &format!("hooks.{}.job", h.name), ctx);
+                template.role = h.name.clone();
+                template.entrypoint = Some(command.iter().map(|t| self.text(t, ctx)).collect());
+                HookActionDef::Job { template }
+            }
+        };
+        HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect(), action }
     }
 }

@@ -256,16 +256,27 @@ pub enum CheckDef {
     Zookeeper,
 }
 
+/// A step `up` runs itself once the roles it comes after are ready.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HookDef {
     pub name: String,
     pub after: Vec<String>,
+    pub action: HookActionDef,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum HookActionDef {
+    /// A one-shot service: the template's entrypoint is the command.
+    Job { template: ServiceDef },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobDefs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spark: Option<SparkJobDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yarn: Option<SparkJobDef>,
 }
 
 /// How `submit spark`/`submit spark-pi` builds its one-shot service.
@@ -280,6 +291,8 @@ pub struct SparkJobDef {
     pub colocate: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conf: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_mode: Option<String>,
 }
 
 /// A short content hash, for config names.
