@@ -17,6 +17,7 @@ use crate::diag::{Diagnostic, SourceFile, Span};
 /// Templates shipped in the binary (from `templates/`).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
+    ("registry/config.yml", include_str!("../templates/registry/config.yml")),
 ];
 
 pub struct Renderer {

@@ -26,7 +26,7 @@ const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
 const PORT: &[&str] = &["target", "published", "protocol", "web"];
 const RESOURCES: &[&str] = &["cpus", "memory"];
-const PLACEMENT: &[&str] = &["constraints", "max_per_node", "spread"];
+const PLACEMENT: &[&str] = &["coordinator", "constraints", "max_per_node", "spread"];
 const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
 const HTTP: &[&str] = &["role", "port", "path"];
 const TCP: &[&str] = &["role", "port"];
@@ -467,6 +467,7 @@ impl Decoder {
         for f in fields {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
+                "coordinator" => pl.coordinator = self.boolean(&f.value, &p).unwrap_or(false),
                 "constraints" => pl.constraints = self.strings(&f.value, &p),
                 "max_per_node" => pl.max_per_node = self.uint(&f.value, &p, 1000),
                 "spread" => pl.spread = self.string(&f.value, &p),

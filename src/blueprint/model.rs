@@ -107,6 +107,10 @@ pub struct Port {
 
 #[derive(Clone, Debug, Default)]
 pub struct Placement {
+    /// A coordinator (master, history server, namenode …): pinned to the node
+    /// labelled `bdprov.role=master`, else to a manager, unless `constraints`
+    /// say otherwise.
+    pub coordinator: bool,
     pub constraints: Vec<String>,
     pub max_per_node: Option<u64>,
     pub spread: Option<String>,

@@ -107,3 +107,18 @@ pub async fn init(args: InitArgs) -> Result<()> {
     }
     Ok(())
 }
+
+pub async fn doctor(args: StatusArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
+    let progress = reporter();
+    let findings = ops::doctor::doctor(&engine, &plan, progress.as_ref()).await?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&findings).expect("findings serialize")),
+        Output::Table => print!("{}", ops::doctor::report(&findings)),
+    }
+    if findings.iter().any(|f| !f.ok) {
+        return Err(Error::JobExit(1));
+    }
+    Ok(())
+}

@@ -15,6 +15,17 @@ pub async fn images(args: ImagesArgs) -> Result<()> {
                 println!("{reference:<32} {state}");
             }
         }
+        ImagesCommand::Push { names, registry } => {
+            let registry = match registry {
+                Some(r) => r,
+                None => crate::ops::registry_address(&engine).await?,
+            };
+            let progress = reporter();
+            for (image, target) in images::push(&engine, &names, &registry, progress.as_ref()).await? {
+                println!("{image:<32} → {target}");
+            }
+            println!("use them with: bdprov up BLUEPRINT --images local --registry {registry}");
+        }
         ImagesCommand::List => {
             let rows = images::list(&engine).await?;
             if rows.is_empty() {

@@ -48,6 +48,8 @@ pub enum Command {
     Images(ImagesArgs),
     /// Make the local Docker engine a single-node swarm
     Init(InitArgs),
+    /// Check a cluster from inside its overlay on every node, and say how to fix what is wrong
+    Doctor(StatusArgs),
 }
 
 /// Which blueprint, and how it is changed on the command line.
@@ -68,6 +70,10 @@ pub struct BlueprintArgs {
     /// Official images, or the offline kit's builds (`bdprov images build`)
     #[arg(long, value_enum, env = "BDPROV_IMAGES", default_value = "official")]
     pub images: ImageSet,
+    /// With --images local: pull the kit's images from this registry
+    /// (HOST:PORT, see `bdprov images push`) instead of each node's own copy
+    #[arg(long, env = "BDPROV_REGISTRY", value_name = "HOST:PORT")]
+    pub registry: Option<String>,
     /// A folder of templates that add to and override the built-in ones
     /// [default: templates/ next to a blueprint file]
     #[arg(long, env = "BDPROV_TEMPLATES", value_name = "DIR")]
@@ -195,6 +201,14 @@ pub enum ImagesCommand {
     },
     /// Show the built images and the versions they contain
     List,
+    /// Push the built images to a private registry, so every node can pull them
+    Push {
+        /// Images to push [default: all that are built]
+        names: Vec<String>,
+        /// The registry, HOST:PORT [default: the `registry` cluster's]
+        #[arg(long, env = "BDPROV_REGISTRY")]
+        registry: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -230,5 +244,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Blueprints => render::blueprints(),
         Command::Images(a) => images::images(a).await,
         Command::Init(a) => cluster::init(a).await,
+        Command::Doctor(a) => cluster::doctor(a).await,
     }
 }

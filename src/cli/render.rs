@@ -25,7 +25,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;
-    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images })?)
+    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images, registry: args.registry.clone() })?)
 }
 
 pub fn render(args: RenderArgs) -> Result<()> {

@@ -86,3 +86,27 @@ impl Engine {
         Ok(list.into_iter().map(|i| KitImage { tags: i.repo_tags, id: i.id, size: i.size, created: i.created, labels: i.labels }).collect())
     }
 }
+
+impl Engine {
+    /// Tag `image` as `target` (`HOST:PORT/bdprov/spark:4.3.0`) and push it.
+    /// `log` gets a line per layer event worth showing.
+    pub async fn push(&self, image: &str, target: &str, log: &dyn Fn(&str)) -> Result<()> {
+        let (repo, tag) = target.rsplit_once(':').filter(|(_, t)| !t.contains('/')).unwrap_or((target, "latest"));
+        let opts = bollard::query_parameters::TagImageOptionsBuilder::default().repo(repo).tag(tag).build();
+        self.docker.tag_image(image, Some(opts)).await.map_err(self.err(&format!("cannot tag {image} as {target}")))?;
+        let opts = bollard::query_parameters::PushImageOptionsBuilder::default().tag(tag).build();
+        let mut s = self.docker.push_image(repo, Some(opts), None);
+        while let Some(item) = s.next().await {
+            let info = item.map_err(|e| {
+                Error::help(
+                    format!("cannot push {target}: {e}"),
+                    "is the registry running (`bdprov up registry`) and, for an address other than 127.0.0.1, listed in the engine's insecure-registries?",
+                )
+            })?;
+            if let (Some(status), None) = (info.status, info.progress_detail.as_ref().and_then(|d| d.current)) {
+                log(&status);
+            }
+        }
+        Ok(())
+    }
+}

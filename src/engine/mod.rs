@@ -242,6 +242,22 @@ impl Engine {
             .collect())
     }
 
+    /// Per service of the cluster: name, endpoint mode, and (published port, publish mode).
+    pub async fn endpoint_specs(&self, cluster: &str) -> Result<Vec<(String, String, Vec<(i64, String)>)>> {
+        let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
+        let list = self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|s| {
+                let spec = s.spec?;
+                let ep = spec.endpoint_spec.unwrap_or_default();
+                let mode = ep.mode.map(|m| m.to_string()).unwrap_or_else(|| "vip".into());
+                let ports = ep.ports.unwrap_or_default().into_iter().map(|p| (p.published_port.unwrap_or(0), p.publish_mode.map(|m| m.to_string()).unwrap_or_else(|| "ingress".into()))).collect();
+                Some((spec.name?, mode, ports))
+            })
+            .collect())
+    }
+
     pub async fn create_network(&self, def: &NetworkDef) -> Result<()> {
         let req = NetworkCreateRequest {
             name: def.name.clone(),

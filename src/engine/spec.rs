@@ -86,7 +86,11 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
     // Jobs are replicated services that are never restarted, not
     // replicated-job services: the 20.10 engine leaves a replicated job's
     // containers behind when the service is removed.
-    let mode = ServiceSpecMode { replicated: Some(ServiceSpecModeReplicated { replicas: Some(replicas as i64) }), ..Default::default() };
+    let mode = if def.global {
+        ServiceSpecMode { global: Some(HashMap::new()), ..Default::default() }
+    } else {
+        ServiceSpecMode { replicated: Some(ServiceSpecModeReplicated { replicas: Some(replicas as i64) }), ..Default::default() }
+    };
     let ports = def
         .ports
         .iter()

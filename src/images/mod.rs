@@ -3,6 +3,7 @@
 //! * `base` — a Debian root filesystem made by debootstrap (Java 17, Python 3,
 //!   ZooKeeper, curl, netcat), imported as an image.
 //! * `zookeeper` — Debian's zookeeper package with the official image's contract.
+//! * `registry` — Debian's docker-registry, a private registry for multi-node swarms.
 //! * `spark` — the Spark distribution from PyPI's `pyspark` source archive on
 //!   top of `base`, laid out like the official apache/spark image
 //!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint).
@@ -63,15 +64,43 @@ const CHILDREN: &[Child] = &[
     },
 ];
 
+/// An image imported straight from a debootstrap root filesystem.
+struct Root {
+    name: &'static str,
+    packages: &'static [&'static str],
+    /// Dockerfile instructions applied on import.
+    changes: &'static [&'static str],
+}
+
+const BASE: Root = Root {
+    name: "base",
+    packages: BASE_PACKAGES,
+    changes: &["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8", "CMD [\"/bin/bash\"]"],
+};
+
+/// Debian's docker-registry (distribution 2.8), laid out like the official
+/// `registry` image: config in /etc/docker/registry, data in /var/lib/registry.
+const REGISTRY: Root = Root {
+    name: "registry",
+    packages: &["docker-registry", "ca-certificates"],
+    changes: &[
+        "ENTRYPOINT [\"/usr/bin/docker-registry\"]",
+        "CMD [\"serve\", \"/etc/docker/registry/config.yml\"]",
+        "EXPOSE 5000",
+        "VOLUME /var/lib/registry",
+    ],
+};
+
 /// The images the kit builds, in build order.
-pub const NAMES: &[&str] = &["base", "spark", "zookeeper"];
+pub const NAMES: &[&str] = &["base", "spark", "zookeeper", "registry"];
 
 /// The tag blueprints use for a kit image.
 pub fn reference(name: &str) -> String {
     match name {
         "spark" => format!("bdprov/spark:{PYSPARK_VERSION}"),
-        // Debian bookworm's zookeeper package.
+        // Debian bookworm's zookeeper and docker-registry packages.
         "zookeeper" => "bdprov/zookeeper:3.8".to_string(),
+        "registry" => "bdprov/registry:2.8".to_string(),
         other => format!("bdprov/{other}:{SUITE}"),
     }
 }
@@ -95,9 +124,21 @@ fn hash(parts: &[&str]) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-fn base_inputs() -> String {
+/// Import `root` unless an image with the same inputs exists: its reference,
+/// the hash of its inputs, and whether it was built.
+async fn root_image(engine: &Engine, cache: &std::path::Path, root: &Root, reference: &str, force: bool, progress: &dyn Progress) -> Result<(String, &'static str)> {
     // The mirror changes where packages come from, not what they are: not an input.
-    hash(&[SUITE, &BASE_PACKAGES.join(","), rootfs::TRIM])
+    let key = hash(&[SUITE, &root.packages.join(","), &root.changes.join("\n"), rootfs::TRIM]);
+    let reference = reference.replace("{key}", &key);
+    let state = ensure(engine, root.name, &reference, &key, force, progress, || async {
+        let (tarball, versions) = rootfs::make(cache, root.name, &key, root.packages, progress).await?;
+        progress.step(root.name, "importing", &reference);
+        let mut changes: Vec<String> = root.changes.iter().map(|c| c.to_string()).collect();
+        changes.push(format!("LABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"", root.name));
+        engine.import_rootfs(&tarball, &reference, changes).await
+    })
+    .await?;
+    Ok((key, state))
 }
 
 /// Build the named images (all when empty), and what they need. Returns
@@ -112,26 +153,20 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     let cache = cache_dir();
     std::fs::create_dir_all(&cache).map_err(|e| Error::msg(format!("cannot create cache folder {}: {e}", cache.display())))?;
     let mut out = Vec::new();
-    // Everything is built on `base`.
-    let base_key = base_inputs();
-    let base_ref = format!("bdprov/base:{SUITE}-{base_key}");
-    let base_state = ensure(engine, "base", &base_ref, &base_key, force && wanted.contains(&"base"), progress, || async {
-        let (tarball, versions) = rootfs::make(&cache, &base_key, BASE_PACKAGES, progress).await?;
-        progress.step("base", "importing", &base_ref);
-        let changes = vec![
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-            "ENV LANG=C.UTF-8".to_string(),
-            "CMD [\"/bin/bash\"]".to_string(),
-            format!("LABEL {KIT_LABEL}=base {INPUTS_LABEL}={base_key} {VERSIONS_LABEL}=\"{}\"", versions),
-        ];
-        engine.import_rootfs(&tarball, &base_ref, changes).await
-    })
-    .await?;
+    // Everything but the registry is built on `base`.
+    let children: Vec<&Child> = CHILDREN.iter().filter(|c| wanted.contains(&c.name)).collect();
+    let base_ref_pattern = format!("bdprov/base:{SUITE}-{{key}}");
+    let (base_key, base_state) = if wanted.contains(&"base") || !children.is_empty() {
+        root_image(engine, &cache, &BASE, &base_ref_pattern, force && wanted.contains(&"base"), progress).await?
+    } else {
+        (String::new(), "skipped")
+    };
+    let base_ref = base_ref_pattern.replace("{key}", &base_key);
     if wanted.contains(&"base") {
         out.push((base_ref.clone(), base_state));
     }
     let base_versions = engine.image_labels(&base_ref).await?.and_then(|l| l.get(VERSIONS_LABEL).cloned()).unwrap_or_default();
-    for child in CHILDREN.iter().filter(|c| wanted.contains(&c.name)) {
+    for child in children {
         let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
         let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref);
         let mut inputs = vec![base_key.as_str(), dockerfile.as_str()];
@@ -158,6 +193,11 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             result
         })
         .await?;
+        out.push((reference, state));
+    }
+    if wanted.contains(&"registry") {
+        let reference = reference("registry");
+        let (_, state) = root_image(engine, &cache, &REGISTRY, &reference, force, progress).await?;
         out.push((reference, state));
     }
     Ok(out)
@@ -194,4 +234,31 @@ pub async fn list(engine: &Engine) -> Result<Vec<BTreeMap<String, String>>> {
     }
     rows.sort_by(|a, b| a.get("image").cmp(&b.get("image")));
     Ok(rows)
+}
+
+/// Push the kit's images (all built ones when `names` is empty, never the
+/// internal `base`) to `registry`. Returns (image, pushed as).
+pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &dyn Progress) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for name in NAMES.iter().filter(|n| **n != "base") {
+        if !names.is_empty() && !names.iter().any(|w| w == name) {
+            continue;
+        }
+        let image = reference(name);
+        if engine.image_labels(&image).await?.is_none() {
+            if names.is_empty() {
+                continue;
+            }
+            return Err(Error::help(format!("{image} is not built"), format!("run `bdprov images build {name}` first")));
+        }
+        let target = format!("{registry}/{image}");
+        progress.step(name, "pushing", &target);
+        engine.push(&image, &target, &|line| progress.step(name, "pushing", line)).await?;
+        progress.step(name, "done", &target);
+        out.push((image, target));
+    }
+    if out.is_empty() {
+        return Err(Error::help("no offline image to push", "run `bdprov images build` first"));
+    }
+    Ok(out)
 }

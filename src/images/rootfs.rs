@@ -16,12 +16,12 @@ pub fn mirror() -> String {
 
 /// A root filesystem tarball with `packages`, cached under `key`, and a line
 /// naming the versions of the main packages in it.
-pub async fn make(cache: &Path, key: &str, packages: &[&str], progress: &dyn Progress) -> Result<(PathBuf, String)> {
+pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progress: &dyn Progress) -> Result<(PathBuf, String)> {
     let tarball = cache.join(format!("rootfs-{key}.tar"));
     let versions_file = cache.join(format!("rootfs-{key}.versions"));
     if tarball.exists() {
         if let Ok(v) = std::fs::read_to_string(&versions_file) {
-            progress.step("base", "cached", &format!("root filesystem {}", tarball.display()));
+            progress.step(name, "cached", &format!("root filesystem {}", tarball.display()));
             return Ok((tarball, v.trim().to_string()));
         }
     }
@@ -30,7 +30,7 @@ pub async fn make(cache: &Path, key: &str, packages: &[&str], progress: &dyn Pro
         std::fs::remove_dir_all(&dir).map_err(|e| Error::msg(format!("cannot clear {}: {e}", dir.display())))?;
     }
     let log = cache.join(format!("debootstrap-{key}.log"));
-    progress.step("base", "debootstrap", &format!("Debian {} with {} (about a minute; log {})", super::SUITE, packages.join(", "), log.display()));
+    progress.step(name, "debootstrap", &format!("Debian {} with {} (about a minute; log {})", super::SUITE, packages.join(", "), log.display()));
     let out = std::fs::File::create(&log).map_err(|e| Error::msg(format!("cannot write {}: {e}", log.display())))?;
     let status = Command::new("debootstrap")
         .args(["--variant=minbase", &format!("--include={}", packages.join(",")), super::SUITE])
@@ -59,7 +59,7 @@ pub async fn make(cache: &Path, key: &str, packages: &[&str], progress: &dyn Pro
     }
     let status_file = std::fs::read_to_string(dir.join("var/lib/dpkg/status")).unwrap_or_default();
     let versions = package_versions(&status_file, &["openjdk-17-jre-headless", "python3", "zookeeper", "docker-registry"]);
-    progress.step("base", "packing", &tarball.display().to_string());
+    progress.step(name, "packing", &tarball.display().to_string());
     let part = tarball.with_extension("tar.part");
     let st = Command::new("tar")
         .args(["--numeric-owner", "-C"])

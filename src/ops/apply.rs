@@ -62,6 +62,11 @@ enum Step {
 pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
     let started = Instant::now();
     engine.manager().await?;
+    let mut plan = plan.clone();
+    let nodes = engine.nodes().await?;
+    let (key, value) = crate::plan::MASTER_LABEL;
+    crate::plan::resolve_placement(&mut plan, nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)));
+    let plan = &plan;
     preflight(engine, plan).await?;
     let observed = engine.observe(plan).await?;
     let changes = diff::diff(plan, &observed).map_err(|conflicts| {

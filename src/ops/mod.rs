@@ -4,6 +4,7 @@
 //! [`crate::engine`].
 
 pub mod apply;
+pub mod doctor;
 pub mod down;
 pub mod hooks;
 pub mod logs;
@@ -37,4 +38,21 @@ pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
             Err(Error::help(format!("no cluster `{name}` on this swarm"), help))
         }
     }
+}
+
+/// Where the `registry` blueprint's registry answers: its node's address and
+/// published port (the address every node pulls from).
+pub async fn registry_address(engine: &Engine) -> Result<String> {
+    engine.manager().await?;
+    for cluster in engine.clusters().await? {
+        let Some(plan) = engine.load_state(&cluster).await? else { continue };
+        let Some(svc) = plan.services.iter().find(|s| s.image.contains("registry")) else { continue };
+        let Some(port) = svc.ports.iter().find_map(|p| p.published) else { continue };
+        let nodes = engine.nodes().await?;
+        let task = engine.tasks(&svc.name).await?.into_iter().find(|t| t.is_running());
+        if let Some(node) = task.and_then(|t| nodes.into_iter().find(|n| n.id == t.node_id)) {
+            return Ok(format!("{}:{port}", node.addr));
+        }
+    }
+    Err(Error::help("no registry runs on this swarm", "start one with `bdprov up registry --images local`, or pass --registry HOST:PORT"))
 }

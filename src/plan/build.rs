@@ -24,6 +24,8 @@ pub enum ImageSet {
 pub struct Options {
     pub cluster: String,
     pub images: ImageSet,
+    /// A private registry (HOST:PORT) holding the offline images.
+    pub registry: Option<String>,
 }
 
 pub fn service_name(cluster: &str, role: &str) -> String {
@@ -127,7 +129,10 @@ impl Builder<'_> {
         let Some(choice) = self.bp.image(&w.image) else { return w.image.clone() };
         match (self.opts.images, &choice.local) {
             (ImageSet::Official, _) => choice.official.clone(),
-            (ImageSet::Local, Some(local)) => local.clone(),
+            (ImageSet::Local, Some(local)) => match &self.opts.registry {
+                Some(r) => format!("{r}/{local}"),
+                None => local.clone(),
+            },
             (ImageSet::Local, None) => {
                 let span = w.image_span.as_ref().unwrap_or(&choice.span);
                 self.errs.push(
@@ -233,14 +238,17 @@ impl Builder<'_> {
             .collect();
         s.replicas = if member.is_some() { 1 } else { role.replicas };
         s.singleton = role.singleton.clone();
+        let replicated = role.singleton.is_none() && member.is_none();
         s.placement = PlacementDef {
+            coordinator: role.placement.coordinator,
             constraints: role.placement.constraints.clone(),
             // Host-mode ports bind once per node.
             max_per_node: role
                 .placement
                 .max_per_node
                 .or_else(|| (role.singleton.is_none() && member.is_none() && s.ports.iter().any(|p| p.published.is_some())).then_some(1)),
-            spread: role.placement.spread.clone(),
+            // Replicas spread over the nodes unless the blueprint says how.
+            spread: role.placement.spread.clone().or_else(|| (replicated && !role.placement.coordinator).then(|| "node.id".to_string())),
         };
         s.healthcheck = role.healthcheck.as_ref().map(|h| HealthDef {
             test: h.test.clone(),

@@ -80,8 +80,13 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
     deploy.insert("replicas".into(), json!(svc.replicas));
     deploy.insert("endpoint_mode".into(), json!("dnsrr"));
     let mut placement = Map::new();
-    if !svc.placement.constraints.is_empty() {
-        placement.insert("constraints".into(), json!(svc.placement.constraints));
+    let mut constraints = svc.placement.constraints.clone();
+    if svc.placement.coordinator && constraints.is_empty() {
+        // Without a swarm to look at: a manager (bdprov prefers a node labelled bdprov.role=master).
+        constraints.push(super::coordinator_constraint(false));
+    }
+    if !constraints.is_empty() {
+        placement.insert("constraints".into(), json!(constraints));
     }
     if let Some(m) = svc.placement.max_per_node {
         placement.insert("max_replicas_per_node".into(), json!(m));

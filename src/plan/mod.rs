@@ -130,6 +130,9 @@ pub struct ServiceDef {
     /// Run once to completion (a job) instead of keeping replicas running.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub job: bool,
+    /// One task on every node (for checks that must run everywhere).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub global: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub singleton: Option<String>,
     #[serde(default)]
@@ -204,6 +207,10 @@ pub struct PortDef {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlacementDef {
+    /// Pinned like a coordinator: resolved against the swarm's nodes by
+    /// [`resolve_placement`] before `up` compares or creates anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub coordinator: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +300,29 @@ pub struct SparkJobDef {
     pub conf: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_mode: Option<String>,
+}
+
+/// The node label that marks where coordinators run.
+pub const MASTER_LABEL: (&str, &str) = ("bdprov.role", "master");
+
+/// The constraint that pins coordinators: the node labelled
+/// `bdprov.role=master` when the swarm has one, else a manager.
+pub fn coordinator_constraint(any_node_labelled: bool) -> String {
+    if any_node_labelled {
+        format!("node.labels.{}=={}", MASTER_LABEL.0, MASTER_LABEL.1)
+    } else {
+        "node.role==manager".to_string()
+    }
+}
+
+/// Pin coordinators for this swarm. `labelled` says whether any node carries
+/// `bdprov.role=master`. Roles with their own constraints keep them.
+pub fn resolve_placement(plan: &mut Plan, labelled: bool) {
+    for svc in &mut plan.services {
+        if svc.placement.coordinator && svc.placement.constraints.is_empty() {
+            svc.placement.constraints.push(coordinator_constraint(labelled));
+        }
+    }
 }
 
 /// A short content hash, for config names.
