@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
+if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
   log "installing docker.io and debootstrap (Debian packages)"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker.io debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker.io debootstrap openssl curl >/dev/null
 fi
 
 if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then

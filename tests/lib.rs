@@ -10,6 +10,7 @@ mod common;
 mod cli;
 mod compose;
 mod diagnostics;
+mod e2e_multinode;
 mod e2e_spark;
 mod e2e_zookeeper;
 mod render;
