@@ -24,7 +24,7 @@ const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "confi
 const IMAGE: &[&str] = &["official", "local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
-const PORT: &[&str] = &["target", "published", "protocol", "web"];
+const PORT: &[&str] = &["target", "published", "protocol", "web", "remap"];
 const RESOURCES: &[&str] = &["cpus", "memory"];
 const PLACEMENT: &[&str] = &["constraints", "max_per_node", "spread"];
 const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
@@ -413,7 +413,7 @@ impl Decoder {
         let mut out = Vec::new();
         for e in self.named(node, path) {
             let p = format!("{path}.{}", e.key);
-            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, span: e.key_span.clone() };
+            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, remap: false, span: e.key_span.clone() };
             if e.value.as_scalar().is_some() {
                 port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
             } else if let Some(fields) = self.map(&e.value, &p, PORT) {
@@ -427,8 +427,12 @@ impl Decoder {
                             _ => self.err(&f.value.span, format!("{fp}: expected tcp or udp"), "write `protocol: tcp` or `protocol: udp`"),
                         },
                         "web" => port.web = self.boolean(&f.value, &fp).unwrap_or(false),
+                        "remap" => port.remap = self.boolean(&f.value, &fp).unwrap_or(false),
                         _ => {}
                     }
+                }
+                if port.remap && port.published.is_none() {
+                    self.err(&e.key_span, format!("{p}: `remap` needs a `published` port to start from"), "add `published: <port>`, the port to use when it is free");
                 }
             }
             let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();

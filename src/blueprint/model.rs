@@ -102,6 +102,9 @@ pub struct Port {
     pub protocol: String,
     /// A web UI: `status` shows its URL.
     pub web: bool,
+    /// When another service already publishes `published`, `up` takes the
+    /// next free port instead (and keeps it on later runs).
+    pub remap: bool,
     pub span: Span,
 }
 

@@ -222,13 +222,17 @@ impl Builder<'_> {
         s.ports = role
             .ports
             .iter()
-            .map(|p| PortDef {
-                name: p.name.clone(),
-                target: p.target,
+            .map(|p| {
                 // Members publish consecutive ports, so they can share a node.
-                published: p.published.map(|n| n + member.map_or(0, |m| m as u16 - 1)),
-                protocol: p.protocol.clone(),
-                web: p.web,
+                let published = p.published.map(|n| n + member.map_or(0, |m| m as u16 - 1));
+                PortDef {
+                    name: p.name.clone(),
+                    target: p.target,
+                    published,
+                    protocol: p.protocol.clone(),
+                    web: p.web,
+                    preferred: published.filter(|_| p.remap),
+                }
             })
             .collect();
         s.replicas = if member.is_some() { 1 } else { role.replicas };

@@ -6,6 +6,7 @@
 pub mod build;
 pub mod compose;
 pub mod diff;
+pub mod ports;
 
 use std::collections::BTreeMap;
 
@@ -200,6 +201,10 @@ pub struct PortDef {
     pub protocol: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub web: bool,
+    /// For a port that moves when taken: the port asked for. `published`
+    /// starts out equal to it; `up` resolves it ([`ports::resolve`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<u16>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
