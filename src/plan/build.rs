@@ -39,7 +39,16 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let cluster = opts.cluster.as_str();
     let network = bp.network.clone().unwrap_or_else(|| format!("{cluster}-net"));
     let (base_ctx, role_vars) = context(bp, cluster, &network);
-    let mut b = Builder { bp, renderer, opts, network: network.clone(), errs: Diagnostics::default(), configs: Vec::new(), volumes: Vec::new() };
+    let mut b = Builder {
+        bp,
+        renderer,
+        opts,
+        network: network.clone(),
+        errs: Diagnostics::default(),
+        configs: Vec::new(),
+        volumes: Vec::new(),
+        no_local: BTreeMap::new(),
+    };
     let mut services = Vec::new();
     for role in &bp.roles {
         let mut ctx = base_ctx.clone();
@@ -59,6 +68,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
     };
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
+    b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
     let plan = Plan {
         cluster: cluster.to_string(),
@@ -113,6 +123,8 @@ struct Builder<'a> {
     errs: Diagnostics,
     configs: Vec<ConfigDef>,
     volumes: Vec<VolumeDef>,
+    /// With `--images local`: image keys without an offline build → who runs them.
+    no_local: BTreeMap<String, Vec<String>>,
 }
 
 impl Builder<'_> {
@@ -129,13 +141,28 @@ impl Builder<'_> {
             (ImageSet::Official, _) => choice.official.clone(),
             (ImageSet::Local, Some(local)) => local.clone(),
             (ImageSet::Local, None) => {
-                let span = w.image_span.as_ref().unwrap_or(&choice.span);
-                self.errs.push(
-                    Diagnostic::at(span, format!("{path}.image: `{}` has no offline build", w.image))
-                        .help(format!("`bdprov images build` cannot make {} here; run with --images official (needs {} on every node)", w.image, choice.official)),
-                );
+                let users = self.no_local.entry(choice.key.clone()).or_default();
+                if !users.iter().any(|u| u == path) {
+                    users.push(path.to_string());
+                }
                 choice.official.clone()
             }
+        }
+    }
+
+    /// One problem per image without an offline build, naming every role and
+    /// job that runs it (ensemble members and several roles share one image).
+    fn report_no_local(&mut self) {
+        let with_local: Vec<&str> = self.bp.images.iter().filter(|i| i.local.is_some()).map(|i| i.key.as_str()).collect();
+        let has = if with_local.is_empty() { "none".to_string() } else { format!("them only for {}", with_local.join(", ")) };
+        for (key, users) in std::mem::take(&mut self.no_local) {
+            let choice = self.bp.image(&key).expect("recorded from the blueprint's images");
+            self.errs.push(
+                Diagnostic::at(&choice.span, format!("images.{key}: `{key}` has no offline build (used by {})", users.join(", "))).help(format!(
+                    "--images local runs every image from an offline build, and this blueprint has {has}; run with --images official, with {} available on every node",
+                    choice.official
+                )),
+            );
         }
     }
 
