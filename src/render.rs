@@ -17,6 +17,7 @@ use crate::diag::{Diagnostic, SourceFile, Span};
 /// Templates shipped in the binary (from `templates/`).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
+    ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
 ];
 
 pub struct Renderer {

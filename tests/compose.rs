@@ -4,7 +4,7 @@ use crate::common::{bdprov, docker};
 
 #[test]
 fn compose_exports_pass_docker_stack_config() {
-    for bp in ["spark-standalone", "zookeeper"] {
+    for bp in ["spark-standalone", "zookeeper", "storm"] {
         let dir = std::env::temp_dir().join(format!("bdprov-compose-{bp}-{}", std::process::id()));
         bdprov(&["render", bp, "--format", "compose", "--out", dir.to_str().unwrap()]).ok();
         let file = dir.join("compose.yaml");
@@ -24,6 +24,10 @@ fn compose_exports_pass_docker_stack_config() {
         for line in std::fs::read_to_string(&file).unwrap().lines().filter(|l| l.trim_start().starts_with("file: ./")) {
             let rel = line.trim_start().trim_start_matches("file: ./");
             assert!(dir.join(rel).is_file(), "{rel} missing");
+        }
+        if bp == "storm" {
+            // A `$` for the supervisor's shell survives compose interpolation.
+            assert!(run.stdout.contains("storm.local.hostname=$(hostname)"), "{}", run.stdout);
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

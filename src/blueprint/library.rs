@@ -3,6 +3,7 @@
 pub const BUILTIN: &[(&str, &str)] = &[
     ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
+    ("storm", include_str!("../../blueprints/storm.yaml")),
 ];
 
 pub fn builtin(name: &str) -> Option<&'static str> {

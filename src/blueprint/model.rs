@@ -217,6 +217,8 @@ pub struct Jobs {
     pub spark: Option<SparkJobs>,
     /// `submit yarn`, `submit spark-pi --master yarn`.
     pub yarn: Option<SparkJobs>,
+    /// `submit storm`, `storm list`, `storm kill`.
+    pub storm: Option<StormJobs>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,5 +235,18 @@ pub struct SparkJobs {
     pub conf: Vec<(String, Text)>,
     /// `--deploy-mode` (cluster for YARN: the driver runs in the application master).
     pub deploy_mode: Option<String>,
+    pub span: Span,
+}
+
+/// How `bdprov submit storm` runs `storm jar`, and where `storm list` and
+/// `storm kill` find the Storm UI's REST API.
+#[derive(Clone, Debug)]
+pub struct StormJobs {
+    pub workload: Workload,
+    /// `nimbus.seeds` for the submitting client.
+    pub nimbus: Vec<Text>,
+    /// The role running the Storm UI, and the name of its published port.
+    pub ui_role: String,
+    pub ui_port: String,
     pub span: Span,
 }

@@ -66,6 +66,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let jobs = JobDefs {
         spark: bp.jobs.spark.as_ref().map(|sj| b.spark_jobs(sj, "spark", &base_ctx)),
         yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
+        storm: bp.jobs.storm.as_ref().map(|st| b.storm_jobs(st, &base_ctx)),
     };
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
     b.report_no_local();
@@ -314,6 +315,12 @@ impl Builder<'_> {
         let master = self.text(&sj.master, ctx);
         let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
         SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf, deploy_mode: sj.deploy_mode.clone() }
+    }
+
+    fn storm_jobs(&mut self, st: &crate::blueprint::StormJobs, ctx: &Context) -> StormJobDef {
+        let template = self.job_template(&st.workload, "jobs.storm", ctx);
+        let nimbus = st.nimbus.iter().map(|t| self.text(t, ctx)).collect();
+        StormJobDef { template, nimbus, ui_role: st.ui_role.clone(), ui_port: st.ui_port.clone() }
     }
 
     fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {

@@ -282,6 +282,8 @@ pub struct JobDefs {
     pub spark: Option<SparkJobDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yarn: Option<SparkJobDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storm: Option<StormJobDef>,
 }
 
 /// How `submit spark`/`submit spark-pi` builds its one-shot service.
@@ -298,6 +300,20 @@ pub struct SparkJobDef {
     pub conf: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_mode: Option<String>,
+}
+
+/// How `submit storm` builds its one-shot service, and where `storm list`
+/// and `storm kill` reach the Storm UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StormJobDef {
+    /// Image, env, configs (storm.yaml) and mounts of the job container.
+    pub template: ServiceDef,
+    /// `nimbus.seeds` for `storm jar`.
+    pub nimbus: Vec<String>,
+    /// The UI's role and the name of its published port, looked up in the
+    /// plan when used, so a remapped port is followed.
+    pub ui_role: String,
+    pub ui_port: String,
 }
 
 /// A short content hash, for config names.
