@@ -123,7 +123,8 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
     })
 }
 
-fn as_count(v: &Value) -> Option<u64> {
+/// A count from JSON that may hold it as a number, a numeric string or a list.
+pub(crate) fn as_count(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
         Value::String(s) => s.parse().ok(),
@@ -201,7 +202,7 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
 }
 
 /// The innermost cause: "connection refused" rather than "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
