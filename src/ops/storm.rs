@@ -200,10 +200,10 @@ impl Ui {
 
     /// Send a request; the body of a 2xx answer.
     async fn call(&self, req: reqwest::RequestBuilder, url: &reqwest::Url) -> Result<String> {
-        let unreachable = |why: String| Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI");
-        let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| unreachable(probe::root_cause(&e)))?;
+        let cannot_reach = |why: String| Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI");
+        let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
         let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| unreachable(probe::root_cause(&e)))?;
+        let body = resp.text().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
         if !(200..300).contains(&status) {
             return Err(Error::help(format!("the Storm UI refused {url}: {}", ui_error(status, &body)), "see `bdprov logs ui` and `bdprov logs nimbus`"));
         }
