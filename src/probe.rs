@@ -83,15 +83,19 @@ fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, stat
         Err(_) => return Verdict::not_ready(format!("HTTP {status} but the body is not JSON")),
     };
     for (path, want_value) in expect {
-        match lookup(&json, path) {
-            Some(v) if same(v, want_value) => {}
-            Some(v) => return Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
-            None => return Verdict::not_ready(format!("{path} missing in the response")),
+        let found = lookup(&json, path);
+        if found.iter().any(|v| same(v, want_value)) {
+            continue;
         }
+        return match found.as_slice() {
+            [] => Verdict::not_ready(format!("{path} missing in the response")),
+            [v] => Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
+            many => Verdict::not_ready(format!("{path} is {}, want one {}", many.iter().map(|v| short(v)).collect::<Vec<_>>().join(" / "), short(want_value))),
+        };
     }
     match count {
         None => Verdict::ready(None, "ok"),
-        Some(path) => match lookup(&json, path).and_then(as_count) {
+        Some(path) => match lookup(&json, path).first().and_then(|v| as_count(v)) {
             Some(n) => Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}"), mode: None },
             None => Verdict::not_ready(format!("{path} missing or not a number")),
         },
@@ -99,15 +103,28 @@ fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, stat
 }
 
 /// Follow a dotted path through objects and arrays: `beans.0.NumLiveDataNodes`.
-pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').filter(|s| !s.is_empty()).try_fold(v, |cur, seg| match cur {
-        Value::Object(m) => m.get(seg),
-        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
-        _ => None,
+/// A `*` segment stands for every element of an array (or value of an
+/// object), so `nimbuses.*.status` gives the status of each nimbus; an
+/// `expect` on such a path holds when any of them has the value.
+pub fn lookup<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
+    path.split('.').filter(|s| !s.is_empty()).fold(vec![v], |found, seg| {
+        found
+            .into_iter()
+            .flat_map(|cur| -> Vec<&Value> {
+                match (cur, seg) {
+                    (Value::Array(a), "*") => a.iter().collect(),
+                    (Value::Object(m), "*") => m.values().collect(),
+                    (Value::Object(m), _) => m.get(seg).into_iter().collect(),
+                    (Value::Array(a), _) => seg.parse::<usize>().ok().and_then(|i| a.get(i)).into_iter().collect(),
+                    _ => Vec::new(),
+                }
+            })
+            .collect()
     })
 }
 
-fn as_count(v: &Value) -> Option<u64> {
+/// A count from JSON that may hold it as a number, a numeric string or a list.
+pub(crate) fn as_count(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
         Value::String(s) => s.parse().ok(),
@@ -185,7 +202,7 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
 }
 
 /// The innermost cause: "connection refused" rather than "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
@@ -250,6 +267,35 @@ mod tests {
         let v = judge(&http(&[("beans.0.Safemode", json!(""))], Some("beans.0.NumLiveDataNodes")), &Response::Http(200, body), 3);
         assert!(v.ready, "{v:?}");
         assert!(same(&json!(1), &json!("1")));
+    }
+
+    #[test]
+    fn star_segments_match_any_element() {
+        let v = json!({"nimbuses": [{"status": "Not a Leader"}, {"status": "Leader"}], "m": {"a": {"x": 1}, "b": {"x": 2}}});
+        assert_eq!(lookup(&v, "nimbuses.*.status"), vec![&json!("Not a Leader"), &json!("Leader")]);
+        assert_eq!(lookup(&v, "m.*.x"), vec![&json!(1), &json!(2)]);
+        assert_eq!(lookup(&v, "nimbuses.1.status"), vec![&json!("Leader")]);
+        assert!(lookup(&v, "nimbuses.*.nope").is_empty());
+        assert!(lookup(&json!({"nimbuses": []}), "nimbuses.*.status").is_empty());
+    }
+
+    /// Storm 2.x answers with strings where numbers are expected
+    /// ("Not applicable" for an offline nimbus): nothing but the path matters.
+    #[test]
+    fn storm_leader_among_lenient_nimbus_entries() {
+        let check = http(&[("nimbuses.*.status", json!("Leader"))], None);
+        let body = json!({"nimbuses": [
+            {"host": "nimbus-b", "port": "6627", "status": "Offline", "version": "Not applicable", "nimbusUpTime": "Not applicable", "nimbusUpTimeSeconds": "Not applicable"},
+            {"host": "nimbus", "port": 6627, "status": "Leader", "version": "2.8.9", "nimbusUpTime": "3m 33s", "nimbusUpTimeSeconds": 213},
+        ]})
+        .to_string();
+        assert!(judge(&check, &Response::Http(200, body), 1).ready);
+        let body = json!({"nimbuses": [{"host": "nimbus", "status": "Not a Leader"}, {"host": "nimbus-b", "status": "Offline"}]}).to_string();
+        assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status is Not a Leader / Offline, want one Leader"));
+        let body = json!({"nimbuses": [{"host": "nimbus", "status": "Not a Leader"}]}).to_string();
+        assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"));
+        let body = json!({"nimbuses": []}).to_string();
+        assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status missing in the response"));
     }
 
     const SRVR_FOLLOWER: &str = "Zookeeper version: 3.8.0-debian, built on 2023-10-05\nLatency min/avg/max: 0/0.0/0\nReceived: 3\nSent: 2\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: follower\nNode count: 5\n";

@@ -18,6 +18,7 @@ use crate::diag::{Diagnostic, SourceFile, Span};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
+    ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
 ];
 
 pub struct Renderer {

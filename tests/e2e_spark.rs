@@ -77,20 +77,27 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(master["urls"][0], "http://127.0.0.1:28080/");
 
     // submit spark-pi: the result line, exit 0.
-    let pi = bdprov(&["submit", "spark-pi", "--slices", "4"]);
+    // With a second cluster running, commands without a cluster name ask for one.
+    bdprov(&["up", "registry", "--name", "e2e-second", "--images", "local", "--set", "registry.ports.http.published=25000"]).ok();
+    let ambiguous = bdprov(&["submit", "spark-pi"]);
+    assert_eq!(ambiguous.code, 1, "{}", ambiguous.stderr);
+    assert!(ambiguous.stderr.contains("e2e-second") && ambiguous.stderr.contains("name the one you mean"), "{}", ambiguous.stderr);
+    bdprov(&["down", "e2e-second", "--volumes"]).ok();
+
+    let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "4"]);
     assert_eq!(pi.code, 0, "spark-pi failed:\n{}\n{}", pi.stdout, pi.stderr);
     let line = pi.stdout.lines().find(|l| l.starts_with("Pi is roughly")).unwrap_or_else(|| panic!("no result line:\n{}", pi.stdout));
     let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
     assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
 
     // A Python application from this machine, uploaded to the job.
-    let app = bdprov(&["submit", "spark", "--py", "examples/jobs/sum_squares.py", "--", "7"]);
+    let app = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", "examples/jobs/sum_squares.py", "--", "7"]);
     assert_eq!(app.code, 0, "{}\n{}", app.stdout, app.stderr);
     assert!(app.stdout.contains("sum of squares 1..7 = 140"), "{}", app.stdout);
 
     // A job that fails exits non-zero.
     let jar = empty_jar();
-    let bad = bdprov(&["submit", "spark", "--class", "org.example.DoesNotExist", "--jar", jar.to_str().unwrap()]);
+    let bad = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--class", "org.example.DoesNotExist", "--jar", jar.to_str().unwrap()]);
     assert_ne!(bad.code, 0, "a missing class must fail the job:\n{}", bad.stdout);
     assert!(bad.stderr.contains("DoesNotExist"), "the job's error should be shown:\n{}", bad.stderr);
 
@@ -110,14 +117,14 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(service_versions(), before, "an unchanged up must not update services");
 
     // scale worker=3: a third worker ALIVE in the master; the master cannot be scaled.
-    bdprov(&["scale", "worker=3"]).ok();
+    bdprov(&["scale", CLUSTER, "worker=3"]).ok();
     assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
-    let refused = bdprov(&["scale", "master=2"]);
+    let refused = bdprov(&["scale", CLUSTER, "master=2"]);
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
 
     // down: no service of the cluster left, volumes kept, the outsider untouched.
-    let down = bdprov(&["down"]).ok();
+    let down = bdprov(&["down", CLUSTER]).ok();
     assert!(down.stdout.contains("kept volumes"), "{}", down.stdout);
     let left = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
     assert!(left.trim().is_empty(), "services left: {left}");

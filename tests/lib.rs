@@ -2,6 +2,8 @@
 //!
 //! * `cli`, `diagnostics`, `render` need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
+//! * `storm_fixtures` runs Storm's readiness probes and `bdprov storm` against
+//!   a local server answering like the Storm UI (no Storm image here).
 //! * `e2e_*` run against a real swarm with the offline images
 //!   (`./ci/test.sh` sets both up on a fresh machine).
 
@@ -14,3 +16,4 @@ mod e2e_multinode;
 mod e2e_spark;
 mod e2e_zookeeper;
 mod render;
+mod storm_fixtures;

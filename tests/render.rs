@@ -2,7 +2,9 @@
 
 use crate::common::bdprov;
 
-const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper"];
+const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper", "registry", "storm"];
+/// Blueprints whose every image has an offline build (`--images local`).
+const OFFLINE: &[&str] = &["spark-standalone", "zookeeper", "registry"];
 
 #[test]
 fn every_builtin_blueprint_is_listed() {
@@ -17,6 +19,8 @@ fn every_builtin_blueprint_is_listed() {
 fn plans_of_builtin_blueprints() {
     for bp in BLUEPRINTS {
         insta::assert_snapshot!(format!("plan-{bp}"), bdprov(&["render", bp]).ok().stdout);
+    }
+    for bp in OFFLINE {
         insta::assert_snapshot!(format!("plan-{bp}-local"), bdprov(&["render", bp, "--images", "local", "--name", "other"]).ok().stdout);
     }
 }
@@ -42,4 +46,18 @@ fn changed_config_content_changes_config_name_and_service_hash() {
 fn a_user_blueprint_with_its_own_templates() {
     let out = bdprov(&["render", "examples/custom-spark.yaml"]).ok().stdout;
     assert!(out.contains("spark.eventLog.compress true"), "the example's own template overrides the built-in one:\n{out}");
+}
+
+#[test]
+fn storm_ensemble_size_reaches_through_the_include() {
+    let out = bdprov(&["render", "storm", "--set", "zookeeper.members=5"]).ok().stdout;
+    let plan: bdprov::plan::Plan = serde_yaml::from_str(&out).unwrap();
+    let members: Vec<&str> = plan.services_of("zookeeper").map(|s| s.name.as_str()).collect();
+    assert_eq!(members, ["storm_zookeeper-1", "storm_zookeeper-2", "storm_zookeeper-3", "storm_zookeeper-4", "storm_zookeeper-5"]);
+    let storm_yaml = &plan.configs.iter().find(|c| c.name.starts_with("storm_storm-yaml-")).unwrap().data;
+    let servers: serde_yaml::Value = serde_yaml::from_str(storm_yaml).unwrap();
+    assert_eq!(servers["storm.zookeeper.servers"], serde_yaml::from_str::<serde_yaml::Value>("[zookeeper-1, zookeeper-2, zookeeper-3, zookeeper-4, zookeeper-5]").unwrap());
+    for svc in plan.services.iter().filter(|s| s.image.starts_with("storm:")) {
+        assert!(svc.configs.iter().any(|c| c.target == "/conf/storm.yaml" && storm_yaml == &plan.config(&c.config).unwrap().data), "{} reads it", svc.name);
+    }
 }

@@ -18,13 +18,14 @@ const ROLE: &[&str] = &[
 ];
 const SPARK_JOB: &[&str] =
     &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf", "deploy_mode"];
-const JOB_KINDS: &[&str] = &["spark", "yarn"];
+const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
+const JOB_KINDS: &[&str] = &["spark", "yarn", "storm"];
 const HOOK: &[&str] = &["after", "job"];
 const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources"];
 const IMAGE: &[&str] = &["official", "local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
-const PORT: &[&str] = &["target", "published", "protocol", "web"];
+const PORT: &[&str] = &["target", "published", "protocol", "web", "remap"];
 const RESOURCES: &[&str] = &["cpus", "memory"];
 const PLACEMENT: &[&str] = &["coordinator", "constraints", "max_per_node", "spread"];
 const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
@@ -413,7 +414,7 @@ impl Decoder {
         let mut out = Vec::new();
         for e in self.named(node, path) {
             let p = format!("{path}.{}", e.key);
-            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, span: e.key_span.clone() };
+            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, remap: false, span: e.key_span.clone() };
             if e.value.as_scalar().is_some() {
                 port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
             } else if let Some(fields) = self.map(&e.value, &p, PORT) {
@@ -427,8 +428,12 @@ impl Decoder {
                             _ => self.err(&f.value.span, format!("{fp}: expected tcp or udp"), "write `protocol: tcp` or `protocol: udp`"),
                         },
                         "web" => port.web = self.boolean(&f.value, &fp).unwrap_or(false),
+                        "remap" => port.remap = self.boolean(&f.value, &fp).unwrap_or(false),
                         _ => {}
                     }
+                }
+                if port.remap && port.published.is_none() {
+                    self.err(&e.key_span, format!("{p}: `remap` needs a `published` port to start from"), "add `published: <port>`, the port to use when it is free");
                 }
             }
             let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();
@@ -597,6 +602,7 @@ impl Decoder {
             match e.key.as_str() {
                 "spark" => jobs.spark = self.spark_jobs(e),
                 "yarn" => jobs.yarn = self.spark_jobs(e),
+                "storm" => jobs.storm = self.storm_jobs(e),
                 _ => {}
             }
         }
@@ -632,6 +638,34 @@ impl Decoder {
         };
         Some(SparkJobs { workload, master, pi, colocate, conf, deploy_mode, span: e.key_span.clone() })
     }
+
+    fn storm_jobs(&mut self, e: &Entry) -> Option<StormJobs> {
+        let path = "jobs.storm";
+        let fields = self.map(&e.value, path, STORM_JOB)?;
+        let workload = self.workload(fields, path, &e.key_span);
+        let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+        let nimbus = get("nimbus").and_then(|v| self.texts(v, &format!("{path}.nimbus"))).unwrap_or_default();
+        if nimbus.is_empty() {
+            self.err(&e.key_span, format!("{path}: `nimbus` is missing"), "list the nimbus hosts jobs submit to, e.g. `nimbus: [\"{{ roles.nimbus.host }}\"]`");
+        }
+        let ui = match get("ui") {
+            Some(v) => {
+                let fs = self.map(v, &format!("{path}.ui"), TCP)?;
+                let field = |d: &mut Decoder, k: &str| fs.iter().find(|f| f.key == k).and_then(|f| d.string(&f.value, &format!("{path}.ui.{k}")));
+                let (role, port) = (field(self, "role"), field(self, "port"));
+                if role.is_none() || port.is_none() {
+                    self.err(&v.span, format!("{path}.ui: needs `role` and `port`"), "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`");
+                }
+                role.zip(port)
+            }
+            None => {
+                self.err(&e.key_span, format!("{path}: `ui` is missing"), "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`");
+                None
+            }
+        };
+        let (ui_role, ui_port) = ui?;
+        (!nimbus.is_empty()).then(|| StormJobs { workload, nimbus, ui_role, ui_port, span: e.key_span.clone() })
+    }
 }
 
 /// Checks across the whole blueprint: names that must exist, cycles, port clashes.
@@ -653,6 +687,28 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             errs.push(Diagnostic::at(span, format!("{path}.image: no image `{}` in `images:`", w.image)).help(unknown("images", &w.image, &keys)));
         }
     };
+    // A port of another role that bdprov itself reaches (probes, the Storm UI
+    // for jobs): it must exist and be published. `Reach` words the messages.
+    struct Reach<'a> {
+        at: &'a str,
+        purpose: &'a str,
+        by: &'a str,
+        via: &'a str,
+    }
+    let check_reach = |r: Reach, span: &Span, target: &str, port_name: &str, errs: &mut Diagnostics| match bp.role(target) {
+        None => errs.push(Diagnostic::at(span, format!("{}: no role `{target}` {}", r.at, r.purpose)).help(unknown("roles", target, &roles))),
+        Some(t) => match t.port(port_name) {
+            None => {
+                let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
+                errs.push(Diagnostic::at(span, format!("{}: role `{target}` has no port `{port_name}`", r.at)).help(unknown("its ports", port_name, &names)));
+            }
+            Some(p) if p.published.is_none() => errs.push(
+                Diagnostic::at(&p.span, format!("roles.{target}.ports.{port_name}: {} {} but not published", r.by, r.at))
+                    .help(format!("bdprov {} through ports published in host mode on the task's node: add `published: <port>`", r.via)),
+            ),
+            Some(_) => {}
+        },
+    };
     let mut published: Vec<(u16, String)> = Vec::new();
     for role in &bp.roles {
         let path = format!("roles.{}", role.name);
@@ -665,24 +721,9 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
         if let Some(probe) = &role.ready {
-            let target = probe.check.target_role();
-            match bp.role(target) {
-                None => errs.push(Diagnostic::at(&probe.span, format!("{path}.ready: no role `{target}` to probe")).help(unknown("roles", target, &roles))),
-                Some(t) => {
-                    let port_name = probe.check.target_port();
-                    match t.port(port_name) {
-                        None => {
-                            let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
-                            errs.push(Diagnostic::at(&probe.span, format!("{path}.ready: role `{target}` has no port `{port_name}`")).help(unknown("its ports", port_name, &names)));
-                        }
-                        Some(p) if p.published.is_none() => errs.push(
-                            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port_name}: probed by {path}.ready but not published"))
-                                .help("bdprov probes through ports published in host mode on the task's node: add `published: <port>`"),
-                        ),
-                        Some(_) => {}
-                    }
-                }
-            }
+            let at = format!("{path}.ready");
+            let how = Reach { at: &at, purpose: "to probe", by: "probed by", via: "probes" };
+            check_reach(how, &probe.span, probe.check.target_role(), probe.check.target_port(), errs);
         }
         for port in &role.ports {
             let Some(first) = port.published else { continue };
@@ -716,6 +757,11 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
                 errs.push(Diagnostic::at(&spark.span, format!("jobs.{kind}.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
             }
         }
+    }
+    if let Some(storm) = &bp.jobs.storm {
+        check_image(&storm.workload, "jobs.storm", errs);
+        let how = Reach { at: "jobs.storm.ui", purpose: "for the Storm UI", by: "used by", via: "reaches the Storm UI" };
+        check_reach(how, &storm.span, &storm.ui_role, &storm.ui_port, errs);
     }
     if let Some(cycle) = find_cycle(bp) {
         let span = bp.role(&cycle[0]).map(|r| r.span.clone()).or_else(|| bp.hooks.iter().find(|h| h.name == cycle[0]).map(|h| h.span.clone()));

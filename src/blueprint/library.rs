@@ -4,6 +4,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
     ("registry", include_str!("../../blueprints/registry.yaml")),
+    ("storm", include_str!("../../blueprints/storm.yaml")),
 ];
 
 pub fn builtin(name: &str) -> Option<&'static str> {

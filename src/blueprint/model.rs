@@ -102,6 +102,9 @@ pub struct Port {
     pub protocol: String,
     /// A web UI: `status` shows its URL.
     pub web: bool,
+    /// When another service already publishes `published`, `up` takes the
+    /// next free port instead (and keeps it on later runs).
+    pub remap: bool,
     pub span: Span,
 }
 
@@ -218,6 +221,8 @@ pub struct Jobs {
     pub spark: Option<SparkJobs>,
     /// `submit yarn`, `submit spark-pi --master yarn`.
     pub yarn: Option<SparkJobs>,
+    /// `submit storm`, `storm list`, `storm kill`.
+    pub storm: Option<StormJobs>,
 }
 
 #[derive(Clone, Debug)]
@@ -234,5 +239,18 @@ pub struct SparkJobs {
     pub conf: Vec<(String, Text)>,
     /// `--deploy-mode` (cluster for YARN: the driver runs in the application master).
     pub deploy_mode: Option<String>,
+    pub span: Span,
+}
+
+/// How `bdprov submit storm` runs `storm jar`, and where `storm list` and
+/// `storm kill` find the Storm UI's REST API.
+#[derive(Clone, Debug)]
+pub struct StormJobs {
+    pub workload: Workload,
+    /// `nimbus.seeds` for the submitting client.
+    pub nimbus: Vec<Text>,
+    /// The role running the Storm UI, and the name of its published port.
+    pub ui_role: String,
+    pub ui_port: String,
     pub span: Span,
 }

@@ -3,6 +3,7 @@
 mod cluster;
 mod images;
 mod render;
+mod storm;
 mod submit;
 
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Run an application once as a swarm job, stream its output, exit with its code
     Submit(SubmitArgs),
+    /// List and kill Storm topologies (through the Storm UI's REST API)
+    Storm(StormArgs),
     /// Print what `up` would create, without a daemon
     Render(RenderArgs),
     /// List the built-in blueprints
@@ -162,6 +165,51 @@ pub enum Job {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Deploy a Storm topology from a jar on this machine (`storm jar` as a one-shot job)
+    Storm {
+        /// The topology jar
+        #[arg(long)]
+        jar: PathBuf,
+        /// The class whose main method builds and submits the topology
+        #[arg(long)]
+        class: String,
+        /// The topology's name, passed to the main class as its first argument
+        #[arg(long, value_name = "TOPOLOGY")]
+        name: Option<String>,
+        /// Further arguments for the main class (after --)
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StormArgs {
+    /// The cluster [default: the only one running]
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// Use the Storm UI at this URL (http://HOST:PORT) instead of the cluster's,
+    /// e.g. through an SSH tunnel; no Docker engine is needed then
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "cluster")]
+    pub ui: Option<String>,
+    #[command(subcommand)]
+    pub command: StormCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StormCommand {
+    /// List the topologies: status, uptime, workers, executors, tasks, id
+    List {
+        #[arg(long, short = 'o', value_enum, default_value = "table")]
+        output: Output,
+    },
+    /// Kill a topology by name and wait until Storm no longer lists it
+    Kill {
+        /// The topology's name
+        topology: String,
+        /// Seconds Storm keeps the spouts deactivated before it stops the workers
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        wait: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -240,6 +288,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Scale(a) => cluster::scale(a).await,
         Command::Logs(a) => cluster::logs(a).await,
         Command::Submit(a) => submit::submit(a).await,
+        Command::Storm(a) => storm::storm(a).await,
         Command::Render(a) => render::render(a),
         Command::Blueprints => render::blueprints(),
         Command::Images(a) => images::images(a).await,

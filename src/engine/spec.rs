@@ -144,8 +144,8 @@ mod tests {
             network: "c-net".into(),
             aliases: vec!["master".into()],
             ports: vec![
-                PortDef { name: "ui".into(), target: 8080, published: Some(8080), protocol: "tcp".into(), web: true },
-                PortDef { name: "rpc".into(), target: 7077, published: None, protocol: "tcp".into(), web: false },
+                PortDef { name: "ui".into(), target: 8080, published: Some(8080), protocol: "tcp".into(), web: true, preferred: None },
+                PortDef { name: "rpc".into(), target: 7077, published: None, protocol: "tcp".into(), web: false, preferred: None },
             ],
             configs: vec![ConfigMount { config: "c_x-1".into(), target: "/etc/x".into(), mode: 0o444 }],
             replicas: 1,

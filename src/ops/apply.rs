@@ -1,7 +1,7 @@
 //! `up`: make the swarm match the plan, in dependency order, and return when
 //! every role is ready (or fail with a diagnosis).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::diff::{self, Action, Changes};
+use crate::plan::ports;
 use crate::plan::{ImageSet, Plan, ServiceDef};
 
 const POLL: Duration = Duration::from_millis(250);
@@ -24,8 +25,9 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Checks that need the swarm but change nothing: images present, ports free.
-async fn preflight(engine: &Engine, plan: &Plan) -> Result<()> {
+/// Checks that need the swarm but change nothing: images present, ports
+/// free (`taken`: host ports of other services → their service).
+async fn preflight(engine: &Engine, plan: &Plan, taken: &BTreeMap<u16, String>) -> Result<()> {
     let mut errs = Diagnostics::default();
     let mut checked = HashSet::new();
     for svc in &plan.services {
@@ -37,7 +39,6 @@ async fn preflight(engine: &Engine, plan: &Plan) -> Result<()> {
             errs.push(Diagnostic::new(format!("image {} is not built on this engine (role {})", svc.image, svc.role)).help(format!("run `bdprov images build {kit}` first")));
         }
     }
-    let taken = engine.foreign_ports(&plan.cluster).await?;
     for svc in &plan.services {
         for p in &svc.ports {
             if let Some(owner) = p.published.and_then(|pp| taken.get(&pp)) {
@@ -66,8 +67,15 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
     crate::plan::resolve_placement(&mut plan, nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)));
+    let taken = engine.foreign_ports(&plan.cluster).await?;
+    // Unreadable state (written by another bdprov version) only means that
+    // remappable ports are chosen afresh.
+    let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
+    for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
+        progress.note(&remap.to_string());
+    }
     let plan = &plan;
-    preflight(engine, plan).await?;
+    preflight(engine, plan, &taken).await?;
     let observed = engine.observe(plan).await?;
     let changes = diff::diff(plan, &observed).map_err(|conflicts| {
         Error::help(conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "), "bdprov only changes objects it created for this cluster")

@@ -1,7 +1,7 @@
 //! What bdprov does with a cluster: apply a plan (`up`), observe it
 //! (`status`), change it (`scale`), run jobs on it (`submit`), read it
-//! (`logs`) and remove it (`down`). All Docker access goes through
-//! [`crate::engine`].
+//! (`logs`), remove it (`down`), and manage Storm topologies (`storm`). All
+//! Docker access goes through [`crate::engine`].
 
 pub mod apply;
 pub mod doctor;
@@ -11,6 +11,7 @@ pub mod logs;
 pub mod ready;
 pub mod scale;
 pub mod status;
+pub mod storm;
 pub mod submit;
 
 use crate::engine::Engine;

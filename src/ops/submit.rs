@@ -98,7 +98,7 @@ pub fn spark_command(job: &SparkJobDef, app: &SparkApp, upload: Option<&Upload>)
     cmd
 }
 
-fn no_jobs(plan: &Plan, kind: &str) -> Error {
+pub(crate) fn no_jobs(plan: &Plan, kind: &str) -> Error {
     Error::help(format!("cluster {} (blueprint {}) has no `{kind}` jobs", plan.cluster, plan.blueprint), format!("its blueprint needs a `jobs.{kind}` section"))
 }
 
@@ -169,7 +169,7 @@ pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp
     run(engine, plan, &template, kind, command, upload.as_ref(), Echo::Stream, progress).await.map(|(code, _)| code)
 }
 
-fn read_upload(file: &Path) -> Result<Upload> {
+pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
     let data = std::fs::read(file).map_err(|e| Error::help(format!("cannot read {}: {e}", file.display()), "give the path of an application file on this machine"))?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "app".into());
     Ok(Upload::new(&name, &data))

@@ -41,7 +41,16 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let cluster = opts.cluster.as_str();
     let network = bp.network.clone().unwrap_or_else(|| format!("{cluster}-net"));
     let (base_ctx, role_vars) = context(bp, cluster, &network);
-    let mut b = Builder { bp, renderer, opts, network: network.clone(), errs: Diagnostics::default(), configs: Vec::new(), volumes: Vec::new() };
+    let mut b = Builder {
+        bp,
+        renderer,
+        opts,
+        network: network.clone(),
+        errs: Diagnostics::default(),
+        configs: Vec::new(),
+        volumes: Vec::new(),
+        no_local: BTreeMap::new(),
+    };
     let mut services = Vec::new();
     for role in &bp.roles {
         let mut ctx = base_ctx.clone();
@@ -59,8 +68,10 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let jobs = JobDefs {
         spark: bp.jobs.spark.as_ref().map(|sj| b.spark_jobs(sj, "spark", &base_ctx)),
         yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
+        storm: bp.jobs.storm.as_ref().map(|st| b.storm_jobs(st, &base_ctx)),
     };
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
+    b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
     let plan = Plan {
         cluster: cluster.to_string(),
@@ -115,6 +126,8 @@ struct Builder<'a> {
     errs: Diagnostics,
     configs: Vec<ConfigDef>,
     volumes: Vec<VolumeDef>,
+    /// With `--images local`: image keys without an offline build → who runs them.
+    no_local: BTreeMap<String, Vec<String>>,
 }
 
 impl Builder<'_> {
@@ -134,13 +147,28 @@ impl Builder<'_> {
                 None => local.clone(),
             },
             (ImageSet::Local, None) => {
-                let span = w.image_span.as_ref().unwrap_or(&choice.span);
-                self.errs.push(
-                    Diagnostic::at(span, format!("{path}.image: `{}` has no offline build", w.image))
-                        .help(format!("`bdprov images build` cannot make {} here; run with --images official (needs {} on every node)", w.image, choice.official)),
-                );
+                let users = self.no_local.entry(choice.key.clone()).or_default();
+                if !users.iter().any(|u| u == path) {
+                    users.push(path.to_string());
+                }
                 choice.official.clone()
             }
+        }
+    }
+
+    /// One problem per image without an offline build, naming every role and
+    /// job that runs it (ensemble members and several roles share one image).
+    fn report_no_local(&mut self) {
+        let with_local: Vec<&str> = self.bp.images.iter().filter(|i| i.local.is_some()).map(|i| i.key.as_str()).collect();
+        let has = if with_local.is_empty() { "none".to_string() } else { format!("them only for {}", with_local.join(", ")) };
+        for (key, users) in std::mem::take(&mut self.no_local) {
+            let choice = self.bp.image(&key).expect("recorded from the blueprint's images");
+            self.errs.push(
+                Diagnostic::at(&choice.span, format!("images.{key}: `{key}` has no offline build (used by {})", users.join(", "))).help(format!(
+                    "--images local runs every image from an offline build, and this blueprint has {has}; run with --images official, with {} available on every node",
+                    choice.official
+                )),
+            );
         }
     }
 
@@ -227,13 +255,17 @@ impl Builder<'_> {
         s.ports = role
             .ports
             .iter()
-            .map(|p| PortDef {
-                name: p.name.clone(),
-                target: p.target,
+            .map(|p| {
                 // Members publish consecutive ports, so they can share a node.
-                published: p.published.map(|n| n + member.map_or(0, |m| m as u16 - 1)),
-                protocol: p.protocol.clone(),
-                web: p.web,
+                let published = p.published.map(|n| n + member.map_or(0, |m| m as u16 - 1));
+                PortDef {
+                    name: p.name.clone(),
+                    target: p.target,
+                    published,
+                    protocol: p.protocol.clone(),
+                    web: p.web,
+                    preferred: published.filter(|_| p.remap),
+                }
             })
             .collect();
         s.replicas = if member.is_some() { 1 } else { role.replicas };
@@ -291,6 +323,12 @@ impl Builder<'_> {
         let master = self.text(&sj.master, ctx);
         let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
         SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf, deploy_mode: sj.deploy_mode.clone() }
+    }
+
+    fn storm_jobs(&mut self, st: &crate::blueprint::StormJobs, ctx: &Context) -> StormJobDef {
+        let template = self.job_template(&st.workload, "jobs.storm", ctx);
+        let nimbus = st.nimbus.iter().map(|t| self.text(t, ctx)).collect();
+        StormJobDef { template, nimbus, ui_role: st.ui_role.clone(), ui_port: st.ui_port.clone() }
     }
 
     fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {

@@ -118,7 +118,8 @@ pub fn compose(plan: &Plan) -> Compose {
     let net_key = "cluster";
     let mut services = Map::new();
     for svc in &plan.services {
-        services.insert(svc.role.clone(), service(svc, net_key));
+        // By step: each ensemble member is a service of its own.
+        services.insert(svc.step(), service(svc, net_key));
     }
     let mut configs = Map::new();
     let mut files = Vec::new();
@@ -146,9 +147,22 @@ pub fn compose(plan: &Plan) -> Compose {
     if !volumes.is_empty() {
         doc.insert("volumes".into(), Value::Object(volumes));
     }
+    let mut doc = Value::Object(doc);
+    escape_interpolation(&mut doc);
     let header = format!(
         "# Compose file for cluster {} (blueprint {}), written by `bdprov render --format compose`.\n# Deploy with: docker stack deploy -c compose.yaml {}\n# (Config files are written next to it with --out DIR.)\n",
         plan.cluster, plan.blueprint, plan.cluster
     );
-    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&Value::Object(doc))), files }
+    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&doc)), files }
+}
+
+/// Compose interpolates `$VAR` in every string of the file; a `$` meant for
+/// the container's shell (`$(hostname)`) is written `$$`.
+fn escape_interpolation(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_interpolation),
+        Value::Object(map) => map.values_mut().for_each(escape_interpolation),
+        _ => {}
+    }
 }

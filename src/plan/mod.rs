@@ -6,6 +6,7 @@
 pub mod build;
 pub mod compose;
 pub mod diff;
+pub mod ports;
 
 use std::collections::BTreeMap;
 
@@ -203,6 +204,10 @@ pub struct PortDef {
     pub protocol: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub web: bool,
+    /// For a port that moves when taken: the port asked for. `published`
+    /// starts out equal to it; `up` resolves it ([`ports::resolve`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<u16>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -284,6 +289,8 @@ pub struct JobDefs {
     pub spark: Option<SparkJobDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yarn: Option<SparkJobDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storm: Option<StormJobDef>,
 }
 
 /// How `submit spark`/`submit spark-pi` builds its one-shot service.
@@ -323,6 +330,20 @@ pub fn resolve_placement(plan: &mut Plan, labelled: bool) {
             svc.placement.constraints.push(coordinator_constraint(labelled));
         }
     }
+}
+
+/// How `submit storm` builds its one-shot service, and where `storm list`
+/// and `storm kill` reach the Storm UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StormJobDef {
+    /// Image, env, configs (storm.yaml) and mounts of the job container.
+    pub template: ServiceDef,
+    /// `nimbus.seeds` for `storm jar`.
+    pub nimbus: Vec<String>,
+    /// The UI's role and the name of its published port, looked up in the
+    /// plan when used, so a remapped port is followed.
+    pub ui_role: String,
+    pub ui_port: String,
 }
 
 /// A short content hash, for config names.

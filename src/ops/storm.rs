@@ -1,0 +1,353 @@
+//! Storm: `submit storm` deploys a topology from a jar on the user's machine
+//! as a one-shot `storm jar` job; `storm list` and `storm kill` go through
+//! the Storm UI's REST API (`GET /api/v1/topology/summary`,
+//! `POST /api/v1/topology/{id}/kill/{wait}`).
+//!
+//! The UI is reached the way probes reach their targets: through its
+//! published (host-mode) port at the address of the node that runs its task.
+//! Reading Storm's answers and the command line are pure functions; the HTTP
+//! calls around them are thin.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::submit::{self, Echo, Upload};
+use crate::diag::suggest;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::{Plan, StormJobDef};
+use crate::probe;
+
+/// A topology to deploy: `storm jar JAR CLASS [NAME] [ARGS]`.
+#[derive(Clone, Debug)]
+pub struct StormApp {
+    pub jar: PathBuf,
+    /// The class whose `main` builds and submits the topology.
+    pub class: String,
+    /// The topology's name, given to `main` as its first argument (the
+    /// convention of Storm's examples).
+    pub name: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// The `storm jar` command line of a job: the uploaded jar, the nimbus
+/// seeds, and the main class with its arguments.
+///
+/// `-c` goes before the jar: the 2.x launcher parses its arguments with
+/// argparse, and an option between the positionals would end `main`'s
+/// arguments early. `--` keeps arguments that start with `-` for `main`.
+pub fn storm_command(job: &StormJobDef, app: &StormApp, upload: &Upload) -> Vec<String> {
+    let seeds = serde_json::to_string(&job.nimbus).expect("strings serialize");
+    let mut cmd = vec!["storm".to_string(), "jar".into(), "-c".into(), format!("nimbus.seeds={seeds}"), upload.path(), app.class.clone()];
+    let main_args: Vec<String> = app.name.iter().chain(&app.args).cloned().collect();
+    if !main_args.is_empty() {
+        cmd.push("--".into());
+        cmd.extend(main_args);
+    }
+    cmd
+}
+
+/// Run `storm jar` once on the cluster's network and return its exit code,
+/// streaming its output. The jar travels as chunked swarm configs
+/// ([`submit::Upload`]), so no shared filesystem or registry is needed.
+pub async fn submit(engine: &Engine, plan: &Plan, app: &StormApp, progress: &dyn Progress) -> Result<i32> {
+    let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+    let upload = submit::read_upload(&app.jar)?;
+    let command = storm_command(job, app, &upload);
+    let (code, _) = submit::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
+    Ok(code)
+}
+
+/// One topology, as the UI's summary describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Topology {
+    pub name: String,
+    pub id: String,
+    /// ACTIVE, INACTIVE, KILLED or REBALANCING.
+    pub status: String,
+    pub uptime: String,
+    pub uptime_seconds: Option<u64>,
+    pub workers: Option<u64>,
+    pub executors: Option<u64>,
+    pub tasks: Option<u64>,
+}
+
+/// Read `/api/v1/topology/summary`. Storm 2.x is lenient about types
+/// (numbers sometimes come as strings), so every field is read loosely.
+pub fn parse_topologies(body: &str) -> std::result::Result<Vec<Topology>, String> {
+    let json: Value = serde_json::from_str(body).map_err(|e| format!("the topology summary is not JSON: {e}"))?;
+    let list = json.get("topologies").and_then(Value::as_array).ok_or("the topology summary has no `topologies` list")?;
+    list.iter()
+        .map(|t| {
+            let text = |k: &str| match t.get(k) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let count = |k: &str| t.get(k).and_then(probe::as_count);
+            Ok(Topology {
+                id: text("id").ok_or("a topology in the summary has no id")?,
+                name: text("name").unwrap_or_default(),
+                status: text("status").unwrap_or_default(),
+                uptime: text("uptime").unwrap_or_default(),
+                uptime_seconds: count("uptimeSeconds"),
+                workers: count("workersTotal"),
+                executors: count("executorsTotal"),
+                tasks: count("tasksTotal"),
+            })
+        })
+        .collect()
+}
+
+/// The topology named `name`; else an error naming the ones there are.
+pub fn find<'a>(topologies: &'a [Topology], name: &str) -> Result<&'a Topology> {
+    if let Some(t) = topologies.iter().find(|t| t.name == name) {
+        return Ok(t);
+    }
+    let names: Vec<&str> = topologies.iter().map(|t| t.name.as_str()).collect();
+    let help = match (suggest(name, names.iter().copied()), names.is_empty()) {
+        (Some(s), _) => format!("did you mean `{s}`? (topologies: {})", names.join(", ")),
+        (None, true) => "no topology runs; `bdprov submit storm` deploys one".to_string(),
+        (None, false) => format!("topologies: {}", names.join(", ")),
+    };
+    Err(Error::help(format!("no topology `{name}` runs on this Storm cluster"), help))
+}
+
+/// Check the UI's answer to a kill: `{"topologyOperation":"kill","topologyId":…,"status":"success"}`.
+pub fn parse_kill(body: &str, id: &str) -> std::result::Result<(), String> {
+    let json: Value = serde_json::from_str(body).map_err(|e| format!("the answer to the kill is not JSON: {e}"))?;
+    match (json.get("topologyOperation").and_then(Value::as_str), json.get("status").and_then(Value::as_str)) {
+        (Some("kill"), Some("success")) => Ok(()),
+        _ => Err(format!("Storm did not confirm the kill of {id}: {body}")),
+    }
+}
+
+/// What a failed call says: the UI answers errors with HTTP 500 and
+/// `{"error": "…", "errorMessage": "<stack trace>"}`.
+pub fn ui_error(status: u16, body: &str) -> String {
+    let json: Option<Value> = serde_json::from_str(body).ok();
+    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str).map(|s| s.lines().next().unwrap_or("").trim().to_string());
+    match (field("error"), field("errorMessage")) {
+        (Some(e), Some(m)) if !m.is_empty() => format!("HTTP {status}: {e}: {m}"),
+        (Some(e), _) => format!("HTTP {status}: {e}"),
+        _ => format!("HTTP {status}: {}", body.lines().next().unwrap_or("").trim()),
+    }
+}
+
+/// `storm list` as a table.
+pub fn table(topologies: &[Topology]) -> String {
+    if topologies.is_empty() {
+        return "no topologies are running\n".to_string();
+    }
+    let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let rows: Vec<[String; 7]> = topologies
+        .iter()
+        .map(|t| [t.name.clone(), t.status.clone(), t.uptime.clone(), n(t.workers), n(t.executors), n(t.tasks), t.id.clone()])
+        .collect();
+    let header = ["NAME", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "ID"].map(String::from);
+    let widths: Vec<usize> = (0..7).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in [&header].into_iter().chain(&rows) {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The Storm UI's REST API at one address.
+pub struct Ui {
+    client: reqwest::Client,
+    base: reqwest::Url,
+}
+
+impl Ui {
+    /// The UI at `url` (`http://host:port`, optionally with a path prefix).
+    pub fn at(url: &str) -> Result<Ui> {
+        let base = reqwest::Url::parse(url).map_err(|e| Error::help(format!("`{url}` is not a URL: {e}"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"))?;
+        if base.cannot_be_a_base() {
+            return Err(Error::help(format!("`{url}` is not an http URL"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"));
+        }
+        Ok(Ui { client: probe::client(), base })
+    }
+
+    /// The cluster's UI: the published port of `jobs.storm.ui`, at the node
+    /// running the UI's task.
+    pub async fn of_cluster(engine: &Engine, plan: &Plan) -> Result<Ui> {
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        let svc = plan.service(&job.ui_role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
+        let port = svc.published(&job.ui_port).ok_or_else(|| Error::msg(format!("role `{}` does not publish port `{}`", job.ui_role, job.ui_port)))?;
+        let tasks = engine.tasks(&svc.name).await?;
+        let nodes = engine.nodes().await?;
+        let addr = tasks
+            .iter()
+            .filter(|t| t.is_running() && t.desired == "running")
+            .find_map(|t| nodes.iter().find(|n| n.id == t.node_id))
+            .map(|n| n.addr.clone())
+            .ok_or_else(|| Error::help(format!("the Storm UI (role `{}`) has no running task", job.ui_role), "check `bdprov status`; `bdprov up` restores it"))?;
+        Ui::at(&format!("http://{addr}:{port}"))
+    }
+
+    fn url(&self, segments: &[&str]) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut().expect("checked in Ui::at").pop_if_empty().extend(segments);
+        url
+    }
+
+    /// Send a request; the body of a 2xx answer.
+    async fn call(&self, req: reqwest::RequestBuilder, url: &reqwest::Url) -> Result<String> {
+        let cannot_reach = |why: String| Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI");
+        let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
+        if !(200..300).contains(&status) {
+            return Err(Error::help(format!("the Storm UI refused {url}: {}", ui_error(status, &body)), "see `bdprov logs ui` and `bdprov logs nimbus`"));
+        }
+        Ok(body)
+    }
+
+    pub async fn topologies(&self) -> Result<Vec<Topology>> {
+        let url = self.url(&["api", "v1", "topology", "summary"]);
+        let body = self.call(self.client.get(url.clone()), &url).await?;
+        parse_topologies(&body).map_err(|e| Error::msg(format!("{url}: {e}")))
+    }
+
+    /// Kill topology `name` (Storm deactivates its spouts for `wait`
+    /// seconds, then stops its workers) and wait until the summary no longer
+    /// lists it, polling every `poll`, for at most `timeout`. How long it took.
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+        let started = Instant::now();
+        let topologies = self.topologies().await?;
+        let id = find(&topologies, name)?.id.clone();
+        let url = self.url(&["api", "v1", "topology", &id, "kill", &wait.to_string()]);
+        let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
+        parse_kill(&body, &id).map_err(Error::msg)?;
+        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        loop {
+            tokio::time::sleep(poll).await;
+            let Some(t) = self.topologies().await?.into_iter().find(|t| t.id == id) else {
+                progress.step(name, "done", "gone from the Storm UI");
+                return Ok(started.elapsed());
+            };
+            if started.elapsed() > timeout {
+                progress.step(name, "failed", &t.status);
+                return Err(Error::help(
+                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
+                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
+                ));
+            }
+            progress.step(name, "killing", &format!("status {}", t.status));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blueprint::{self, loader::FsResolver, overlay::Resolve, Overrides};
+    use crate::plan::build::{Options, ImageSet};
+    use crate::render::Renderer;
+
+    fn storm_plan() -> Plan {
+        let (main, dir) = FsResolver.blueprint("storm", None).unwrap();
+        let bp = blueprint::assemble(&main, dir, &FsResolver, &Overrides::default()).unwrap();
+        crate::plan::build(&bp, &Renderer::new(vec![]).unwrap(), &Options { cluster: "st".into(), images: ImageSet::Official, registry: None }).unwrap()
+    }
+
+    fn app(args: &[&str]) -> StormApp {
+        StormApp { jar: "target/wc.jar".into(), class: "org.example.WordCount".into(), name: Some("wc".into()), args: args.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn the_command_puts_options_before_the_jar_and_guards_main_args() {
+        let plan = storm_plan();
+        let job = plan.jobs.storm.as_ref().unwrap();
+        let up = Upload::new("wc.jar", b"PK");
+        assert_eq!(
+            storm_command(job, &app(&["--local", "3"]), &up),
+            ["storm", "jar", "-c", r#"nimbus.seeds=["nimbus"]"#, "/tmp/bdprov-wc.jar", "org.example.WordCount", "--", "wc", "--local", "3"]
+        );
+        let bare = StormApp { name: None, ..app(&[]) };
+        assert_eq!(storm_command(job, &bare, &up).last().unwrap(), "org.example.WordCount", "no `--` without arguments");
+    }
+
+    /// The job as the swarm gets it: the storm image on the cluster network,
+    /// as the image's storm user, storm.yaml and every part of a 20 MB jar
+    /// mounted as configs, joined and checked before `storm jar` runs.
+    #[test]
+    fn the_submit_job_spec_carries_a_20_mb_jar_in_config_parts() {
+        let plan = storm_plan();
+        let job = plan.jobs.storm.as_ref().unwrap();
+        let jar: Vec<u8> = (0..20_000_000u32).map(|i| (i % 251) as u8).collect();
+        let up = Upload::new("wc.jar", &jar);
+        assert_eq!(up.parts.len(), 23, "20 MB in parts of {} bytes", submit::CHUNK);
+        assert!(up.parts.iter().all(|p| p.len() <= submit::CHUNK) && submit::CHUNK < 1000 * 1024, "each part fits a swarm config");
+        assert_eq!(up.parts.concat(), jar);
+
+        let command = storm_command(job, &app(&[]), &up);
+        let (svc, configs) = submit::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
+        assert_eq!(configs.len(), 23);
+        assert_eq!(configs[22].name, "st_upload-abc123-0022");
+
+        let yaml = plan.configs.iter().find(|c| c.name.starts_with("st_storm-yaml-")).expect("storm.yaml is a config of the cluster");
+        let mut ids: std::collections::HashMap<String, String> = configs.iter().map(|c| (c.name.clone(), format!("id-{}", c.name))).collect();
+        ids.insert(yaml.name.clone(), "id-yaml".into());
+        let spec = serde_json::to_value(crate::engine::spec::service_spec(&svc, 1, &ids)).unwrap();
+        let task = &spec["TaskTemplate"];
+        let container = &task["ContainerSpec"];
+        assert_eq!(spec["Name"].as_str().unwrap(), "st_job-storm-abc123");
+        assert_eq!(container["Image"], "storm:2.8.9");
+        assert_eq!(container["User"], "storm");
+        assert_eq!(task["Networks"][0]["Target"], "st-net");
+        assert_eq!(task["RestartPolicy"]["Condition"], "none");
+        let cmd: Vec<&str> = container["Command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(&cmd[..2], ["/bin/sh", "-c"]);
+        assert!(cmd[2].starts_with("cat /bdprov/upload/part-* > /tmp/bdprov-wc.jar && echo '"), "{}", cmd[2]);
+        assert!(cmd[2].contains(&up.sha256), "the job checks the joined jar");
+        assert!(cmd[2].ends_with(r#"&& exec storm jar -c 'nimbus.seeds=["nimbus"]' /tmp/bdprov-wc.jar org.example.WordCount -- wc"#), "{}", cmd[2]);
+        let mounts: Vec<(&str, &str)> =
+            container["Configs"].as_array().unwrap().iter().map(|c| (c["File"]["Name"].as_str().unwrap(), c["ConfigID"].as_str().unwrap())).collect();
+        assert_eq!(mounts[0], ("/conf/storm.yaml", "id-yaml"));
+        assert_eq!(mounts.len(), 24);
+        assert_eq!(mounts[1], ("/bdprov/upload/part-0000", "id-st_upload-abc123-0000"));
+        assert_eq!(mounts[23], ("/bdprov/upload/part-0022", "id-st_upload-abc123-0022"));
+    }
+
+    #[test]
+    fn topologies_are_read_leniently() {
+        let body = r#"{"topologies":[{"id":"wc-1-1700000000","encodedId":"wc-1-1700000000","owner":"storm","name":"wc","status":"ACTIVE",
+            "uptime":"6m 5s","uptimeSeconds":"365","tasksTotal":28,"workersTotal":3,"executorsTotal":28,"schedulerInfo":null}],"schedulerDisplayResource":false}"#;
+        let t = parse_topologies(body).unwrap();
+        assert_eq!(t[0].name, "wc");
+        assert_eq!((t[0].uptime_seconds, t[0].workers, t[0].executors), (Some(365), Some(3), Some(28)));
+        assert!(parse_topologies(r#"{"error":"500"}"#).unwrap_err().contains("no `topologies`"));
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_running_ones() {
+        let t = parse_topologies(r#"{"topologies":[{"id":"wordcount-1-1","name":"wordcount"}]}"#).unwrap();
+        let msg = find(&t, "wordcont").unwrap_err().to_string();
+        assert!(msg.contains("no topology `wordcont`") && msg.contains("did you mean `wordcount`?"), "{msg}");
+        assert!(find(&[], "x").unwrap_err().to_string().contains("no topology runs"));
+    }
+
+    #[test]
+    fn kill_answers_and_errors() {
+        assert!(parse_kill(r#"{"topologyOperation":"kill","topologyId":"wc-1-1","status":"success"}"#, "wc-1-1").is_ok());
+        assert!(parse_kill(r#"{"topologyOperation":"kill","status":"failure"}"#, "wc-1-1").is_err());
+        let err = r#"{"error":"500 Server Error","errorMessage":"org.apache.storm.generated.NotAliveException: wc-1-1\n\tat ..."}"#;
+        assert_eq!(ui_error(500, err), "HTTP 500: 500 Server Error: org.apache.storm.generated.NotAliveException: wc-1-1");
+        assert_eq!(ui_error(502, "Bad Gateway"), "HTTP 502: Bad Gateway");
+    }
+
+    #[test]
+    fn urls_keep_a_path_prefix_and_encode_ids() {
+        let ui = Ui::at("http://10.0.0.5:8080/storm/").unwrap();
+        assert_eq!(ui.url(&["api", "v1", "topology", "a b-1-2", "kill", "30"]).as_str(), "http://10.0.0.5:8080/storm/api/v1/topology/a%20b-1-2/kill/30");
+        assert!(Ui::at("10.0.0.5:8080").is_err());
+    }
+}

@@ -1,0 +1,165 @@
+//! Published ports that move when taken. A port marked `remap` asks for a
+//! preferred number; when another service already publishes it, the port
+//! takes the next free number instead (Storm's UI and Spark's master UI both
+//! default to 8080). `up` resolves the plan this way before the diff and
+//! stores the result, so `status`, probes and jobs use the port it got, and a
+//! later `up` keeps that port while it stays free. Pure: the swarm's taken
+//! ports and the previous plan are passed in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Plan;
+
+/// A port that did not get its preferred number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Remap {
+    /// The service's step name (`ui`, `zookeeper-2`).
+    pub step: String,
+    pub port: String,
+    pub preferred: u16,
+    pub published: u16,
+    /// Why it is not the preferred one.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Remap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: port {} published on {} instead of {} ({})", self.step, self.port, self.published, self.preferred, self.reason)
+    }
+}
+
+/// Give every remappable port of `plan` its number, and point the probes
+/// that use it there. `taken` maps host ports published by services outside
+/// the cluster to their service; `previous` is the plan the last `up` stored.
+///
+/// Host-mode ports bind per node, but tasks move between nodes, so a port
+/// published by any other service counts as taken. Fixed ports of the plan
+/// are never moved; remappable ones go around them.
+pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<&Plan>) -> Result<Vec<Remap>, String> {
+    let mut used: BTreeSet<u16> = taken.keys().copied().collect();
+    used.extend(plan.services.iter().flat_map(|s| &s.ports).filter(|p| p.preferred.is_none()).filter_map(|p| p.published));
+    let mut remaps = Vec::new();
+    let mut moved: Vec<(String, u16, u16)> = Vec::new();
+    for svc in &mut plan.services {
+        let step = svc.step();
+        for port in &mut svc.ports {
+            let Some(preferred) = port.preferred else { continue };
+            // The port the last `up` chose for the same preferred number.
+            let before = previous
+                .and_then(|p| p.services.iter().find(|s| s.name == svc.name))
+                .and_then(|s| s.ports.iter().find(|p| p.name == port.name && p.preferred == Some(preferred)))
+                .and_then(|p| p.published)
+                .filter(|n| !used.contains(n));
+            let (published, reason) = match before {
+                Some(n) => (n, "kept from the last `up`".to_string()),
+                None => {
+                    let free = (preferred..=u16::MAX).find(|n| !used.contains(n));
+                    let free = free.ok_or_else(|| format!("{step}: no free port from {preferred} up to publish port {} on", port.name))?;
+                    let holder = match taken.get(&preferred) {
+                        Some(service) => format!("service `{service}`"),
+                        None => "another role of this cluster".to_string(),
+                    };
+                    (free, format!("{preferred} is published by {holder}"))
+                }
+            };
+            used.insert(published);
+            port.published = Some(published);
+            if published != preferred {
+                moved.push((svc.name.clone(), preferred, published));
+                remaps.push(Remap { step: step.clone(), port: port.name.clone(), preferred, published, reason });
+            }
+        }
+    }
+    for probe in plan.services.iter_mut().filter_map(|s| s.probe.as_mut()) {
+        if let Some((_, _, to)) = moved.iter().find(|(service, from, _)| *service == probe.service && *from == probe.port) {
+            probe.port = *to;
+        }
+    }
+    Ok(remaps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, ServiceDef};
+
+    fn port(name: &str, published: u16, remap: bool) -> PortDef {
+        PortDef { name: name.into(), target: 8080, published: Some(published), protocol: "tcp".into(), web: true, preferred: remap.then_some(published) }
+    }
+
+    fn service(role: &str, ports: Vec<PortDef>) -> ServiceDef {
+        ServiceDef { name: format!("c_{role}"), role: role.into(), image: "img".into(), ports, replicas: 1, ..Default::default() }
+    }
+
+    /// A Storm-like cluster: the UI (remappable 8080) probed by nimbus, and a
+    /// logviewer with a fixed 8081.
+    fn plan() -> Plan {
+        let probe = ProbeDef { service: "c_ui".into(), role: "ui".into(), port: 8080, check: CheckDef::Tcp, timeout_secs: 10 };
+        let nimbus = ServiceDef { probe: Some(probe.clone()), ..service("nimbus", vec![]) };
+        let ui = ServiceDef { probe: Some(probe), ..service("ui", vec![port("ui", 8080, true)]) };
+        Plan {
+            cluster: "c".into(),
+            blueprint: "storm".into(),
+            images: Default::default(),
+            network: NetworkDef { name: "c-net".into(), labels: Default::default() },
+            configs: vec![],
+            volumes: vec![],
+            services: vec![nimbus, ui, service("logviewer", vec![port("http", 8081, false)])],
+            hooks: vec![],
+            jobs: Default::default(),
+        }
+    }
+
+    fn ui_port(p: &Plan) -> u16 {
+        p.service("ui").unwrap().published("ui").unwrap()
+    }
+
+    #[test]
+    fn a_free_preferred_port_is_kept_quietly() {
+        let mut p = plan();
+        assert_eq!(resolve(&mut p, &BTreeMap::new(), None).unwrap(), vec![]);
+        assert_eq!(ui_port(&p), 8080);
+    }
+
+    #[test]
+    fn a_taken_port_moves_past_foreign_and_own_ports_and_probes_follow() {
+        let mut p = plan();
+        let taken = BTreeMap::from([(8080, "spark_master".to_string()), (8082, "other_x".to_string())]);
+        let remaps = resolve(&mut p, &taken, None).unwrap();
+        // 8081 is the cluster's own logviewer, 8082 another service's.
+        assert_eq!(ui_port(&p), 8083);
+        assert_eq!(remaps.len(), 1);
+        assert_eq!(remaps[0].to_string(), "ui: port ui published on 8083 instead of 8080 (8080 is published by service `spark_master`)");
+        for role in ["nimbus", "ui"] {
+            assert_eq!(p.service(role).unwrap().probe.as_ref().unwrap().port, 8083, "{role}'s probe follows the UI");
+        }
+        assert_eq!(p.service("logviewer").unwrap().published("http"), Some(8081), "fixed ports never move");
+    }
+
+    #[test]
+    fn a_later_up_keeps_the_port_it_got_while_it_is_free() {
+        let mut first = plan();
+        resolve(&mut first, &BTreeMap::from([(8080, "spark_master".to_string())]), None).unwrap();
+        assert_eq!(ui_port(&first), 8082);
+        // Spark left: the UI stays where users found it.
+        let mut again = plan();
+        let remaps = resolve(&mut again, &BTreeMap::new(), Some(&first)).unwrap();
+        assert_eq!(ui_port(&again), 8082);
+        assert_eq!(remaps[0].reason, "kept from the last `up`");
+        // Its port was taken meanwhile: it moves again, from the preferred one.
+        let mut moved = plan();
+        resolve(&mut moved, &BTreeMap::from([(8082, "late_x".to_string())]), Some(&first)).unwrap();
+        assert_eq!(ui_port(&moved), 8080);
+    }
+
+    #[test]
+    fn a_changed_preferred_port_is_not_overridden_by_the_last_up() {
+        let mut first = plan();
+        resolve(&mut first, &BTreeMap::from([(8080, "spark_master".to_string())]), None).unwrap();
+        let mut changed = plan();
+        let ui = changed.services.iter_mut().find(|s| s.role == "ui").unwrap();
+        ui.ports = vec![port("ui", 9090, true)];
+        resolve(&mut changed, &BTreeMap::new(), Some(&first)).unwrap();
+        assert_eq!(ui_port(&changed), 9090);
+    }
+}

@@ -1,0 +1,169 @@
+//! Storm without Storm (its image cannot be pulled here): the storm
+//! blueprint's own readiness probes, and `bdprov storm list|kill`, against a
+//! local server that answers like the Storm UI's REST API, in the shapes the
+//! API documents and Storm 2.x sends (numbers as strings, "Not applicable").
+
+use std::time::Duration;
+
+use bdprov::plan::{Plan, ServiceDef};
+use bdprov::probe::{self, Verdict};
+
+use crate::common::bdprov;
+use crate::common::http::Fixture;
+
+const LEADER: &str = r#"{"nimbuses":[
+  {"host":"nimbus","port":6627,"status":"Leader","version":"2.8.9","nimbusUpTime":"3m 33s","nimbusUpTimeSeconds":213,
+   "nimbusLogLink":"http://nimbus:8000/api/v1/daemonlog?file=nimbus.log"},
+  {"host":"nimbus-old","port":"6627","status":"Offline","version":"Not applicable","nimbusUpTime":"Not applicable",
+   "nimbusUpTimeSeconds":"Not applicable","nimbusLogLink":"http://nimbus-old:8000/api/v1/daemonlog?file=nimbus.log"}]}"#;
+const NO_LEADER: &str = r#"{"nimbuses":[{"host":"nimbus","port":6627,"status":"Not a Leader","version":"2.8.9",
+  "nimbusUpTime":"12s","nimbusUpTimeSeconds":12,"nimbusLogLink":"http://nimbus:8000/api/v1/daemonlog?file=nimbus.log"}]}"#;
+const NIMBUS_DOWN: &str = r#"{"error":"500 Server Error","errorMessage":"org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus from seed hosts [nimbus].\n\tat org.apache.storm.utils.NimbusClient..."}"#;
+
+fn cluster_summary(supervisors: &str) -> String {
+    format!(
+        r#"{{"user":null,"stormVersion":"2.8.9","stormVersionInfo":{{"version":"2.8.9"}},"supervisors":{supervisors},"topologies":0,
+        "slotsTotal":4,"slotsUsed":0,"slotsFree":4,"tasksTotal":0,"executorsTotal":0,"totalMem":4096.0,"totalCpu":400.0,
+        "availMem":4096.0,"availCpu":400.0,"fragmentedMem":0.0,"fragmentedCpu":0.0,"schedulerDisplayResource":false,
+        "memAssignedPercentUtil":"0.0","cpuAssignedPercentUtil":"0.0","bugtracker-url":null,"central-log-url":null,
+        "availGenerics":"","totalGenerics":""}}"#
+    )
+}
+
+const ACTIVE: &str = r#"{"topologies":[{"id":"wc-1-1700000000","encodedId":"wc-1-1700000000","owner":"storm","name":"wc",
+  "status":"ACTIVE","uptime":"6m 5s","uptimeSeconds":365,"tasksTotal":28,"workersTotal":3,"executorsTotal":28,"replicationCount":1,
+  "schedulerInfo":null,"requestedMemOnHeap":640.0,"requestedMemOffHeap":0.0,"requestedTotalMem":640.0,"requestedCpu":80.0,
+  "assignedMemOnHeap":640.0,"assignedMemOffHeap":0.0,"assignedTotalMem":640.0,"assignedCpu":80.0,"topologyVersion":null,
+  "stormVersion":"2.8.9","requestedGenericResources":"","assignedGenericResources":""},
+ {"id":"exclaim-2-1700000100","encodedId":"exclaim-2-1700000100","owner":"storm","name":"exclaim","status":"INACTIVE",
+  "uptime":"1m 2s","uptimeSeconds":"62","tasksTotal":"10","workersTotal":"1","executorsTotal":"10"}],"schedulerDisplayResource":false}"#;
+const KILLED: &str = r#"{"topologies":[{"id":"wc-1-1700000000","name":"wc","status":"KILLED","uptime":"6m 9s","uptimeSeconds":369,
+  "tasksTotal":28,"workersTotal":3,"executorsTotal":28}],"schedulerDisplayResource":false}"#;
+const NONE: &str = r#"{"topologies":[],"schedulerDisplayResource":false}"#;
+const KILL_OK: &str = r#"{"topologyOperation":"kill","topologyId":"wc-1-1700000000","status":"success"}"#;
+
+/// The plan `bdprov render storm` prints, read back.
+fn storm_plan() -> Plan {
+    serde_yaml::from_str(&bdprov(&["render", "storm"]).ok().stdout).expect("the rendered plan reads back")
+}
+
+fn role<'a>(plan: &'a Plan, role: &str) -> &'a ServiceDef {
+    plan.service(role).unwrap_or_else(|| panic!("no role {role}"))
+}
+
+/// One round of `svc`'s readiness probe against the fixture, as `up` runs it.
+fn probe_once(svc: &ServiceDef, fixture: &Fixture) -> Verdict {
+    let p = svc.probe.as_ref().expect("a probe");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let resp = rt.block_on(probe::fetch(&probe::client(), &p.check, "127.0.0.1", fixture.port));
+    probe::judge(&p.check, &resp, svc.replicas)
+}
+
+#[test]
+fn nimbus_and_ui_are_ready_only_when_a_leader_is_listed() {
+    let plan = storm_plan();
+    for name in ["nimbus", "ui"] {
+        let svc = role(&plan, name);
+        assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui", "{name} is probed through the UI");
+        let ui = Fixture::start();
+        ui.on("GET", "/api/v1/nimbus/summary", &[(500, NIMBUS_DOWN), (200, NO_LEADER), (200, r#"{"nimbuses":[]}"#), (200, LEADER)]);
+        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("HTTP 500"), "{name}: the UI cannot reach nimbus yet");
+        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"), "{name}: no leader yet");
+        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status missing in the response"), "{name}: no nimbus registered");
+        assert!(probe_once(svc, &ui).ready, "{name}: a leader next to an offline seed");
+        assert_eq!(ui.requests(), vec!["GET /api/v1/nimbus/summary"; 4]);
+    }
+}
+
+#[test]
+fn supervisors_are_ready_when_the_ui_counts_all_of_them() {
+    let plan = storm_plan();
+    let svc = role(&plan, "supervisor");
+    assert_eq!(svc.replicas, 2);
+    let ui = Fixture::start();
+    let (one, two) = (cluster_summary("1"), cluster_summary(r#""2""#));
+    ui.on("GET", "/api/v1/cluster/summary", &[(200, &one), (200, &two)]);
+    let v = probe_once(svc, &ui);
+    assert!(!v.ready);
+    assert_eq!((v.count, v.detail.as_str()), (Some(1), "supervisors = 1, want 2"));
+    let v = probe_once(svc, &ui);
+    assert!(v.ready, "{v:?}");
+    assert_eq!(v.count, Some(2), "2.x may send the count as a string");
+}
+
+#[test]
+fn list_shows_topologies_as_a_table_and_as_json() {
+    let ui = Fixture::start();
+    ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
+    let table = bdprov(&["storm", "list", "--ui", &ui.base]).ok().stdout;
+    insta::assert_snapshot!("storm-list", table);
+    let json: serde_json::Value = serde_json::from_str(&bdprov(&["storm", "list", "--ui", &ui.base, "--output", "json"]).ok().stdout).unwrap();
+    assert_eq!(json[0]["name"], "wc");
+    assert_eq!(json[0]["id"], "wc-1-1700000000");
+    assert_eq!(json[1]["status"], "INACTIVE");
+    assert_eq!(json[1]["workers"], 1, "numbers sent as strings are read as numbers");
+
+    let empty = Fixture::start();
+    empty.on("GET", "/api/v1/topology/summary", &[(200, NONE)]);
+    assert_eq!(bdprov(&["storm", "list", "--ui", &empty.base]).ok().stdout, "no topologies are running\n");
+}
+
+#[test]
+fn kill_resolves_the_id_and_waits_until_the_topology_is_gone() {
+    let ui = Fixture::start();
+    // Looked up (ACTIVE), then KILLED while Storm waits, then gone.
+    ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE), (200, KILLED), (200, KILLED), (200, NONE)]);
+    ui.on("POST", "/api/v1/topology/wc-1-1700000000/kill/3", &[(200, KILL_OK)]);
+    let run = bdprov(&["storm", "kill", "wc", "--wait", "3", "--ui", &ui.base]).ok();
+    assert!(run.stdout.starts_with("topology wc killed: Storm no longer lists it ("), "{}", run.stdout);
+    assert_eq!(
+        ui.requests(),
+        [
+            "GET /api/v1/topology/summary",
+            "POST /api/v1/topology/wc-1-1700000000/kill/3",
+            "GET /api/v1/topology/summary",
+            "GET /api/v1/topology/summary",
+            "GET /api/v1/topology/summary",
+        ]
+    );
+}
+
+#[test]
+fn kill_of_an_unknown_topology_names_the_running_ones_and_kills_nothing() {
+    let ui = Fixture::start();
+    ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
+    let run = bdprov(&["storm", "kill", "wcc", "--ui", &ui.base]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("storm-kill-unknown", run.stderr);
+    assert!(ui.requests().iter().all(|r| r.starts_with("GET")), "{:?}", ui.requests());
+}
+
+#[test]
+fn kill_gives_up_when_the_topology_stays_listed() {
+    let ui = Fixture::start();
+    ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE), (200, KILLED)]);
+    ui.on("POST", "/api/v1/topology/wc-1-1700000000/kill/0", &[(200, KILL_OK)]);
+    let storm = bdprov::ops::storm::Ui::at(&ui.base).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt
+        .block_on(storm.kill("wc", 0, Duration::from_millis(600), Duration::from_millis(100), &bdprov::output::Silent))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("error: topology wc (wc-1-1700000000) is still listed as KILLED"), "{err}");
+}
+
+#[test]
+fn ui_errors_and_an_unreachable_ui_are_one_clear_message() {
+    let ui = Fixture::start();
+    ui.on("GET", "/api/v1/topology/summary", &[(500, NIMBUS_DOWN)]);
+    let run = bdprov(&["storm", "list", "--ui", &ui.base]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),
+        "{}",
+        run.stderr
+    );
+    let run = bdprov(&["storm", "list", "--ui", "http://127.0.0.1:1"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("error: cannot reach the Storm UI at http://127.0.0.1:1/api/v1/topology/summary"), "{}", run.stderr);
+}
