@@ -54,8 +54,22 @@ fn e2e_spark_standalone_lifecycle() {
     // Leftovers of an earlier, interrupted run.
     let _ = bdprov(&["down", CLUSTER, "--volumes"]);
     let _ = docker(&["service", "rm", "e2e-outsider"]);
-    let outsider = docker(&["service", "create", "-d", "--name", "e2e-outsider", "--restart-condition", "none", "bdprov/spark:4.3.0", "sleep", "3600"]);
+    let outsider = docker(&[
+        "service", "create", "-d", "--name", "e2e-outsider", "--restart-condition", "none",
+        "--publish", "mode=host,target=9999,published=28999", "bdprov/spark:4.3.0", "sleep", "3600",
+    ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
+
+    // Refused before anything is created: a port another service publishes, an image that is not built.
+    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999"], LOCAL);
+    assert_eq!(taken.code, 2, "{}", taken.stderr);
+    assert!(taken.stderr.contains("port 28999 is already published by service `e2e-outsider`"), "{}", taken.stderr);
+    let missing = bdprov(&["up", "spark-standalone", "--name", "e2e-refused", "--images", "local", "--set", "images.spark.local=bdprov/spark:0.0.0"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(missing.stderr.contains("image bdprov/spark:0.0.0 is not built") && missing.stderr.contains("bdprov images build spark"), "{}", missing.stderr);
+    let created = docker(&["service", "ls", "-q", "--filter", "label=bdprov.cluster=e2e-refused"]).ok_stdout();
+    assert!(created.trim().is_empty(), "a refused up created services: {created}");
+    assert!(docker(&["network", "inspect", "e2e-refused-net"]).code != 0, "a refused up created its network");
 
     // up: returns only when the master lists both workers ALIVE and the history server answers.
     let up = bdprov_env(UP, LOCAL).ok();
@@ -115,6 +129,15 @@ fn e2e_spark_standalone_lifecycle() {
     let again = bdprov_env(UP, LOCAL).ok();
     assert!(again.stdout.contains("no changes"), "{}", again.stdout);
     assert_eq!(service_versions(), before, "an unchanged up must not update services");
+
+    // A changed config value rolls only the services that mount that file.
+    let changed = bdprov_env(&[UP, &["--set", "values.executor_memory=384m"]].concat(), LOCAL).ok();
+    assert!(!changed.stdout.contains("no changes"), "{}", changed.stdout);
+    let after = service_versions();
+    let version = |all: &[String], svc: &str| all.iter().find(|v| v.starts_with(&format!("{CLUSTER}_{svc}="))).cloned();
+    assert_ne!(version(&after, "history"), version(&before, "history"), "history mounts spark-defaults.conf: it must roll");
+    assert_eq!(version(&after, "master"), version(&before, "master"), "master does not mount it: untouched");
+    assert_eq!(version(&after, "worker"), version(&before, "worker"), "workers do not mount it: untouched");
 
     // scale worker=3: a third worker ALIVE in the master; the master cannot be scaled.
     bdprov(&["scale", CLUSTER, "worker=3"]).ok();

@@ -23,10 +23,7 @@ const TOP_LEVEL: &[&str] = &["version", "name", "description", "network", "image
 pub fn with_includes(file: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dyn Resolve, seen: &mut Vec<String>) -> Result<Node, Diagnostics> {
     let mut node = yaml::parse(file)?;
     let includes = match &mut node.value {
-        Value::Map(entries) => match entries.iter().position(|e| e.key == "include") {
-            Some(i) => Some(entries.remove(i)),
-            None => None,
-        },
+        Value::Map(entries) => entries.iter().position(|e| e.key == "include").map(|i| entries.remove(i)),
         _ => None,
     };
     let Some(include) = includes else { return Ok(node) };

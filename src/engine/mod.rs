@@ -67,6 +67,9 @@ pub struct NodeInfo {
     pub labels: BTreeMap<String, String>,
 }
 
+/// A service's name, endpoint mode, and (published port, publish mode) pairs.
+pub type EndpointSpec = (String, String, Vec<(i64, String)>);
+
 /// One log line of a task.
 pub struct LogLine {
     pub text: String,
@@ -243,7 +246,7 @@ impl Engine {
     }
 
     /// Per service of the cluster: name, endpoint mode, and (published port, publish mode).
-    pub async fn endpoint_specs(&self, cluster: &str) -> Result<Vec<(String, String, Vec<(i64, String)>)>> {
+    pub async fn endpoint_specs(&self, cluster: &str) -> Result<Vec<EndpointSpec>> {
         let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
         let list = self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))?;
         Ok(list

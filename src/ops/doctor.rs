@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, EndpointSpec};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, Plan, ServiceDef};
@@ -104,7 +104,7 @@ pub fn parse(lines: &[String], plan: &Plan) -> Vec<Finding> {
 }
 
 /// What the swarm says about the cluster's services: endpoint modes and publishing.
-fn spec_findings(specs: &[(String, String, Vec<(i64, String)>)]) -> Vec<Finding> {
+fn spec_findings(specs: &[EndpointSpec]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, mode, ports) in specs {
         let ingress: Vec<String> = ports.iter().filter(|(_, m)| m == "ingress").map(|(p, _)| p.to_string()).collect();

@@ -140,8 +140,13 @@ pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
     if let Some(t) = new.iter().find(|t| t.error.contains("No such image") || t.error.contains("pull access denied")) {
         return Some(format!("the image cannot be found or pulled on the node: {}", t.error));
     }
-    if let Some(t) = new.iter().find(|t| t.state == "pending" && (t.error.contains("port") || t.message.contains("port")) && t.error.contains("in use")) {
-        return Some(format!("a published port is already taken: {}", t.error));
+    // During a rolling update the new task waits for the old one to free
+    // its host port: that is not a conflict.
+    let replacing = tasks.iter().any(|t| t.desired == "shutdown" && !t.is_terminal());
+    if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("port") && t.error.contains("in use")) {
+        if !replacing {
+            return Some(format!("a published port is already taken: {}", t.error));
+        }
     }
     let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
     if failed >= 3 {
@@ -221,9 +226,12 @@ mod tests {
     }
 
     #[test]
-    fn taken_port_is_fatal() {
-        let t = vec![task("a", "pending", "no suitable node (host-mode port already in use on 1 node)")];
-        assert!(trouble(&t, &HashSet::new()).unwrap().contains("port is already taken"));
+    fn taken_port_is_fatal_unless_an_old_task_still_holds_it() {
+        let pending = task("a", "pending", "no suitable node (host-mode port already in use on 1 node)");
+        assert!(trouble(std::slice::from_ref(&pending), &HashSet::new()).unwrap().contains("port is already taken"));
+        let mut old = task("old", "running", "");
+        old.desired = "shutdown".into();
+        assert_eq!(trouble(&[pending, old], &HashSet::from(["old".to_string()])), None, "a rolling update frees the port");
     }
 
     #[test]

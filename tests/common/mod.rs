@@ -2,7 +2,7 @@
 
 pub mod http;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -14,9 +14,6 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn fixture(rel: &str) -> PathBuf {
-    root().join("tests/fixtures").join(rel)
-}
 
 /// The result of one run of bdprov.
 pub struct Run {
@@ -78,10 +75,6 @@ pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<
     }
 }
 
-pub fn write(path: &Path, data: &[u8]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, data).unwrap();
-}
 
 /// End-to-end tests share one swarm (and two cores): one at a time.
 pub fn swarm_lock() -> std::sync::MutexGuard<'static, ()> {
