@@ -28,6 +28,12 @@ fn set_with_unknown_role_or_field() {
 }
 
 #[test]
+fn set_with_a_malformed_bracketed_key() {
+    insta::assert_snapshot!("set-unclosed-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[spark.executor.cores=2"]));
+    insta::assert_snapshot!("set-empty-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[]=2"]));
+}
+
+#[test]
 fn values_file_with_unknown_keys() {
     insta::assert_snapshot!("values-bad", errors_of(&["render", "spark-standalone", "-f", "tests/fixtures/invalid/values-bad.yaml"]));
 }
