@@ -12,7 +12,7 @@ fn errors_of(args: &[&str]) -> String {
 
 #[test]
 fn invalid_fixtures_report_every_problem_with_its_place() {
-    for name in ["unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates"] {
+    for name in ["unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-decommission", "bad-hadoop-references", "bad-rendered"] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);
         insta::assert_snapshot!(name, text);

@@ -140,6 +140,9 @@ pub enum Job {
         /// Number of slices (tasks)
         #[arg(long, default_value_t = 10)]
         slices: u32,
+        /// Where it runs: the cluster's Spark master, or YARN (deploy mode cluster)
+        #[arg(long, value_enum, default_value = "standalone")]
+        master: Master,
     },
     /// spark-submit an application file from this machine
     Spark {
@@ -156,6 +159,27 @@ pub enum Job {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// spark-submit a jar from this machine to YARN; follow the application to its final status
+    Yarn {
+        /// Main class
+        #[arg(long)]
+        class: String,
+        /// The application jar
+        #[arg(long)]
+        jar: PathBuf,
+        /// Arguments for the application (after --)
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+/// Which master a Spark application goes to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Master {
+    /// The cluster's own Spark master (`jobs.spark` of its blueprint)
+    Standalone,
+    /// YARN's ResourceManager (`jobs.yarn`)
+    Yarn,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,21 +1,36 @@
 //! `submit`: one-shot jobs on a running cluster.
 
-use super::{Job, SubmitArgs};
+use super::{Job, Master, SubmitArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::{self, submit::SparkApp};
+use crate::ops::{self, submit::SparkApp, submit::SparkOn};
 use crate::output::reporter;
 
 pub async fn submit(args: SubmitArgs) -> Result<()> {
-    let app = match args.job {
-        Job::SparkPi { slices } => SparkApp::Pi { slices },
-        Job::Spark { class, jar, py, args } => SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args },
+    let (on, app) = match args.job {
+        Job::SparkPi { slices, master: Master::Standalone } => (SparkOn::Cluster, SparkApp::Pi { slices }),
+        Job::SparkPi { slices, master: Master::Yarn } => (SparkOn::Yarn, SparkApp::Pi { slices }),
+        Job::Spark { class, jar, py, args } => (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
+        Job::Yarn { class, jar, args } => (SparkOn::Yarn, SparkApp::File { class: Some(class), file: jar, args }),
     };
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
-    match ops::submit::run_spark(&engine, &plan, ops::submit::SparkOn::Cluster, &app, progress.as_ref()).await? {
-        0 => Ok(()),
-        code => Err(Error::JobExit(code)),
+    let out = ops::submit::run_spark(&engine, &plan, on, &app, progress.as_ref()).await?;
+    match out.application {
+        Some(a) if a.succeeded() => {
+            println!("application {} finished: {}", a.id, a.final_status);
+            Ok(())
+        }
+        Some(a) => {
+            let why = if a.diagnostics.trim().is_empty() { String::new() } else { format!(": {}", a.diagnostics.trim()) };
+            let ui = a.tracking_url.map(|u| format!(" ({u})")).unwrap_or_default();
+            Err(Error::help(
+                format!("application {} ended {} with final status {}{why}", a.id, a.state, a.final_status),
+                format!("its container logs are kept by the NodeManagers; the ResourceManager's web UI links to them{ui}"),
+            ))
+        }
+        None if out.code == 0 => Ok(()),
+        None => Err(Error::JobExit(out.code)),
     }
 }

@@ -4,6 +4,7 @@
 //! [`crate::engine`].
 
 pub mod apply;
+pub mod decommission;
 pub mod down;
 pub mod hooks;
 pub mod logs;
@@ -11,6 +12,8 @@ pub mod ready;
 pub mod scale;
 pub mod status;
 pub mod submit;
+pub mod webhdfs;
+pub mod yarn;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Plan, ServiceDef};
+use super::{Plan, Restart, ServiceDef};
 
 pub struct Compose {
     pub yaml: String,
@@ -102,7 +102,11 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
     if !limits.is_empty() {
         deploy.insert("resources".into(), json!({ "limits": limits }));
     }
-    deploy.insert("restart_policy".into(), json!({ "condition": "any", "delay": "2s" }));
+    let condition = match svc.restart {
+        Restart::Any => "any",
+        Restart::OnFailure => "on-failure",
+    };
+    deploy.insert("restart_policy".into(), json!({ "condition": condition, "delay": "2s" }));
     deploy.insert("update_config".into(), json!({ "parallelism": 1, "order": "stop-first", "failure_action": "pause" }));
     deploy.insert("labels".into(), json!(svc.labels));
     s.insert("deploy".into(), Value::Object(deploy));
@@ -141,9 +145,33 @@ pub fn compose(plan: &Plan) -> Compose {
     if !volumes.is_empty() {
         doc.insert("volumes".into(), Value::Object(volumes));
     }
+    // Compose interpolates `$VAR` in every value; commands such as
+    // `$(hostname)` are meant for the container's shell.
+    let doc = literal(Value::Object(doc));
     let header = format!(
         "# Compose file for cluster {} (blueprint {}), written by `bdprov render --format compose`.\n# Deploy with: docker stack deploy -c compose.yaml {}\n# (Config files are written next to it with --out DIR.)\n",
         plan.cluster, plan.blueprint, plan.cluster
     );
-    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&Value::Object(doc))), files }
+    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&doc)), files }
+}
+
+/// Every string with `$` written `$$`, which compose reads as a literal `$`.
+fn literal(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace('$', "$$")),
+        Value::Array(items) => Value::Array(items.into_iter().map(literal).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, literal(v))).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_reach_the_container_literally() {
+        let v = literal(json!({"command": ["sh", "-c", "echo $(hostname) ${X}"], "replicas": 2}));
+        assert_eq!(v, json!({"command": ["sh", "-c", "echo $$(hostname) $${X}"], "replicas": 2}));
+    }
 }
