@@ -2,6 +2,8 @@
 //!
 //! * `cli`, `diagnostics`, `render` need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
+//! * `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
+//!   (in the offline Spark image).
 //! * `e2e_*` run against a real swarm with the offline images
 //!   (`./ci/test.sh` sets both up on a fresh machine).
 
@@ -12,4 +14,5 @@ mod compose;
 mod diagnostics;
 mod e2e_spark;
 mod e2e_zookeeper;
+mod hadoop_config;
 mod render;
