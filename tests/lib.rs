@@ -2,7 +2,8 @@
 //!
 //! * `cli`, `diagnostics`, `render` need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
-//! * `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
+//! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
+//!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
 //! * `e2e_*` run against a real swarm with the offline images
 //!   (`./ci/test.sh` sets both up on a fresh machine).
@@ -15,4 +16,5 @@ mod diagnostics;
 mod e2e_spark;
 mod e2e_zookeeper;
 mod hadoop_config;
+mod hadoop_fixtures;
 mod render;

@@ -1,5 +1,7 @@
 //! Running the real binary, and small helpers for tests against a swarm.
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
