@@ -557,10 +557,10 @@ impl Decoder {
     }
 
     /// A role's port, and a path or user where `known` allows them; `role`
-    /// defaults to `default_role`.
-    fn endpoint(&mut self, node: &Node, path: &str, known: &[&str], default_role: &str) -> Option<Endpoint> {
+    /// defaults to `default_role` where there is one.
+    fn endpoint(&mut self, node: &Node, path: &str, known: &[&str], default_role: Option<&str>) -> Option<Endpoint> {
         let fields = self.map(node, path, known)?;
-        let mut ep = Endpoint { role: default_role.to_string(), port: String::new(), path: None, user: None };
+        let mut ep = Endpoint { role: default_role.unwrap_or_default().to_string(), port: String::new(), path: None, user: None };
         for f in given(fields) {
             let fp = format!("{path}.{}", f.key);
             match f.key.as_str() {
@@ -571,11 +571,13 @@ impl Decoder {
                 _ => {}
             }
         }
+        if ep.role.is_empty() {
+            self.err(&node.span, format!("{path}: `role` is missing"), "name the role whose port it is");
+        }
         if ep.port.is_empty() {
             self.err(&node.span, format!("{path}: `port` is missing"), "name one of the target role's ports, e.g. `port: ui`");
-            return None;
         }
-        Some(ep)
+        (!ep.role.is_empty() && !ep.port.is_empty()).then_some(ep)
     }
 
     fn probe(&mut self, node: &Node, path: &str, role: &str) -> Option<Probe> {
@@ -599,7 +601,7 @@ impl Decoder {
             return None;
         }
         if let Some(z) = get("zookeeper") {
-            let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), TCP, role)?;
+            let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), TCP, Some(role))?;
             if !expect.is_empty() || count.is_some() {
                 self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode itself");
             }
@@ -607,12 +609,12 @@ impl Decoder {
         }
         let check = match (get("http"), get("tcp")) {
             (Some(h), None) => {
-                let Endpoint { role, port, path: p, .. } = self.endpoint(h, &format!("{path}.http"), HTTP, role)?;
+                let Endpoint { role, port, path: p, .. } = self.endpoint(h, &format!("{path}.http"), HTTP, Some(role))?;
                 let path_text = p.unwrap_or(Text { text: "/".into(), span: h.span.clone() });
                 Check::Http { role, port, path: path_text, expect, count }
             }
             (None, Some(t)) => {
-                let Endpoint { role, port, .. } = self.endpoint(t, &format!("{path}.tcp"), TCP, role)?;
+                let Endpoint { role, port, .. } = self.endpoint(t, &format!("{path}.tcp"), TCP, Some(role))?;
                 if !expect.is_empty() || count.is_some() {
                     self.err(&t.span, format!("{path}: `expect` and `count` need an http probe"), "use `http:` to check a response, or drop `expect`/`count`");
                 }
@@ -647,10 +649,7 @@ impl Decoder {
             }
             (None, Some(w)) => {
                 let wp = format!("{path}.webhdfs");
-                let Endpoint { role, port, user, .. } = self.endpoint(&w.value, &wp, WEBHDFS, "")?;
-                if role.is_empty() {
-                    self.err(&w.value.span, format!("{wp}: `role` is missing"), "name the NameNode's role, e.g. `role: namenode`");
-                }
+                let Endpoint { role, port, user, .. } = self.endpoint(&w.value, &wp, WEBHDFS, None)?;
                 let listed = field(fields, "paths");
                 let paths = listed.map(|p| self.hdfs_paths(&p.value, &format!("{path}.paths"))).unwrap_or_default();
                 if !listed.and_then(|p| p.value.entries()).is_some_and(|e| !e.is_empty()) {
@@ -748,17 +747,13 @@ impl Decoder {
         let done = string(self, "done", "give the value of that field once the member is retired, e.g. `done: Decommissioned`");
         let serving = field(fields, "serving").and_then(|f| self.string(&f.value, &format!("{path}.serving")));
         let http = match field(fields, "http") {
-            Some(h) => self.endpoint(&h.value, &format!("{path}.http"), HTTP, ""),
+            Some(h) => self.endpoint(&h.value, &format!("{path}.http"), HTTP, None),
             None => {
                 self.err(&node.span, format!("{path}: `http` is missing"), "give the endpoint, e.g. `http: { role: namenode, port: http, path: /jmx }`");
                 None
             }
         };
         let http = http?;
-        if http.role.is_empty() {
-            self.err(&node.span, format!("{path}.http: `role` is missing"), "name the role that reports the members' state");
-            return None;
-        }
         let path_text = http.path.unwrap_or(Text { text: "/".into(), span: node.span.clone() });
         Some(MemberStatus { role: http.role, port: http.port, path: path_text, members: members?, field: field_name?, done: done?, serving })
     }
@@ -806,7 +801,7 @@ impl Decoder {
                     Some(m @ ("client" | "cluster")) => deploy_mode = Some(m.to_string()),
                     _ => self.err(&f.value.span, format!("{p}: expected client or cluster"), "write `deploy_mode: cluster` or `deploy_mode: client`"),
                 },
-                "tracking" => tracking = self.endpoint(&f.value, &p, TCP, "").map(|ep| (ep.role, ep.port)),
+                "tracking" => tracking = self.endpoint(&f.value, &p, TCP, None).map(|ep| (ep.role, ep.port)),
                 _ => {}
             }
         }
