@@ -252,7 +252,7 @@ async fn refresh(engine: &Engine, plan: &Plan, def: &DecommissionDef, list: &[St
 /// Run `command` with `hosts` in the hosts file (a config for this run only).
 async fn run_with_hosts(engine: &Engine, plan: &Plan, def: &DecommissionDef, step: &str, command: &[String], hosts: &[String], progress: &dyn Progress) -> Result<()> {
     let data = format!("{}\n", hosts.join("\n"));
-    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, crate::plan::content_hash(&data));
+    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, submit::job_id());
     let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)) }).await?;
     let result = run_step(engine, plan, def, step, command, &name, progress).await;
     engine.remove_config_when_free(&id).await?;

@@ -100,7 +100,7 @@ fn no_jobs(plan: &Plan, kind: &str) -> Error {
 }
 
 /// A short id for a job's names.
-fn job_id() -> String {
+pub fn job_id() -> String {
     let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
     hex::encode(&Sha256::digest(seed.as_bytes())[..3])
 }
