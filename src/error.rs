@@ -25,6 +25,14 @@ impl Error {
         Error::Failed { message: message.into(), help: Some(help.into()) }
     }
 
+    /// The same error, its message prefixed with where it happened.
+    pub fn context(self, what: &str) -> Error {
+        match self {
+            Error::Failed { message, help } => Error::Failed { message: format!("{what}: {message}"), help },
+            other => other,
+        }
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -202,7 +202,7 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
 }
 
 /// The innermost cause: "connection refused" rather than "error sending request".
-pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;

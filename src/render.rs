@@ -4,7 +4,8 @@
 //! Swarm's own Go templates (`{{.Task.Slot}}`, `{{.Node.Hostname}}`) pass
 //! through untouched: Tera never sees them, the swarm node agent expands them.
 //! Built-in templates are embedded; a `templates/` folder next to a user's
-//! blueprint adds to and overrides them.
+//! blueprint adds to and overrides them. Besides Tera's own filters there is
+//! `xml`, which escapes any value (string, number, bool) for XML text.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,6 +17,11 @@ use crate::diag::{Diagnostic, SourceFile, Span};
 
 /// Templates shipped in the binary (from `templates/`).
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("hadoop/configuration.xml", include_str!("../templates/hadoop/configuration.xml")),
+    ("hadoop/core-site.xml", include_str!("../templates/hadoop/core-site.xml")),
+    ("hadoop/hdfs-site.xml", include_str!("../templates/hadoop/hdfs-site.xml")),
+    ("hadoop/mapred-site.xml", include_str!("../templates/hadoop/mapred-site.xml")),
+    ("hadoop/yarn-site.xml", include_str!("../templates/hadoop/yarn-site.xml")),
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
@@ -33,7 +39,9 @@ impl Renderer {
             BUILTIN.iter().map(|(n, t)| (n.to_string(), SourceFile::new(format!("templates/{n}"), *t))).collect();
         sources.extend(user);
         let mut tera = Tera::default();
+        // Escaping is explicit (`| xml`): config files are not HTML.
         tera.autoescape_on(Vec::<&str>::new());
+        tera.register_filter("xml", |v: tera::Value, _: tera::Kwargs, _: &tera::State| xml_escape(&v.as_str().map_or_else(|| v.to_string(), String::from)));
         for (name, file) in &sources {
             let (protected, _) = protect(&file.text);
             tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file, 1))?;
@@ -95,6 +103,22 @@ fn to_diagnostic(e: &tera::Error, file: &Arc<SourceFile>, line_offset: usize) ->
         }
         other => Diagnostic::new(format!("template {}: {other}", file.name)),
     }
+}
+
+/// `a&b<c` → `a&amp;b&lt;c`: safe as XML element text and attribute values.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 const HOLD_OPEN: char = '\u{E000}';
@@ -169,6 +193,22 @@ mod tests {
         let r = Renderer::new(vec![]).unwrap();
         let e = r.text(&text("{{ values.nope }}"), &Context::new()).unwrap_err();
         assert!(e.message.contains("values.nope"), "{e}");
+    }
+
+    #[test]
+    fn hadoop_sites_list_every_property_escaped_and_skip_nulls() {
+        let r = Renderer::new(vec![]).unwrap();
+        let mut ctx = Context::new();
+        ctx.insert("cluster", &serde_json::json!({"name": "c"}));
+        ctx.insert("values", &serde_json::json!({"core_site": {"fs.defaultFS": "hdfs://namenode:8020", "x.n": 3, "x.b": true, "x.esc": "a&b<c", "x.gone": null}}));
+        let at = Span::whole(&SourceFile::new("t", "t"));
+        let xml = r.file("hadoop/core-site.xml", &ctx, &at).unwrap();
+        assert!(xml.contains("<property><name>fs.defaultFS</name><value>hdfs://namenode:8020</value></property>"), "{xml}");
+        assert!(xml.contains("<name>x.n</name><value>3</value>") && xml.contains("<name>x.b</name><value>true</value>"), "{xml}");
+        assert!(xml.contains("<value>a&amp;b&lt;c</value>"), "{xml}");
+        assert!(!xml.contains("x.gone"), "a null property is left out: {xml}");
+        // Blueprint order is kept, so a file's content (and its config's name) is stable.
+        assert!(xml.find("fs.defaultFS").unwrap() < xml.find("x.n").unwrap());
     }
 
     #[test]

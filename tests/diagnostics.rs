@@ -12,7 +12,10 @@ fn errors_of(args: &[&str]) -> String {
 
 #[test]
 fn invalid_fixtures_report_every_problem_with_its_place() {
-    for name in ["unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-storm-fields", "bad-storm-refs"] {
+    for name in [
+        "unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-storm-fields", "bad-storm-refs",
+        "bad-decommission", "bad-hadoop-references", "bad-rendered",
+    ] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);
         insta::assert_snapshot!(name, text);
@@ -25,6 +28,12 @@ fn set_with_unknown_role_or_field() {
     insta::assert_snapshot!("set-unknown-field", errors_of(&["render", "spark-standalone", "--set", "worker.replica=3"]));
     insta::assert_snapshot!("set-wrong-type", errors_of(&["render", "spark-standalone", "--set", "worker.replicas=many"]));
     insta::assert_snapshot!("set-singleton", errors_of(&["render", "spark-standalone", "--set", "master.replicas=2"]));
+}
+
+#[test]
+fn set_with_a_malformed_bracketed_key() {
+    insta::assert_snapshot!("set-unclosed-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[spark.executor.cores=2"]));
+    insta::assert_snapshot!("set-empty-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[]=2"]));
 }
 
 #[test]

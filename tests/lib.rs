@@ -4,6 +4,9 @@
 //! * `compose` asks Docker's own parser (`docker stack config`).
 //! * `storm_fixtures` runs Storm's readiness probes and `bdprov storm` against
 //!   a local server answering like the Storm UI (no Storm image here).
+//! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
+//!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
+//!   (in the offline Spark image).
 //! * `e2e_*` run against a real swarm with the offline images
 //!   (`./ci/test.sh` sets both up on a fresh machine).
 
@@ -15,5 +18,7 @@ mod diagnostics;
 mod e2e_multinode;
 mod e2e_spark;
 mod e2e_zookeeper;
+mod hadoop_config;
+mod hadoop_fixtures;
 mod render;
 mod storm_fixtures;

@@ -55,7 +55,7 @@ fn role<'a>(plan: &'a Plan, role: &str) -> &'a ServiceDef {
 fn probe_once(svc: &ServiceDef, fixture: &Fixture) -> Verdict {
     let p = svc.probe.as_ref().expect("a probe");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let resp = rt.block_on(probe::fetch(&probe::client(), &p.check, "127.0.0.1", fixture.port));
+    let resp = rt.block_on(probe::fetch(&probe::client(), &p.check, "127.0.0.1", fixture.port()));
     probe::judge(&p.check, &resp, svc.replicas)
 }
 
@@ -65,7 +65,7 @@ fn nimbus_and_ui_are_ready_only_when_a_leader_is_listed() {
     for name in ["nimbus", "ui"] {
         let svc = role(&plan, name);
         assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui", "{name} is probed through the UI");
-        let ui = Fixture::start();
+        let ui = Fixture::start(vec![]);
         ui.on("GET", "/api/v1/nimbus/summary", &[(500, NIMBUS_DOWN), (200, NO_LEADER), (200, r#"{"nimbuses":[]}"#), (200, LEADER)]);
         assert_eq!(probe_once(svc, &ui), Verdict::not_ready("HTTP 500"), "{name}: the UI cannot reach nimbus yet");
         assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"), "{name}: no leader yet");
@@ -80,7 +80,7 @@ fn supervisors_are_ready_when_the_ui_counts_all_of_them() {
     let plan = storm_plan();
     let svc = role(&plan, "supervisor");
     assert_eq!(svc.replicas, 2);
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     let (one, two) = (cluster_summary("1"), cluster_summary(r#""2""#));
     ui.on("GET", "/api/v1/cluster/summary", &[(200, &one), (200, &two)]);
     let v = probe_once(svc, &ui);
@@ -93,28 +93,28 @@ fn supervisors_are_ready_when_the_ui_counts_all_of_them() {
 
 #[test]
 fn list_shows_topologies_as_a_table_and_as_json() {
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
-    let table = bdprov(&["storm", "list", "--ui", &ui.base]).ok().stdout;
+    let table = bdprov(&["storm", "list", "--ui", &ui.base()]).ok().stdout;
     insta::assert_snapshot!("storm-list", table);
-    let json: serde_json::Value = serde_json::from_str(&bdprov(&["storm", "list", "--ui", &ui.base, "--output", "json"]).ok().stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&bdprov(&["storm", "list", "--ui", &ui.base(), "--output", "json"]).ok().stdout).unwrap();
     assert_eq!(json[0]["name"], "wc");
     assert_eq!(json[0]["id"], "wc-1-1700000000");
     assert_eq!(json[1]["status"], "INACTIVE");
     assert_eq!(json[1]["workers"], 1, "numbers sent as strings are read as numbers");
 
-    let empty = Fixture::start();
+    let empty = Fixture::start(vec![]);
     empty.on("GET", "/api/v1/topology/summary", &[(200, NONE)]);
-    assert_eq!(bdprov(&["storm", "list", "--ui", &empty.base]).ok().stdout, "no topologies are running\n");
+    assert_eq!(bdprov(&["storm", "list", "--ui", &empty.base()]).ok().stdout, "no topologies are running\n");
 }
 
 #[test]
 fn kill_resolves_the_id_and_waits_until_the_topology_is_gone() {
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     // Looked up (ACTIVE), then KILLED while Storm waits, then gone.
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE), (200, KILLED), (200, KILLED), (200, NONE)]);
     ui.on("POST", "/api/v1/topology/wc-1-1700000000/kill/3", &[(200, KILL_OK)]);
-    let run = bdprov(&["storm", "kill", "wc", "--wait", "3", "--ui", &ui.base]).ok();
+    let run = bdprov(&["storm", "kill", "wc", "--wait", "3", "--ui", &ui.base()]).ok();
     assert!(run.stdout.starts_with("topology wc killed: Storm no longer lists it ("), "{}", run.stdout);
     assert_eq!(
         ui.requests(),
@@ -130,9 +130,9 @@ fn kill_resolves_the_id_and_waits_until_the_topology_is_gone() {
 
 #[test]
 fn kill_of_an_unknown_topology_names_the_running_ones_and_kills_nothing() {
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
-    let run = bdprov(&["storm", "kill", "wcc", "--ui", &ui.base]);
+    let run = bdprov(&["storm", "kill", "wcc", "--ui", &ui.base()]);
     assert_eq!(run.code, 1);
     insta::assert_snapshot!("storm-kill-unknown", run.stderr);
     assert!(ui.requests().iter().all(|r| r.starts_with("GET")), "{:?}", ui.requests());
@@ -140,10 +140,10 @@ fn kill_of_an_unknown_topology_names_the_running_ones_and_kills_nothing() {
 
 #[test]
 fn kill_gives_up_when_the_topology_stays_listed() {
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE), (200, KILLED)]);
     ui.on("POST", "/api/v1/topology/wc-1-1700000000/kill/0", &[(200, KILL_OK)]);
-    let storm = bdprov::ops::storm::Ui::at(&ui.base).unwrap();
+    let storm = bdprov::ops::storm::Ui::at(&ui.base()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let err = rt
         .block_on(storm.kill("wc", 0, Duration::from_millis(600), Duration::from_millis(100), &bdprov::output::Silent))
@@ -154,9 +154,9 @@ fn kill_gives_up_when_the_topology_stays_listed() {
 
 #[test]
 fn ui_errors_and_an_unreachable_ui_are_one_clear_message() {
-    let ui = Fixture::start();
+    let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(500, NIMBUS_DOWN)]);
-    let run = bdprov(&["storm", "list", "--ui", &ui.base]);
+    let run = bdprov(&["storm", "list", "--ui", &ui.base()]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),

@@ -14,14 +14,21 @@ pub const SUPPORTED_VERSION: i64 = 1;
 const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
 const ROLE: &[&str] = &[
     "image", "entrypoint", "command", "env", "hostname", "user", "workdir", "configs", "volumes", "resources", "ports",
-    "replicas", "members", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period",
+    "replicas", "members", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period", "restart", "decommission",
 ];
-const SPARK_JOB: &[&str] =
-    &["image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf", "deploy_mode"];
+const SPARK_JOB: &[&str] = &[
+    "image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf", "deploy_mode", "tracking",
+];
+const PI: &[&str] = &["file", "class"];
 const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
 const JOB_KINDS: &[&str] = &["spark", "yarn", "storm"];
-const HOOK: &[&str] = &["after", "job"];
-const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources"];
+const HOOK: &[&str] = &["after", "job", "webhdfs", "paths"];
+const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+const WEBHDFS: &[&str] = &["role", "port", "user"];
+const HDFS_PATH: &[&str] = &["path", "owner", "group", "mode"];
+const DECOMMISSION: &[&str] = &["job", "refresh", "stop", "status", "keep", "timeout"];
+const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+const MEMBER_STATUS: &[&str] = &["http", "members", "field", "done", "serving"];
 const IMAGE: &[&str] = &["official", "local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
@@ -46,6 +53,23 @@ pub fn decode(root: &Node, dir: Option<std::path::PathBuf>) -> Result<Blueprint,
 
 struct Decoder {
     errs: Diagnostics,
+}
+
+struct Endpoint {
+    role: String,
+    port: String,
+    path: Option<Text>,
+    user: Option<Text>,
+}
+
+/// The fields that were given: `field: ~` means "not given", so a blueprint
+/// can drop what it inherits through `include:` (`volumes: ~`).
+fn given(fields: &[Entry]) -> impl Iterator<Item = &Entry> {
+    fields.iter().filter(|f| !f.value.is_null())
+}
+
+fn field<'e>(fields: &'e [Entry], key: &str) -> Option<&'e Entry> {
+    given(fields).find(|f| f.key == key)
 }
 
 impl Decoder {
@@ -248,7 +272,7 @@ impl Decoder {
     fn workload(&mut self, fields: &[Entry], path: &str, owner: &Span) -> Workload {
         let mut w = Workload::default();
         let mut has_image = false;
-        for f in fields {
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
             let v = &f.value;
             match f.key.as_str() {
@@ -292,8 +316,10 @@ impl Decoder {
             after: Vec::new(),
             healthcheck: None,
             stop_grace: None,
+            restart: Restart::Any,
+            decommission: None,
         };
-        for f in fields {
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
             let v = &f.value;
             match f.key.as_str() {
@@ -316,12 +342,18 @@ impl Decoder {
                 "after" => role.after = self.refs(v, &p),
                 "healthcheck" => role.healthcheck = self.healthcheck(v, &p),
                 "stop_grace_period" => role.stop_grace = self.duration(v, &p),
+                "restart" => match v.as_scalar() {
+                    Some("any") => role.restart = Restart::Any,
+                    Some("on-failure") => role.restart = Restart::OnFailure,
+                    _ => self.err(&v.span, format!("{p}: expected any or on-failure"), "write `restart: any` (the default) or `restart: on-failure`"),
+                },
+                "decommission" => role.decommission = self.decommission(v, &p),
                 _ => {}
             }
         }
-        let field_span = |k: &str| fields.iter().find(|f| f.key == k).map_or(&e.key_span, |f| &f.value.span);
+        let field_span = |k: &str| field(fields, k).map_or(&e.key_span, |f| &f.value.span);
         if let Some(m) = role.members {
-            if fields.iter().any(|f| f.key == "replicas") || role.singleton.is_some() {
+            if field(fields, "replicas").is_some() || role.singleton.is_some() {
                 self.err(field_span("members"), format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"), "keep `members` for an ensemble, or `replicas` for interchangeable tasks");
             }
             if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { .. })) && (m == 0 || m % 2 == 0) {
@@ -333,8 +365,27 @@ impl Decoder {
             }
         }
         if role.singleton.is_some() && role.replicas > 1 {
-            let span = fields.iter().find(|f| f.key == "replicas").map_or(&e.key_span, |f| &f.value.span);
-            self.err(span, format!("{path}.replicas: a singleton role runs one replica, not {}", role.replicas), "set `replicas: 1` or remove `singleton`");
+            self.err(field_span("replicas"), format!("{path}.replicas: a singleton role runs one replica, not {}", role.replicas), "set `replicas: 1` or remove `singleton`");
+        }
+        if role.decommission.is_some() {
+            let span = field_span("decommission");
+            if role.members.is_some() || role.singleton.is_some() {
+                self.err(span, format!("{path}.decommission: only a role with `replicas` retires members"), "remove `decommission`, or use `replicas` instead of `members`/`singleton`");
+            }
+            if role.restart != Restart::OnFailure {
+                self.err(
+                    span,
+                    format!("{path}.decommission: needs `restart: on-failure`"),
+                    "a retired member is stopped with exit 0 and must stay down, so that lowering the replicas removes exactly its task: add `restart: on-failure`",
+                );
+            }
+            if !role.workload.hostname.as_ref().is_some_and(|h| for_slot(&h.text, 1).is_some()) {
+                self.err(
+                    span,
+                    format!("{path}.decommission: needs a hostname per task slot"),
+                    "bdprov names the members it retires by their hostname: add e.g. `hostname: \"datanode-{{.Task.Slot}}\"`",
+                );
+            }
         }
         Some(role)
     }
@@ -449,17 +500,26 @@ impl Decoder {
     fn resources(&mut self, node: &Node, path: &str) -> Resources {
         let mut r = Resources::default();
         let Some(fields) = self.map(node, path, RESOURCES) else { return r };
-        for f in fields {
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
+            let Some(text) = self.text(&f.value, &p) else { continue };
+            // Expressions are checked once rendered, when the plan is built.
+            let templated = text.text.contains("{{");
             match f.key.as_str() {
-                "cpus" => match f.value.as_f64() {
-                    Some(c) if c > 0.0 => r.cpus = Some(c),
-                    _ => self.err(&f.value.span, format!("{p}: expected a positive number of CPUs"), "write e.g. `cpus: 0.5`"),
-                },
-                "memory" => match f.value.as_scalar().and_then(parse_bytes) {
-                    Some(m) => r.memory = Some(m),
-                    None => self.err(&f.value.span, format!("{p}: expected a size"), "write a size such as 512m or 2g"),
-                },
+                "cpus" => {
+                    if templated || parse_cpus(&text.text).is_some() {
+                        r.cpus = Some(text);
+                    } else {
+                        self.err(&f.value.span, format!("{p}: {CPUS_PROBLEM}"), CPUS_HELP);
+                    }
+                }
+                "memory" => {
+                    if templated || parse_bytes(&text.text).is_some() {
+                        r.memory = Some(text);
+                    } else {
+                        self.err(&f.value.span, format!("{p}: {MEMORY_PROBLEM}"), MEMORY_HELP);
+                    }
+                }
                 _ => {}
             }
         }
@@ -502,9 +562,33 @@ impl Decoder {
         Some(h)
     }
 
+    /// A role's port, and a path or user where `known` allows them; `role`
+    /// defaults to `default_role` where there is one.
+    fn endpoint(&mut self, node: &Node, path: &str, known: &[&str], default_role: Option<&str>) -> Option<Endpoint> {
+        let fields = self.map(node, path, known)?;
+        let mut ep = Endpoint { role: default_role.unwrap_or_default().to_string(), port: String::new(), path: None, user: None };
+        for f in given(fields) {
+            let fp = format!("{path}.{}", f.key);
+            match f.key.as_str() {
+                "role" => ep.role = self.string(&f.value, &fp).unwrap_or(ep.role),
+                "port" => ep.port = self.string(&f.value, &fp).unwrap_or_default(),
+                "path" => ep.path = self.text(&f.value, &fp),
+                "user" => ep.user = self.text(&f.value, &fp),
+                _ => {}
+            }
+        }
+        if ep.role.is_empty() {
+            self.err(&node.span, format!("{path}: `role` is missing"), "name the role whose port it is");
+        }
+        if ep.port.is_empty() {
+            self.err(&node.span, format!("{path}: `port` is missing"), "name one of the target role's ports, e.g. `port: ui`");
+        }
+        (!ep.role.is_empty() && !ep.port.is_empty()).then_some(ep)
+    }
+
     fn probe(&mut self, node: &Node, path: &str, role: &str) -> Option<Probe> {
         let fields = self.map(node, path, READY)?;
-        let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+        let get = |k: &str| field(fields, k).map(|f| &f.value);
         let timeout = get("timeout").and_then(|v| self.duration(v, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(180));
         let expect: Vec<(String, serde_json::Value)> = match get("expect") {
             Some(v) => match v.entries() {
@@ -517,35 +601,13 @@ impl Decoder {
             None => Vec::new(),
         };
         let count = get("count").and_then(|v| self.string(v, &format!("{path}.count")));
-        let endpoint = |d: &mut Decoder, v: &Node, p: &str, known: &[&str]| -> Option<(String, String, Option<Text>)> {
-            let fs = d.map(v, p, known)?;
-            let mut target = role.to_string();
-            let mut port = None;
-            let mut http_path = None;
-            for f in fs {
-                let fp = format!("{p}.{}", f.key);
-                match f.key.as_str() {
-                    "role" => target = d.string(&f.value, &fp).unwrap_or(target),
-                    "port" => port = d.string(&f.value, &fp),
-                    "path" => http_path = d.text(&f.value, &fp),
-                    _ => {}
-                }
-            }
-            match port {
-                Some(port) => Some((target, port, http_path)),
-                None => {
-                    d.err(&v.span, format!("{p}: `port` is missing"), "name one of the target role's ports, e.g. `port: ui`");
-                    None
-                }
-            }
-        };
         let given: Vec<&str> = ["http", "tcp", "zookeeper"].into_iter().filter(|k| get(k).is_some()).collect();
         if given.len() > 1 {
             self.err(&node.span, format!("{path}: give one of `http`, `tcp` or `zookeeper`, not {}", given.join(" and ")), "keep the check that tells the role is usable");
             return None;
         }
         if let Some(z) = get("zookeeper") {
-            let (role, port, _) = endpoint(self, z, &format!("{path}.zookeeper"), TCP)?;
+            let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), TCP, Some(role))?;
             if !expect.is_empty() || count.is_some() {
                 self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode itself");
             }
@@ -553,12 +615,12 @@ impl Decoder {
         }
         let check = match (get("http"), get("tcp")) {
             (Some(h), None) => {
-                let (role, port, p) = endpoint(self, h, &format!("{path}.http"), HTTP)?;
+                let Endpoint { role, port, path: p, .. } = self.endpoint(h, &format!("{path}.http"), HTTP, Some(role))?;
                 let path_text = p.unwrap_or(Text { text: "/".into(), span: h.span.clone() });
                 Check::Http { role, port, path: path_text, expect, count }
             }
             (None, Some(t)) => {
-                let (role, port, _) = endpoint(self, t, &format!("{path}.tcp"), TCP)?;
+                let Endpoint { role, port, .. } = self.endpoint(t, &format!("{path}.tcp"), TCP, Some(role))?;
                 if !expect.is_empty() || count.is_some() {
                     self.err(&t.span, format!("{path}: `expect` and `count` need an http probe"), "use `http:` to check a response, or drop `expect`/`count`");
                 }
@@ -575,30 +637,137 @@ impl Decoder {
     fn hook(&mut self, e: &Entry) -> Option<Hook> {
         let path = format!("hooks.{}", e.key);
         let fields = self.map(&e.value, &path, HOOK)?;
-        let after = fields.iter().find(|f| f.key == "after").map(|f| self.refs(&f.value, &format!("{path}.after"))).unwrap_or_default();
-        let action = match fields.iter().find(|f| f.key == "job") {
-            Some(job) => {
+        let after = field(fields, "after").map(|f| self.refs(&f.value, &format!("{path}.after"))).unwrap_or_default();
+        let action = match (field(fields, "job"), field(fields, "webhdfs")) {
+            (Some(job), None) => {
                 let jp = format!("{path}.job");
                 let jf = self.map(&job.value, &jp, HOOK_JOB)?;
                 let workload = self.workload(jf, &jp, &job.key_span);
-                let Some(command) = jf.iter().find(|f| f.key == "command").and_then(|f| self.texts(&f.value, &format!("{jp}.command"))) else {
+                let colocate = field(jf, "colocate").and_then(|f| self.string(&f.value, &format!("{jp}.colocate")));
+                let Some(command) = field(jf, "command").and_then(|f| self.texts(&f.value, &format!("{jp}.command"))) else {
                     self.err(&job.key_span, format!("{jp}: `command` is missing"), "give the command the job runs, e.g. `command: [sh, -c, \"…\"]`");
                     return None;
                 };
-                HookAction::Job { workload, command }
+                if let Some(p) = field(fields, "paths") {
+                    self.err(&p.key_span, format!("{path}.paths: paths go with `webhdfs`, not with `job`"), "move them to a hook with `webhdfs:`");
+                }
+                HookAction::Job { workload: Box::new(workload), command, colocate }
             }
-            None => {
-                self.err(&e.key_span, format!("{path}: no action"), "give the hook a `job:` (image and command)");
+            (None, Some(w)) => {
+                let wp = format!("{path}.webhdfs");
+                let Endpoint { role, port, user, .. } = self.endpoint(&w.value, &wp, WEBHDFS, None)?;
+                let listed = field(fields, "paths");
+                let paths = listed.map(|p| self.hdfs_paths(&p.value, &format!("{path}.paths"))).unwrap_or_default();
+                if !listed.and_then(|p| p.value.entries()).is_some_and(|e| !e.is_empty()) {
+                    self.err(&w.key_span, format!("{path}: `webhdfs` without `paths`"), "list the directories to make, e.g. `paths: { tmp: { path: /tmp, mode: \"1777\" } }`");
+                }
+                let Some(user) = user else {
+                    self.err(&w.value.span, format!("{wp}: `user` is missing"), "name the HDFS superuser (the user the NameNode runs as), e.g. `user: hadoop`");
+                    return None;
+                };
+                HookAction::Webhdfs { role, port, user, paths, span: w.key_span.clone() }
+            }
+            (Some(_), Some(w)) => {
+                self.err(&w.key_span, format!("{path}: give `job` or `webhdfs`, not both"), "make two hooks, one for each");
+                return None;
+            }
+            (None, None) => {
+                self.err(&e.key_span, format!("{path}: no action"), "give the hook a `job:` (image and command) or `webhdfs:` with `paths:`");
                 return None;
             }
         };
         Some(Hook { name: e.key.clone(), span: e.key_span.clone(), after, action })
     }
 
+    fn hdfs_paths(&mut self, node: &Node, path: &str) -> Vec<HdfsPath> {
+        let mut out = Vec::new();
+        for e in self.named(node, path) {
+            let p = format!("{path}.{}", e.key);
+            let Some(fields) = self.map(&e.value, &p, HDFS_PATH) else { continue };
+            let mut text = |k: &str| field(fields, k).and_then(|f| self.text(&f.value, &format!("{p}.{k}")));
+            let (dir, owner, group, mode) = (text("path"), text("owner"), text("group"), text("mode"));
+            if let Some(m) = &mode {
+                if !m.text.contains("{{") && parse_mode(&m.text).is_none() {
+                    self.err(&m.span, format!("{p}.mode: {MODE_PROBLEM}"), MODE_HELP);
+                }
+            }
+            match dir {
+                Some(dir) if dir.text.starts_with('/') || dir.text.contains("{{") => {
+                    out.push(HdfsPath { name: e.key.clone(), path: dir, owner, group, mode, span: e.key_span.clone() })
+                }
+                Some(dir) => self.err(&dir.span, format!("{p}.path: `{}` is not absolute", dir.text), "write the full path in HDFS, e.g. `/user/spark`"),
+                None => self.err(&e.key_span, format!("{p}: `path` is missing"), "give the directory, e.g. `path: /tmp`"),
+            }
+        }
+        out
+    }
+
+    fn decommission(&mut self, node: &Node, path: &str) -> Option<Decommission> {
+        let fields = self.map(node, path, DECOMMISSION)?;
+        let missing = |d: &mut Decoder, what: &str, help: &str| d.err(&node.span, format!("{path}: `{what}` is missing"), help);
+        let job = match field(fields, "job") {
+            Some(j) => {
+                let jp = format!("{path}.job");
+                let jf = self.map(&j.value, &jp, DECOMMISSION_JOB)?;
+                let colocate = field(jf, "colocate").and_then(|f| self.string(&f.value, &format!("{jp}.colocate")));
+                Some((self.workload(jf, &jp, &j.key_span), colocate))
+            }
+            None => {
+                missing(self, "job", "give the container the steps run in, e.g. `job: { image: hadoop, configs: … }`");
+                None
+            }
+        };
+        let command = |d: &mut Decoder, key: &str, help: &str| match field(fields, key) {
+            Some(f) => d.texts(&f.value, &format!("{path}.{key}")),
+            None => {
+                missing(d, key, help);
+                None
+            }
+        };
+        let refresh = command(self, "refresh", "give the command that makes the cluster read the hosts to exclude from /bdprov/hosts");
+        let stop = command(self, "stop", "give the command that stops the members listed in /bdprov/hosts");
+        let status = match field(fields, "status") {
+            Some(f) => self.member_status(&f.value, &format!("{path}.status")),
+            None => {
+                missing(self, "status", "say where each member's state is read, e.g. `status: { http: …, members: …, field: adminState, done: Decommissioned }`");
+                None
+            }
+        };
+        let keep = field(fields, "keep").and_then(|f| self.text(&f.value, &format!("{path}.keep")));
+        let timeout = field(fields, "timeout").and_then(|f| self.duration(&f.value, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(1800));
+        let ((job, colocate), refresh, stop, status) = (job?, refresh?, stop?, status?);
+        Some(Decommission { job, colocate, refresh, stop, status, keep, timeout, span: node.span.clone() })
+    }
+
+    fn member_status(&mut self, node: &Node, path: &str) -> Option<MemberStatus> {
+        let fields = self.map(node, path, MEMBER_STATUS)?;
+        let string = |d: &mut Decoder, key: &str, help: &str| match field(fields, key) {
+            Some(f) => d.string(&f.value, &format!("{path}.{key}")),
+            None => {
+                d.err(&node.span, format!("{path}: `{key}` is missing"), help);
+                None
+            }
+        };
+        let members = string(self, "members", "give the JSON path of the map of members, e.g. `members: beans.0.LiveNodes`");
+        let field_name = string(self, "field", "give the field of a member that tells its state, e.g. `field: adminState`");
+        let done = string(self, "done", "give the value of that field once the member is retired, e.g. `done: Decommissioned`");
+        let serving = field(fields, "serving").and_then(|f| self.string(&f.value, &format!("{path}.serving")));
+        let http = match field(fields, "http") {
+            Some(h) => self.endpoint(&h.value, &format!("{path}.http"), HTTP, None),
+            None => {
+                self.err(&node.span, format!("{path}: `http` is missing"), "give the endpoint, e.g. `http: { role: namenode, port: http, path: /jmx }`");
+                None
+            }
+        };
+        let http = http?;
+        let path_text = http.path.unwrap_or(Text { text: "/".into(), span: node.span.clone() });
+        Some(MemberStatus { role: http.role, port: http.port, path: path_text, members: members?, field: field_name?, done: done?, serving })
+    }
+
     fn jobs(&mut self, node: &Node) -> Jobs {
         let mut jobs = Jobs::default();
         let Some(entries) = self.map(node, "jobs", JOB_KINDS) else { return jobs };
-        for e in entries {
+        for e in given(entries) {
             match e.key.as_str() {
                 "spark" => jobs.spark = self.spark_jobs(e),
                 "yarn" => jobs.yarn = self.spark_jobs(e),
@@ -615,13 +784,23 @@ impl Decoder {
         let workload = self.workload(fields, path, &e.key_span);
         let mut master = None;
         let mut pi = "/opt/spark/examples/src/main/python/pi.py".to_string();
+        let mut pi_class = None;
         let mut colocate = None;
         let mut conf = Vec::new();
         let mut deploy_mode = None;
-        for f in fields {
+        let mut tracking = None;
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
                 "master" => master = self.text(&f.value, &p),
+                "pi" if f.value.entries().is_some() => {
+                    let pf = self.map(&f.value, &p, PI).unwrap_or_default();
+                    match field(pf, "file").and_then(|x| self.string(&x.value, &format!("{p}.file"))) {
+                        Some(file) => pi = file,
+                        None => self.err(&f.value.span, format!("{p}: `file` is missing"), "give the program, e.g. `file: /opt/spark/examples/jars/spark-examples.jar`"),
+                    }
+                    pi_class = field(pf, "class").and_then(|x| self.string(&x.value, &format!("{p}.class")));
+                }
                 "pi" => pi = self.string(&f.value, &p).unwrap_or(pi),
                 "colocate" => colocate = self.string(&f.value, &p),
                 "conf" => conf = self.env(&f.value, &p),
@@ -629,6 +808,7 @@ impl Decoder {
                     Some(m @ ("client" | "cluster")) => deploy_mode = Some(m.to_string()),
                     _ => self.err(&f.value.span, format!("{p}: expected client or cluster"), "write `deploy_mode: cluster` or `deploy_mode: client`"),
                 },
+                "tracking" => tracking = self.endpoint(&f.value, &p, TCP, None).map(|ep| (ep.role, ep.port)),
                 _ => {}
             }
         }
@@ -636,7 +816,7 @@ impl Decoder {
             self.err(&e.key_span, format!("{path}: `master` is missing"), "give the master URL jobs use, e.g. `master: spark://master:7077`");
             return None;
         };
-        Some(SparkJobs { workload, master, pi, colocate, conf, deploy_mode, span: e.key_span.clone() })
+        Some(SparkJobs { workload, master, pi, pi_class, colocate, conf, deploy_mode, tracking, span: e.key_span.clone() })
     }
 
     fn storm_jobs(&mut self, e: &Entry) -> Option<StormJobs> {
@@ -678,6 +858,13 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             None => format!("{what}: {}", among.join(", ")),
         }
     };
+    let check_colocate = |colocate: &Option<String>, path: &str, span: &Span, errs: &mut Diagnostics| {
+        if let Some(c) = colocate {
+            if bp.role(c).is_none() {
+                errs.push(Diagnostic::at(span, format!("{path}.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
+            }
+        }
+    };
     let check_image = |w: &Workload, path: &str, errs: &mut Diagnostics| {
         if w.image.is_empty() || bp.image(&w.image).is_some() || w.image.contains(':') || w.image.contains('/') {
             return;
@@ -686,28 +873,6 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         if let Some(span) = &w.image_span {
             errs.push(Diagnostic::at(span, format!("{path}.image: no image `{}` in `images:`", w.image)).help(unknown("images", &w.image, &keys)));
         }
-    };
-    // A port of another role that bdprov itself reaches (probes, the Storm UI
-    // for jobs): it must exist and be published. `Reach` words the messages.
-    struct Reach<'a> {
-        at: &'a str,
-        purpose: &'a str,
-        by: &'a str,
-        via: &'a str,
-    }
-    let check_reach = |r: Reach, span: &Span, target: &str, port_name: &str, errs: &mut Diagnostics| match bp.role(target) {
-        None => errs.push(Diagnostic::at(span, format!("{}: no role `{target}` {}", r.at, r.purpose)).help(unknown("roles", target, &roles))),
-        Some(t) => match t.port(port_name) {
-            None => {
-                let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
-                errs.push(Diagnostic::at(span, format!("{}: role `{target}` has no port `{port_name}`", r.at)).help(unknown("its ports", port_name, &names)));
-            }
-            Some(p) if p.published.is_none() => errs.push(
-                Diagnostic::at(&p.span, format!("roles.{target}.ports.{port_name}: {} {} but not published", r.by, r.at))
-                    .help(format!("bdprov {} through ports published in host mode on the task's node: add `published: <port>`", r.via)),
-            ),
-            Some(_) => {}
-        },
     };
     let mut published: Vec<(u16, String)> = Vec::new();
     for role in &bp.roles {
@@ -721,9 +886,15 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
         if let Some(probe) = &role.ready {
-            let at = format!("{path}.ready");
-            let how = Reach { at: &at, purpose: "to probe", by: "probed by", via: "probes" };
-            check_reach(how, &probe.span, probe.check.target_role(), probe.check.target_port(), errs);
+            let by = Reach { at: &probe.span, by: format!("{path}.ready"), verb: ("to probe", "probed by") };
+            check_endpoint(bp, probe.check.target_role(), probe.check.target_port(), &by, errs);
+        }
+        if let Some(d) = &role.decommission {
+            let dp = format!("{path}.decommission");
+            check_image(&d.job, &format!("{dp}.job"), errs);
+            check_colocate(&d.colocate, &format!("{dp}.job"), &d.span, errs);
+            let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by") };
+            check_endpoint(bp, &d.status.role, &d.status.port, &by, errs);
         }
         for port in &role.ports {
             let Some(first) = port.published else { continue };
@@ -741,7 +912,14 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
     }
     for hook in &bp.hooks {
         match &hook.action {
-            HookAction::Job { workload, .. } => check_image(workload, &format!("hooks.{}.job", hook.name), errs),
+            HookAction::Job { workload, colocate, .. } => {
+                check_image(workload, &format!("hooks.{}.job", hook.name), errs);
+                check_colocate(colocate, &format!("hooks.{}.job", hook.name), &hook.span, errs);
+            }
+            HookAction::Webhdfs { role, port, span, .. } => {
+                let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by") };
+                check_endpoint(bp, role, port, &by, errs);
+            }
         }
         for (dep, span) in &hook.after {
             if !steps.contains(&dep.as_str()) {
@@ -752,16 +930,16 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
     for (kind, spark) in [("spark", &bp.jobs.spark), ("yarn", &bp.jobs.yarn)] {
         let Some(spark) = spark else { continue };
         check_image(&spark.workload, &format!("jobs.{kind}"), errs);
-        if let Some(c) = &spark.colocate {
-            if bp.role(c).is_none() {
-                errs.push(Diagnostic::at(&spark.span, format!("jobs.{kind}.colocate: no role `{c}`")).help(unknown("roles", c, &roles)));
-            }
+        check_colocate(&spark.colocate, &format!("jobs.{kind}"), &spark.span, errs);
+        if let Some((role, port)) = &spark.tracking {
+            let by = Reach { at: &spark.span, by: format!("jobs.{kind}.tracking"), verb: ("to follow applications on", "reached by") };
+            check_endpoint(bp, role, port, &by, errs);
         }
     }
     if let Some(storm) = &bp.jobs.storm {
         check_image(&storm.workload, "jobs.storm", errs);
-        let how = Reach { at: "jobs.storm.ui", purpose: "for the Storm UI", by: "used by", via: "reaches the Storm UI" };
-        check_reach(how, &storm.span, &storm.ui_role, &storm.ui_port, errs);
+        let by = Reach { at: &storm.span, by: "jobs.storm.ui".into(), verb: ("for the Storm UI", "used by") };
+        check_endpoint(bp, &storm.ui_role, &storm.ui_port, &by, errs);
     }
     if let Some(cycle) = find_cycle(bp) {
         let span = bp.role(&cycle[0]).map(|r| r.span.clone()).or_else(|| bp.hooks.iter().find(|h| h.name == cycle[0]).map(|h| h.span.clone()));
@@ -771,6 +949,44 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             None => Diagnostic::new(msg),
         }
         .help("remove one of these `after` entries"));
+    }
+}
+
+/// Who reaches a role's port, for messages: `roles.worker.ready` probes it.
+struct Reach<'a> {
+    at: &'a Span,
+    by: String,
+    /// ("to probe", "probed by")
+    verb: (&'a str, &'a str),
+}
+
+/// `target` exists, has `port`, and publishes it: bdprov reaches roles
+/// through ports published in host mode on the task's node.
+fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs: &mut Diagnostics) {
+    let Reach { at, by, verb: (to, done_by) } = reach;
+    let Some(t) = bp.role(target) else {
+        let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
+        let help = match suggest(target, roles.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? (roles: {})", roles.join(", ")),
+            None => format!("roles: {}", roles.join(", ")),
+        };
+        errs.push(Diagnostic::at(at, format!("{by}: no role `{target}` {to}")).help(help));
+        return;
+    };
+    match t.port(port) {
+        None => {
+            let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
+            let help = match suggest(port, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
+                None => format!("its ports: {}", names.join(", ")),
+            };
+            errs.push(Diagnostic::at(at, format!("{by}: role `{target}` has no port `{port}`")).help(help));
+        }
+        Some(p) if p.published.is_none() => errs.push(
+            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but not published"))
+                .help("bdprov reaches roles through ports published in host mode on the task's node: add `published: <port>`"),
+        ),
+        Some(_) => {}
     }
 }
 
@@ -814,6 +1030,24 @@ pub fn valid_name(s: &str) -> bool {
         && s.len() <= 40
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.ends_with('-')
+}
+
+pub const CPUS_PROBLEM: &str = "expected a positive number of CPUs";
+pub const CPUS_HELP: &str = "write e.g. `cpus: 0.5`";
+pub const MEMORY_PROBLEM: &str = "expected a size";
+pub const MEMORY_HELP: &str = "write a size such as 512m or 2g";
+
+/// `0.5`, `2` → CPUs; anything else (zero, negative, words) is `None`.
+pub fn parse_cpus(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|c| *c > 0.0 && c.is_finite())
+}
+
+pub const MODE_PROBLEM: &str = "expected an octal mode";
+pub const MODE_HELP: &str = "write it like \"755\" or \"1777\" (quoted, so YAML keeps the digits)";
+
+/// `755`, `1777`, `0750` → the mode bits.
+pub fn parse_mode(s: &str) -> Option<u32> {
+    u32::from_str_radix(s.trim(), 8).ok().filter(|m| *m <= 0o7777)
 }
 
 pub fn parse_duration(s: &str) -> Option<Duration> {

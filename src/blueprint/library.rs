@@ -1,7 +1,10 @@
 //! The blueprints that ship inside the binary (from `blueprints/`).
 
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("hdfs", include_str!("../../blueprints/hdfs.yaml")),
+    ("spark-hdfs-yarn", include_str!("../../blueprints/spark-hdfs-yarn.yaml")),
     ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
+    ("yarn", include_str!("../../blueprints/yarn.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
     ("registry", include_str!("../../blueprints/registry.yaml")),
     ("storm", include_str!("../../blueprints/storm.yaml")),

@@ -87,10 +87,13 @@ pub struct VolumeMount {
     pub readonly: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Limits of a container. Either may be a Tera expression over values
+/// (`"{{ values.yarn_site['yarn.nodemanager.resource.memory-mb'] + 768 }}m"`),
+/// checked when the plan is built; literal values are checked when decoded.
+#[derive(Clone, Debug, Default)]
 pub struct Resources {
-    pub cpus: Option<f64>,
-    pub memory: Option<u64>,
+    pub cpus: Option<Text>,
+    pub memory: Option<Text>,
 }
 
 #[derive(Clone, Debug)]
@@ -137,12 +140,94 @@ pub struct Role {
     pub after: Vec<(String, Span)>,
     pub healthcheck: Option<Healthcheck>,
     pub stop_grace: Option<Duration>,
+    pub restart: Restart,
+    /// How members leave without losing data when the role scales down.
+    pub decommission: Option<Decommission>,
 }
 
 impl Role {
     pub fn port(&self, name: &str) -> Option<&Port> {
         self.ports.iter().find(|p| p.name == name)
     }
+}
+
+/// When the swarm restarts a role's task that ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Restart {
+    /// Whatever the exit code: daemons are meant to run forever.
+    #[default]
+    Any,
+    /// Only after a failure: a task that exits 0 was stopped on purpose and
+    /// stays down (a decommissioned member that bdprov stopped).
+    OnFailure,
+}
+
+/// What retiring members of a role means, so that `scale` can lower its
+/// replicas without losing data. bdprov retires the highest task slots:
+///
+/// 1. it writes their hosts (plus any retired before) to a config mounted at
+///    [`HOSTS_FILE`] and runs `refresh` as a one-shot job,
+/// 2. waits until `status` reports each of them `done`,
+/// 3. runs `stop` with the retiring hosts in [`HOSTS_FILE`]: their tasks end
+///    with exit 0 and stay down (the role restarts `on-failure` only),
+/// 4. lowers the replicas, so the swarm drops exactly those slots.
+#[derive(Clone, Debug)]
+pub struct Decommission {
+    /// The container both steps run in.
+    pub job: Workload,
+    /// Run next to this role's task (for node-local volumes).
+    pub colocate: Option<String>,
+    pub refresh: Vec<Text>,
+    pub stop: Vec<Text>,
+    pub status: MemberStatus,
+    /// The fewest replicas that must remain (rendered, then a whole number).
+    pub keep: Option<Text>,
+    pub timeout: Duration,
+    pub span: Span,
+}
+
+/// Where the steps of a decommission find their hosts, one per line.
+pub const HOSTS_FILE: &str = "/bdprov/hosts";
+
+/// `template` with swarm's task slot placeholder (`{{.Task.Slot}}`, spaces
+/// allowed) replaced by `slot`; `None` if it has no such placeholder. How
+/// bdprov knows the hostname of the task in a given slot.
+pub fn for_slot(template: &str, slot: u64) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    let mut found = false;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push_str(&rest[..start]);
+        if after[..end].trim() == ".Task.Slot" {
+            out.push_str(&slot.to_string());
+            found = true;
+        } else {
+            out.push_str(&rest[start..start + 2 + end + 2]);
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    found.then_some(out)
+}
+
+/// Where a member's decommission state is read: an HTTP endpoint whose JSON
+/// holds, at `members`, a map keyed by `host` or `host:port` (or such a map
+/// encoded as a JSON string, as Hadoop's JMX does), each entry with `field`.
+#[derive(Clone, Debug)]
+pub struct MemberStatus {
+    pub role: String,
+    pub port: String,
+    pub path: Text,
+    pub members: String,
+    pub field: String,
+    pub done: String,
+    /// The value of `field` for a member still serving: seen for a retiring
+    /// member after `refresh`, it means the cluster did not take the list,
+    /// and bdprov stops at once instead of waiting for the timeout.
+    pub serving: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -211,7 +296,23 @@ pub struct Hook {
 #[derive(Clone, Debug)]
 pub enum HookAction {
     /// A one-shot command on the cluster's network; a non-zero exit fails `up`.
-    Job { workload: Workload, command: Vec<Text> },
+    /// `colocate` runs it on the node of that role's task.
+    Job { workload: Box<Workload>, command: Vec<Text>, colocate: Option<String> },
+    /// Directories in HDFS, made and fixed through the NameNode's WebHDFS API
+    /// (reached on a published port, like probes) as `user`.
+    Webhdfs { role: String, port: String, user: Text, paths: Vec<HdfsPath>, span: Span },
+}
+
+/// A directory that must exist, with this owner, group and mode when given.
+#[derive(Clone, Debug)]
+pub struct HdfsPath {
+    pub name: String,
+    pub path: Text,
+    pub owner: Option<Text>,
+    pub group: Option<Text>,
+    /// Octal, e.g. `1777`.
+    pub mode: Option<Text>,
+    pub span: Span,
 }
 
 /// How `bdprov submit` runs jobs on this cluster.
@@ -230,8 +331,9 @@ pub struct SparkJobs {
     pub workload: Workload,
     /// `--master` for `submit spark` and `submit spark-pi`.
     pub master: Text,
-    /// The SparkPi program inside the image.
+    /// The SparkPi program inside the image, and its main class for a jar.
     pub pi: String,
+    pub pi_class: Option<String>,
     /// Run jobs on the node of this role's task (for node-local volumes such
     /// as the event log directory of a standalone history server).
     pub colocate: Option<String>,
@@ -239,6 +341,9 @@ pub struct SparkJobs {
     pub conf: Vec<(String, Text)>,
     /// `--deploy-mode` (cluster for YARN: the driver runs in the application master).
     pub deploy_mode: Option<String>,
+    /// The YARN ResourceManager's web port, where bdprov follows the
+    /// application to its final status.
+    pub tracking: Option<(String, String)>,
     pub span: Span,
 }
 
@@ -253,4 +358,17 @@ pub struct StormJobs {
     pub ui_role: String,
     pub ui_port: String,
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostnames_of_task_slots() {
+        assert_eq!(for_slot("datanode-{{.Task.Slot}}", 5).as_deref(), Some("datanode-5"));
+        assert_eq!(for_slot("dn-{{ .Task.Slot }}.{{.Node.ID}}", 2).as_deref(), Some("dn-2.{{.Node.ID}}"));
+        assert_eq!(for_slot("namenode", 1), None);
+        assert_eq!(for_slot("x-{{.Node.Hostname}}", 1), None);
+    }
 }

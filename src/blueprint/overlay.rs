@@ -94,26 +94,30 @@ pub fn apply_values(base: &mut Node, file: &Arc<SourceFile>) -> Result<(), Diagn
 }
 
 /// Apply one `--set PATH=VALUE`. PATH is `role.field[.field…]`, or starts with
-/// a top-level key (`values.heap`, `network`).
+/// a top-level key (`values.heap`, `network`). A segment in brackets is one
+/// key however many dots it holds, for maps keyed by dotted names such as
+/// Hadoop properties: `values.hdfs_site[dfs.replication]=2`.
 pub fn apply_set(base: &mut Node, arg: &str) -> Result<(), Diagnostic> {
     let file = SourceFile::new("--set", arg);
     let whole = Span::whole(&file);
     let Some((path, value)) = arg.split_once('=') else {
         return Err(Diagnostic::at(&whole, format!("--set {arg}: expected ROLE.FIELD=VALUE")).help("write e.g. --set worker.replicas=3"));
     };
-    let segs: Vec<&str> = path.split('.').collect();
-    if segs.iter().any(|s| s.is_empty()) {
-        return Err(Diagnostic::at(&Span::new(&file, 1, 1, path.len()), format!("--set {arg}: empty name in `{path}`")).help("write e.g. --set worker.replicas=3"));
-    }
-    let mut keys: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
-    if !TOP_LEVEL.contains(&segs[0]) {
-        if let Some(d) = missing_role(base, segs[0], &Span::new(&file, 1, 1, segs[0].len())) {
+    let mut segs = parse_path(path).map_err(|e| {
+        Diagnostic::at(&Span::new(&file, 1, e.col, e.width), format!("--set {arg}: {}", e.message))
+            .help("write e.g. --set worker.replicas=3, or --set 'values.hdfs_site[dfs.replication]=2' for a key with dots")
+    })?;
+    let span = |s: &Segment| Span::new(&file, 1, s.col, s.width);
+    let mut prefix = Vec::new();
+    if !TOP_LEVEL.contains(&segs[0].key.as_str()) {
+        if let Some(d) = missing_role(base, &segs[0].key, &span(&segs[0])) {
             return Err(d);
         }
         if segs.len() == 1 {
-            return Err(Diagnostic::at(&whole, format!("--set {arg}: which field of role `{}`?", segs[0])).help(format!("write e.g. --set {}.replicas=3", segs[0])));
+            let role = &segs[0].key;
+            return Err(Diagnostic::at(&whole, format!("--set {arg}: which field of role `{role}`?")).help(format!("write e.g. --set {role}.replicas=3")));
         }
-        keys.insert(0, "roles".into());
+        prefix.push("roles".to_string());
     }
     let value_col = path.chars().count() + 2;
     let value_span = Span::new(&file, 1, value_col, value.chars().count());
@@ -125,20 +129,72 @@ pub fn apply_set(base: &mut Node, arg: &str) -> Result<(), Diagnostic> {
     } else {
         yaml::scalar(value, value_span)
     };
-    let mut col = 1 + path.chars().count();
-    for seg in segs.iter().rev() {
-        col -= seg.chars().count();
-        let key_span = Span::new(&file, 1, col, seg.chars().count());
-        col -= 1;
-        let key = keys.pop().expect("one key per segment");
-        node = Node::new(Value::Map(vec![Entry { key, key_span: key_span.clone(), value: node }]), key_span);
+    while let Some(seg) = segs.pop() {
+        let key_span = span(&seg);
+        node = Node::new(Value::Map(vec![Entry { key: seg.key, key_span: key_span.clone(), value: node }]), key_span);
     }
-    for key in keys.into_iter().rev() {
+    for key in prefix {
         let span = node.span.clone();
         node = Node::new(Value::Map(vec![Entry { key, key_span: span.clone(), value: node }]), span);
     }
     base.merge(node);
     Ok(())
+}
+
+/// One key of a `--set` path and where it is in the argument (1-based
+/// column, width in characters).
+#[derive(Debug, PartialEq)]
+struct Segment {
+    key: String,
+    col: usize,
+    width: usize,
+}
+
+#[derive(Debug, PartialEq)]
+struct PathError {
+    col: usize,
+    width: usize,
+    message: String,
+}
+
+/// `a.b[c.d].e` → `a`, `b`, `c.d`, `e`.
+fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
+    let chars: Vec<char> = path.chars().collect();
+    let err = |col: usize, width: usize, message: String| PathError { col: col + 1, width, message };
+    let mut segs = Vec::new();
+    let mut i = 0;
+    loop {
+        // A dotted name: up to `.`, `[` or the end.
+        let start = i;
+        while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+            if chars[i] == ']' {
+                return Err(err(i, 1, "`]` without `[`".into()));
+            }
+            i += 1;
+        }
+        if i == start {
+            return Err(err(start, 1, format!("empty name in `{path}`")));
+        }
+        segs.push(Segment { key: chars[start..i].iter().collect(), col: start + 1, width: i - start });
+        // Any bracketed keys after it.
+        while i < chars.len() && chars[i] == '[' {
+            let open = i;
+            let Some(len) = chars[open + 1..].iter().position(|c| *c == ']') else {
+                return Err(err(open, chars.len() - open, "`[` is never closed".into()));
+            };
+            if len == 0 {
+                return Err(err(open, 2, "empty key in `[]`".into()));
+            }
+            segs.push(Segment { key: chars[open + 1..open + 1 + len].iter().collect(), col: open + 2, width: len });
+            i = open + len + 2;
+        }
+        match chars.get(i) {
+            None => return Ok(segs),
+            Some('.') if i + 1 < chars.len() => i += 1,
+            Some('.') => return Err(err(i, 1, format!("empty name in `{path}`"))),
+            Some(c) => return Err(err(i, 1, format!("expected `.` or `[` after `]`, found `{c}`"))),
+        }
+    }
 }
 
 /// A diagnostic if the blueprint has no role `role`.
@@ -153,4 +209,46 @@ fn missing_role(base: &Node, role: &str, span: &Span) -> Option<Diagnostic> {
         None => format!("roles of `{name}`: {}; to add a role, write a blueprint that includes `{name}`", roles.join(", ")),
     };
     Some(Diagnostic::at(span, format!("no role `{role}` in blueprint `{name}`")).help(help))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(path: &str) -> Vec<(String, usize, usize)> {
+        parse_path(path).unwrap().into_iter().map(|s| (s.key, s.col, s.width)).collect()
+    }
+
+    #[test]
+    fn dotted_paths_and_bracketed_keys() {
+        assert_eq!(keys("worker.replicas"), vec![("worker".into(), 1, 6), ("replicas".into(), 8, 8)]);
+        assert_eq!(
+            keys("values.hdfs_site[dfs.replication]"),
+            vec![("values".into(), 1, 6), ("hdfs_site".into(), 8, 9), ("dfs.replication".into(), 18, 15)]
+        );
+        assert_eq!(keys("a[b][c.d].e"), vec![("a".into(), 1, 1), ("b".into(), 3, 1), ("c.d".into(), 6, 3), ("e".into(), 11, 1)]);
+    }
+
+    #[test]
+    fn malformed_paths_point_at_the_problem() {
+        let e = parse_path("values.hdfs_site[dfs.replication").unwrap_err();
+        assert_eq!((e.col, e.message.as_str()), (17, "`[` is never closed"));
+        assert_eq!(parse_path("values.x[]").unwrap_err().col, 9);
+        assert_eq!(parse_path("a..b").unwrap_err().col, 3);
+        assert_eq!(parse_path("a.").unwrap_err().col, 2);
+        assert_eq!(parse_path("a[b]c").unwrap_err().message, "expected `.` or `[` after `]`, found `c`");
+        assert_eq!(parse_path("a]b").unwrap_err().col, 2);
+    }
+
+    #[test]
+    fn bracketed_keys_keep_their_dots() {
+        let file = SourceFile::new("bp.yaml", "name: x\nvalues:\n  hdfs_site:\n    dfs.replication: 3\n");
+        let mut tree = yaml::parse(&file).unwrap();
+        apply_set(&mut tree, "values.hdfs_site[dfs.replication]=2").unwrap();
+        apply_set(&mut tree, "values.hdfs_site[dfs.blocksize]=64m").unwrap();
+        let site = tree.get("values").unwrap().get("hdfs_site").unwrap();
+        assert_eq!(site.to_json(), serde_json::json!({"dfs.replication": 2, "dfs.blocksize": "64m"}));
+        let e = &site.entries().unwrap()[0];
+        assert_eq!((e.value.span.file.name.as_str(), e.value.span.col), ("--set", 35));
+    }
 }

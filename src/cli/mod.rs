@@ -149,6 +149,9 @@ pub enum Job {
         /// Number of slices (tasks)
         #[arg(long, default_value_t = 10)]
         slices: u32,
+        /// Where it runs: the cluster's Spark master, or YARN (deploy mode cluster)
+        #[arg(long, value_enum, default_value = "standalone")]
+        master: Master,
     },
     /// spark-submit an application file from this machine
     Spark {
@@ -177,6 +180,18 @@ pub enum Job {
         #[arg(long, value_name = "TOPOLOGY")]
         name: Option<String>,
         /// Further arguments for the main class (after --)
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// spark-submit a jar from this machine to YARN; follow the application to its final status
+    Yarn {
+        /// Main class
+        #[arg(long)]
+        class: String,
+        /// The application jar
+        #[arg(long)]
+        jar: PathBuf,
+        /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,
     },
@@ -210,6 +225,15 @@ pub enum StormCommand {
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         wait: u32,
     },
+}
+
+/// Which master a Spark application goes to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Master {
+    /// The cluster's own Spark master (`jobs.spark` of its blueprint)
+    Standalone,
+    /// YARN's ResourceManager (`jobs.yarn`)
+    Yarn,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

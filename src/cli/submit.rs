@@ -1,23 +1,47 @@
 //! `submit`: one-shot jobs on a running cluster.
 
-use super::{Job, SubmitArgs};
+use super::{Job, Master, SubmitArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::{self, storm::StormApp, submit::SparkApp};
+use crate::ops::{self, storm::StormApp, submit::SparkApp, submit::SparkOn};
 use crate::output::reporter;
 
 pub async fn submit(args: SubmitArgs) -> Result<()> {
+    let (on, app) = match args.job {
+        Job::SparkPi { slices, master: Master::Standalone } => (SparkOn::Cluster, SparkApp::Pi { slices }),
+        Job::SparkPi { slices, master: Master::Yarn } => (SparkOn::Yarn, SparkApp::Pi { slices }),
+        Job::Spark { class, jar, py, args } => (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
+        Job::Yarn { class, jar, args } => (SparkOn::Yarn, SparkApp::File { class: Some(class), file: jar, args }),
+        Job::Storm { jar, class, name, args: app_args } => {
+            let engine = Engine::connect().await?;
+            let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
+            let progress = reporter();
+            let code = ops::storm::submit(&engine, &plan, &StormApp { jar, class, name, args: app_args }, progress.as_ref()).await?;
+            return exit(code);
+        }
+    };
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
-    let code = match args.job {
-        Job::SparkPi { slices } => ops::submit::run_spark(&engine, &plan, ops::submit::SparkOn::Cluster, &SparkApp::Pi { slices }, progress.as_ref()).await?,
-        Job::Spark { class, jar, py, args } => {
-            let app = SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args };
-            ops::submit::run_spark(&engine, &plan, ops::submit::SparkOn::Cluster, &app, progress.as_ref()).await?
+    let out = ops::submit::run_spark(&engine, &plan, on, &app, progress.as_ref()).await?;
+    match out.application {
+        Some(a) if a.succeeded() => {
+            println!("application {} finished: {}", a.id, a.final_status);
+            Ok(())
         }
-        Job::Storm { jar, class, name, args } => ops::storm::submit(&engine, &plan, &StormApp { jar, class, name, args }, progress.as_ref()).await?,
-    };
+        Some(a) => {
+            let why = if a.diagnostics.trim().is_empty() { String::new() } else { format!(": {}", a.diagnostics.trim()) };
+            let ui = a.tracking_url.map(|u| format!(" ({u})")).unwrap_or_default();
+            Err(Error::help(
+                format!("application {} ended {} with final status {}{why}", a.id, a.state, a.final_status),
+                format!("its container logs are kept by the NodeManagers; the ResourceManager's web UI links to them{ui}"),
+            ))
+        }
+        None => exit(out.code),
+    }
+}
+
+fn exit(code: i32) -> Result<()> {
     match code {
         0 => Ok(()),
         code => Err(Error::JobExit(code)),

@@ -70,6 +70,14 @@ pub struct NodeInfo {
 /// A service's name, endpoint mode, and (published port, publish mode) pairs.
 pub type EndpointSpec = (String, String, Vec<(i64, String)>);
 
+/// A config bdprov keeps a record in.
+struct Stored {
+    id: String,
+    name: String,
+    created: String,
+    data: Vec<u8>,
+}
+
 /// One log line of a task.
 pub struct LogLine {
     pub text: String,
@@ -200,7 +208,7 @@ impl Engine {
             .cluster_configs(&plan.cluster)
             .await?
             .into_iter()
-            .filter(|(name, _)| !name.contains(".state-"))
+            .filter(|(name, _)| !crate::plan::is_record(name))
             .collect::<BTreeMap<_, _>>();
         let services = self.cluster_services(&plan.cluster, false).await?;
         let mut foreign = Vec::new();
@@ -526,19 +534,39 @@ impl Engine {
 
     /// The plan `up` stored for `cluster`, if the cluster exists.
     pub async fn load_state(&self, cluster: &str) -> Result<Option<Plan>> {
-        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")])).build();
-        let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
-        let Some(cfg) = configs.into_iter().next() else { return Ok(None) };
-        let cfg = match cfg.spec.as_ref().and_then(|s| s.data.as_ref()) {
-            Some(_) => cfg,
-            None => self.docker.inspect_config(cfg.id.as_deref().unwrap_or_default()).await.map_err(self.err("cannot read cluster state"))?,
-        };
-        let data = cfg.spec.and_then(|s| s.data).unwrap_or_default();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(data.trim()).map_err(|e| Error::msg(format!("cluster state of {cluster} is unreadable: {e}")))?;
-        let plan = serde_json::from_slice(&bytes).map_err(|e| {
+        let Some(state) = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")]).await?.pop() else { return Ok(None) };
+        let plan = serde_json::from_slice(&state.data).map_err(|e| {
             Error::help(format!("cluster state of {cluster} was written by another bdprov version: {e}"), "run `bdprov up` with this version to refresh it")
         })?;
         Ok(Some(plan))
+    }
+
+    /// The configs bdprov keeps its own records in (`labels`), oldest first,
+    /// with their content.
+    async fn stored(&self, labels: &[(&str, String)]) -> Result<Vec<Stored>> {
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(labels)).build();
+        let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
+        let mut out = Vec::new();
+        for cfg in configs {
+            let cfg = match cfg.spec.as_ref().and_then(|s| s.data.as_ref()) {
+                Some(_) => cfg,
+                None => self.docker.inspect_config(cfg.id.as_deref().unwrap_or_default()).await.map_err(self.err("cannot read a config of bdprov's"))?,
+            };
+            let name = cfg.spec.as_ref().and_then(|s| s.name.clone()).unwrap_or_default();
+            let data = cfg.spec.and_then(|s| s.data).unwrap_or_default();
+            let data = base64::engine::general_purpose::STANDARD.decode(data.trim()).map_err(|e| Error::msg(format!("config {name} is unreadable: {e}")))?;
+            out.push(Stored { id: cfg.id.unwrap_or_default(), name, created: cfg.created_at.unwrap_or_default(), data });
+        }
+        out.sort_by(|a, b| a.created.cmp(&b.created));
+        Ok(out)
+    }
+
+    /// The hosts `role` of `cluster` retired (the newest list `scale`
+    /// recorded), and the configs (name, id) holding such lists.
+    pub async fn retired(&self, cluster: &str, role: &str) -> Result<(Vec<String>, Vec<(String, String)>)> {
+        let lists = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, labels::RETIRED), label(labels::ROLE, role)]).await?;
+        let hosts = lists.last().map(|l| String::from_utf8_lossy(&l.data).lines().map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect());
+        Ok((hosts.unwrap_or_default(), lists.into_iter().map(|l| (l.name, l.id)).collect()))
     }
 }
 

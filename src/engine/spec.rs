@@ -10,7 +10,7 @@ use bollard::models::{
     TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
-use crate::plan::{labels, ServiceDef};
+use crate::plan::{labels, Restart, ServiceDef};
 
 const NS: f64 = 1e9;
 
@@ -78,10 +78,12 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         }),
         ..Default::default()
     };
-    let restart = if def.job {
-        TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::NONE), ..Default::default() }
-    } else {
-        TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::ANY), delay: Some(2_000_000_000), ..Default::default() }
+    let restart = match (def.job, def.restart) {
+        (true, _) => TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::NONE), ..Default::default() },
+        (false, Restart::Any) => TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::ANY), delay: Some(2_000_000_000), ..Default::default() },
+        (false, Restart::OnFailure) => {
+            TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::ON_FAILURE), delay: Some(2_000_000_000), ..Default::default() }
+        }
     };
     // Jobs are replicated services that are never restarted, not
     // replicated-job services: the 20.10 engine leaves a replicated job's

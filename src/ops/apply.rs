@@ -80,6 +80,7 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let changes = diff::diff(plan, &observed).map_err(|conflicts| {
         Error::help(conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "), "bdprov only changes objects it created for this cluster")
     })?;
+    super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
 
     if changes.create_network {
@@ -151,6 +152,10 @@ async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_i
         for (i, svc) in plan.services.iter().enumerate() {
             if matches!(steps[i], Step::Blocked) && unblocked(&svc.after) {
                 let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
+                // Retired hosts whose slots run again must be taken back first.
+                if let (Some(def), Action::Scale { to, .. } | Action::Update { replicas: to, .. }) = (plan.decommission_of(&svc.role), &action) {
+                    super::decommission::readmit(engine, plan, svc, def, *to, progress).await?;
+                }
                 let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
                 let desired = apply_one(engine, svc, &action, config_ids).await?;
                 let word = match action {

@@ -4,6 +4,7 @@
 //! Docker access goes through [`crate::engine`].
 
 pub mod apply;
+pub mod decommission;
 pub mod doctor;
 pub mod down;
 pub mod hooks;
@@ -13,6 +14,8 @@ pub mod scale;
 pub mod status;
 pub mod storm;
 pub mod submit;
+pub mod webhdfs;
+pub mod yarn;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};

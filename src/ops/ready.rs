@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::engine::{Engine, NodeInfo, TaskInfo};
-use crate::error::Result;
-use crate::plan::{CheckDef, ServiceDef};
+use crate::error::{Error, Result};
+use crate::plan::{CheckDef, EndpointDef, ServiceDef};
 use crate::probe::{self, Verdict};
 
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +46,16 @@ fn node<'a>(nodes: &'a [NodeInfo], id: &str) -> Option<&'a NodeInfo> {
 /// Tasks that should be running now (not ones already replaced).
 fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
     tasks.iter().filter(|t| t.desired == "running" || t.desired == "complete")
+}
+
+/// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
+/// node of a running task: how bdprov talks to a role's API, as probes do.
+pub async fn reach(engine: &Engine, ep: &EndpointDef) -> Result<String> {
+    let tasks = engine.tasks(&ep.service).await?;
+    let nodes = engine.nodes().await?;
+    let addr = current(&tasks).filter(|t| t.is_running()).find_map(|t| node(&nodes, &t.node_id)).map(|n| n.addr.clone());
+    addr.map(|a| format!("http://{a}:{}", ep.port))
+        .ok_or_else(|| Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster"))
 }
 
 /// Observe one role: its tasks, and its probe when it has one.

@@ -1,7 +1,8 @@
-//! `scale ROLE=N`: change replicas and wait until the new members are ready.
+//! `scale ROLE=N`: change replicas and wait until the new members are ready;
+//! roles that hold data retire members first ([`decommission`]).
 
-use super::apply;
 use super::ready::RoleState;
+use super::{apply, decommission};
 use crate::diag::suggest;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -46,20 +47,40 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
     Ok(())
 }
 
+/// Scale, then wait until every role is ready. A role that retires members
+/// (`decommission:` in its blueprint) goes down only after its highest slots
+/// are retired, and up only after retired hosts coming back are readmitted.
 pub async fn scale(engine: &Engine, plan: &Plan, requests: &[(String, u64)], progress: &dyn Progress) -> Result<Vec<RoleState>> {
     check(plan, requests)?;
     engine.manager().await?;
     let current = engine.cluster_services(&plan.cluster, false).await?;
     let mut changes = Changes::default();
+    let mut moves = Vec::new();
     for svc in &plan.services {
         let Some(obs) = current.iter().find(|o| o.name == svc.name) else {
             return Err(Error::help(format!("service {} of cluster {} is missing", svc.name, plan.cluster), "run `bdprov up` to restore the cluster first"));
         };
-        let action = match requests.iter().find(|(r, _)| r == &svc.role) {
-            Some((_, n)) if *n != obs.replicas => Action::Scale { version: obs.version, from: obs.replicas, to: *n },
+        let target = requests.iter().find(|(r, _)| r == &svc.role).map(|(_, n)| *n);
+        let decommission = plan.decommission_of(&svc.role);
+        if let (Some(n), Some(def)) = (target, decommission) {
+            decommission::check_keep(def, obs.replicas, n)?;
+            moves.push((svc, def, obs.replicas, n));
+        }
+        let action = match target {
+            // Retiring lowers the replicas itself, at the right moment.
+            Some(n) if decommission.is_some() && n < obs.replicas => Action::Keep { replicas: n },
+            Some(n) if n != obs.replicas => Action::Scale { version: obs.version, from: obs.replicas, to: n },
             _ => Action::Keep { replicas: obs.replicas },
         };
         changes.services.push((svc.name.clone(), action));
+    }
+    // Every request was checked; now the slow, safe part.
+    for (svc, def, from, to) in moves {
+        if to < from {
+            decommission::retire(engine, plan, svc, def, to, progress).await?;
+        } else {
+            decommission::readmit(engine, plan, svc, def, to, progress).await?;
+        }
     }
     apply::wait_for(engine, plan, &changes, progress).await
 }

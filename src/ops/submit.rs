@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::yarn;
 use crate::engine::{Engine, TaskInfo};
 use crate::error::{Error, Result};
 use crate::output::Progress;
@@ -79,22 +80,18 @@ pub fn spark_command(job: &SparkJobDef, app: &SparkApp, upload: Option<&Upload>)
         cmd.push("--conf".into());
         cmd.push(format!("{k}={v}"));
     }
-    match app {
+    let (class, file, args) = match app {
         SparkApp::Pi { slices } => {
-            cmd.push("--name".into());
-            cmd.push("SparkPi".into());
-            cmd.push(job.pi.clone());
-            cmd.push(slices.to_string());
+            cmd.extend(["--name".to_string(), "SparkPi".to_string()]);
+            (job.pi_class.as_ref(), job.pi.clone(), vec![slices.to_string()])
         }
-        SparkApp::File { class, args, .. } => {
-            if let Some(c) = class {
-                cmd.push("--class".into());
-                cmd.push(c.clone());
-            }
-            cmd.push(upload.map(Upload::path).expect("files are uploaded"));
-            cmd.extend(args.iter().cloned());
-        }
+        SparkApp::File { class, args, .. } => (class.as_ref(), upload.map(Upload::path).expect("files are uploaded"), args.clone()),
+    };
+    if let Some(c) = class {
+        cmd.extend(["--class".to_string(), c.clone()]);
     }
+    cmd.push(file);
+    cmd.extend(args);
     cmd
 }
 
@@ -103,7 +100,7 @@ pub(crate) fn no_jobs(plan: &Plan, kind: &str) -> Error {
 }
 
 /// A short id for a job's names.
-fn job_id() -> String {
+pub fn job_id() -> String {
     let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
     hex::encode(&Sha256::digest(seed.as_bytes())[..3])
 }
@@ -145,8 +142,19 @@ pub enum SparkOn {
     Yarn,
 }
 
-/// Run a job and return its exit code, streaming its output meanwhile.
-pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, progress: &dyn Progress) -> Result<i32> {
+/// How a submission ended.
+#[derive(Clone, Debug)]
+pub struct Submitted {
+    /// spark-submit's exit code.
+    pub code: i32,
+    /// Where the blueprint says how to follow applications (YARN): the
+    /// application, as the ResourceManager last reported it (final).
+    pub application: Option<yarn::App>,
+}
+
+/// Run a job, streaming its output, and follow the application it submitted
+/// when the blueprint says where (YARN's ResourceManager).
+pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, progress: &dyn Progress) -> Result<Submitted> {
     let job = match on {
         SparkOn::Cluster => plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?,
         SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| no_jobs(plan, "yarn"))?,
@@ -162,11 +170,32 @@ pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp
         (SparkOn::Yarn, _) => "yarn",
     };
     let command = spark_command(job, app, upload.as_ref());
-    let mut template = job.template.clone();
-    if let Some(role) = &job.colocate {
+    let template = colocated(engine, plan, &job.template, job.colocate.as_deref()).await?;
+    let echo = if job.tracking.is_some() { Echo::Tee } else { Echo::Stream };
+    let (code, output) = run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress).await?;
+    let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else { return Ok(Submitted { code, application: None }) };
+    let id = yarn::application_id(&output).ok_or_else(|| {
+        Error::help("spark-submit exited 0 but printed no YARN application id", "its log level must show the Client's INFO lines (spark-submit's default)")
+    })?;
+    let base = super::ready::reach(engine, tracking).await?;
+    let application = yarn::follow(&crate::probe::client(), &base, &id, progress, Duration::from_secs(1)).await?;
+    Ok(Submitted { code, application: Some(application) })
+}
+
+/// `template`, placed on the node of `role`'s running task when asked to
+/// (for node-local volumes).
+pub async fn colocated(engine: &Engine, plan: &Plan, template: &ServiceDef, role: Option<&str>) -> Result<ServiceDef> {
+    let mut template = template.clone();
+    if let Some(role) = role {
         template.placement.constraints.push(format!("node.id=={}", node_of(engine, plan, role).await?));
     }
-    run(engine, plan, &template, kind, command, upload.as_ref(), Echo::Stream, progress).await.map(|(code, _)| code)
+    Ok(template)
+}
+
+/// A job that failed: what it was, its exit code and its last lines.
+pub fn failed(what: &str, code: i32, output: &[String], help: &str) -> Error {
+    let tail = &output[output.len().saturating_sub(20)..];
+    Error::help(format!("{what} failed: its job exited {code}; last lines:\n    | {}", tail.join("\n    | ")), help)
 }
 
 pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
@@ -193,6 +222,8 @@ pub enum Echo {
     Stream,
     /// Kept and returned (for hooks: shown only when they fail).
     Keep,
+    /// Both: shown as it comes, and returned (to find what it submitted).
+    Tee,
 }
 
 /// Create the job, follow it to the end, clean up. Its exit code, and its
@@ -242,10 +273,15 @@ pub async fn run(
 
 /// Stream the job's output until its task ends; its exit code.
 async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &mut Vec<String>, progress: &dyn Progress) -> Result<i32> {
-    let mut print_line = |l: &crate::engine::LogLine| match echo {
-        Echo::Stream if l.stderr => eprintln!("{}", l.text),
-        Echo::Stream => println!("{}", l.text),
-        Echo::Keep => kept.push(l.text.clone()),
+    let mut print_line = |l: &crate::engine::LogLine| {
+        match echo {
+            Echo::Keep => {}
+            _ if l.stderr => eprintln!("{}", l.text),
+            _ => println!("{}", l.text),
+        }
+        if echo != Echo::Stream {
+            kept.push(l.text.clone());
+        }
     };
     let mut logs: Option<futures_util::stream::BoxStream<'_, Result<crate::engine::LogLine>>> = None;
     let mut printed = 0usize;

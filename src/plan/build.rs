@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::{Blueprint, Check, HookAction, Role, Workload};
+use crate::blueprint::decode::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
+use crate::blueprint::{Blueprint, Check, Decommission, HookAction, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
 
@@ -52,9 +53,13 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         no_local: BTreeMap::new(),
     };
     let mut services = Vec::new();
+    let mut decommission = Vec::new();
     for role in &bp.roles {
         let mut ctx = base_ctx.clone();
         ctx.insert("role", &role_vars.get(&role.name).cloned().unwrap_or_default());
+        if let Some(d) = &role.decommission {
+            decommission.push(b.decommission(role, d, &ctx));
+        }
         match role.members {
             None => services.extend(b.service(role, &ctx, None)),
             Some(n) => {
@@ -83,6 +88,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         services,
         hooks,
         jobs,
+        decommission,
     };
     b.errs.finish(plan)
 }
@@ -131,11 +137,34 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn text(&mut self, t: &crate::blueprint::Text, ctx: &Context) -> String {
+    fn text(&mut self, t: &Text, ctx: &Context) -> String {
         self.renderer.text(t, ctx).unwrap_or_else(|d| {
             self.errs.push(d);
             String::new()
         })
+    }
+
+    fn texts(&mut self, ts: &[Text], ctx: &Context) -> Vec<String> {
+        ts.iter().map(|t| self.text(t, ctx)).collect()
+    }
+
+    /// Render `t` and read it with `parse`; a value it refuses is reported
+    /// at `t`'s place with `problem` and `help`.
+    fn parsed<T>(&mut self, t: &Text, ctx: &Context, path: &str, parse: impl Fn(&str) -> Option<T>, problem: &str, help: &str) -> Option<T> {
+        let rendered = self.renderer.text(t, ctx).map_err(|d| self.errs.push(d)).ok()?;
+        let value = parse(&rendered);
+        if value.is_none() {
+            let shown = if rendered == t.text { String::new() } else { format!(" (`{rendered}`)") };
+            self.errs.push(Diagnostic::at(&t.span, format!("{path}: {problem}{shown}")).help(help));
+        }
+        value
+    }
+
+    /// A role's published port; decoding checked that it exists.
+    fn endpoint(&self, role: &str, port: &str) -> EndpointDef {
+        let target = self.bp.role(role).expect("endpoint roles are checked");
+        let port = target.port(port).and_then(|p| p.published).expect("endpoint ports are checked");
+        EndpointDef { service: service_name(&self.opts.cluster, role), role: role.to_string(), port }
     }
 
     fn image(&mut self, w: &Workload, path: &str) -> String {
@@ -230,10 +259,10 @@ impl Builder<'_> {
             let target = self.text(&v.target, ctx);
             s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
         }
-        s.resources = ResourcesDef {
-            nano_cpus: w.resources.cpus.map(|c| (c * 1e9) as i64),
-            memory_bytes: w.resources.memory.map(|m| m as i64),
-        };
+        let cpus = w.resources.cpus.as_ref().and_then(|c| self.parsed(c, ctx, &format!("{path}.resources.cpus"), parse_cpus, CPUS_PROBLEM, CPUS_HELP));
+        let memory =
+            w.resources.memory.as_ref().and_then(|m| self.parsed(m, ctx, &format!("{path}.resources.memory"), parse_bytes, MEMORY_PROBLEM, MEMORY_HELP));
+        s.resources = ResourcesDef { nano_cpus: cpus.map(|c| (c * 1e9) as i64), memory_bytes: memory.map(|m| m as i64) };
         s
     }
 
@@ -290,6 +319,7 @@ impl Builder<'_> {
             start_period_secs: h.start_period.as_secs_f64(),
         });
         s.stop_grace_secs = role.stop_grace.map(|d| d.as_secs());
+        s.restart = role.restart;
         s.after = role.after.iter().map(|(a, _)| a.clone()).collect();
         s.probe = role.ready.as_ref().map(|p| {
             let target = self.bp.role(p.check.target_role()).expect("probe targets are checked");
@@ -322,7 +352,44 @@ impl Builder<'_> {
         let template = self.job_template(&sj.workload, &format!("jobs.{kind}"), ctx);
         let master = self.text(&sj.master, ctx);
         let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
-        SparkJobDef { template, master, pi: sj.pi.clone(), colocate: sj.colocate.clone(), conf, deploy_mode: sj.deploy_mode.clone() }
+        SparkJobDef {
+            template,
+            master,
+            pi: sj.pi.clone(),
+            pi_class: sj.pi_class.clone(),
+            colocate: sj.colocate.clone(),
+            conf,
+            deploy_mode: sj.deploy_mode.clone(),
+            tracking: sj.tracking.as_ref().map(|(role, port)| self.endpoint(role, port)),
+        }
+    }
+
+    fn decommission(&mut self, role: &Role, d: &Decommission, ctx: &Context) -> DecommissionDef {
+        let path = format!("roles.{}.decommission", role.name);
+        let mut job = self.job_template(&d.job, &format!("{path}.job"), ctx);
+        job.role = format!("{}-decommission", role.name);
+        let keep = d.keep.as_ref().and_then(|k| {
+            let n = self.parsed(k, ctx, &format!("{path}.keep"), |s| s.trim().parse::<u64>().ok(), "expected a whole number of replicas", "write e.g. `keep: 2`")?;
+            Some((n, k.text.clone()))
+        });
+        let status = MemberStatusDef {
+            endpoint: self.endpoint(&d.status.role, &d.status.port),
+            path: self.text(&d.status.path, ctx),
+            members: d.status.members.clone(),
+            field: d.status.field.clone(),
+            done: d.status.done.clone(),
+            serving: d.status.serving.clone(),
+        };
+        DecommissionDef {
+            role: role.name.clone(),
+            job,
+            colocate: d.colocate.clone(),
+            refresh: self.texts(&d.refresh, ctx),
+            stop: self.texts(&d.stop, ctx),
+            status,
+            keep,
+            timeout_secs: d.timeout.as_secs(),
+        }
     }
 
     fn storm_jobs(&mut self, st: &crate::blueprint::StormJobs, ctx: &Context) -> StormJobDef {
@@ -332,12 +399,30 @@ impl Builder<'_> {
     }
 
     fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {
+        let path = format!("hooks.{}", h.name);
         let action = match &h.action {
-            HookAction::Job { workload, command } => {
-                let mut template = self.job_template(workload, &format!("hooks.{}.job", h.name), ctx);
+            HookAction::Job { workload, command, colocate } => {
+                let mut template = self.job_template(workload, &format!("{path}.job"), ctx);
                 template.role = h.name.clone();
-                template.entrypoint = Some(command.iter().map(|t| self.text(t, ctx)).collect());
-                HookActionDef::Job { template }
+                // The command replaces the image's entrypoint, with no arguments after it.
+                template.entrypoint = Some(self.texts(command, ctx));
+                template.command = None;
+                HookActionDef::Job { template: Box::new(template), colocate: colocate.clone() }
+            }
+            HookAction::Webhdfs { role, port, user, paths, .. } => {
+                let paths = paths
+                    .iter()
+                    .map(|p| {
+                        let pp = format!("{path}.paths.{}", p.name);
+                        PathDef {
+                            path: self.text(&p.path, ctx),
+                            owner: p.owner.as_ref().map(|o| self.text(o, ctx)),
+                            group: p.group.as_ref().map(|g| self.text(g, ctx)),
+                            mode: p.mode.as_ref().and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP)).map(|m| format!("{m:o}")),
+                        }
+                    })
+                    .collect();
+                HookActionDef::Webhdfs { endpoint: self.endpoint(role, port), user: self.text(user, ctx), paths }
             }
         };
         HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect(), action }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Plan, ServiceDef};
+use super::{Plan, Restart, ServiceDef};
 
 pub struct Compose {
     pub yaml: String,
@@ -107,7 +107,11 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
     if !limits.is_empty() {
         deploy.insert("resources".into(), json!({ "limits": limits }));
     }
-    deploy.insert("restart_policy".into(), json!({ "condition": "any", "delay": "2s" }));
+    let condition = match svc.restart {
+        Restart::Any => "any",
+        Restart::OnFailure => "on-failure",
+    };
+    deploy.insert("restart_policy".into(), json!({ "condition": condition, "delay": "2s" }));
     deploy.insert("update_config".into(), json!({ "parallelism": 1, "order": "stop-first", "failure_action": "pause" }));
     deploy.insert("labels".into(), json!(svc.labels));
     s.insert("deploy".into(), Value::Object(deploy));
@@ -164,5 +168,17 @@ fn escape_interpolation(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(escape_interpolation),
         Value::Object(map) => map.values_mut().for_each(escape_interpolation),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_reach_the_container_literally() {
+        let mut v = json!({"command": ["sh", "-c", "echo $(hostname) ${X}"], "replicas": 2});
+        escape_interpolation(&mut v);
+        assert_eq!(v, json!({"command": ["sh", "-c", "echo $$(hostname) $${X}"], "replicas": 2}));
     }
 }

@@ -114,7 +114,7 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
     ch.remove_configs = obs
         .configs
         .keys()
-        .filter(|name| plan.config(name).is_none() && !name.contains(".state-"))
+        .filter(|name| plan.config(name).is_none() && !super::is_record(name))
         .cloned()
         .collect();
     Ok(ch)
@@ -190,6 +190,7 @@ mod tests {
             volumes: vec![],
             services: (1..=5).map(member).collect(),
             hooks: vec![],
+            decommission: vec![],
             jobs: Default::default(),
         };
         let running: Vec<ObservedService> = (1..=3)

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use build::{build, ImageSet};
+pub use crate::blueprint::Restart;
 
 /// Labels bdprov puts on everything it creates, and reads back.
 pub mod labels {
@@ -29,6 +30,8 @@ pub mod labels {
     pub const JOB: &str = "bdprov.job";
     /// The member number of an ensemble member's service.
     pub const MEMBER: &str = "bdprov.member";
+    /// `KIND` of the config listing a role's retired members (its hosts).
+    pub const RETIRED: &str = "retired";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,6 +49,9 @@ pub struct Plan {
     pub hooks: Vec<HookDef>,
     #[serde(default)]
     pub jobs: JobDefs,
+    /// How roles scale down without losing data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decommission: Vec<DecommissionDef>,
 }
 
 impl Plan {
@@ -61,6 +67,11 @@ impl Plan {
 
     pub fn config(&self, name: &str) -> Option<&ConfigDef> {
         self.configs.iter().find(|c| c.name == name)
+    }
+
+    /// How `role` retires members, if it does.
+    pub fn decommission_of(&self, role: &str) -> Option<&DecommissionDef> {
+        self.decommission.iter().find(|d| d.role == role)
     }
 
     /// Labels every object of this cluster carries.
@@ -144,6 +155,8 @@ pub struct ServiceDef {
     pub healthcheck: Option<HealthDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_grace_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub restart: Restart,
     pub labels: BTreeMap<String, String>,
     /// Readiness: when this role counts as usable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,6 +254,19 @@ pub struct HealthDef {
     pub start_period_secs: f64,
 }
 
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// A role's port as bdprov reaches it: published in host mode on the node
+/// of the service's running task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndpointDef {
+    pub service: String,
+    pub role: String,
+    pub port: u16,
+}
+
 /// A readiness probe with every name resolved to a service and a port number.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProbeDef {
@@ -280,7 +306,55 @@ pub struct HookDef {
 #[serde(rename_all = "lowercase", tag = "kind")]
 pub enum HookActionDef {
     /// A one-shot service: the template's entrypoint is the command.
-    Job { template: ServiceDef },
+    Job {
+        template: Box<ServiceDef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        colocate: Option<String>,
+    },
+    /// Directories in HDFS, made and fixed through WebHDFS as `user`.
+    Webhdfs { endpoint: EndpointDef, user: String, paths: Vec<PathDef> },
+}
+
+/// A directory in HDFS and what it must look like.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathDef {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Octal, as HDFS shows it (`1777`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// How `scale` retires members of `role` (see [`crate::blueprint::Decommission`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecommissionDef {
+    pub role: String,
+    /// The one-shot container of both steps; its entrypoint is set per step.
+    pub job: ServiceDef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colocate: Option<String>,
+    pub refresh: Vec<String>,
+    pub stop: Vec<String>,
+    pub status: MemberStatusDef,
+    /// The fewest replicas that must remain, and the blueprint text it came
+    /// from (for the refusal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<(u64, String)>,
+    pub timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberStatusDef {
+    pub endpoint: EndpointDef,
+    pub path: String,
+    pub members: String,
+    pub field: String,
+    pub done: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -302,11 +376,27 @@ pub struct SparkJobDef {
     pub master: String,
     pub pi: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pi_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colocate: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conf: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_mode: Option<String>,
+    /// Where `submit` follows YARN applications to their final status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<EndpointDef>,
+}
+
+/// Configs that hold bdprov's own records (the stored plan, a role's retired
+/// hosts) rather than a file of the plan: `up` neither mounts nor removes them.
+pub fn is_record(config_name: &str) -> bool {
+    config_name.contains(".state-") || config_name.contains(".retired-")
+}
+
+/// The name of the config recording `role`'s retired hosts.
+pub fn retired_config_name(cluster: &str, role: &str, data: &str) -> String {
+    format!("{cluster}.retired-{role}-{}", content_hash(data))
 }
 
 /// The node label that marks where coordinators run.

@@ -106,6 +106,7 @@ mod tests {
             volumes: vec![],
             services: vec![nimbus, ui, service("logviewer", vec![port("http", 8081, false)])],
             hooks: vec![],
+            decommission: vec![],
             jobs: Default::default(),
         }
     }

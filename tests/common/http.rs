@@ -1,75 +1,107 @@
-//! A small HTTP server for fixtures (std only): canned answers per method
-//! and path, given in order (the last one repeats), and a log of what was
-//! asked. It stands in for daemons that cannot run here, such as the Storm UI.
+//! A small HTTP server for fixtures (std only). It stands in for daemons that
+//! cannot run here (HDFS, YARN, the Storm UI): requests get scripted answers
+//! in order (the last one repeats), and the server records what it was asked.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-pub struct Fixture {
-    /// `http://127.0.0.1:PORT`
-    pub base: String,
-    pub port: u16,
-    state: Arc<Mutex<State>>,
+/// Requests whose method is `method` and whose target (path and query)
+/// contains `target` get `responses` in turn; the last one repeats.
+pub struct Route {
+    pub method: String,
+    pub target: String,
+    pub responses: Vec<(u16, String)>,
+}
+
+pub fn route(method: &str, target: &str, responses: &[(u16, &str)]) -> Route {
+    Route { method: method.to_string(), target: target.to_string(), responses: responses.iter().map(|(c, b)| (*c, b.to_string())).collect() }
 }
 
 #[derive(Default)]
 struct State {
     routes: Vec<Route>,
-    log: Vec<String>,
+    requests: Vec<String>,
 }
 
-struct Route {
-    method: String,
-    path: String,
-    replies: VecDeque<(u16, String)>,
+pub struct Fixture {
+    port: u16,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Fixture {
-    /// Listen on a free port of 127.0.0.1; it serves until the test process ends.
-    pub fn start() -> Fixture {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
-        let port = listener.local_addr().expect("a bound address").port();
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = Arc::clone(&state);
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                serve(conn, &shared);
+    /// Serve `routes` on a free port of 127.0.0.1 until dropped.
+    pub fn start(routes: Vec<Route>) -> Fixture {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("an address").port();
+        let state = Arc::new(Mutex::new(State { routes, requests: Vec::new() }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, stopping) = (Arc::clone(&state), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Ok(conn) = conn {
+                    answer(conn, &shared);
+                }
             }
         });
-        Fixture { base: format!("http://127.0.0.1:{port}"), port, state }
+        Fixture { port, state, stop, thread: Some(thread) }
     }
 
-    /// Answer `method path` (query ignored) with `replies` in turn; the
-    /// last one repeats. Replaces earlier answers for the same request.
-    pub fn on(&self, method: &str, path: &str, replies: &[(u16, &str)]) {
+    /// Answer `method target` with `responses` from now on (replacing an
+    /// earlier route for the same request).
+    pub fn on(&self, method: &str, target: &str, responses: &[(u16, &str)]) {
         let mut st = self.state.lock().unwrap();
-        st.routes.retain(|r| !(r.method == method && r.path == path));
-        let replies = replies.iter().map(|(s, b)| (*s, b.to_string())).collect();
-        st.routes.push(Route { method: method.into(), path: path.into(), replies });
+        st.routes.retain(|r| !(r.method == method && r.target == target));
+        st.routes.push(route(method, target, responses));
     }
 
-    /// Every request so far, as `METHOD /path`.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every request so far: `GET /path?query`.
     pub fn requests(&self) -> Vec<String> {
-        self.state.lock().unwrap().log.clone()
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// The requests with this method.
+    pub fn requests_with(&self, method: &str) -> Vec<String> {
+        self.requests().into_iter().filter(|r| r.starts_with(&format!("{method} "))).collect()
     }
 }
 
-fn serve(mut conn: TcpStream, state: &Mutex<State>) {
-    let Ok(read_half) = conn.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
-    let mut request = String::new();
-    if reader.read_line(&mut request).is_err() {
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn answer(mut conn: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(conn.try_clone().expect("a clonable stream"));
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() || request_line.trim().is_empty() {
         return;
     }
-    let mut parts = request.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("/"));
-    let path = target.split('?').next().unwrap_or("/").to_string();
-    let mut length = 0;
+    let mut length = 0usize;
     loop {
         let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
             break;
         }
         if let Some((name, value)) = header.split_once(':') {
@@ -78,22 +110,19 @@ fn serve(mut conn: TcpStream, state: &Mutex<State>) {
             }
         }
     }
-    let mut body = vec![0; length];
+    let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
-    let (status, reply) = {
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (code, text) = {
         let mut st = state.lock().unwrap();
-        st.log.push(format!("{method} {path}"));
-        match st.routes.iter_mut().find(|r| r.method == method && r.path == path) {
-            Some(r) if r.replies.len() > 1 => r.replies.pop_front().expect("two or more"),
-            Some(r) => r.replies.front().cloned().unwrap_or((204, String::new())),
-            None => (404, format!(r#"{{"error":"404 Not Found","errorMessage":"no fixture for {method} {path}"}}"#)),
+        st.requests.push(format!("{method} {target}"));
+        match st.routes.iter_mut().find(|r| r.method == method && target.contains(&r.target)) {
+            Some(r) if r.responses.len() > 1 => r.responses.remove(0),
+            Some(r) => r.responses[0].clone(),
+            // Shaped like both WebHDFS's and the Storm UI's error bodies.
+            None => (404, format!(r#"{{"RemoteException":{{"exception":"NotFoundException","message":"no fixture for {method} {target}"}},"error":"404 Not Found","errorMessage":"no fixture for {method} {target}"}}"#)),
         }
     };
-    let reason = match status {
-        200 => "OK",
-        404 => "Not Found",
-        500 => "Server Error",
-        _ => "Status",
-    };
-    let _ = write!(conn, "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}", reply.len());
+    let _ = write!(conn, "HTTP/1.1 {code} Fixture\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
 }

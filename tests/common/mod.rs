@@ -2,7 +2,7 @@
 
 pub mod http;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -98,4 +98,9 @@ pub fn one_shot(name: &str, network: &str, image: &str, args: &[&str]) -> (bool,
     let logs = docker(&["service", "logs", "--raw", name]);
     let _ = docker(&["service", "rm", name]);
     (state.starts_with("Complete"), format!("{}{}", logs.stdout, logs.stderr))
+}
+
+pub fn write(path: &Path, data: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
 }

@@ -1,0 +1,132 @@
+//! Following a YARN application to its final status through the
+//! ResourceManager's REST API (`/ws/v1/cluster/apps/{id}`), reached on its
+//! published web port like probes.
+//!
+//! Finding the application id in spark-submit's output and reading the
+//! RM's answers are pure; [`follow`] polls.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::output::Progress;
+
+/// How long the ResourceManager may stay unreachable while an application runs.
+const UNREACHABLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// What the ResourceManager reports about an application.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub id: String,
+    /// NEW … ACCEPTED, RUNNING, FINISHED, FAILED, KILLED.
+    pub state: String,
+    /// UNDEFINED until the end, then SUCCEEDED, FAILED or KILLED.
+    pub final_status: String,
+    #[serde(default)]
+    pub diagnostics: String,
+    #[serde(default)]
+    pub tracking_url: Option<String>,
+}
+
+impl App {
+    /// The application will not change any more.
+    pub fn is_final(&self) -> bool {
+        matches!(self.state.as_str(), "FINISHED" | "FAILED" | "KILLED")
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.is_final() && self.final_status == "SUCCEEDED"
+    }
+}
+
+/// The first YARN application id in spark-submit's output
+/// (`Submitted application application_1700000000000_0001`).
+pub fn application_id(lines: &[String]) -> Option<String> {
+    lines.iter().find_map(|l| {
+        l.match_indices("application_").find_map(|(at, _)| {
+            let rest = &l[at + "application_".len()..];
+            let (cluster, rest) = rest.split_once('_')?;
+            let seq: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let ok = !cluster.is_empty() && cluster.chars().all(|c| c.is_ascii_digit()) && !seq.is_empty();
+            ok.then(|| format!("application_{cluster}_{seq}"))
+        })
+    })
+}
+
+/// The `app` of an answer to `GET /ws/v1/cluster/apps/{id}`.
+pub fn parse_app(body: &str) -> Result<App, String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        app: App,
+    }
+    serde_json::from_str::<Answer>(body).map(|a| a.app).map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+}
+
+/// Poll the ResourceManager at `base` (`http://host:8088`) until application
+/// `id` is final, reporting each state it passes through.
+pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &dyn Progress, poll: Duration) -> Result<App> {
+    let url = format!("{base}/ws/v1/cluster/apps/{id}");
+    let mut last_seen = Instant::now();
+    loop {
+        match client.get(&url).timeout(Duration::from_secs(10)).send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap_or_default();
+                if status == 200 {
+                    let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
+                    progress.step("yarn", &app.state.to_lowercase(), id);
+                    if app.is_final() {
+                        return Ok(app);
+                    }
+                    last_seen = Instant::now();
+                } else if status == 404 {
+                    return Err(Error::help(
+                        format!("the ResourceManager does not know application {id}"),
+                        "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
+                    ));
+                }
+            }
+            Err(e) if last_seen.elapsed() > UNREACHABLE_LIMIT => {
+                return Err(Error::help(
+                    format!("lost the ResourceManager at {base} while following {id}: {}", crate::probe::root_cause(&e)),
+                    "the application may still run: see the ResourceManager's web UI or `bdprov status`",
+                ));
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn application_ids_in_spark_submit_output() {
+        let out = lines(
+            "25/01/01 INFO Client: Requesting a new application from cluster with 2 NodeManagers\n\
+             25/01/01 INFO Client: Submitting application application_1700000000000_0007 to ResourceManager\n\
+             25/01/01 INFO YarnClientImpl: Submitted application application_1700000000000_0007",
+        );
+        assert_eq!(application_id(&out).as_deref(), Some("application_1700000000000_0007"));
+        assert_eq!(application_id(&lines("no application_ here, nor application_12_")), None);
+    }
+
+    #[test]
+    fn rm_answers() {
+        let app = parse_app(r#"{"app":{"id":"application_1_0001","state":"FINISHED","finalStatus":"SUCCEEDED","diagnostics":"","trackingUrl":"http://rm:8088/x"}}"#).unwrap();
+        assert!(app.is_final() && app.succeeded());
+        let running = parse_app(r#"{"app":{"id":"application_1_0001","state":"RUNNING","finalStatus":"UNDEFINED"}}"#).unwrap();
+        assert!(!running.is_final() && !running.succeeded());
+        let failed = parse_app(r#"{"app":{"id":"a","state":"FAILED","finalStatus":"FAILED","diagnostics":"AM exited"}}"#).unwrap();
+        assert!(failed.is_final() && !failed.succeeded());
+        assert!(parse_app("<html>").is_err());
+    }
+}
