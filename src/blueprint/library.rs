@@ -1,13 +1,13 @@
 //! The blueprints that ship inside the binary (from `blueprints/`).
 
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("hdfs", include_str!("../../blueprints/hdfs.yaml")),
-    ("spark-hdfs-yarn", include_str!("../../blueprints/spark-hdfs-yarn.yaml")),
     ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
+    ("spark-hdfs-yarn", include_str!("../../blueprints/spark-hdfs-yarn.yaml")),
+    ("hdfs", include_str!("../../blueprints/hdfs.yaml")),
     ("yarn", include_str!("../../blueprints/yarn.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
-    ("registry", include_str!("../../blueprints/registry.yaml")),
     ("storm", include_str!("../../blueprints/storm.yaml")),
+    ("registry", include_str!("../../blueprints/registry.yaml")),
 ];
 
 pub fn builtin(name: &str) -> Option<&'static str> {
