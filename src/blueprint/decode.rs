@@ -379,7 +379,7 @@ impl Decoder {
                     "a retired member is stopped with exit 0 and must stay down, so that lowering the replicas removes exactly its task: add `restart: on-failure`",
                 );
             }
-            if !role.workload.hostname.as_ref().is_some_and(|h| for_slot(&h.text, 1).is_some()) {
+            if role.workload.hostname.as_ref().is_none_or(|h| for_slot(&h.text, 1).is_none()) {
                 self.err(
                     span,
                     format!("{path}.decommission: needs a hostname per task slot"),
@@ -658,7 +658,7 @@ impl Decoder {
                 let Endpoint { role, port, user, .. } = self.endpoint(&w.value, &wp, WEBHDFS, None)?;
                 let listed = field(fields, "paths");
                 let paths = listed.map(|p| self.hdfs_paths(&p.value, &format!("{path}.paths"))).unwrap_or_default();
-                if !listed.and_then(|p| p.value.entries()).is_some_and(|e| !e.is_empty()) {
+                if listed.and_then(|p| p.value.entries()).is_none_or(|e| e.is_empty()) {
                     self.err(&w.key_span, format!("{path}: `webhdfs` without `paths`"), "list the directories to make, e.g. `paths: { tmp: { path: /tmp, mode: \"1777\" } }`");
                 }
                 let Some(user) = user else {

@@ -230,11 +230,17 @@ impl Engine {
         Ok(configs.into_iter().filter_map(|c| Some((c.spec?.name?, c.id?))).collect())
     }
 
+    /// The services labelled with the cluster, as the swarm has them.
+    async fn labelled_services(&self, cluster: &str) -> Result<Vec<bollard::models::Service>> {
+        let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
+        self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))
+    }
+
     /// Services of the cluster; jobs only when asked.
     pub async fn cluster_services(&self, cluster: &str, jobs: bool) -> Result<Vec<ObservedService>> {
-        let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
-        let list = self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))?;
-        Ok(list
+        Ok(self
+            .labelled_services(cluster)
+            .await?
             .into_iter()
             .filter_map(|s| {
                 let spec = s.spec?;
@@ -255,9 +261,9 @@ impl Engine {
 
     /// Per service of the cluster: name, endpoint mode, and (published port, publish mode).
     pub async fn endpoint_specs(&self, cluster: &str) -> Result<Vec<EndpointSpec>> {
-        let opts = ListServicesOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, cluster)])).build();
-        let list = self.docker.list_services(Some(opts)).await.map_err(self.err("cannot list services"))?;
-        Ok(list
+        Ok(self
+            .labelled_services(cluster)
+            .await?
             .into_iter()
             .filter_map(|s| {
                 let spec = s.spec?;
