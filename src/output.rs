@@ -93,7 +93,7 @@ impl Progress for Live {
     }
 }
 
-/// Progress that goes nowhere (for tests and `--quiet` paths).
+/// Progress that goes nowhere (for tests).
 pub struct Silent;
 
 impl Progress for Silent {

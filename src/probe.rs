@@ -147,8 +147,8 @@ fn short(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if s.len() > 60 {
-        format!("{}…", &s[..60])
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
     } else {
         s
     }

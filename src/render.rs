@@ -44,13 +44,9 @@ impl Renderer {
         tera.register_filter("xml", |v: tera::Value, _: tera::Kwargs, _: &tera::State| xml_escape(&v.as_str().map_or_else(|| v.to_string(), String::from)));
         for (name, file) in &sources {
             let (protected, _) = protect(&file.text);
-            tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file, 1))?;
+            tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file))?;
         }
         Ok(Renderer { tera, sources })
-    }
-
-    pub fn has_template(&self, name: &str) -> bool {
-        self.sources.contains_key(name)
     }
 
     pub fn template_names(&self) -> impl Iterator<Item = &str> {
@@ -68,7 +64,7 @@ impl Renderer {
             return Err(Diagnostic::at(at, format!("no template `{name}`")).help(help));
         };
         let (_, held) = protect(&file.text);
-        let out = self.tera.render(name, ctx).map_err(|e| to_diagnostic(&e, file, 1))?;
+        let out = self.tera.render(name, ctx).map_err(|e| to_diagnostic(&e, file))?;
         Ok(restore(&out, &held))
     }
 
@@ -92,13 +88,13 @@ impl Renderer {
     }
 }
 
-/// A Tera error, placed in `file`; `line_offset` shifts lines for embedded text.
-fn to_diagnostic(e: &tera::Error, file: &Arc<SourceFile>, line_offset: usize) -> Diagnostic {
+/// A Tera error, placed in `file`.
+fn to_diagnostic(e: &tera::Error, file: &Arc<SourceFile>) -> Diagnostic {
     match e.kind() {
         ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
             let s = r.span();
             let width = if s.start_line == s.end_line { s.end_col.saturating_sub(s.start_col) } else { 1 };
-            Diagnostic::at(&Span::new(file, s.start_line + line_offset - 1, s.start_col + 1, width), format!("template {}: {}", file.name, r.message()))
+            Diagnostic::at(&Span::new(file, s.start_line, s.start_col + 1, width), format!("template {}: {}", file.name, r.message()))
                 .help("template variables: cluster, values, roles, role (see `bdprov render --format plan`)")
         }
         other => Diagnostic::new(format!("template {}: {other}", file.name)),

@@ -60,6 +60,12 @@ fn an_even_ensemble_is_refused_through_the_include() {
 #[test]
 fn unknown_blueprint_is_one_clear_message() {
     let run = bdprov(&["render", "spark-standalon"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 2);
     insta::assert_snapshot!("unknown-blueprint", run.stderr);
+}
+
+#[test]
+fn registry_without_local_images_is_refused() {
+    let text = errors_of(&["render", "spark-standalone", "--registry", "10.0.0.5:5000"]);
+    assert!(text.contains("--registry") && text.contains("--images local"), "{text}");
 }

@@ -44,7 +44,17 @@ fn e2e_zookeeper_ensemble() {
     let resize = bdprov_env(&[UP, &["--set", "zookeeper.members=5"]].concat(), &[]);
     assert_eq!(resize.code, 1);
     assert!(resize.stderr.contains("runs 3 members and would get 5"), "{}", resize.stderr);
-    assert_eq!(bdprov(&["scale", "zookeeper=5"]).code, 1);
+    let scale = bdprov(&["scale", CLUSTER, "zookeeper=5"]);
+    assert_eq!(scale.code, 1);
+    assert!(scale.stderr.contains("does not change while it runs"), "{}", scale.stderr);
+
+    // logs: a role's members, or one member by name.
+    let logs = bdprov(&["logs", CLUSTER, "zookeeper", "--tail", "5"]).ok().stdout;
+    for m in ["zookeeper-1.1 | ", "zookeeper-2.1 | ", "zookeeper-3.1 | "] {
+        assert!(logs.contains(m), "no lines of {m} in:\n{logs}");
+    }
+    let one = bdprov(&["logs", CLUSTER, "zookeeper-2", "--tail", "5"]).ok().stdout;
+    assert!(one.lines().all(|l| l.starts_with("zookeeper-2.1 | ")) && !one.is_empty(), "{one}");
 
     // A znode written by a one-shot job.
     let (ok, out) = zk("e2e-zk-write", "zookeeper:2181", &["create", "/bdprov-e2e", "kept"]);

@@ -8,7 +8,7 @@
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
 //! * `e2e_*` run against a real swarm with the offline images
-//!   (`./ci/test.sh` sets both up on a fresh machine).
+//!   (`scripts/test.sh` sets both up on a fresh machine).
 
 mod common;
 

@@ -41,11 +41,19 @@ fn overrides_layer_values_files_then_set() {
 }
 
 #[test]
-fn changed_config_content_changes_config_name_and_service_hash() {
-    let a = bdprov(&["render", "spark-standalone"]).ok().stdout;
-    let b = bdprov(&["render", "spark-standalone", "--set", "values.executor_memory=384m"]).ok().stdout;
-    let name = |s: &str| s.lines().find(|l| l.contains("spark-standalone_spark-defaults-") && l.contains("name:")).unwrap().to_string();
-    assert_ne!(name(&a), name(&b), "a changed template value must give a new config name");
+fn changed_config_content_changes_the_config_name_and_only_the_services_using_it() {
+    let plan = |extra: &[&str]| -> serde_yaml::Value {
+        let out = bdprov(&[&["render", "spark-standalone"], extra].concat()).ok().stdout;
+        serde_yaml::from_str(&out).unwrap()
+    };
+    let (a, b) = (plan(&[]), plan(&["--set", "values.executor_memory=384m"]));
+    let mounts = |p: &serde_yaml::Value, role: &str| -> Vec<String> {
+        let svc = p["services"].as_sequence().unwrap().iter().find(|s| s["role"] == role).unwrap();
+        svc["configs"].as_sequence().map(|c| c.iter().map(|m| m["config"].as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    };
+    assert_ne!(mounts(&a, "history"), mounts(&b, "history"), "the history server mounts the changed file under its new name");
+    assert!(mounts(&b, "history")[0].starts_with("spark-standalone_spark-defaults-"));
+    assert_eq!(mounts(&a, "worker"), mounts(&b, "worker"), "workers do not mount it");
 }
 
 #[test]

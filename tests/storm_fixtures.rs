@@ -43,8 +43,9 @@ const NONE: &str = r#"{"topologies":[],"schedulerDisplayResource":false}"#;
 const KILL_OK: &str = r#"{"topologyOperation":"kill","topologyId":"wc-1-1700000000","status":"success"}"#;
 
 /// The plan `bdprov render storm` prints, read back.
+/// The storm blueprint's plan, on a swarm of two nodes' worth of supervisors.
 fn storm_plan() -> Plan {
-    serde_yaml::from_str(&bdprov(&["render", "storm"]).ok().stdout).expect("the rendered plan reads back")
+    serde_yaml::from_str(&bdprov(&["render", "storm", "--set", "supervisor.replicas=2"]).ok().stdout).expect("the rendered plan reads back")
 }
 
 fn role<'a>(plan: &'a Plan, role: &str) -> &'a ServiceDef {

@@ -41,9 +41,9 @@ const TCP: &[&str] = &["role", "port"];
 const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
 
 /// Decode a merged blueprint tree. `includes` already went into the tree.
-pub fn decode(root: &Node, dir: Option<std::path::PathBuf>) -> Result<Blueprint, Diagnostics> {
+pub fn decode(root: &Node) -> Result<Blueprint, Diagnostics> {
     let mut d = Decoder { errs: Diagnostics::default() };
-    let bp = d.blueprint(root, dir);
+    let bp = d.blueprint(root);
     if let (Some(bp), true) = (&bp, d.errs.is_empty()) {
         check_references(bp, &mut d.errs);
     }
@@ -196,7 +196,7 @@ impl Decoder {
         }
     }
 
-    fn blueprint(&mut self, root: &Node, dir: Option<std::path::PathBuf>) -> Option<Blueprint> {
+    fn blueprint(&mut self, root: &Node) -> Option<Blueprint> {
         let entries = self.map(root, "blueprint", TOP)?;
         let get = |k: &str| entries.iter().find(|e| e.key == k);
         match get("version") {
@@ -250,7 +250,7 @@ impl Decoder {
             None => Vec::new(),
         };
         let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
-        Some(Blueprint { name: name?, description, network, images, values, roles, hooks, jobs, dir })
+        Some(Blueprint { name: name?, description, network, images, values, roles, hooks, jobs })
     }
 
     fn images(&mut self, node: &Node) -> Vec<ImageChoice> {
@@ -268,7 +268,7 @@ impl Decoder {
         out
     }
 
-    /// Fields shared by roles and jobs; `known` is the caller's full field list.
+    /// Fields shared by roles and jobs (the caller has checked for unknown ones).
     fn workload(&mut self, fields: &[Entry], path: &str, owner: &Span) -> Workload {
         let mut w = Workload::default();
         let mut has_image = false;
@@ -886,20 +886,28 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
         if let Some(probe) = &role.ready {
-            let by = Reach { at: &probe.span, by: format!("{path}.ready"), verb: ("to probe", "probed by") };
+            let by = Reach { at: &probe.span, by: format!("{path}.ready"), verb: ("to probe", "probed by"), follows_remap: true };
             check_endpoint(bp, probe.check.target_role(), probe.check.target_port(), &by, errs);
         }
         if let Some(d) = &role.decommission {
             let dp = format!("{path}.decommission");
             check_image(&d.job, &format!("{dp}.job"), errs);
             check_colocate(&d.colocate, &format!("{dp}.job"), &d.span, errs);
-            let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by") };
+            let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by"), follows_remap: false };
             check_endpoint(bp, &d.status.role, &d.status.port, &by, errs);
         }
         for port in &role.ports {
             let Some(first) = port.published else { continue };
             // Ensemble members publish consecutive ports.
-            let range: Vec<u16> = (0..role.members.unwrap_or(1)).map(|i| first.saturating_add(i as u16)).collect();
+            let members = role.members.unwrap_or(1);
+            if u64::from(first) + members.saturating_sub(1) > u64::from(u16::MAX) {
+                errs.push(
+                    Diagnostic::at(&port.span, format!("{path}.ports.{}: {members} members publish ports {first} and up, past 65535", port.name))
+                        .help("publish from a lower port"),
+                );
+                continue;
+            }
+            let range: Vec<u16> = (0..members).map(|i| first + i as u16).collect();
             if let Some((p, other)) = published.iter().find(|(q, _)| range.contains(q)) {
                 errs.push(
                     Diagnostic::at(&port.span, format!("{path}.ports.{}: port {p} is already published by role `{other}`", port.name))
@@ -917,7 +925,7 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
                 check_colocate(colocate, &format!("hooks.{}.job", hook.name), &hook.span, errs);
             }
             HookAction::Webhdfs { role, port, span, .. } => {
-                let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by") };
+                let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by"), follows_remap: false };
                 check_endpoint(bp, role, port, &by, errs);
             }
         }
@@ -932,13 +940,13 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         check_image(&spark.workload, &format!("jobs.{kind}"), errs);
         check_colocate(&spark.colocate, &format!("jobs.{kind}"), &spark.span, errs);
         if let Some((role, port)) = &spark.tracking {
-            let by = Reach { at: &spark.span, by: format!("jobs.{kind}.tracking"), verb: ("to follow applications on", "reached by") };
+            let by = Reach { at: &spark.span, by: format!("jobs.{kind}.tracking"), verb: ("to follow applications on", "reached by"), follows_remap: false };
             check_endpoint(bp, role, port, &by, errs);
         }
     }
     if let Some(storm) = &bp.jobs.storm {
         check_image(&storm.workload, "jobs.storm", errs);
-        let by = Reach { at: &storm.span, by: "jobs.storm.ui".into(), verb: ("for the Storm UI", "used by") };
+        let by = Reach { at: &storm.span, by: "jobs.storm.ui".into(), verb: ("for the Storm UI", "used by"), follows_remap: true };
         check_endpoint(bp, &storm.ui_role, &storm.ui_port, &by, errs);
     }
     if let Some(cycle) = find_cycle(bp) {
@@ -958,12 +966,15 @@ struct Reach<'a> {
     by: String,
     /// ("to probe", "probed by")
     verb: (&'a str, &'a str),
+    /// Whether it looks the port up when it is used, and so follows a port
+    /// `up` remapped; endpoints fixed at render time do not.
+    follows_remap: bool,
 }
 
 /// `target` exists, has `port`, and publishes it: bdprov reaches roles
 /// through ports published in host mode on the task's node.
 fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs: &mut Diagnostics) {
-    let Reach { at, by, verb: (to, done_by) } = reach;
+    let Reach { at, by, verb: (to, done_by), follows_remap } = reach;
     let Some(t) = bp.role(target) else {
         let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
         let help = match suggest(target, roles.iter().copied()) {
@@ -985,6 +996,10 @@ fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs:
         Some(p) if p.published.is_none() => errs.push(
             Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but not published"))
                 .help("bdprov reaches roles through ports published in host mode on the task's node: add `published: <port>`"),
+        ),
+        Some(p) if p.remap && !follows_remap => errs.push(
+            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by}, which cannot follow a remapped port"))
+                .help("publish this port on a fixed number (drop `remap`)"),
         ),
         Some(_) => {}
     }
@@ -1062,7 +1077,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         "h" => n * 3600.0,
         _ => return None,
     };
-    Some(Duration::from_secs_f64(secs))
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 /// `512m`, `2g`, `1GiB`, `1048576` → bytes.

@@ -43,5 +43,5 @@ pub fn assemble(main: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dyn ove
     if !errs.is_empty() {
         return Err(errs);
     }
-    decode::decode(&tree, dir)
+    decode::decode(&tree)
 }

@@ -18,8 +18,6 @@ pub struct Blueprint {
     pub roles: Vec<Role>,
     pub hooks: Vec<Hook>,
     pub jobs: Jobs,
-    /// Where the blueprint's own files live, for relative template paths.
-    pub dir: Option<std::path::PathBuf>,
 }
 
 impl Blueprint {

@@ -54,6 +54,12 @@ pub async fn down(args: DownArgs) -> Result<()> {
     if !out.volumes_kept.is_empty() {
         println!("kept volumes (their data stays for the next `up`; `bdprov down --volumes` removes them): {}", out.volumes_kept.join(", "));
     }
+    if out.other_nodes > 0 {
+        println!(
+            "note: volumes on the other {} node(s) of the swarm are not listed here (the engine lists its own node's); on each node: docker volume ls --filter label=bdprov.cluster={cluster}",
+            out.other_nodes
+        );
+    }
     Ok(())
 }
 

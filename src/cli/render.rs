@@ -11,8 +11,19 @@ use crate::render::Renderer;
 
 /// Blueprint + overrides → plan, reading only files. Every input problem is reported together.
 pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
-    let (main, dir) = loader::FsResolver.blueprint(&args.blueprint, None).map_err(|m| Error::help(m, "`bdprov blueprints` lists the built-in ones"))?;
-    let values = args.values.iter().map(|p| loader::read_values(p)).collect::<Result<Vec<_>, String>>().map_err(Error::msg)?;
+    let input = |help: &'static str| move |m: String| Error::from(Diagnostic::new(m).help(help));
+    let (main, dir) = loader::FsResolver.blueprint(&args.blueprint, None).map_err(input("`bdprov blueprints` lists the built-in ones"))?;
+    let values = args
+        .values
+        .iter()
+        .map(|p| loader::read_values(p))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(input("-f takes a values file: YAML with a blueprint's keys"))?;
+    if args.registry.is_some() && args.images != crate::plan::ImageSet::Local {
+        return Err(Diagnostic::new("--registry names where the offline images are: it goes with --images local")
+            .help("add --images local, or drop --registry (official images come from their own registries)")
+            .into());
+    }
     let overrides = Overrides { values, sets: args.sets.clone() };
     let bp = blueprint::assemble(&main, dir.clone(), &loader::FsResolver, &overrides)?;
     let cluster = args.name.clone().unwrap_or_else(|| bp.name.clone());
@@ -21,7 +32,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
     }
     let template_dir = args.templates.clone().or_else(|| dir.map(|d| d.join("templates")).filter(|d| d.is_dir()));
     let user = match &template_dir {
-        Some(d) => loader::read_templates(d).map_err(Error::msg)?,
+        Some(d) => loader::read_templates(d).map_err(input("--templates takes a folder of template files"))?,
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;

@@ -204,10 +204,19 @@ impl Engine {
             .await
             .map_err(self.err("cannot list networks"))?;
         let network = nets.into_iter().find(|n| n.name.as_deref() == Some(&plan.network.name)).map(|n| n.labels.unwrap_or_default().into_iter().collect());
+        // The cluster's config files; not its records, nor another command's uploads.
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, &plan.cluster)])).build();
         let configs = self
-            .cluster_configs(&plan.cluster)
-            .await?
+            .docker
+            .list_configs(Some(opts))
+            .await
+            .map_err(self.err("cannot list configs"))?
             .into_iter()
+            .filter_map(|c| {
+                let spec = c.spec?;
+                let kind = spec.labels.as_ref().and_then(|l| l.get(labels::KIND)).is_some();
+                (!kind).then_some((spec.name?, c.id?))
+            })
             .filter(|(name, _)| !crate::plan::is_record(name))
             .collect::<BTreeMap<_, _>>();
         let services = self.cluster_services(&plan.cluster, false).await?;
@@ -471,6 +480,17 @@ impl Engine {
         Ok(out)
     }
 
+    /// The nodes where a service's tasks run now (not tasks being replaced).
+    pub async fn running_nodes(&self, service: &str) -> Result<Vec<NodeInfo>> {
+        let tasks = self.tasks(service).await?;
+        let nodes = self.nodes().await?;
+        Ok(tasks
+            .iter()
+            .filter(|t| t.is_running() && t.desired == "running")
+            .filter_map(|t| nodes.iter().find(|n| n.id == t.node_id).cloned())
+            .collect())
+    }
+
     /// A task's log lines, as a stream.
     pub fn task_logs(&self, task_id: &str, follow: bool, tail: Option<u64>) -> impl Stream<Item = Result<LogLine>> + '_ {
         let opts = LogsOptionsBuilder::default()
@@ -596,6 +616,8 @@ fn endpoint_host(endpoint: &str) -> String {
         return "127.0.0.1".into();
     }
     let hostport = rest.split('/').next().unwrap_or(rest);
+    // ssh://user@host: the host is what publishes ports.
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
     let host = hostport.rsplit_once(':').map(|(h, _)| h).unwrap_or(hostport);
     host.trim_start_matches('[').trim_end_matches(']').to_string()
 }
@@ -608,6 +630,7 @@ mod tests {
     fn endpoint_hosts() {
         assert_eq!(endpoint_host("unix:///var/run/docker.sock"), "127.0.0.1");
         assert_eq!(endpoint_host("tcp://10.0.0.5:2376"), "10.0.0.5");
-        assert_eq!(endpoint_host("ssh://me@box"), "me@box");
+        assert_eq!(endpoint_host("ssh://me@box"), "box");
+        assert_eq!(endpoint_host("ssh://me@box:2222"), "box");
     }
 }

@@ -21,7 +21,6 @@ const DEFAULT_TIMEOUT: u64 = 180;
 pub struct Outcome {
     pub changed: bool,
     pub roles: Vec<RoleState>,
-    pub kept_volumes: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -64,13 +63,13 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let started = Instant::now();
     engine.manager().await?;
     let mut plan = plan.clone();
+    // Unreadable state (written by another bdprov version) only means that
+    // pins and remappable ports are chosen afresh.
+    let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
-    crate::plan::resolve_placement(&mut plan, nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)));
+    crate::plan::resolve_placement(&mut plan, nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)), previous.as_ref());
     let taken = engine.foreign_ports(&plan.cluster).await?;
-    // Unreadable state (written by another bdprov version) only means that
-    // remappable ports are chosen afresh.
-    let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
     for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
         progress.note(&remap.to_string());
     }
@@ -83,6 +82,8 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
 
+    // Stored first, so `status` and `down` know the cluster even if `up` fails.
+    engine.save_state(plan).await?;
     if changes.create_network {
         engine.create_network(&plan.network).await?;
         progress.note(&format!("created network {}", plan.network.name));
@@ -92,10 +93,8 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         let def = plan.config(name).expect("diff names plan configs");
         config_ids.insert(name.clone(), engine.create_config(def).await?);
     }
-    // Stored first, so `status` and `down` know the cluster even if `up` fails.
-    engine.save_state(plan).await?;
 
-    let roles = wait_in_order(engine, plan, &changes, &config_ids, progress).await?;
+    let roles = wait_in_order(engine, plan, &changes, &config_ids, true, progress).await?;
 
     for name in &changes.remove_services {
         engine.remove_service(name).await?;
@@ -107,28 +106,36 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
             let _ = engine.remove_config(id).await;
         }
     }
-    Ok(Outcome { changed, roles, kept_volumes: Vec::new(), elapsed: started.elapsed() })
+    Ok(Outcome { changed, roles, elapsed: started.elapsed() })
 }
 
-/// Carry out `changes` (scale or keep only: no configs) and wait until every role is ready.
+/// Carry out `changes` (scale or keep only: no configs) and wait until every
+/// role is ready. Hooks belong to `up`: they already ran.
 pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress: &dyn Progress) -> Result<Vec<RoleState>> {
-    wait_in_order(engine, plan, changes, &HashMap::new(), progress).await
+    wait_in_order(engine, plan, changes, &HashMap::new(), false, progress).await
 }
 
 /// Apply each service once the roles it comes after are ready, and wait for
 /// all. A role is ready when all its services are (for an ensemble: all its
 /// members, with exactly one leader).
-async fn wait_in_order(engine: &Engine, plan: &Plan, changes: &Changes, config_ids: &HashMap<String, String>, progress: &dyn Progress) -> Result<Vec<RoleState>> {
+async fn wait_in_order(
+    engine: &Engine,
+    plan: &Plan,
+    changes: &Changes,
+    config_ids: &HashMap<String, String>,
+    run_hooks: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<RoleState>> {
     let client = crate::probe::client();
     let n = plan.services.len();
     let mut steps: Vec<Step> = (0..n).map(|_| Step::Blocked).collect();
     let mut last: Vec<Option<RoleState>> = vec![None; n];
-    let mut hooks_done: HashSet<&str> = HashSet::new();
+    let mut hooks_done: HashSet<&str> = if run_hooks { HashSet::new() } else { plan.hooks.iter().map(|h| h.name.as_str()).collect() };
     let waiting_for = |after: &[String]| if after.is_empty() { String::new() } else { format!("for {}", after.join(", ")) };
     for svc in &plan.services {
         progress.step(&svc.step(), "waiting", &waiting_for(&svc.after));
     }
-    for hook in &plan.hooks {
+    for hook in plan.hooks.iter().filter(|_| run_hooks) {
         progress.step(&hook.name, "waiting", &waiting_for(&hook.after));
     }
     loop {
@@ -238,6 +245,8 @@ fn ready_detail(s: &RoleState) -> String {
 fn help_for(problem: &str, svc: &ServiceDef) -> String {
     if problem.contains("image") {
         format!("build the offline images (`bdprov images build`) and use --images local, or make {} pullable on every node", svc.image)
+    } else if problem.contains("per node") {
+        format!("add nodes, or lower the replicas: --set {}.replicas=N (or `bdprov scale {}=N`)", svc.role, svc.role)
     } else if problem.contains("port") {
         format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
     } else {

@@ -153,15 +153,17 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
         global: true,
         ..Default::default()
     };
-    let name = format!("{}_doctor", plan.cluster);
+    let name = format!("{}_doctor-{}", plan.cluster, super::submit::job_id());
     let mut svc = template;
     svc.name = name.clone();
     svc.labels.insert(labels::KIND.into(), "job".into());
     progress.step("doctor", "running", "a check on every node, inside the overlay");
-    let _ = engine.remove_service(&name).await;
-    engine.create_service(&svc, 0, &Default::default()).await?;
-    let result = collect(engine, &name).await;
-    let _ = engine.remove_service(&name).await;
+    let id = engine.create_service(&svc, 0, &Default::default()).await?;
+    let result = tokio::select! {
+        r = collect(engine, &name) => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::msg("interrupted")),
+    };
+    let _ = engine.remove_service(&id).await;
     let lines = result?;
     progress.step("doctor", "done", &format!("{} lines from the nodes", lines.len()));
     findings.extend(parse(&lines, plan));

@@ -14,6 +14,9 @@ pub struct Removed {
     pub network: Option<String>,
     pub volumes_removed: Vec<String>,
     pub volumes_kept: Vec<String>,
+    /// Nodes other than the engine's: their volumes are not listed (the
+    /// Engine API lists a node's own volumes only).
+    pub other_nodes: usize,
 }
 
 pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn Progress) -> Result<Removed> {
@@ -32,6 +35,7 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
         engine.remove_config_when_free(&id).await?;
         out.configs.push(name);
     }
+    out.other_nodes = engine.nodes().await?.len().saturating_sub(1);
     let vols = engine.cluster_volumes(cluster).await?;
     if volumes {
         for v in vols {

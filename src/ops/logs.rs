@@ -1,4 +1,5 @@
-//! `logs ROLE`: a role's logs across its tasks, each line prefixed with the task.
+//! `logs ROLE`: a role's logs across its tasks (and, for an ensemble, its
+//! members), each line prefixed with the task.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -8,27 +9,33 @@ use futures_util::stream::{SelectAll, StreamExt};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::plan::{Plan, ServiceDef};
 
 pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: Option<u64>) -> Result<()> {
-    let Some(svc) = plan.service(role) else {
-        let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
-        return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", roles.join(", "))));
-    };
+    // A role (all its members), or one member by its name (`zookeeper-2`).
+    let services: Vec<&ServiceDef> = plan.services.iter().filter(|s| s.role == role || s.step() == role).collect();
+    if services.is_empty() {
+        let mut names: Vec<String> = plan.services.iter().map(|s| s.role.clone()).collect();
+        names.extend(plan.services.iter().filter(|s| s.member.is_some()).map(ServiceDef::step));
+        names.dedup();
+        return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", names.join(", "))));
+    }
     let mut streams = SelectAll::new();
     let mut attached: HashSet<String> = HashSet::new();
     let mut out = std::io::stdout();
-    let attach = |tasks: Vec<crate::engine::TaskInfo>, attached: &mut HashSet<String>, streams: &mut SelectAll<_>| {
+    let attach = |step: String, tasks: Vec<crate::engine::TaskInfo>, attached: &mut HashSet<String>, streams: &mut SelectAll<_>| {
         for t in tasks {
             // Old tasks that never ran have no logs; replaced ones are shown unless following.
             if t.container_id.is_none() || (follow && t.desired != "running") || !attached.insert(t.id.clone()) {
                 continue;
             }
-            let prefix = format!("{role}.{}", t.slot);
+            let prefix = format!("{step}.{}", t.slot);
             streams.push(engine.task_logs(&t.id, follow, tail).map(move |l| l.map(|l| (prefix.clone(), l.text))).boxed());
         }
     };
-    attach(engine.tasks(&svc.name).await?, &mut attached, &mut streams);
+    for svc in &services {
+        attach(svc.step(), engine.tasks(&svc.name).await?, &mut attached, &mut streams);
+    }
     if !follow {
         while let Some(item) = streams.next().await {
             let (prefix, text) = item?;
@@ -46,7 +53,11 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
                 Some(Err(e)) => return Err(e),
                 None => {}
             },
-            _ = tick.tick() => attach(engine.tasks(&svc.name).await?, &mut attached, &mut streams),
+            _ = tick.tick() => {
+                for svc in &services {
+                    attach(svc.step(), engine.tasks(&svc.name).await?, &mut attached, &mut streams);
+                }
+            }
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
         let _ = out.flush();

@@ -50,11 +50,12 @@ pub async fn registry_address(engine: &Engine) -> Result<String> {
     engine.manager().await?;
     for cluster in engine.clusters().await? {
         let Some(plan) = engine.load_state(&cluster).await? else { continue };
-        let Some(svc) = plan.services.iter().find(|s| s.image.contains("registry")) else { continue };
+        if plan.blueprint != "registry" {
+            continue;
+        }
+        let Some(svc) = plan.services.first() else { continue };
         let Some(port) = svc.ports.iter().find_map(|p| p.published) else { continue };
-        let nodes = engine.nodes().await?;
-        let task = engine.tasks(&svc.name).await?.into_iter().find(|t| t.is_running());
-        if let Some(node) = task.and_then(|t| nodes.into_iter().find(|n| n.id == t.node_id)) {
+        if let Some(node) = engine.running_nodes(&svc.name).await?.into_iter().next() {
             return Ok(format!("{}:{port}", node.addr));
         }
     }

@@ -51,9 +51,7 @@ fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
 /// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
 /// node of a running task: how bdprov talks to a role's API, as probes do.
 pub async fn reach(engine: &Engine, ep: &EndpointDef) -> Result<String> {
-    let tasks = engine.tasks(&ep.service).await?;
-    let nodes = engine.nodes().await?;
-    let addr = current(&tasks).filter(|t| t.is_running()).find_map(|t| node(&nodes, &t.node_id)).map(|n| n.addr.clone());
+    let addr = engine.running_nodes(&ep.service).await?.into_iter().next().map(|n| n.addr);
     addr.map(|a| format!("http://{a}:{}", ep.port))
         .ok_or_else(|| Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster"))
 }
@@ -153,9 +151,12 @@ pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
     // During a rolling update the new task waits for the old one to free
     // its host port: that is not a conflict.
     let replacing = tasks.iter().any(|t| t.desired == "shutdown" && !t.is_terminal());
-    if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("port") && t.error.contains("in use")) {
-        if !replacing {
+    if !replacing {
+        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("port") && t.error.contains("in use")) {
             return Some(format!("a published port is already taken: {}", t.error));
+        }
+        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("max replicas per node")) {
+            return Some(format!("more replicas than nodes that may run them (at most one per node): {}", t.error));
         }
     }
     let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
@@ -242,6 +243,12 @@ mod tests {
         let mut old = task("old", "running", "");
         old.desired = "shutdown".into();
         assert_eq!(trouble(&[pending, old], &HashSet::from(["old".to_string()])), None, "a rolling update frees the port");
+    }
+
+    #[test]
+    fn more_replicas_than_nodes_is_fatal() {
+        let t = vec![task("a", "pending", "no suitable node (max replicas per node limit exceed)")];
+        assert!(trouble(&t, &HashSet::new()).unwrap().contains("at most one per node"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::ready::RoleState;
 use super::{apply, decommission};
-use crate::diag::suggest;
+use crate::diag::{suggest, Diagnostic};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
@@ -15,9 +15,9 @@ pub fn parse_request(arg: &str) -> Result<(String, u64)> {
     match arg.split_once('=') {
         Some((role, n)) if !role.is_empty() => match n.parse() {
             Ok(n) => Ok((role.to_string(), n)),
-            Err(_) => Err(Error::help(format!("`{arg}`: `{n}` is not a replica count"), "write ROLE=N with a whole number, e.g. worker=3")),
+            Err(_) => Err(Diagnostic::new(format!("`{arg}`: `{n}` is not a replica count")).help("write ROLE=N with a whole number, e.g. worker=3").into()),
         },
-        _ => Err(Error::help(format!("`{arg}` is not ROLE=N"), "write ROLE=N, e.g. worker=3")),
+        _ => Err(Diagnostic::new(format!("`{arg}` is not ROLE=N")).help("write ROLE=N, e.g. worker=3").into()),
     }
 }
 

@@ -181,13 +181,12 @@ impl Ui {
         let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
         let svc = plan.service(&job.ui_role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
         let port = svc.published(&job.ui_port).ok_or_else(|| Error::msg(format!("role `{}` does not publish port `{}`", job.ui_role, job.ui_port)))?;
-        let tasks = engine.tasks(&svc.name).await?;
-        let nodes = engine.nodes().await?;
-        let addr = tasks
-            .iter()
-            .filter(|t| t.is_running() && t.desired == "running")
-            .find_map(|t| nodes.iter().find(|n| n.id == t.node_id))
-            .map(|n| n.addr.clone())
+        let addr = engine
+            .running_nodes(&svc.name)
+            .await?
+            .into_iter()
+            .next()
+            .map(|n| n.addr)
             .ok_or_else(|| Error::help(format!("the Storm UI (role `{}`) has no running task", job.ui_role), "check `bdprov status`; `bdprov up` restores it"))?;
         Ui::at(&format!("http://{addr}:{port}"))
     }

@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef, SparkJobDef};
 
+/// How long a job may wait to be placed on a node.
+const PLACEMENT_LIMIT: Duration = Duration::from_secs(180);
+
 /// Bytes per upload config; the swarm refuses configs of 1000 KiB and more.
 pub const CHUNK: usize = 900_000;
 const UPLOAD_DIR: &str = "/bdprov/upload";
@@ -200,6 +203,9 @@ pub fn failed(what: &str, code: i32, output: &[String], help: &str) -> Error {
 
 pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
     let data = std::fs::read(file).map_err(|e| Error::help(format!("cannot read {}: {e}", file.display()), "give the path of an application file on this machine"))?;
+    if data.is_empty() {
+        return Err(Error::help(format!("{} is empty", file.display()), "give the application file itself"));
+    }
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "app".into());
     Ok(Upload::new(&name, &data))
 }
@@ -207,11 +213,12 @@ pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
 /// The node running `role`'s task.
 async fn node_of(engine: &Engine, plan: &Plan, role: &str) -> Result<String> {
     let svc = plan.service(role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{role}`", plan.cluster)))?;
-    let tasks = engine.tasks(&svc.name).await?;
-    tasks
+    engine
+        .running_nodes(&svc.name)
+        .await?
         .into_iter()
-        .find(|t| t.is_running() && t.desired == "running")
-        .map(|t| t.node_id)
+        .next()
+        .map(|n| n.id)
         .ok_or_else(|| Error::help(format!("jobs run next to `{role}`, and it has no running task"), "check `bdprov status`; `bdprov up` restores it"))
 }
 
@@ -245,23 +252,30 @@ pub async fn run(
     let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
-    let mut uploaded = Vec::new();
-    for (def, part) in configs.iter().zip(upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
-        let id = engine.create_config_bytes(def, part).await?;
-        ids.insert(def.name.clone(), id.clone());
-        uploaded.push(id);
-    }
-    if let Some(missing) = svc.configs.iter().find(|c| !ids.contains_key(&c.config)) {
+    if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config)) {
         return Err(Error::help(format!("config {} of cluster {} is missing", missing.config, plan.cluster), "run `bdprov up` again to restore it"));
     }
-    progress.step(kind, "starting", &svc.name);
-    let created = engine.create_service(&svc, 1, &ids).await;
+    // Whatever happens from here (an error, Ctrl-C), what was created is removed.
+    let mut uploaded = Vec::new();
+    let mut service_id = None;
     let mut kept = Vec::new();
-    let result = match created {
-        Ok(_) => follow(engine, &svc.name, kind, echo, &mut kept, progress).await,
-        Err(e) => Err(e),
+    let work = async {
+        for (def, part) in configs.iter().zip(upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
+            let id = engine.create_config_bytes(def, part).await?;
+            ids.insert(def.name.clone(), id.clone());
+            uploaded.push(id);
+        }
+        progress.step(kind, "starting", &svc.name);
+        service_id = Some(engine.create_service(&svc, 1, &ids).await?);
+        follow(engine, &svc.name, kind, echo, &mut kept, progress).await
     };
-    let _ = engine.remove_service(&svc.name).await;
+    let result = tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::msg(format!("interrupted: job {} removed", svc.name))),
+    };
+    if let Some(id) = &service_id {
+        let _ = engine.remove_service(id).await;
+    }
     for id in &uploaded {
         let _ = engine.remove_config_when_free(id).await;
     }
@@ -285,6 +299,7 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
     };
     let mut logs: Option<futures_util::stream::BoxStream<'_, Result<crate::engine::LogLine>>> = None;
     let mut printed = 0usize;
+    let waiting = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let task: TaskInfo = loop {
         tokio::select! {
@@ -298,6 +313,15 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
             _ = tick.tick() => {
                 let tasks = engine.tasks(service).await?;
                 let Some(t) = tasks.into_iter().next() else { continue };
+                // A job that cannot be placed (a drained node, an unmet
+                // constraint, a missing image) would wait for ever.
+                if t.container_id.is_none() && !t.is_terminal() && waiting.elapsed() > PLACEMENT_LIMIT {
+                    let why = if t.error.is_empty() { t.message.clone() } else { t.error.clone() };
+                    return Err(Error::help(
+                        format!("job {service} did not start in {}s: {} ({why})", PLACEMENT_LIMIT.as_secs(), t.state),
+                        "check the nodes (`docker node ls`) and the cluster (`bdprov status`)",
+                    ));
+                }
                 if logs.is_none() && t.container_id.is_some() && !t.is_terminal() {
                     progress.step(kind, "running", &t.state);
                     logs = Some(engine.task_logs(&t.id, true, None).boxed());

@@ -86,6 +86,12 @@ pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &d
                         format!("the ResourceManager does not know application {id}"),
                         "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
                     ));
+                } else if last_seen.elapsed() > UNREACHABLE_LIMIT {
+                    // A standby or failing ResourceManager answers, but not with the application.
+                    return Err(Error::help(
+                        format!("the ResourceManager at {base} answered HTTP {status} for {id} for {}s", UNREACHABLE_LIMIT.as_secs()),
+                        "the application may still run: see the ResourceManager's web UI or `bdprov status`",
+                    ));
                 }
             }
             Err(e) if last_seen.elapsed() > UNREACHABLE_LIMIT => {

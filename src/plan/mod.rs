@@ -413,12 +413,19 @@ pub fn coordinator_constraint(any_node_labelled: bool) -> String {
 }
 
 /// Pin coordinators for this swarm. `labelled` says whether any node carries
-/// `bdprov.role=master`. Roles with their own constraints keep them.
-pub fn resolve_placement(plan: &mut Plan, labelled: bool) {
+/// `bdprov.role=master`. Roles with their own constraints keep them, and a
+/// coordinator that already runs keeps the pin the last `up` gave it: a node
+/// labelled later must not move it away from its node-local volumes.
+pub fn resolve_placement(plan: &mut Plan, labelled: bool, previous: Option<&Plan>) {
     for svc in &mut plan.services {
-        if svc.placement.coordinator && svc.placement.constraints.is_empty() {
-            svc.placement.constraints.push(coordinator_constraint(labelled));
+        if !svc.placement.coordinator || !svc.placement.constraints.is_empty() {
+            continue;
         }
+        let before = previous.and_then(|p| p.services.iter().find(|s| s.name == svc.name)).filter(|s| s.placement.coordinator).map(|s| s.placement.constraints.clone());
+        svc.placement.constraints = match before {
+            Some(c) if !c.is_empty() => c,
+            _ => vec![coordinator_constraint(labelled)],
+        };
     }
 }
 
@@ -439,4 +446,51 @@ pub struct StormJobDef {
 /// A short content hash, for config names.
 pub fn content_hash(data: &str) -> String {
     hex::encode(&Sha256::digest(data.as_bytes())[..5])
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::*;
+
+    fn plan_with(constraints: Vec<String>) -> Plan {
+        let svc = ServiceDef { name: "c_namenode".into(), role: "namenode".into(), placement: PlacementDef { coordinator: true, constraints, ..Default::default() }, ..Default::default() };
+        Plan {
+            cluster: "c".into(),
+            blueprint: "hdfs".into(),
+            images: Default::default(),
+            network: NetworkDef { name: "c-net".into(), labels: Default::default() },
+            configs: vec![],
+            volumes: vec![],
+            services: vec![svc],
+            hooks: vec![],
+            decommission: vec![],
+            jobs: Default::default(),
+        }
+    }
+
+    #[test]
+    fn coordinators_go_to_the_labelled_node_else_a_manager() {
+        let mut p = plan_with(vec![]);
+        resolve_placement(&mut p, false, None);
+        assert_eq!(p.services[0].placement.constraints, ["node.role==manager"]);
+        let mut p = plan_with(vec![]);
+        resolve_placement(&mut p, true, None);
+        assert_eq!(p.services[0].placement.constraints, ["node.labels.bdprov.role==master"]);
+    }
+
+    #[test]
+    fn a_running_coordinator_keeps_its_pin_when_a_node_is_labelled_later() {
+        let mut before = plan_with(vec![]);
+        resolve_placement(&mut before, false, None);
+        let mut now = plan_with(vec![]);
+        resolve_placement(&mut now, true, Some(&before));
+        assert_eq!(now.services[0].placement.constraints, ["node.role==manager"]);
+    }
+
+    #[test]
+    fn explicit_constraints_win() {
+        let mut p = plan_with(vec!["node.hostname==a".into()]);
+        resolve_placement(&mut p, true, None);
+        assert_eq!(p.services[0].placement.constraints, ["node.hostname==a"]);
+    }
 }
