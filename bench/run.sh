@@ -24,10 +24,9 @@ OUT=bench/results
 mkdir -p "$OUT"
 STACK_DIR=$(mktemp -d)
 trap 'rm -rf "$STACK_DIR"' EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
-median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 # The same checks bdprov's probes make, from the outside.
 cluster_ready() {
@@ -36,16 +35,6 @@ cluster_ready() {
     curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HS/api/v1/applications" 2>/dev/null
 }
 
-wait_gone() {
-  for _ in $(seq 1 120); do
-    [ -z "$(docker service ls -q --filter "label=bdprov.cluster=$NAME")" ] &&
-      [ -z "$(docker network ls -q --filter "name=^${NAME}-net$")" ] &&
-      [ -z "$(docker ps -q --filter "label=bdprov.cluster=$NAME")" ] && return 0
-    sleep 0.5
-  done
-  echo "teardown did not finish" >&2
-  return 1
-}
 
 teardown() {
   "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true

@@ -22,5 +22,6 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod yaml;
+pub mod zk;
 
 pub use error::{Error, Result};

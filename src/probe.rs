@@ -46,6 +46,8 @@ pub enum Response {
     Connected,
     /// The answer to a four-letter word.
     Text(String),
+    /// A znode's children (`None`: the znode does not exist yet).
+    Children(String, Option<Vec<String>>),
     /// Nothing usable: refused, timed out, unreachable.
     Failed(String),
 }
@@ -56,7 +58,15 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
     match (check, resp) {
         (_, Response::Failed(why)) => Verdict::not_ready(why.clone()),
         (CheckDef::Tcp, Response::Connected) => Verdict::ready(None, "port open"),
-        (CheckDef::Zookeeper, Response::Text(text)) => match zk_mode(text) {
+        (CheckDef::Zookeeper { znode: Some(_) }, Response::Children(path, children)) => {
+            let n = children.as_ref().map_or(0, |c| c.len() as u64);
+            let detail = match children {
+                None => format!("{path} does not exist yet"),
+                Some(_) => format!("{path} has {n} children, want {want}"),
+            };
+            Verdict { ready: n == want, count: Some(n), detail, mode: None }
+        }
+        (CheckDef::Zookeeper { znode: None }, Response::Text(text)) => match zk_mode(text) {
             Some(mode @ ("leader" | "follower" | "standalone")) => Verdict { mode: Some(mode.to_string()), ..Verdict::ready(None, format!("Mode: {mode}")) },
             Some(other) => Verdict { mode: Some(other.to_string()), ..Verdict::not_ready(format!("Mode: {other}")) },
             None => Verdict::not_ready(text.lines().next().unwrap_or("no answer to srvr").trim().to_string()),
@@ -157,7 +167,11 @@ fn short(v: &Value) -> String {
 /// Ask the endpoint once.
 pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port: u16) -> Response {
     match check {
-        CheckDef::Zookeeper => four_letter_word(addr, port, "srvr").await,
+        CheckDef::Zookeeper { znode: None } => four_letter_word(addr, port, "srvr").await,
+        CheckDef::Zookeeper { znode: Some(path) } => match crate::zk::children(addr, port, path).await {
+            Ok(children) => Response::Children(path.clone(), children),
+            Err(e) => Response::Failed(e),
+        },
         CheckDef::Tcp => {
             let target = format!("{addr}:{port}");
             match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(&target)).await {
@@ -302,12 +316,22 @@ mod tests {
 
     #[test]
     fn zookeeper_modes() {
-        let v = judge(&CheckDef::Zookeeper, &Response::Text(SRVR_FOLLOWER.into()), 1);
+        let v = judge(&CheckDef::Zookeeper { znode: None }, &Response::Text(SRVR_FOLLOWER.into()), 1);
         assert!(v.ready);
         assert_eq!(v.mode.as_deref(), Some("follower"));
-        let v = judge(&CheckDef::Zookeeper, &Response::Text("This ZooKeeper instance is not currently serving requests\n".into()), 1);
+        let v = judge(&CheckDef::Zookeeper { znode: None }, &Response::Text("This ZooKeeper instance is not currently serving requests\n".into()), 1);
         assert!(!v.ready);
         assert_eq!(v.detail, "This ZooKeeper instance is not currently serving requests");
         assert_eq!(zk_mode("Mode: leader\n"), Some("leader"));
+    }
+
+    #[test]
+    fn znode_children_count_members() {
+        let check = CheckDef::Zookeeper { znode: Some("/storm/supervisors".into()) };
+        let two = Response::Children("/storm/supervisors".into(), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(judge(&check, &two, 2), Verdict { ready: true, count: Some(2), detail: "/storm/supervisors has 2 children, want 2".into(), mode: None });
+        assert!(!judge(&check, &two, 3).ready);
+        let none = judge(&check, &Response::Children("/storm/supervisors".into(), None), 1);
+        assert_eq!((none.ready, none.count, none.detail.as_str()), (false, Some(0), "/storm/supervisors does not exist yet"));
     }
 }

@@ -14,7 +14,7 @@ fn errors_of(args: &[&str]) -> String {
 fn invalid_fixtures_report_every_problem_with_its_place() {
     for name in [
         "unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-storm-fields", "bad-storm-refs",
-        "bad-decommission", "bad-hadoop-references", "bad-rendered",
+        "bad-decommission", "bad-hadoop-references", "bad-rendered", "without-local",
     ] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);
@@ -44,12 +44,6 @@ fn values_file_with_unknown_keys() {
 #[test]
 fn local_images_for_a_role_without_an_offline_build() {
     insta::assert_snapshot!("no-local-image", errors_of(&["render", "tests/fixtures/no-local-image.yaml", "--images", "local"]));
-}
-
-#[test]
-fn storm_with_local_images_names_the_roles_without_an_offline_build() {
-    // ZooKeeper has one and is not mentioned; every Storm role and job is, once.
-    insta::assert_snapshot!("storm-local-images", errors_of(&["render", "storm", "--images", "local"]));
 }
 
 #[test]

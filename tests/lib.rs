@@ -2,11 +2,14 @@
 //!
 //! * `cli`, `diagnostics`, `render` need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
-//! * `storm_fixtures` runs Storm's readiness probes and `bdprov storm` against
-//!   a local server answering like the Storm UI (no Storm image here).
+//! * `storm_fixtures` runs the Storm UI's readiness probe and `bdprov storm`
+//!   against a local server answering like the Storm UI (the offline Storm
+//!   image has no UI: storm-webapp is not on Maven Central).
 //! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
+//! * `images` checks the kit's Maven downloads against a local mirror that
+//!   lacks or alters artifacts.
 //! * `e2e_*` run against a real swarm with the offline images
 //!   (`scripts/test.sh` sets both up on a fresh machine).
 
@@ -15,10 +18,13 @@ mod common;
 mod cli;
 mod compose;
 mod diagnostics;
+mod e2e_hadoop;
 mod e2e_multinode;
 mod e2e_spark;
+mod e2e_storm;
 mod e2e_zookeeper;
 mod hadoop_config;
 mod hadoop_fixtures;
+mod images;
 mod render;
 mod storm_fixtures;

@@ -20,16 +20,6 @@ const NO_LEADER: &str = r#"{"nimbuses":[{"host":"nimbus","port":6627,"status":"N
   "nimbusUpTime":"12s","nimbusUpTimeSeconds":12,"nimbusLogLink":"http://nimbus:8000/api/v1/daemonlog?file=nimbus.log"}]}"#;
 const NIMBUS_DOWN: &str = r#"{"error":"500 Server Error","errorMessage":"org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus from seed hosts [nimbus].\n\tat org.apache.storm.utils.NimbusClient..."}"#;
 
-fn cluster_summary(supervisors: &str) -> String {
-    format!(
-        r#"{{"user":null,"stormVersion":"2.8.9","stormVersionInfo":{{"version":"2.8.9"}},"supervisors":{supervisors},"topologies":0,
-        "slotsTotal":4,"slotsUsed":0,"slotsFree":4,"tasksTotal":0,"executorsTotal":0,"totalMem":4096.0,"totalCpu":400.0,
-        "availMem":4096.0,"availCpu":400.0,"fragmentedMem":0.0,"fragmentedCpu":0.0,"schedulerDisplayResource":false,
-        "memAssignedPercentUtil":"0.0","cpuAssignedPercentUtil":"0.0","bugtracker-url":null,"central-log-url":null,
-        "availGenerics":"","totalGenerics":""}}"#
-    )
-}
-
 const ACTIVE: &str = r#"{"topologies":[{"id":"wc-1-1700000000","encodedId":"wc-1-1700000000","owner":"storm","name":"wc",
   "status":"ACTIVE","uptime":"6m 5s","uptimeSeconds":365,"tasksTotal":28,"workersTotal":3,"executorsTotal":28,"replicationCount":1,
   "schedulerInfo":null,"requestedMemOnHeap":640.0,"requestedMemOffHeap":0.0,"requestedTotalMem":640.0,"requestedCpu":80.0,
@@ -61,35 +51,31 @@ fn probe_once(svc: &ServiceDef, fixture: &Fixture) -> Verdict {
 }
 
 #[test]
-fn nimbus_and_ui_are_ready_only_when_a_leader_is_listed() {
+fn the_ui_is_ready_only_when_it_lists_a_leader() {
     let plan = storm_plan();
-    for name in ["nimbus", "ui"] {
-        let svc = role(&plan, name);
-        assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui", "{name} is probed through the UI");
-        let ui = Fixture::start(vec![]);
-        ui.on("GET", "/api/v1/nimbus/summary", &[(500, NIMBUS_DOWN), (200, NO_LEADER), (200, r#"{"nimbuses":[]}"#), (200, LEADER)]);
-        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("HTTP 500"), "{name}: the UI cannot reach nimbus yet");
-        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"), "{name}: no leader yet");
-        assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status missing in the response"), "{name}: no nimbus registered");
-        assert!(probe_once(svc, &ui).ready, "{name}: a leader next to an offline seed");
-        assert_eq!(ui.requests(), vec!["GET /api/v1/nimbus/summary"; 4]);
-    }
+    let svc = role(&plan, "ui");
+    assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui");
+    let ui = Fixture::start(vec![]);
+    ui.on("GET", "/api/v1/nimbus/summary", &[(500, NIMBUS_DOWN), (200, NO_LEADER), (200, r#"{"nimbuses":[]}"#), (200, LEADER)]);
+    assert_eq!(probe_once(svc, &ui), Verdict::not_ready("HTTP 500"), "the UI cannot reach nimbus yet");
+    assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"), "no leader yet");
+    assert_eq!(probe_once(svc, &ui), Verdict::not_ready("nimbuses.*.status missing in the response"), "no nimbus registered");
+    assert!(probe_once(svc, &ui).ready, "a leader next to an offline seed");
+    assert_eq!(ui.requests(), vec!["GET /api/v1/nimbus/summary"; 4]);
 }
 
 #[test]
-fn supervisors_are_ready_when_the_ui_counts_all_of_them() {
-    let plan = storm_plan();
-    let svc = role(&plan, "supervisor");
-    assert_eq!(svc.replicas, 2);
-    let ui = Fixture::start(vec![]);
-    let (one, two) = (cluster_summary("1"), cluster_summary(r#""2""#));
-    ui.on("GET", "/api/v1/cluster/summary", &[(200, &one), (200, &two)]);
-    let v = probe_once(svc, &ui);
-    assert!(!v.ready);
-    assert_eq!((v.count, v.detail.as_str()), (Some(1), "supervisors = 1, want 2"));
-    let v = probe_once(svc, &ui);
-    assert!(v.ready, "{v:?}");
-    assert_eq!(v.count, Some(2), "2.x may send the count as a string");
+fn nimbus_and_supervisors_are_probed_in_zookeeper() {
+    // Live in e2e_storm; here: what the plan asks, with or without the UI.
+    for images in ["official", "local"] {
+        let plan: Plan = serde_yaml::from_str(&bdprov(&["render", "storm", "--images", images, "--set", "supervisor.replicas=2"]).ok().stdout).unwrap();
+        for (name, znode) in [("nimbus", "/storm/leader-lock"), ("supervisor", "/storm/supervisors")] {
+            let p = role(&plan, name).probe.clone().unwrap();
+            assert_eq!(p.service, "storm_zookeeper-1", "{name} ({images}) asks the ensemble");
+            assert_eq!(p.check, bdprov::plan::CheckDef::Zookeeper { znode: Some(znode.into()) });
+        }
+        assert_eq!(plan.service("ui").is_some(), images == "official", "the UI runs only with official images");
+    }
 }
 
 #[test]

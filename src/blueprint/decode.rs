@@ -29,7 +29,7 @@ const HDFS_PATH: &[&str] = &["path", "owner", "group", "mode"];
 const DECOMMISSION: &[&str] = &["job", "refresh", "stop", "status", "keep", "timeout"];
 const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
 const MEMBER_STATUS: &[&str] = &["http", "members", "field", "done", "serving"];
-const IMAGE: &[&str] = &["official", "local"];
+const IMAGE: &[&str] = &["official", "local", "without_local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
 const PORT: &[&str] = &["target", "published", "protocol", "web", "remap"];
@@ -38,6 +38,7 @@ const PLACEMENT: &[&str] = &["coordinator", "constraints", "max_per_node", "spre
 const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
 const HTTP: &[&str] = &["role", "port", "path"];
 const TCP: &[&str] = &["role", "port"];
+const ZOOKEEPER: &[&str] = &["role", "port", "znode"];
 const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
 
 /// Decode a merged blueprint tree. `includes` already went into the tree.
@@ -260,8 +261,12 @@ impl Decoder {
             let Some(fields) = self.map(&e.value, &path, IMAGE) else { continue };
             let official = fields.iter().find(|f| f.key == "official").and_then(|f| self.string(&f.value, &format!("{path}.official")));
             let local = fields.iter().find(|f| f.key == "local").and_then(|f| self.string(&f.value, &format!("{path}.local")));
+            let without_local = fields.iter().find(|f| f.key == "without_local").and_then(|f| self.string(&f.value, &format!("{path}.without_local")));
+            if let (Some(_), Some(f)) = (&local, fields.iter().find(|f| f.key == "without_local")) {
+                self.err(&f.value.span, format!("{path}: `local` and `without_local` exclude each other"), "keep `local` when the kit builds the image, `without_local` (the reason) when it cannot");
+            }
             match official {
-                Some(official) => out.push(ImageChoice { key: e.key.clone(), official, local, span: e.key_span.clone() }),
+                Some(official) => out.push(ImageChoice { key: e.key.clone(), official, local, without_local, span: e.key_span.clone() }),
                 None => self.err(&e.key_span, format!("{path}: `official` is missing"), "name the image to run, e.g. `official: apache/spark:4.0.1`"),
             }
         }
@@ -356,7 +361,7 @@ impl Decoder {
             if field(fields, "replicas").is_some() || role.singleton.is_some() {
                 self.err(field_span("members"), format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"), "keep `members` for an ensemble, or `replicas` for interchangeable tasks");
             }
-            if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { .. })) && (m == 0 || m % 2 == 0) {
+            if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { znode: None, .. })) && (m == 0 || m % 2 == 0) {
                 self.err(
                     field_span("members"),
                     format!("{path}.members: a ZooKeeper ensemble of {m} is refused"),
@@ -607,11 +612,15 @@ impl Decoder {
             return None;
         }
         if let Some(z) = get("zookeeper") {
-            let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), TCP, Some(role))?;
+            let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), ZOOKEEPER, Some(role))?;
             if !expect.is_empty() || count.is_some() {
-                self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode itself");
+                self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode, or counts a znode's children");
             }
-            return Some(Probe { check: Check::Zookeeper { role, port }, timeout, span: node.span.clone() });
+            let znode = z.entries().and_then(|es| es.iter().find(|e| e.key == "znode")).and_then(|e| self.string(&e.value, &format!("{path}.zookeeper.znode")));
+            if let Some(zn) = znode.as_ref().filter(|zn| !zn.starts_with('/')) {
+                self.err(&z.span, format!("{path}.zookeeper.znode: `{zn}` is not an absolute path"), "write the znode's full path, e.g. `/storm/supervisors`");
+            }
+            return Some(Probe { check: Check::Zookeeper { role, port, znode }, timeout, span: node.span.clone() });
         }
         let check = match (get("http"), get("tcp")) {
             (Some(h), None) => {

@@ -35,8 +35,12 @@ impl Blueprint {
 pub struct ImageChoice {
     pub key: String,
     pub official: String,
-    /// `None` where no offline build exists (Hadoop, Storm).
+    /// `None` where no offline build exists.
     pub local: Option<String>,
+    /// Why no offline build can exist: with `--images local` the roles that
+    /// run this image are left out of the cluster (with this reason) instead
+    /// of being refused.
+    pub without_local: Option<String>,
     pub span: Span,
 }
 
@@ -261,8 +265,11 @@ pub enum Check {
     /// A TCP connection to a published port is accepted.
     Tcp { role: String, port: String },
     /// ZooKeeper's `srvr` answers with Mode leader or follower (standalone for
-    /// a single member); an ensemble is ready with exactly one leader.
-    Zookeeper { role: String, port: String },
+    /// a single member); an ensemble is ready with exactly one leader. With a
+    /// `znode`, the count of its children must equal the probed role's
+    /// replicas instead (members that register in ZooKeeper, like Storm's
+    /// supervisors and nimbus's leadership latch).
+    Zookeeper { role: String, port: String, znode: Option<String> },
 }
 
 impl Check {

@@ -13,6 +13,9 @@ pub async fn up(args: UpArgs) -> Result<()> {
     let engine = Engine::connect().await?;
     let progress = reporter();
     progress.note(&format!("cluster {} (blueprint {}) on {}", plan.cluster, plan.blueprint, engine.endpoint));
+    for (role, why) in &plan.left_out {
+        progress.note(&format!("role `{role}` is left out: {why}"));
+    }
     let out = ops::apply::up(&engine, &plan, progress.as_ref()).await?;
     let secs = out.elapsed.as_secs_f64();
     if out.changed {

@@ -183,14 +183,17 @@ pub enum Job {
         #[arg(last = true)]
         args: Vec<String>,
     },
-    /// spark-submit a jar from this machine to YARN; follow the application to its final status
+    /// spark-submit a jar or Python file from this machine to YARN; follow the application to its final status
     Yarn {
-        /// Main class
+        /// Main class (for a jar)
         #[arg(long)]
-        class: String,
+        class: Option<String>,
         /// The application jar
+        #[arg(long, conflicts_with = "py", required_unless_present = "py", requires = "class")]
+        jar: Option<PathBuf>,
+        /// The application's Python file
         #[arg(long)]
-        jar: PathBuf,
+        py: Option<PathBuf>,
         /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,

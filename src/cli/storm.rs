@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::{Output, StormArgs, StormCommand};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ops::{self, storm::Ui};
+use crate::ops::{self, storm::{Nimbus, Ui}};
 use crate::output::reporter;
 
 /// How much longer than `--wait` a kill may take before bdprov gives up
@@ -14,26 +14,33 @@ const KILL_GRACE: Duration = Duration::from_secs(120);
 const KILL_POLL: Duration = Duration::from_secs(1);
 
 pub async fn storm(args: StormArgs) -> Result<()> {
-    let ui = match &args.ui {
-        Some(url) => Ui::at(url)?,
+    let engine;
+    let plan;
+    let nimbus = match &args.ui {
+        Some(url) => Nimbus::Ui(Ui::at(url)?),
         None => {
-            let engine = Engine::connect().await?;
-            let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
-            Ui::of_cluster(&engine, &plan).await?
+            engine = Engine::connect().await?;
+            plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
+            if plan.jobs.storm.as_ref().is_some_and(|j| plan.service(&j.ui_role).is_some()) {
+                Nimbus::Ui(Ui::of_cluster(&engine, &plan).await?)
+            } else {
+                // No UI in this cluster (offline images): Storm's CLI, in jobs.
+                Nimbus::Cli(ops::storm::Cli::of_cluster(&engine, &plan)?)
+            }
         }
     };
+    let progress = reporter();
     match args.command {
         StormCommand::List { output } => {
-            let topologies = ui.topologies().await?;
+            let topologies = nimbus.topologies(progress.as_ref()).await?;
             match output {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&topologies).expect("topologies serialize")),
                 Output::Table => print!("{}", ops::storm::table(&topologies)),
             }
         }
         StormCommand::Kill { topology, wait } => {
-            let progress = reporter();
             let timeout = Duration::from_secs(wait.into()) + KILL_GRACE;
-            let took = ui.kill(&topology, wait, timeout, KILL_POLL, progress.as_ref()).await?;
+            let took = nimbus.kill(&topology, wait, timeout, KILL_POLL, progress.as_ref()).await?;
             println!("topology {topology} killed: Storm no longer lists it ({:.1}s)", took.as_secs_f64());
         }
     }

@@ -11,7 +11,7 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
         Job::SparkPi { slices, master: Master::Standalone } => (SparkOn::Cluster, SparkApp::Pi { slices }),
         Job::SparkPi { slices, master: Master::Yarn } => (SparkOn::Yarn, SparkApp::Pi { slices }),
         Job::Spark { class, jar, py, args } => (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
-        Job::Yarn { class, jar, args } => (SparkOn::Yarn, SparkApp::File { class: Some(class), file: jar, args }),
+        Job::Yarn { class, jar, py, args } => (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
         Job::Storm { jar, class, name, args: app_args } => {
             let engine = Engine::connect().await?;
             let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;

@@ -79,6 +79,20 @@ impl Engine {
         }
     }
 
+    /// Remove the kit's images that a newer build left without a tag (the
+    /// ones `label` marks; images in use by a container stay). How many went.
+    pub async fn remove_replaced(&self, label: &str) -> Result<usize> {
+        let opts = ListImagesOptionsBuilder::default().filters(&filters(&[("label", label.to_string()), ("dangling", "true".to_string())])).build();
+        let list = self.docker.list_images(Some(opts)).await.map_err(self.err("cannot list images"))?;
+        let mut removed = 0;
+        for img in list {
+            if self.docker.remove_image(&img.id, None::<bollard::query_parameters::RemoveImageOptions>, None).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Images that carry the kit's label.
     pub async fn kit_images(&self, label: &str) -> Result<Vec<KitImage>> {
         let opts = ListImagesOptionsBuilder::default().filters(&filters(&[("label", label.to_string())])).build();

@@ -14,6 +14,7 @@
 //! Downloads and root filesystems are kept in the cache folder
 //! (`$BDPROV_CACHE`, else `~/.cache/bdprov`).
 
+pub mod maven;
 mod pyspark;
 mod rootfs;
 
@@ -32,6 +33,10 @@ pub const VERSIONS_LABEL: &str = "bdprov.kit.versions";
 
 pub const SUITE: &str = "bookworm";
 pub const PYSPARK_VERSION: &str = "4.3.0";
+/// Hadoop's daemons, from Maven Central (3.5 is the first line that runs on Java 17).
+pub const HADOOP_VERSION: &str = "3.5.0";
+/// Storm's daemons and CLI, from Maven Central.
+pub const STORM_VERSION: &str = "2.8.3";
 /// Debian packages of the Java base image.
 pub const BASE_PACKAGES: &[&str] = &["openjdk-17-jre-headless", "python3", "procps", "curl", "netcat-openbsd", "ca-certificates", "zookeeper"];
 
@@ -43,6 +48,10 @@ struct Child {
     files: &'static [(&'static str, &'static str, u32)],
     /// Also lay out the Spark distribution under `spark/` in the context.
     spark: bool,
+    /// Artifacts from a Maven repository, pinned by this lock (its name, text).
+    lock: Option<(&'static str, &'static str)>,
+    /// What the image holds, for `images list`.
+    version: &'static str,
 }
 
 const CHILDREN: &[Child] = &[
@@ -51,6 +60,8 @@ const CHILDREN: &[Child] = &[
         dockerfile: include_str!("../../templates/images/spark/Dockerfile"),
         files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
         spark: true,
+        lock: None,
+        version: "",
     },
     Child {
         name: "zookeeper",
@@ -61,7 +72,11 @@ const CHILDREN: &[Child] = &[
             ("zkCli.sh", include_str!("../../templates/images/zookeeper/zkCli.sh"), 0o755),
         ],
         spark: false,
+        lock: None,
+        version: "",
     },
+    HADOOP,
+    STORM,
 ];
 
 /// An image imported straight from a debootstrap root filesystem.
@@ -92,7 +107,7 @@ const REGISTRY: Root = Root {
 };
 
 /// The images the kit builds, in build order.
-pub const NAMES: &[&str] = &["base", "spark", "zookeeper", "registry"];
+pub const NAMES: &[&str] = &["base", "spark", "zookeeper", "hadoop", "storm", "registry"];
 
 /// The tag blueprints use for a kit image.
 pub fn reference(name: &str) -> String {
@@ -100,6 +115,8 @@ pub fn reference(name: &str) -> String {
         "spark" => format!("bdprov/spark:{PYSPARK_VERSION}"),
         // Debian bookworm's zookeeper and docker-registry packages.
         "zookeeper" => "bdprov/zookeeper:3.8".to_string(),
+        "hadoop" => format!("bdprov/hadoop:{HADOOP_VERSION}"),
+        "storm" => format!("bdprov/storm:{STORM_VERSION}"),
         "registry" => "bdprov/registry:2.8".to_string(),
         other => format!("bdprov/{other}:{SUITE}"),
     }
@@ -174,11 +191,20 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
         if let Some(a) = &archive {
             inputs.push(&a.sha256);
         }
+        // The lock pins every artifact's SHA-256: it stands for their content.
+        if let Some((_, text)) = child.lock {
+            inputs.push(text);
+        }
         let key = hash(&inputs);
         let reference = reference(child.name);
         let state = ensure(engine, child.name, &reference, &key, force, progress, || async {
+            let artifacts = match child.lock {
+                Some((lock_name, text)) => maven::fetch(&cache, child.name, &maven::parse_lock(lock_name, text)?, progress).await?,
+                None => Vec::new(),
+            };
             let versions = match &archive {
                 Some(a) => format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &a.sha256[..12]),
+                None if !artifacts.is_empty() => format!("{} ({} artifacts from Maven, lock {}); {base_versions}", child.version, artifacts.len(), hash(&[child.lock.map_or("", |l| l.1)])),
                 None => base_versions.clone(),
             };
             let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n", child.name);
@@ -186,7 +212,7 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             files.extend(child.files.iter().map(|(n, c, m)| (*n, c.as_bytes(), *m)));
             let context = cache.join(format!("{}-context-{key}.tar", child.name));
             progress.step(child.name, "preparing", "build context");
-            pyspark::context(archive.as_ref(), &context, &files)?;
+            pyspark::context(archive.as_ref(), &context, &files, &artifacts)?;
             progress.step(child.name, "building", &reference);
             let result = engine.build_image(&context, &reference, &|line| progress.step(child.name, "building", line)).await;
             let _ = std::fs::remove_file(&context);
@@ -215,6 +241,8 @@ where
         return Ok("cached");
     }
     make().await?;
+    // The build it replaced, if any, is now untagged: remove it.
+    let _ = engine.remove_replaced(KIT_LABEL).await;
     progress.step(name, "done", reference);
     Ok("built")
 }
@@ -222,7 +250,7 @@ where
 /// The kit's images on this engine, with the versions they contain.
 pub async fn list(engine: &Engine) -> Result<Vec<BTreeMap<String, String>>> {
     let mut rows = Vec::new();
-    for img in engine.kit_images(KIT_LABEL).await? {
+    for img in engine.kit_images(KIT_LABEL).await?.into_iter().filter(|i| !i.tags.is_empty() && i.tags.iter().all(|t| t != "<none>:<none>")) {
         let l: &HashMap<String, String> = &img.labels;
         let mut row = BTreeMap::new();
         row.insert("image".into(), img.tags.first().cloned().unwrap_or_else(|| img.id.clone()));
@@ -262,3 +290,47 @@ pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &
     }
     Ok(out)
 }
+
+/// The committed Maven locks (name, text), for checks.
+pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, STORM_LOCK, STORM_EXAMPLES_LOCK];
+
+const HADOOP_LOCK: (&str, &str) = ("templates/images/hadoop/maven.lock", include_str!("../../templates/images/hadoop/maven.lock"));
+const STORM_LOCK: (&str, &str) = ("templates/images/storm/maven.lock", include_str!("../../templates/images/storm/maven.lock"));
+/// Topology jars for tests and examples: not part of the image.
+pub const STORM_EXAMPLES_LOCK: (&str, &str) = ("templates/images/storm/examples.lock", include_str!("../../templates/images/storm/examples.lock"));
+
+/// Hadoop's daemons laid out like the binary distribution, with the
+/// official apache/hadoop image's contract (see its Dockerfile).
+const HADOOP: Child = Child {
+    name: "hadoop",
+    dockerfile: include_str!("../../templates/images/hadoop/Dockerfile"),
+    files: &[
+        ("bin-hadoop", include_str!("../../templates/images/hadoop/bin-hadoop"), 0o755),
+        ("bin-hdfs", include_str!("../../templates/images/hadoop/bin-hdfs"), 0o755),
+        ("bin-yarn", include_str!("../../templates/images/hadoop/bin-yarn"), 0o755),
+        ("hadoop-launcher.sh", include_str!("../../templates/images/hadoop/hadoop-launcher.sh"), 0o755),
+        ("starter.sh", include_str!("../../templates/images/hadoop/starter.sh"), 0o755),
+        ("log4j.properties", include_str!("../../templates/images/hadoop/log4j.properties"), 0o644),
+        ("capacity-scheduler.xml", include_str!("../../templates/images/hadoop/capacity-scheduler.xml"), 0o644),
+    ],
+    spark: false,
+    lock: Some(HADOOP_LOCK),
+    version: "hadoop 3.5.0",
+};
+
+/// Storm's daemons and CLI laid out like the official `storm` image; no UI
+/// (storm-webapp is not published to Maven Central).
+const STORM: Child = Child {
+    name: "storm",
+    dockerfile: include_str!("../../templates/images/storm/Dockerfile"),
+    files: &[
+        ("storm-launcher.py", include_str!("../../templates/images/storm/storm-launcher.py"), 0o755),
+        ("docker-entrypoint.sh", include_str!("../../templates/images/storm/docker-entrypoint.sh"), 0o755),
+        ("log4j2-cluster.xml", include_str!("../../templates/images/storm/log4j2-cluster.xml"), 0o644),
+        ("log4j2-worker.xml", include_str!("../../templates/images/storm/log4j2-worker.xml"), 0o644),
+        ("wordcount.yaml", include_str!("../../templates/images/storm/wordcount.yaml"), 0o644),
+    ],
+    spark: false,
+    lock: Some(STORM_LOCK),
+    version: "storm 2.8.3",
+};

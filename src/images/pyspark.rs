@@ -122,9 +122,10 @@ pub fn place(path: &str) -> Option<String> {
     Some(format!("spark/{mapped}"))
 }
 
-/// Write a build context: `extra` files (name, content, mode) plus, given an
-/// archive, the Spark tree from it under `spark/`.
-pub fn context(archive: Option<&Archive>, out: &Path, extra: &[(&str, &[u8], u32)]) -> Result<()> {
+/// Write a build context: `extra` files (name, content, mode), files from
+/// disk (name in the context, path), and, given an archive, the Spark tree
+/// from it under `spark/`.
+pub fn context(archive: Option<&Archive>, out: &Path, extra: &[(&str, &[u8], u32)], disk: &[(String, PathBuf)]) -> Result<()> {
     let io = |e: std::io::Error| Error::msg(format!("cannot write build context {}: {e}", out.display()));
     let mut builder = tar::Builder::new(File::create(out).map_err(io)?);
     for (name, data, mode) in extra {
@@ -134,6 +135,15 @@ pub fn context(archive: Option<&Archive>, out: &Path, extra: &[(&str, &[u8], u32
         h.set_mtime(0);
         h.set_cksum();
         builder.append_data(&mut h, name, *data).map_err(io)?;
+    }
+    for (name, path) in disk {
+        let mut f = File::open(path).map_err(io)?;
+        let mut h = tar::Header::new_gnu();
+        h.set_size(f.metadata().map_err(io)?.len());
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        h.set_cksum();
+        builder.append_data(&mut h, name, &mut f).map_err(io)?;
     }
     let Some(archive) = archive else { return builder.finish().map_err(io) };
     let gz = flate2::read::GzDecoder::new(File::open(&archive.path).map_err(io)?);

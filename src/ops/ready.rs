@@ -66,7 +66,7 @@ pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef
             let targets = if p.service == svc.name { tasks.clone() } else { engine.tasks(&p.service).await? };
             let addrs: Vec<&str> =
                 current(&targets).filter(|t| t.is_running()).filter_map(|t| node(nodes, &t.node_id)).map(|n| n.addr.as_str()).collect();
-            let counting = matches!(&p.check, CheckDef::Http { count: Some(_), .. });
+            let counting = matches!(&p.check, CheckDef::Http { count: Some(_), .. } | CheckDef::Zookeeper { znode: Some(_) });
             Some(if addrs.is_empty() {
                 Verdict::not_ready(format!("{} has no running task", p.role))
             } else if counting || p.service != svc.name {

@@ -1,7 +1,10 @@
 //! Storm: `submit storm` deploys a topology from a jar on the user's machine
 //! as a one-shot `storm jar` job; `storm list` and `storm kill` go through
 //! the Storm UI's REST API (`GET /api/v1/topology/summary`,
-//! `POST /api/v1/topology/{id}/kill/{wait}`).
+//! `POST /api/v1/topology/{id}/kill/{wait}`) where the cluster runs a UI,
+//! and else through Storm's own CLI (`storm list`, `storm kill`) in one-shot
+//! jobs that talk to nimbus (the offline image has no UI: Storm's webapp is
+//! not published to Maven Central).
 //!
 //! The UI is reached the way probes reach their targets: through its
 //! published (host-mode) port at the address of the node that runs its task.
@@ -62,7 +65,116 @@ pub async fn submit(engine: &Engine, plan: &Plan, app: &StormApp, progress: &dyn
     Ok(code)
 }
 
-/// One topology, as the UI's summary describes it.
+/// Topologies from `storm list`'s output: the rows after its
+/// `Topology_name` header, split on whitespace (long ids overflow the
+/// columns); `No topologies running.` gives none. `None` when the output
+/// has neither (the CLI failed).
+pub fn parse_cli_list(lines: &[String]) -> Option<Vec<Topology>> {
+    if lines.iter().any(|l| l.trim() == "No topologies running.") {
+        return Some(Vec::new());
+    }
+    let header = lines.iter().position(|l| l.starts_with("Topology_name"))?;
+    let rows = lines[header + 1..].iter().filter(|l| !l.trim().is_empty() && !l.starts_with("---"));
+    Some(
+        rows.filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let [name, status, tasks, workers, uptime, id, ..] = f[..] else { return None };
+            let secs = uptime.parse().ok();
+            Some(Topology {
+                name: name.to_string(),
+                id: id.to_string(),
+                status: status.to_string(),
+                uptime: secs.map_or_else(|| uptime.to_string(), |s: u64| format!("{s}s")),
+                uptime_seconds: secs,
+                workers: workers.parse().ok(),
+                executors: None,
+                tasks: tasks.parse().ok(),
+            })
+        })
+        .collect(),
+    )
+}
+
+/// Storm's CLI in one-shot jobs on the cluster's network: for clusters
+/// without a UI.
+pub struct Cli<'a> {
+    engine: &'a Engine,
+    plan: &'a Plan,
+    job: &'a StormJobDef,
+}
+
+impl<'a> Cli<'a> {
+    pub fn of_cluster(engine: &'a Engine, plan: &'a Plan) -> Result<Cli<'a>> {
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        Ok(Cli { engine, plan, job })
+    }
+
+    async fn storm(&self, kind: &str, args: &[&str], progress: &dyn Progress) -> Result<(i32, Vec<String>)> {
+        let seeds = serde_json::to_string(&self.job.nimbus).expect("strings serialize");
+        let mut cmd = vec!["storm".to_string(), args[0].to_string(), "-c".into(), format!("nimbus.seeds={seeds}")];
+        cmd.extend(args[1..].iter().map(|a| a.to_string()));
+        submit::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
+    }
+
+    pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
+        let (code, out) = self.storm("storm-list", &["list"], progress).await?;
+        match parse_cli_list(&out) {
+            Some(t) if code == 0 => Ok(t),
+            _ => Err(submit::failed("storm list", code, &out, "is nimbus up? see `bdprov status` and `bdprov logs nimbus`")),
+        }
+    }
+
+    /// `storm kill NAME -w WAIT`, then wait until `storm list` no longer
+    /// shows it, for at most `timeout`.
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+        let started = Instant::now();
+        let topologies = self.topologies(progress).await?;
+        let id = find(&topologies, name)?.id.clone();
+        let (code, out) = self.storm("storm-kill", &["kill", name, "-w", &wait.to_string()], progress).await?;
+        if code != 0 {
+            return Err(submit::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
+        }
+        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        loop {
+            let Some(t) = self.topologies(progress).await?.into_iter().find(|t| t.id == id) else {
+                progress.step(name, "done", "nimbus no longer lists it");
+                return Ok(started.elapsed());
+            };
+            if started.elapsed() > timeout {
+                return Err(Error::help(
+                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
+                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
+                ));
+            }
+            progress.step(name, "killing", &format!("status {}", t.status));
+            tokio::time::sleep(poll).await;
+        }
+    }
+}
+
+/// Where `storm list|kill` ask: the UI's REST API, or Storm's CLI in jobs.
+pub enum Nimbus<'a> {
+    Ui(Ui),
+    Cli(Cli<'a>),
+}
+
+impl Nimbus<'_> {
+    pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
+        match self {
+            Nimbus::Ui(ui) => ui.topologies().await,
+            Nimbus::Cli(cli) => cli.topologies(progress).await,
+        }
+    }
+
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+        match self {
+            Nimbus::Ui(ui) => ui.kill(name, wait, timeout, poll, progress).await,
+            Nimbus::Cli(cli) => cli.kill(name, wait, timeout, poll, progress).await,
+        }
+    }
+}
+
+/// One topology, as the UI's summary (or `storm list`) describes it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Topology {
     pub name: String,
@@ -314,6 +426,23 @@ mod tests {
         assert_eq!(mounts.len(), 24);
         assert_eq!(mounts[1], ("/bdprov/upload/part-0000", "id-st_upload-abc123-0000"));
         assert_eq!(mounts[23], ("/bdprov/upload/part-0022", "id-st_upload-abc123-0022"));
+    }
+
+    #[test]
+    fn storm_list_output_is_read() {
+        let lines: Vec<String> = "07:26:52.115 [main] INFO  o.a.s.u.NimbusClient - Found leader nimbus : nimbus:6627:0\n\
+            Topology_name        Status     Num_tasks  Num_workers  Uptime_secs  Topology_Id          Owner               \n\
+            ----------------------------------------------------------------------------------------\n\
+            bdprov-wordcount     ACTIVE     4          1            14           bdprov-wordcount-1-1795677997 storm               \n"
+            .lines()
+            .map(String::from)
+            .collect();
+        let t = parse_cli_list(&lines).unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].name.as_str(), t[0].status.as_str(), t[0].id.as_str()), ("bdprov-wordcount", "ACTIVE", "bdprov-wordcount-1-1795677997"));
+        assert_eq!((t[0].tasks, t[0].workers, t[0].uptime_seconds), (Some(4), Some(1), Some(14)));
+        assert_eq!(parse_cli_list(&["No topologies running.".to_string()]), Some(Vec::new()));
+        assert_eq!(parse_cli_list(&["Exception in thread main".to_string()]), None);
     }
 
     #[test]

@@ -54,7 +54,12 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     };
     let mut services = Vec::new();
     let mut decommission = Vec::new();
+    let mut left_out = Vec::new();
     for role in &bp.roles {
+        if let Some(why) = b.left_out(&role.workload) {
+            left_out.push((role.name.clone(), why));
+            continue;
+        }
         let mut ctx = base_ctx.clone();
         ctx.insert("role", &role_vars.get(&role.name).cloned().unwrap_or_default());
         if let Some(d) = &role.decommission {
@@ -89,6 +94,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         hooks,
         jobs,
         decommission,
+        left_out,
     };
     b.errs.finish(plan)
 }
@@ -165,6 +171,16 @@ impl Builder<'_> {
         let target = self.bp.role(role).expect("endpoint roles are checked");
         let port = target.port(port).and_then(|p| p.published).expect("endpoint ports are checked");
         EndpointDef { service: service_name(&self.opts.cluster, role), role: role.to_string(), port }
+    }
+
+    /// Why a role is left out of this cluster: its image cannot be built
+    /// offline and local images were asked for.
+    fn left_out(&self, w: &Workload) -> Option<String> {
+        let choice = self.bp.image(&w.image)?;
+        match (self.opts.images, &choice.local) {
+            (ImageSet::Local, None) => choice.without_local.clone(),
+            _ => None,
+        }
     }
 
     fn image(&mut self, w: &Workload, path: &str) -> String {
@@ -327,11 +343,13 @@ impl Builder<'_> {
             let check = match &p.check {
                 Check::Http { path, expect, count, .. } => CheckDef::Http { path: self.text(path, ctx), expect: expect.iter().cloned().collect(), count: count.clone() },
                 Check::Tcp { .. } => CheckDef::Tcp,
-                Check::Zookeeper { .. } => CheckDef::Zookeeper,
+                Check::Zookeeper { znode, .. } => CheckDef::Zookeeper { znode: znode.clone() },
             };
             // A member probes itself, on its own published port.
             let (service, port) = match member {
                 Some(m) if target.name == role.name => (s.name.clone(), port + m as u16 - 1),
+                // Another role's ensemble answers through its first member.
+                _ if target.members.is_some() => (service_name(&self.opts.cluster, &member_host(&target.name, 1)), port),
                 _ => (service_name(&self.opts.cluster, &target.name), port),
             };
             ProbeDef { service, role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs() }

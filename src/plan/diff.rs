@@ -191,6 +191,7 @@ mod tests {
             services: (1..=5).map(member).collect(),
             hooks: vec![],
             decommission: vec![],
+            left_out: vec![],
             jobs: Default::default(),
         };
         let running: Vec<ObservedService> = (1..=3)

@@ -52,6 +52,9 @@ pub struct Plan {
     /// How roles scale down without losing data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decommission: Vec<DecommissionDef>,
+    /// Roles left out because their image has no offline build: (role, why).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -290,8 +293,12 @@ pub enum CheckDef {
         count: Option<String>,
     },
     Tcp,
-    /// ZooKeeper `srvr`: Mode leader or follower (standalone for one member).
-    Zookeeper,
+    /// ZooKeeper `srvr`: Mode leader or follower (standalone for one member);
+    /// with a znode, the number of its children.
+    Zookeeper {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        znode: Option<String>,
+    },
 }
 
 /// A step `up` runs itself once the roles it comes after are ready.
@@ -464,6 +471,7 @@ mod placement_tests {
             services: vec![svc],
             hooks: vec![],
             decommission: vec![],
+            left_out: vec![],
             jobs: Default::default(),
         }
     }

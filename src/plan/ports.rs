@@ -107,6 +107,7 @@ mod tests {
             services: vec![nimbus, ui, service("logviewer", vec![port("http", 8081, false)])],
             hooks: vec![],
             decommission: vec![],
+            left_out: vec![],
             jobs: Default::default(),
         }
     }

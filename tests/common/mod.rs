@@ -76,6 +76,15 @@ pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<
 }
 
 
+/// Bring `cluster` up from nothing (leftovers of an earlier, interrupted run
+/// removed first) and check that `up` said it is ready.
+pub fn up_fresh(cluster: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let _ = bdprov(&["down", cluster, "--volumes"]);
+    let up = bdprov_env(args, env).ok();
+    assert!(up.stdout.contains(&format!("cluster {cluster} is ready")), "{}", up.stdout);
+    up
+}
+
 /// End-to-end tests share one swarm (and two cores): one at a time.
 pub fn swarm_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());

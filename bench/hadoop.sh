@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bdprov benchmark for the headline cluster, spark-hdfs-yarn (HDFS + YARN +
+# Spark standalone + history server on HDFS), all measured in this one run:
+#   (a) command → all ready: `bdprov up spark-hdfs-yarn --images local` vs
+#       `docker stack deploy` of its own compose export
+#       (`bdprov render --format compose`), polled with the same checks:
+#       NameNode out of safe mode with 3 datanodes in service, the
+#       ResourceManager STARTED with 2 active NodeManagers, the Spark master
+#       ALIVE with 2 workers, the history server answering. The stack has no
+#       hooks, so the baseline also makes the HDFS paths the history server
+#       needs (WebHDFS MKDIRS/SETPERMISSION, as the tutorials do by hand) once
+#       the NameNode is up; bdprov's time also includes uploading Spark's jars
+#       and a Java runtime to HDFS for YARN jobs, which the baseline skips.
+#   (b) the whole cluster's memory once ready: the sum of its containers'
+#       resident memory (cgroup v1 memory.stat total_rss), for both.
+# Prints medians and the ratio bdprov/baseline (target ≤ 1.0).
+#
+# Needs a running swarm and the offline images: run ./scripts/setup.sh first.
+# Usage: bench/hadoop.sh [ROUNDS]   (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-2}
+BDPROV=${BDPROV:-$PWD/target/release/bdprov}
+[ -x "$BDPROV" ] || cargo build --release --quiet
+NAME=benchhy
+NN=39870 RM=38088 UI=38081 HS=38181
+SETS=(--name "$NAME" --images local
+  --set "namenode.ports.http.published=$NN" --set "resourcemanager.ports.http.published=$RM"
+  --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
+OUT=bench/results
+mkdir -p "$OUT"
+STACK_DIR=$(mktemp -d)
+trap 'rm -rf "$STACK_DIR"' EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+json_check() { # URL PYTHON-EXPRESSION-ON-j
+  curl -fsS --max-time 2 "$1" 2>/dev/null | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($2) else 1)" 2>/dev/null
+}
+
+namenode_up() {
+  json_check "http://127.0.0.1:$NN/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" 'j["beans"][0]["Safemode"] == ""'
+}
+
+# The same checks bdprov's probes make, from the outside.
+cluster_ready() {
+  namenode_up &&
+    json_check "http://127.0.0.1:$NN/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" 'j["beans"][0]["NumInServiceLiveDataNodes"] == 3' &&
+    json_check "http://127.0.0.1:$RM/ws/v1/cluster/info" 'j["clusterInfo"]["state"] == "STARTED"' &&
+    json_check "http://127.0.0.1:$RM/ws/v1/cluster/metrics" 'j["clusterMetrics"]["activeNodes"] == 2' &&
+    json_check "http://127.0.0.1:$UI/json/" 'j["status"] == "ALIVE" and j["aliveworkers"] == 2' &&
+    curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HS/api/v1/applications" 2>/dev/null
+}
+
+# What a person does by hand after `docker stack deploy`: the history dir and friends.
+make_paths() {
+  for p in /spark/history /tmp /user/spark /spark/lib; do
+    curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1$p?op=MKDIRS&user.name=hadoop" >/dev/null
+  done
+  for p in /spark/history /tmp; do
+    curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1$p?op=SETPERMISSION&permission=1777&user.name=hadoop" >/dev/null
+  done
+  curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1/user/spark?op=SETOWNER&owner=spark&user.name=hadoop" >/dev/null
+}
+
+# Sum of total_rss over the cluster's running containers, in MiB.
+cluster_rss() { # LABEL=VALUE
+  local sum=0 id rss
+  for id in $(docker ps -q --no-trunc --filter "label=$1"); do
+    rss=$(awk '$1 == "total_rss" { print $2 }' "/sys/fs/cgroup/memory/docker/$id/memory.stat" 2>/dev/null || echo 0)
+    sum=$((sum + ${rss:-0}))
+  done
+  echo $((sum / 1048576))
+}
+
+
+teardown() {
+  "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
+  docker stack rm "$NAME" >/dev/null 2>&1 || true
+  wait_gone
+  docker volume ls -q --filter "name=^${NAME}_" | xargs -r docker volume rm >/dev/null 2>&1 || true
+}
+
+"$BDPROV" render spark-hdfs-yarn "${SETS[@]}" --format compose --out "$STACK_DIR" 2>/dev/null
+teardown
+
+echo "== spark-hdfs-yarn: command → all ready, $ROUNDS rounds each (alternating)"
+UP=() STACK=() MEM_B=() MEM_S=()
+for i in $(seq 1 "$ROUNDS"); do
+  t0=$(now)
+  "$BDPROV" up spark-hdfs-yarn "${SETS[@]}" >/dev/null 2>"$OUT/hadoop-up.log"
+  t1=$(now)
+  cluster_ready || { echo "bdprov up returned but the cluster is not ready" >&2; exit 1; }
+  UP+=("$(elapsed "$t0" "$t1")")
+  sleep 5
+  MEM_B+=("$(cluster_rss "bdprov.cluster=$NAME")")
+  teardown
+
+  t0=$(now)
+  docker stack deploy -c "$STACK_DIR/compose.yaml" "$NAME" >/dev/null 2>&1
+  until namenode_up; do sleep 0.25; done
+  make_paths
+  until cluster_ready; do sleep 0.25; done
+  t1=$(now)
+  STACK+=("$(elapsed "$t0" "$t1")")
+  sleep 5
+  MEM_S+=("$(cluster_rss "com.docker.stack.namespace=$NAME")")
+  teardown
+  echo "  round $i: bdprov up ${UP[-1]}s (cluster RSS ${MEM_B[-1]} MiB), stack deploy + hand steps + polling ${STACK[-1]}s (cluster RSS ${MEM_S[-1]} MiB)"
+done
+
+python3 - "$(median "${UP[@]}")" "$(median "${STACK[@]}")" "$(median "${MEM_B[@]}")" "$(median "${MEM_S[@]}")" <<'PY' | tee "$OUT/hadoop-summary.txt"
+import sys
+ab, a_s, mb, ms = map(float, sys.argv[1:])
+print(f"(a) up spark-hdfs-yarn → ready: bdprov {ab:.2f}s  vs  stack deploy {a_s:.2f}s   ratio {ab / a_s:.2f}  (target ≤ 1.0)")
+print(f"(b) whole cluster RSS once ready: bdprov {mb:.0f} MiB  vs  stack deploy {ms:.0f} MiB  ratio {mb / ms:.2f}")
+PY

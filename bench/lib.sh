@@ -1,0 +1,20 @@
+# Shared by the bench scripts: timing, medians, teardown checks.
+# Expects NAME (the cluster and stack name) to be set by the caller.
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
+
+# Until nothing of the cluster or the stack is left (services, network, containers).
+wait_gone() {
+  for _ in $(seq 1 240); do
+    [ -z "$(docker service ls -q --filter "label=bdprov.cluster=$NAME")" ] &&
+      [ -z "$(docker service ls -q --filter "label=com.docker.stack.namespace=$NAME")" ] &&
+      [ -z "$(docker network ls -q --filter "name=^${NAME}-net$")" ] &&
+      [ -z "$(docker ps -q --filter "label=com.docker.stack.namespace=$NAME")" ] &&
+      [ -z "$(docker ps -q --filter "label=bdprov.cluster=$NAME")" ] && return 0
+    sleep 0.5
+  done
+  echo "teardown did not finish" >&2
+  return 1
+}

@@ -1,0 +1,245 @@
+//! Artifacts from a Maven repository, pinned by a lock file.
+//!
+//! A lock (`templates/images/NAME/maven.lock`, made by
+//! `scripts/maven-lock.sh NAME`) lists every file an image needs, one per
+//! line, tab-separated:
+//!
+//! ```text
+//! hadoop/share/hadoop/common/hadoop-common-3.5.0.jar<TAB>org.apache.hadoop:hadoop-common:3.5.0:jar<TAB><sha256><TAB><size>
+//! ```
+//!
+//! bdprov downloads them itself (no Maven, no JDK), from Maven Central or
+//! the repository `BDPROV_MAVEN` names (a Nexus or Artifactory mirror),
+//! checks each against its SHA-256 and keeps it in the cache folder under
+//! its repository path, so a second build downloads nothing.
+
+use std::path::{Path, PathBuf};
+
+use futures_util::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{Error, Result};
+use crate::output::Progress;
+
+pub const CENTRAL: &str = "https://repo1.maven.org/maven2";
+
+/// Downloads at once.
+const PARALLEL: usize = 8;
+
+/// One pinned file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifact {
+    /// Where it goes in the build context.
+    pub dest: String,
+    pub group: String,
+    pub name: String,
+    pub version: String,
+    pub ext: String,
+    pub classifier: Option<String>,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Artifact {
+    /// `group:artifact:version[:classifier]`, as people write it.
+    pub fn coordinate(&self) -> String {
+        match &self.classifier {
+            Some(c) => format!("{}:{}:{}:{c}", self.group, self.name, self.version),
+            None => format!("{}:{}:{}", self.group, self.name, self.version),
+        }
+    }
+
+    /// The file's path in a Maven repository (and in the cache).
+    pub fn repo_path(&self) -> String {
+        let classifier = self.classifier.as_ref().map(|c| format!("-{c}")).unwrap_or_default();
+        format!("{}/{}/{}/{}-{}{classifier}.{}", self.group.replace('.', "/"), self.name, self.version, self.name, self.version, self.ext)
+    }
+}
+
+/// The lock's artifacts, or an error naming the lock's line.
+pub fn parse_lock(name: &str, text: &str) -> Result<Vec<Artifact>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |why: &str| Error::help(format!("{name}:{}: {why}", i + 1), "regenerate the lock with `scripts/maven-lock.sh IMAGE`");
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [dest, coordinate, sha256, size] = cols[..] else { return Err(bad("want 4 tab-separated columns: destination, coordinate, sha256, size")) };
+        let parts: Vec<&str> = coordinate.split(':').collect();
+        let (group, artifact, version, ext, classifier) = match parts[..] {
+            [g, a, v, e] => (g, a, v, e, None),
+            [g, a, v, e, c] => (g, a, v, e, Some(c.to_string())),
+            _ => return Err(bad("the coordinate is group:artifact:version:extension[:classifier]")),
+        };
+        if [group, artifact, version, ext].iter().any(|p| p.is_empty() || p.contains('/')) || dest.starts_with('/') || dest.split('/').any(|p| p == "..") {
+            return Err(bad("empty or unsafe name"));
+        }
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("the SHA-256 is not 64 hex digits"));
+        }
+        let size = size.parse().map_err(|_| bad("the size is not a number"))?;
+        out.push(Artifact {
+            dest: dest.to_string(),
+            group: group.to_string(),
+            name: artifact.to_string(),
+            version: version.to_string(),
+            ext: ext.to_string(),
+            classifier,
+            sha256: sha256.to_ascii_lowercase(),
+            size,
+        });
+    }
+    Ok(out)
+}
+
+/// The repository to download from: `BDPROV_MAVEN`, else Maven Central.
+pub fn repository() -> String {
+    std::env::var("BDPROV_MAVEN").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| CENTRAL.to_string()).trim_end_matches('/').to_string()
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Every artifact of `lock` in the cache, downloaded where missing: the
+/// (destination, cached file) pairs, in the lock's order.
+pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn Progress) -> Result<Vec<(String, PathBuf)>> {
+    let repo = repository();
+    let root = cache.join("maven");
+    let client = reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(30)).build().map_err(|e| Error::msg(e.to_string()))?;
+    let mut missing = Vec::new();
+    let mut out = Vec::new();
+    for a in lock {
+        let path = root.join(a.repo_path());
+        let cached = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || sha256_file(&path).ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        if cached.as_deref() != Some(a.sha256.as_str()) {
+            missing.push((a, path.clone()));
+        }
+        out.push((a.dest.clone(), path));
+    }
+    if missing.is_empty() {
+        progress.step(image, "cached", &format!("{} artifacts", lock.len()));
+        return Ok(out);
+    }
+    let total: u64 = missing.iter().map(|(a, _)| a.size).sum();
+    progress.step(image, "download", &format!("{} of {} artifacts ({} MB) from {repo}", missing.len(), lock.len(), total / 1_000_000));
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let count = missing.len();
+    futures_util::stream::iter(missing.iter().map(|(a, path)| {
+        let (client, repo, done) = (&client, &repo, &done);
+        async move {
+            download(client, repo, a, path).await?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n % 20 == 0 || n == count {
+                progress.step(image, "download", &format!("{n} / {count}"));
+            }
+            Ok::<(), Error>(())
+        }
+    }))
+    .buffer_unordered(PARALLEL)
+    .try_collect::<Vec<()>>()
+    .await
+    .inspect_err(|_| {
+        // Downloads cut short by the first error leave their partial files.
+        for (a, path) in &missing {
+            let _ = std::fs::remove_file(part_path(a, path));
+        }
+    })?;
+    Ok(out)
+}
+
+/// Where a download goes until it is checked.
+fn part_path(a: &Artifact, path: &Path) -> PathBuf {
+    path.with_extension(format!("{}.part{}", a.ext, std::process::id()))
+}
+
+/// One artifact into `path`, checked; nothing is left at `path` unless it
+/// matches the lock.
+async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Path) -> Result<()> {
+    let url = format!("{repo}/{}", a.repo_path());
+    let help = "check the address in BDPROV_MAVEN (a Maven repository or mirror that serves Maven Central's artifacts), or regenerate the lock with `scripts/maven-lock.sh IMAGE`";
+    let fail = |why: String| Error::help(format!("artifact {} ({}): {why}", a.coordinate(), a.ext), help);
+    let resp = client.get(&url).send().await.map_err(|e| fail(format!("cannot download {url}: {e}")))?;
+    if !resp.status().is_success() {
+        let status = resp.status();
+        let what = if status == reqwest::StatusCode::NOT_FOUND { "not found".to_string() } else { format!("HTTP {status}") };
+        return Err(fail(format!("{what} at {url}")));
+    }
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(|e| Error::msg(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    let part = part_path(a, path);
+    let io = |e: std::io::Error| Error::msg(format!("cannot write {}: {e}", part.display()));
+    let mut file = tokio::fs::File::create(&part).await.map_err(io)?;
+    let mut h = Sha256::new();
+    let mut stream = resp.bytes_stream();
+    let result: Result<()> = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fail(format!("download of {url} broke off: {e}")))?;
+            h.update(&chunk);
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.flush().await.map_err(io)?;
+        let got = hex::encode(h.finalize());
+        if got != a.sha256 {
+            return Err(fail(format!("{url} has SHA-256 {got}, the lock pins {}", a.sha256)));
+        }
+        tokio::fs::rename(&part, path).await.map_err(io)
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&part).await;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn lock_lines_and_repository_paths() {
+        let text = format!("# made by scripts/maven-lock.sh\n\nhadoop/share/hadoop/hdfs/hadoop-hdfs-3.5.0-tests.jar\torg.apache.hadoop:hadoop-hdfs:3.5.0:jar:tests\t{SHA}\t42\n");
+        let lock = parse_lock("maven.lock", &text).unwrap();
+        assert_eq!(lock.len(), 1);
+        assert_eq!(lock[0].repo_path(), "org/apache/hadoop/hadoop-hdfs/3.5.0/hadoop-hdfs-3.5.0-tests.jar");
+        assert_eq!(lock[0].coordinate(), "org.apache.hadoop:hadoop-hdfs:3.5.0:tests");
+        assert_eq!(lock[0].size, 42);
+    }
+
+    #[test]
+    fn bad_lock_lines_name_their_line() {
+        for (text, want) in [
+            (format!("a\tg:a:1:jar\t{SHA}\t1\n\nb\tg:a\t{SHA}\t1"), "maven.lock:3: the coordinate"),
+            ("a\tg:a:1:jar\tnothex\t1".to_string(), "maven.lock:1: the SHA-256"),
+            (format!("../etc/passwd\tg:a:1:jar\t{SHA}\t1"), "maven.lock:1: empty or unsafe"),
+            (format!("a\tg:a:1:jar\t{SHA}"), "maven.lock:1: want 4"),
+        ] {
+            let err = parse_lock("maven.lock", &text).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_committed_locks_parse() {
+        for (name, text) in super::super::LOCKS.iter() {
+            let lock = parse_lock(name, text).unwrap();
+            assert!(!lock.is_empty(), "{name} pins nothing");
+            assert!(lock.iter().all(|a| a.dest.ends_with(&format!(".{}", a.ext))), "{name}: a destination without its extension");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Just enough of ZooKeeper's client protocol to list a znode's children:
+//! a session (ConnectRequest), one `getChildren` and a close, in ZooKeeper's
+//! jute encoding (big-endian integers, length-prefixed strings and frames).
+//!
+//! Probes use it where a system keeps its membership in ZooKeeper and has
+//! no other API to ask: Storm's nimbus leadership latch and its registered
+//! supervisors, with or without the Storm UI. Framing and parsing are pure.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const OP_GET_CHILDREN: i32 = 8;
+const OP_CLOSE: i32 = -11;
+/// ZooKeeper's error code for a missing znode.
+const NO_NODE: i32 = -101;
+/// Frames larger than this are not ZooKeeper answers to these requests.
+const MAX_FRAME: usize = 4 << 20;
+
+/// One length-prefixed frame.
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as i32).to_be_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A new session's ConnectRequest (protocol 0, no previous session).
+pub fn connect_request(timeout: Duration) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&0i32.to_be_bytes()); // protocolVersion
+    b.extend_from_slice(&0i64.to_be_bytes()); // lastZxidSeen
+    b.extend_from_slice(&(timeout.as_millis().min(i32::MAX as u128) as i32).to_be_bytes());
+    b.extend_from_slice(&0i64.to_be_bytes()); // sessionId
+    b.extend_from_slice(&16i32.to_be_bytes()); // passwd
+    b.extend_from_slice(&[0u8; 16]);
+    b.push(0); // readOnly
+    frame(&b)
+}
+
+/// `getChildren(path, watch=false)` with transaction id `xid`.
+pub fn get_children_request(xid: i32, path: &str) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&xid.to_be_bytes());
+    b.extend_from_slice(&OP_GET_CHILDREN.to_be_bytes());
+    b.extend_from_slice(&(path.len() as i32).to_be_bytes());
+    b.extend_from_slice(path.as_bytes());
+    b.push(0);
+    frame(&b)
+}
+
+fn close_request(xid: i32) -> Vec<u8> {
+    let mut b = xid.to_be_bytes().to_vec();
+    b.extend_from_slice(&OP_CLOSE.to_be_bytes());
+    frame(&b)
+}
+
+/// A cursor over a frame's body.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        if self.0.len() < n {
+            return Err("truncated answer".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn i32(&mut self) -> Result<i32, String> {
+        Ok(i32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(i64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let n = self.i32()?;
+        if n < 0 {
+            return Ok(String::new());
+        }
+        Ok(String::from_utf8_lossy(self.take(n as usize)?).into_owned())
+    }
+}
+
+/// The session id of a ConnectResponse body (0: the server refused it).
+pub fn parse_connect(body: &[u8]) -> Result<i64, String> {
+    let mut r = Reader(body);
+    let _protocol = r.i32()?;
+    let _timeout = r.i32()?;
+    r.i64()
+}
+
+/// The children in a reply to `getChildren` with transaction id `xid`:
+/// `Ok(None)` when the znode does not exist.
+pub fn parse_children(body: &[u8], xid: i32) -> Result<Option<Vec<String>>, String> {
+    let mut r = Reader(body);
+    let got = r.i32()?;
+    let _zxid = r.i64()?;
+    let err = r.i32()?;
+    if got != xid {
+        return Err(format!("answer to request {got}, expected {xid}"));
+    }
+    match err {
+        0 => {}
+        NO_NODE => return Ok(None),
+        e => return Err(format!("ZooKeeper error {e}")),
+    }
+    let n = r.i32()?;
+    if n < 0 || n as usize > body.len() {
+        return Err("bad child count".into());
+    }
+    (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+async fn read_frame(s: &mut tokio::net::TcpStream) -> std::io::Result<Vec<u8>> {
+    let n = s.read_i32().await?;
+    if n < 0 || n as usize > MAX_FRAME {
+        return Err(std::io::Error::other(format!("bad frame length {n}")));
+    }
+    let mut buf = vec![0; n as usize];
+    s.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+/// The children of `path` on the ZooKeeper server at `addr:port`
+/// (`Ok(None)`: no such znode).
+pub async fn children(addr: &str, port: u16, path: &str) -> Result<Option<Vec<String>>, String> {
+    let target = format!("{addr}:{port}");
+    let talk = async {
+        let mut s = tokio::net::TcpStream::connect(&target).await.map_err(|e| e.to_string())?;
+        s.write_all(&connect_request(Duration::from_secs(10))).await.map_err(|e| e.to_string())?;
+        let session = parse_connect(&read_frame(&mut s).await.map_err(|e| e.to_string())?)?;
+        if session == 0 {
+            return Err("the server refused a session (not serving yet?)".to_string());
+        }
+        s.write_all(&get_children_request(1, path)).await.map_err(|e| e.to_string())?;
+        let result = parse_children(&read_frame(&mut s).await.map_err(|e| e.to_string())?, 1);
+        let _ = s.write_all(&close_request(2)).await;
+        result
+    };
+    match tokio::time::timeout(Duration::from_secs(5), talk).await {
+        Ok(r) => r.map_err(|e| format!("{target}: {e}")),
+        Err(_) => Err(format!("{target}: timed out")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_framed_jute() {
+        let r = get_children_request(1, "/storm");
+        assert_eq!(&r[..4], &(4 + 4 + 4 + 6 + 1i32).to_be_bytes());
+        assert_eq!(&r[4..12], &[0, 0, 0, 1, 0, 0, 0, 8]);
+        assert_eq!(&r[16..22], b"/storm");
+        assert_eq!(connect_request(Duration::from_secs(10)).len(), 4 + 4 + 8 + 4 + 8 + 4 + 16 + 1);
+    }
+
+    fn reply(xid: i32, err: i32, children: &[&str]) -> Vec<u8> {
+        let mut b = xid.to_be_bytes().to_vec();
+        b.extend_from_slice(&7i64.to_be_bytes());
+        b.extend_from_slice(&err.to_be_bytes());
+        if err == 0 {
+            b.extend_from_slice(&(children.len() as i32).to_be_bytes());
+            for c in children {
+                b.extend_from_slice(&(c.len() as i32).to_be_bytes());
+                b.extend_from_slice(c.as_bytes());
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn replies_give_children_or_none() {
+        assert_eq!(parse_children(&reply(1, 0, &["a", "bb"]), 1), Ok(Some(vec!["a".into(), "bb".into()])));
+        assert_eq!(parse_children(&reply(1, NO_NODE, &[]), 1), Ok(None));
+        assert!(parse_children(&reply(1, -4, &[]), 1).unwrap_err().contains("-4"));
+        assert!(parse_children(&reply(2, 0, &[]), 1).is_err());
+        let mut cut = reply(1, 0, &["abc"]);
+        cut.truncate(cut.len() - 1);
+        assert_eq!(parse_children(&cut, 1), Err("truncated answer".into()));
+        // A hostile count does not allocate or loop far.
+        let mut huge = reply(1, 0, &[]);
+        let at = huge.len() - 4;
+        huge[at..].copy_from_slice(&i32::MAX.to_be_bytes());
+        assert!(parse_children(&huge, 1).is_err());
+    }
+}

@@ -1,0 +1,147 @@
+# Shared part of bdprov's Hadoop launchers (/opt/hadoop/bin/{hadoop,hdfs,yarn}),
+# installed as /opt/hadoop/libexec/hadoop-launcher.sh and sourced by them.
+# A small stand-in for the distribution's hadoop-functions.sh: same
+# environment variables, same classpath layout, daemons in the foreground.
+#
+# Honoured: JAVA_HOME, HADOOP_HOME, HADOOP_CONF_DIR (or --config DIR),
+# HADOOP_HEAPSIZE_MAX / HADOOP_HEAPSIZE_MIN (e.g. 512m; a bare number is MB),
+# HADOOP_HEAPSIZE (legacy, MB), HADOOP_OPTS, HADOOP_CLIENT_OPTS (client
+# commands), HDFS_<DAEMON>_OPTS / YARN_<DAEMON>_OPTS, YARN_OPTS (yarn),
+# HADOOP_CLASSPATH (+ HADOOP_USER_CLASSPATH_FIRST), HADOOP_LOG_DIR,
+# HADOOP_ROOT_LOGGER (default INFO,console; --loglevel LEVEL), JAVA_LIBRARY_PATH.
+
+HADOOP_HOME=${HADOOP_HOME:-/opt/hadoop}
+HADOOP_CONF_DIR=${HADOOP_CONF_DIR:-$HADOOP_HOME/etc/hadoop}
+HADOOP_LOG_DIR=${HADOOP_LOG_DIR:-$HADOOP_HOME/logs}
+
+hl_die() { echo "$HL_PROG: $*" >&2; exit 1; }
+
+# Options before the subcommand: --config DIR, --loglevel LEVEL; the
+# distribution's --daemon/--workers/--hosts make no sense in a container.
+# Sets HL_ARGS to the remaining arguments (subcommand first).
+hl_parse_global() {
+  HL_ARGS=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --config) [ $# -ge 2 ] || hl_die "--config needs a directory"; HADOOP_CONF_DIR=$2; shift 2 ;;
+      --loglevel) [ $# -ge 2 ] || hl_die "--loglevel needs a level"; HADOOP_ROOT_LOGGER="$2,console"; shift 2 ;;
+      --debug) set -x; shift ;;
+      --daemon|--workers|--hosts|--hostnames)
+        hl_die "$1 is not supported here: daemons run in the foreground (the container's main process)" ;;
+      *) break ;;
+    esac
+  done
+  HL_ARGS=("$@")
+  [ -d "$HADOOP_CONF_DIR" ] || hl_die "HADOOP_CONF_DIR $HADOOP_CONF_DIR is not a directory"
+  export HADOOP_CONF_DIR
+}
+
+hl_java() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    HL_JAVA=$JAVA_HOME/bin/java
+  elif command -v java >/dev/null; then
+    HL_JAVA=$(command -v java)
+  else
+    hl_die "no java: set JAVA_HOME"
+  fi
+}
+
+# The classpath of the binary distribution's `hadoop classpath`.
+hl_classpath() {
+  local s=$HADOOP_HOME/share/hadoop cp
+  cp="$HADOOP_CONF_DIR:$s/common/lib/*:$s/common/*:$s/hdfs:$s/hdfs/lib/*:$s/hdfs/*"
+  cp="$cp:$s/yarn:$s/yarn/lib/*:$s/yarn/*:$s/mapreduce/lib/*:$s/mapreduce/*"
+  if [ -n "${HADOOP_CLASSPATH:-}" ]; then
+    if [ -n "${HADOOP_USER_CLASSPATH_FIRST:-}" ]; then cp="$HADOOP_CLASSPATH:$cp"; else cp="$cp:$HADOOP_CLASSPATH"; fi
+  fi
+  printf '%s' "$cp"
+}
+
+# `classpath` subcommand: --glob (the default here) or --jar FILE as in Hadoop.
+hl_print_classpath() {
+  case ${1:-} in
+    ""|--glob) hl_classpath; echo ;;
+    --jar)
+      [ -n "${2:-}" ] || hl_die "classpath --jar needs a file"
+      hl_java
+      exec "$HL_JAVA" -cp "$(hl_classpath)" org.apache.hadoop.util.Classpath --jar "$2" ;;
+    -h|--help) echo "usage: $HL_PROG classpath [--glob|--jar <path>]" ;;
+    *) hl_die "classpath: unknown option $1" ;;
+  esac
+  exit 0
+}
+
+# Java 17 (Hadoop 3.5 requires it on the server side): Hadoop and its
+# libraries (Guice/cglib in YARN, Jersey, Netty, Kryo/FST in the state
+# stores, Kerberos) reflect into these JDK packages, so open them as the
+# distribution's scripts do (HADOOP-19219, HADOOP-19310).
+HL_JPMS_OPTS=(
+  -XX:+IgnoreUnrecognizedVMOptions
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.math=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED
+  --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/java.util.regex=ALL-UNNAMED
+  --add-opens=java.base/java.util.zip=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.security.util=ALL-UNNAMED
+  --add-opens=java.base/sun.security.x509=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  --add-exports=java.base/sun.net.dns=ALL-UNNAMED
+  --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+)
+
+# -Xmx from HADOOP_HEAPSIZE_MAX ("512m", "1g", or MB as a bare number).
+hl_heap_opts() {
+  local v
+  HL_HEAP=()
+  v=${HADOOP_HEAPSIZE_MAX:-${HADOOP_HEAPSIZE:-}}
+  if [ -n "$v" ]; then [[ $v =~ ^[0-9]+$ ]] && v="${v}m"; HL_HEAP+=("-Xmx$v"); fi
+  v=${HADOOP_HEAPSIZE_MIN:-}
+  if [ -n "$v" ]; then [[ $v =~ ^[0-9]+$ ]] && v="${v}m"; HL_HEAP+=("-Xms$v"); fi
+}
+
+# hl_run COMMAND CLASS EXTRA_OPTS ARGS...: exec the JVM in the foreground.
+# EXTRA_OPTS (one word-split string) are the subcommand's *_OPTS; the
+# subcommand's own arguments (e.g. `-D key=value` generic options) follow the
+# class untouched.
+hl_run() {
+  local command=$1 class=$2 extra=$3
+  shift 3
+  hl_java
+  hl_heap_opts
+  local user=${USER:-$(id -un 2>/dev/null || echo hadoop)}
+  local logfile="hadoop-$user-$command.log"
+  local -a opts
+  # shellcheck disable=SC2206  # *_OPTS are word-split, as in Hadoop's scripts
+  opts=(
+    "-Dproc_$command"
+    "${HL_JPMS_OPTS[@]}"
+    "${HL_HEAP[@]}"
+    -Djava.net.preferIPv4Stack=true
+    "-Dhadoop.log.dir=$HADOOP_LOG_DIR" "-Dhadoop.log.file=$logfile"
+    "-Dyarn.log.dir=$HADOOP_LOG_DIR" "-Dyarn.log.file=$logfile"
+    "-Dhadoop.home.dir=$HADOOP_HOME" "-Dyarn.home.dir=$HADOOP_HOME"
+    "-Dhadoop.id.str=$user"
+    "-Dhadoop.root.logger=${HADOOP_ROOT_LOGGER:-INFO,console}"
+    "-Dyarn.root.logger=${YARN_ROOT_LOGGER:-${HADOOP_ROOT_LOGGER:-INFO,console}}"
+    "-Dhadoop.policy.file=hadoop-policy.xml"
+    "-Dhadoop.security.logger=${HADOOP_SECURITY_LOGGER:-INFO,NullAppender}"
+  )
+  [ -z "${JAVA_LIBRARY_PATH:-}" ] || opts+=("-Djava.library.path=$JAVA_LIBRARY_PATH")
+  # shellcheck disable=SC2086
+  opts+=(${HADOOP_OPTS:-} $extra)
+  exec "$HL_JAVA" "${opts[@]}" -cp "${HL_EXTRA_CP:+$HL_EXTRA_CP:}$(hl_classpath)" "$class" "$@"
+}

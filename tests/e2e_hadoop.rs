@@ -1,0 +1,207 @@
+//! End to end on a real swarm: spark-hdfs-yarn with the offline images
+//! (Hadoop 3.5 assembled from Maven Central, Spark from PyPI).
+//!
+//! One test, because the steps build on each other and the machine has two
+//! cores: up → status → paths → YARN jobs → history → scale up/down with
+//! decommissioning → faults → down/up keeps the namespace.
+
+use std::time::Duration;
+
+use crate::common::{bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh};
+
+const CLUSTER: &str = "e2e-hadoop";
+const NET: &str = "e2e-hadoop-net";
+const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+const NN: &str = "http://127.0.0.1:29870";
+const RM: &str = "http://127.0.0.1:28088";
+/// Ports of their own, so clusters a user (or another test) runs do not get
+/// in the way; small daemons, 1 MiB blocks so a small file has several.
+const UP: &[&str] = &[
+    "up", "spark-hdfs-yarn", "--name", CLUSTER,
+    "--set", "namenode.ports.http.published=29870",
+    "--set", "resourcemanager.ports.http.published=28088",
+    "--set", "master.ports.ui.published=28082",
+    "--set", "history.ports.ui.published=28182",
+    "--set", "values.hadoop_heap=384m",
+    "--set", "values.hdfs_site[dfs.blocksize]=1048576",
+    "--set", "values.yarn_site[yarn.nodemanager.resource.memory-mb]=3072",
+    "--set", "values.yarn_site[yarn.scheduler.maximum-allocation-mb]=3072",
+];
+
+fn image() -> String {
+    // The same tag the blueprint's `local` image names.
+    let bp = std::fs::read_to_string(crate::common::root().join("blueprints/hdfs.yaml")).unwrap();
+    bp.lines().find_map(|l| l.trim().strip_prefix("local: ")).expect("hdfs.yaml names a local image").trim().to_string()
+}
+
+fn jmx(bean: &str) -> Option<serde_json::Value> {
+    let j = get_json(&format!("{NN}/jmx?qry=Hadoop:service=NameNode,name={bean}"))?;
+    Some(j["beans"][0].clone())
+}
+
+
+fn in_service_datanodes() -> Option<u64> {
+    jmx("FSNamesystemState")?["NumInServiceLiveDataNodes"].as_u64()
+}
+
+fn status_of(path: &str) -> Option<serde_json::Value> {
+    let j = get_json(&format!("{NN}/webhdfs/v1{path}?op=GETFILESTATUS"))?;
+    Some(j["FileStatus"].clone())
+}
+
+/// An HDFS command in a one-shot service on the cluster's network.
+fn hdfs(name: &str, args: &str) -> (bool, String) {
+    let script = format!("hdfs {args}");
+    one_shot(&format!("e2e-hadoop-{name}"), NET, &image(), &["sh", "-c", &script])
+}
+
+const HDFS_OPTS: &str = "-D fs.defaultFS=hdfs://namenode:8020";
+
+fn checksum(path: &str) -> String {
+    let (ok, out) = hdfs("checksum", &format!("dfs {HDFS_OPTS} -checksum {path}"));
+    assert!(ok, "checksum of {path} failed:\n{out}");
+    let line = out.lines().find(|l| l.starts_with(path)).unwrap_or_else(|| panic!("no checksum line:\n{out}"));
+    line.split_whitespace().last().unwrap().to_string()
+}
+
+fn active_nodemanagers() -> Option<u64> {
+    get_json(&format!("{RM}/ws/v1/cluster/metrics"))?["clusterMetrics"]["activeNodes"].as_u64()
+}
+
+fn container_of(service: &str) -> String {
+    let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")]);
+    out.stdout.lines().next().unwrap_or_else(|| panic!("no running container of {service}")).to_string()
+}
+
+#[test]
+fn e2e_spark_hdfs_yarn_lifecycle() {
+    let _serial = crate::common::swarm_lock();
+    // up: returns only when every role is ready.
+    let up = up_fresh(CLUSTER, UP, LOCAL);
+    for role in ["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker", "history", "hdfs-paths", "spark-libs"] {
+        assert!(up.stderr.contains(role), "no progress line for {role}:\n{}", up.stderr);
+    }
+    assert_eq!(in_service_datanodes(), Some(3), "up returned before 3 datanodes were in service");
+    assert_eq!(active_nodemanagers(), Some(2), "up returned before 2 NodeManagers were active");
+    assert_eq!(jmx("NameNodeInfo").unwrap()["Safemode"], "", "the NameNode is still in safe mode");
+
+    // status: the web UIs of NameNode, ResourceManager, Spark master and history server, answering.
+    let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
+    assert_eq!(st["ready"], true, "{st:#}");
+    let url = |role: &str| -> String {
+        let r = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == role).unwrap_or_else(|| panic!("no role {role} in {st:#}"));
+        r["urls"][0].as_str().unwrap_or_else(|| panic!("no URL for {role}: {r:#}")).to_string()
+    };
+    assert_eq!(url("namenode"), "http://127.0.0.1:29870/");
+    assert_eq!(url("resourcemanager"), "http://127.0.0.1:28088/");
+    for (role, path) in [("namenode", "jmx"), ("resourcemanager", "ws/v1/cluster/info"), ("master", "json/"), ("history", "api/v1/applications")] {
+        assert!(get_json(&format!("{}{path}", url(role))).is_some(), "{role}'s UI at {} does not answer", url(role));
+    }
+    // The web UIs themselves, served from the webapps the image carries.
+    for page in [format!("{NN}/dfshealth.html"), format!("{RM}/cluster")] {
+        let out = std::process::Command::new("curl").args(["-fsSL", "--max-time", "5", &page]).output().unwrap();
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).to_lowercase().contains("<html"), "{page}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    // Precreated paths, read back from HDFS itself: owners and modes.
+    let history = status_of("/spark/history").expect("/spark/history exists");
+    assert_eq!((history["type"].as_str(), history["permission"].as_str()), (Some("DIRECTORY"), Some("1777")), "{history}");
+    let tmp = status_of("/tmp").expect("/tmp exists");
+    assert_eq!(tmp["permission"], "1777", "{tmp}");
+    let home = status_of("/user/spark").expect("/user/spark exists");
+    assert_eq!((home["owner"].as_str(), home["permission"].as_str()), (Some("spark"), Some("755")), "{home}");
+
+    // A second up changes nothing.
+    let again = bdprov_env(UP, LOCAL).ok();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+
+    // SparkPi on YARN: the application id, followed to SUCCEEDED.
+    let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--master", "yarn", "--slices", "4"]);
+    assert_eq!(pi.code, 0, "spark-pi on YARN failed:\n{}\n{}", pi.stdout, pi.stderr);
+    let line = pi.stdout.lines().find(|l| l.starts_with("application ")).unwrap_or_else(|| panic!("no application line:\n{}", pi.stdout));
+    assert!(line.ends_with("finished: SUCCEEDED"), "{line}");
+    let app_id = line.split_whitespace().nth(1).unwrap().to_string();
+    let rm_app = get_json(&format!("{RM}/ws/v1/cluster/apps/{app_id}")).expect("the ResourceManager knows the application");
+    assert_eq!(rm_app["app"]["finalStatus"], "SUCCEEDED", "{rm_app:#}");
+
+    // The history server lists it, from its event log on HDFS.
+    eventually("the YARN application in the history server", Duration::from_secs(90), || {
+        let apps = get_json("http://127.0.0.1:28182/api/v1/applications")?;
+        apps.as_array()?.iter().any(|a| a["id"] == app_id.as_str()).then_some(())
+    });
+    let logs = get_json(&format!("{NN}/webhdfs/v1/spark/history?op=LISTSTATUS")).unwrap();
+    let names: Vec<&str> = logs["FileStatuses"]["FileStatus"].as_array().unwrap().iter().filter_map(|f| f["pathSuffix"].as_str()).collect();
+    assert!(names.iter().any(|n| n.contains(app_id.as_str())), "no event log for {app_id} in /spark/history: {names:?}");
+
+    // A PySpark job on YARN writes a dataset to HDFS; a second reads it back.
+    let write = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "write", "/user/spark/squares", "1000"]);
+    assert_eq!(write.code, 0, "writing the dataset failed:\n{}\n{}", write.stdout, write.stderr);
+    assert!(status_of("/user/spark/squares/_SUCCESS").is_some(), "the dataset is not in HDFS");
+    let read = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "read", "/user/spark/squares"]);
+    assert_eq!(read.code, 0, "reading the dataset failed:\n{}\n{}", read.stdout, read.stderr);
+    // In cluster mode the driver runs in YARN: its output is in the AM's log, the count is checked through HDFS.
+    let parts = get_json(&format!("{NN}/webhdfs/v1/user/spark/squares?op=LISTSTATUS")).unwrap();
+    let parquet = parts["FileStatuses"]["FileStatus"].as_array().unwrap().iter().filter(|f| f["pathSuffix"].as_str().is_some_and(|n| n.ends_with(".parquet"))).count();
+    assert!(parquet > 0, "no parquet part files: {parts:#}");
+    // A failing job exits non-zero, naming the final status.
+    let fail = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "fail", "/x"]);
+    assert_ne!(fail.code, 0, "a failing application must fail the submit:\n{}", fail.stdout);
+    assert!(fail.stderr.contains("FAILED"), "{}", fail.stderr);
+
+    // A multi-block file with replication 2, then 5 datanodes.
+    let (ok, out) = hdfs(
+        "put",
+        &format!("dfs {HDFS_OPTS} -D dfs.replication=2 -D dfs.blocksize=1048576 -mkdir -p /e2e && head -c 6000000 /dev/urandom > /tmp/f && hdfs dfs {HDFS_OPTS} -D dfs.replication=2 -D dfs.blocksize=1048576 -put -f /tmp/f /e2e/file"),
+    );
+    assert!(ok, "writing the test file failed:\n{out}");
+    let blocks = status_of("/e2e/file").expect("the test file exists");
+    assert_eq!((blocks["length"].as_u64(), blocks["replication"].as_u64()), (Some(6_000_000), Some(2)), "{blocks}");
+    let sum = checksum("/e2e/file");
+
+    bdprov(&["scale", CLUSTER, "datanode=5"]).ok();
+    assert_eq!(in_service_datanodes(), Some(5), "scale returned before 5 datanodes were in service");
+    let volumes = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).stdout;
+    assert!(volumes.lines().filter(|v| v.contains("data")).count() >= 5, "each datanode has its own volume: {volumes}");
+
+    // Down to 3: the two highest slots are decommissioned first.
+    let down = bdprov(&["scale", CLUSTER, "datanode=3"]).ok();
+    let said = format!("{}{}", down.stdout, down.stderr);
+    assert!(said.contains("datanode-5") && said.contains("datanode-4"), "scale down should name the datanodes it retires:\n{said}");
+    assert!(!said.contains("datanode-1") && !said.contains("datanode-2 "), "only the highest slots retire:\n{said}");
+    let info = jmx("NameNodeInfo").unwrap();
+    assert_eq!(info["NumberOfMissingBlocks"].as_u64(), Some(0), "{info:#}");
+    let (ok, fsck) = hdfs("fsck", &format!("fsck {HDFS_OPTS} /"));
+    assert!(ok && fsck.contains("is HEALTHY"), "fsck after decommissioning:\n{fsck}");
+    assert_eq!(checksum("/e2e/file"), sum, "the file changed while datanodes were decommissioned");
+
+    // Faults: a datanode's container killed comes back and rejoins.
+    let victim = container_of(&format!("{CLUSTER}_datanode"));
+    docker(&["kill", &victim]).ok();
+    eventually("the killed datanode's replacement", Duration::from_secs(120), || {
+        let now = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_datanode")]).stdout;
+        (now.lines().count() == 3 && !now.contains(&victim)).then_some(())
+    });
+    let st = bdprov(&["status", CLUSTER]).ok();
+    assert!(st.stdout.contains("datanode"), "{}", st.stdout);
+    eventually("3 datanodes in service again", Duration::from_secs(180), || (in_service_datanodes() == Some(3)).then_some(()));
+    // A NodeManager's container killed comes back.
+    let victim = container_of(&format!("{CLUSTER}_nodemanager"));
+    docker(&["kill", &victim]).ok();
+    eventually("2 NodeManagers active again", Duration::from_secs(180), || {
+        let running = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_nodemanager")]).stdout;
+        (!running.contains(&victim) && running.lines().count() == 2 && active_nodemanagers() == Some(2)).then_some(())
+    });
+    let after = bdprov_env(UP, LOCAL).ok();
+    assert!(after.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", after.stdout);
+
+    // down, then up: the NameNode keeps its namespace (same cluster id) and the file.
+    let cluster_id = jmx("NameNodeInfo").unwrap()["ClusterId"].as_str().unwrap().to_string();
+    bdprov(&["down", CLUSTER]).ok();
+    assert!(get_json(&format!("{NN}/jmx")).is_none(), "the NameNode still answers after down");
+    bdprov_env(UP, LOCAL).ok();
+    assert_eq!(jmx("NameNodeInfo").unwrap()["ClusterId"].as_str(), Some(cluster_id.as_str()), "the NameNode was formatted again");
+    assert_eq!(status_of("/e2e/file").and_then(|s| s["length"].as_u64()), Some(6_000_000), "the file is gone after down/up");
+    assert_eq!(checksum("/e2e/file"), sum);
+
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}

@@ -1,0 +1,117 @@
+//! End to end on a real swarm: Storm with the offline images (Storm 2.8
+//! from Maven Central on a ZooKeeper ensemble). The kit has no Storm UI
+//! (storm-webapp is not on Maven Central): readiness comes from ZooKeeper,
+//! `storm list`/`kill` from Storm's CLI in one-shot jobs.
+//!
+//! The topology is a real one from Maven Central: Storm's Flux runner
+//! (`org.apache.storm:flux-core`, pinned in templates/images/storm/examples.lock)
+//! with a word-count topology of storm-client's classes that the image ships.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::common::{bdprov, bdprov_env, docker, eventually, root, up_fresh};
+
+const CLUSTER: &str = "e2e-storm";
+const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+const UP: &[&str] = &[
+    "up", "storm", "--name", CLUSTER,
+    "--set", "zookeeper.ports.client.published=22181",
+    "--set", "values.daemon_heap=256m",
+    "--set", "values.worker_heap_mb=256",
+    "--set", "values.slots_per_supervisor=2",
+];
+
+/// The Flux runner jar, downloaded once into the cache and checked against the lock.
+fn flux_jar() -> PathBuf {
+    let lock = std::fs::read_to_string(root().join("templates/images/storm/examples.lock")).unwrap();
+    let line = lock.lines().find(|l| l.starts_with("examples/flux-core-")).expect("the lock pins flux-core");
+    let cols: Vec<&str> = line.split('\t').collect();
+    let (dest, coord, sha) = (cols[0], cols[1], cols[2]);
+    let c: Vec<&str> = coord.split(':').collect();
+    let cache = std::env::var("BDPROV_CACHE").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/bdprov"));
+    let path = cache.join(dest);
+    let fresh = |p: &PathBuf| std::fs::read(p).ok().is_some_and(|b| hex::encode(Sha256::digest(&b)) == sha);
+    if !fresh(&path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let repo = std::env::var("BDPROV_MAVEN").unwrap_or_else(|_| "https://repo1.maven.org/maven2".into());
+        let url = format!("{repo}/{}/{}/{}/{}-{}.{}", c[0].replace('.', "/"), c[1], c[2], c[1], c[2], c[3]);
+        let ok = std::process::Command::new("curl").args(["-fsSL", "--retry", "3", "-o"]).arg(&path).arg(&url).status().unwrap().success();
+        assert!(ok && fresh(&path), "cannot download {url} with the pinned SHA-256");
+    }
+    path
+}
+
+fn topologies() -> serde_json::Value {
+    let out = bdprov(&["storm", "list", "--cluster", CLUSTER, "--output", "json"]).ok();
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("storm list --output json: {e}\n{}", out.stdout))
+}
+
+fn supervisor_container() -> String {
+    let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_supervisor")]);
+    out.stdout.lines().next().unwrap_or_else(|| panic!("no running supervisor container")).to_string()
+}
+
+/// Tuples the word spout emitted, as the worker logs them (topology.debug).
+fn emitted(topology_id: &str) -> usize {
+    let script = format!("cat /logs/workers-artifacts/{topology_id}/*/worker.log 2>/dev/null | grep -c 'Emitting.*words' || true");
+    let out = docker(&["exec", &supervisor_container(), "sh", "-c", &script]);
+    out.stdout.trim().parse().unwrap_or(0)
+}
+
+#[test]
+fn e2e_storm_topology_lifecycle() {
+    let _serial = crate::common::swarm_lock();
+    // up: nimbus holds the leadership, the supervisor registered; the UI is left out, and says why.
+    let up = up_fresh(CLUSTER, UP, LOCAL);
+    assert!(up.stderr.contains("role `ui` is left out") && up.stderr.contains("Maven Central"), "{}", up.stderr);
+    let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
+    assert_eq!(st["ready"], true, "{st:#}");
+    let role = |name: &str| st["roles"].as_array().unwrap().iter().find(|r| r["role"] == name).cloned();
+    assert_eq!(role("supervisor").unwrap()["ready"], 1, "{st:#}");
+    assert!(role("nimbus").unwrap()["detail"].as_str().unwrap_or("").contains("/storm/leader-lock"), "{st:#}");
+    assert!(role("ui").is_none(), "no UI role with the offline images: {st:#}");
+
+    // No topology yet.
+    assert_eq!(topologies(), serde_json::json!([]));
+
+    // submit storm: a real topology jar; list shows it ACTIVE, tuples flow.
+    let jar = flux_jar();
+    let sub = bdprov(&[
+        "submit", "--cluster", CLUSTER, "storm", "--jar", jar.to_str().unwrap(), "--class", "org.apache.storm.flux.Flux",
+        "--", "--remote", "/apache-storm/examples/flux/wordcount.yaml",
+    ]);
+    assert_eq!(sub.code, 0, "submit storm failed:\n{}\n{}", sub.stdout, sub.stderr);
+    let list = topologies();
+    let t = list.as_array().unwrap().iter().find(|t| t["name"] == "wordcount").unwrap_or_else(|| panic!("{list:#}")).clone();
+    assert_eq!(t["status"], "ACTIVE", "{t:#}");
+    let id = t["id"].as_str().unwrap().to_string();
+    let table = bdprov(&["storm", "list", "--cluster", CLUSTER]).ok().stdout;
+    assert!(table.lines().any(|l| l.starts_with("wordcount") && l.contains("ACTIVE")), "{table}");
+    let first = eventually("tuples emitted by the spout", Duration::from_secs(120), || Some(emitted(&id)).filter(|n| *n > 0));
+
+    // A supervisor's container killed comes back, and the topology keeps running.
+    let victim = supervisor_container();
+    docker(&["kill", &victim]).ok();
+    eventually("the supervisor back, tuples flowing again", Duration::from_secs(180), || {
+        let now = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_supervisor")]).stdout;
+        (!now.trim().is_empty() && !now.contains(&victim) && emitted(&id) > 0).then_some(())
+    });
+    let after = bdprov_env(UP, LOCAL).ok();
+    assert!(after.stdout.contains("is ready"), "{}", after.stdout);
+    let still = topologies();
+    assert!(still.as_array().unwrap().iter().any(|t| t["id"] == id.as_str() && t["status"] == "ACTIVE"), "{still:#}");
+    assert!(first > 0);
+
+    // kill: gone from the list.
+    let unknown = bdprov(&["storm", "kill", "--cluster", CLUSTER, "wordcuont"]);
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("did you mean `wordcount`"), "{}", unknown.stderr);
+    let kill = bdprov(&["storm", "kill", "--cluster", CLUSTER, "wordcount", "--wait", "1"]).ok();
+    assert!(kill.stdout.contains("topology wordcount killed"), "{}", kill.stdout);
+    assert_eq!(topologies(), serde_json::json!([]));
+
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}
