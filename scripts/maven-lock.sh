@@ -43,7 +43,9 @@
 # Needs mvn and a JDK on this machine (only to write the lock; building the
 # image needs neither). Environment: MVN (default mvn), MAVEN_REPO_URL
 # (default https://repo1.maven.org/maven2), DEPENDENCY_PLUGIN (version),
-# MAVEN_LOCK_KEEP (non-empty: keep the scratch folder with poms and mvn logs).
+# MAVEN_LOCK_KEEP (non-empty: keep the scratch folder with poms and mvn logs),
+# MAVEN_LOCK_OUT (write the lock there instead, e.g. to compare it with the
+# committed one).
 set -euo pipefail
 
 usage() { echo "usage: $0 IMAGE [NAME]   (reads templates/images/IMAGE/NAME.deps, NAME defaults to maven)" >&2; exit 2; }
@@ -54,7 +56,7 @@ case "$name" in ''|*/*|.*) usage ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/templates/images/$image"
 deps="$dir/$name.deps"
-lock="$dir/$name.lock"
+lock="${MAVEN_LOCK_OUT:-$dir/$name.lock}"
 [ -f "$deps" ] || { echo "$deps: not found" >&2; exit 1; }
 # destinations: the build context's IMAGE/ for the image's own lock, bare otherwise
 if [ "$name" = maven ]; then prefix="$image/"; cmd="$image"; else prefix=""; cmd="$image $name"; fi

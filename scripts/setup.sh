@@ -13,6 +13,13 @@ if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! c
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker.io debootstrap openssl curl >/dev/null
 fi
+# Only the tests need Maven (they check that scripts/maven-lock.sh regenerates
+# the committed locks); building the images does not.
+if [ -n "${BDPROV_TEST:-}" ] && ! command -v mvn >/dev/null; then
+  log "installing maven (Debian package, for the lock check)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq maven default-jdk-headless >/dev/null
+fi
 
 if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   log "starting dockerd"

@@ -4,5 +4,5 @@
 # against the real swarm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+BDPROV_TEST=1 ./scripts/setup.sh
 cargo test --all-targets
