@@ -60,8 +60,9 @@ fn e2e_spark_standalone_lifecycle() {
     ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
 
-    // Refused before anything is created: a port another service publishes, an image that is not built.
-    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999"], LOCAL);
+    // Refused before anything is created: a fixed port another service publishes, an image that is not built.
+    // (The web UIs remap when taken; a fixed port is refused.)
+    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999", "--set", "master.ports.ui.remap=false"], LOCAL);
     assert_eq!(taken.code, 2, "{}", taken.stderr);
     assert!(taken.stderr.contains("port 28999 is already published by service `e2e-outsider`"), "{}", taken.stderr);
     let missing = bdprov(&["up", "spark-standalone", "--name", "e2e-refused", "--images", "local", "--set", "images.spark.local=bdprov/spark:0.0.0"]);
