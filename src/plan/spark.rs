@@ -67,11 +67,16 @@ pub fn show(bytes: u64) -> String {
 /// The container YARN allocates for a heap of `memory`: plus the overhead
 /// (`max(384m, 10 %)` unless set), rounded up to the minimum allocation.
 pub fn container_size(memory: u64, overhead: Option<u64>, min_allocation: Option<u64>) -> u64 {
-    let total = memory + overhead.unwrap_or_else(|| MIN_OVERHEAD.max(memory / 10));
+    let total = memory + overhead.unwrap_or_else(|| default_overhead(memory));
     match min_allocation {
         Some(m) if m > 0 => total.div_ceil(m) * m,
         _ => total,
     }
+}
+
+/// Spark's memory overhead when none is set: `max(384m, 10 %)`.
+pub fn default_overhead(memory: u64) -> u64 {
+    MIN_OVERHEAD.max(memory / 10)
 }
 
 /// Which process a memory setting sizes.
@@ -107,13 +112,12 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
     if let (true, Some((most, setting))) = (in_yarn, &limits.container) {
         let size = container_size(memory, overhead, limits.min_allocation);
         if size > *most {
+            let extra = match overhead {
+                Some(o) => show(o),
+                None => format!("{}, max(384m, 10 %)", show(default_overhead(memory))),
+            };
             return Some((
-                format!(
-                    "{} makes a YARN container of {} with its overhead (max(384m, 10 %)), more than {setting} allows ({})",
-                    show(memory),
-                    show(size),
-                    show(*most)
-                ),
+                format!("{} makes a YARN container of {} with its overhead ({extra}), more than {setting} allows ({})", show(memory), show(size), show(*most)),
                 format!("lower the {name} memory, or raise {setting}"),
             ));
         }
@@ -215,15 +219,18 @@ pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &m
             let min = mb("yarn.scheduler.minimum-allocation-mb");
             let max = mb("yarn.scheduler.maximum-allocation-mb");
             let node = mb("yarn.nodemanager.resource.memory-mb");
+            let mut min_allocation = min.as_ref().map(|(m, _)| *m);
             if let (Some((lo, span)), Some((hi, _))) = (&min, &max) {
                 if lo > hi {
+                    // Reported once, not again for every container it would round up.
+                    min_allocation = None;
                     errs.push(
                         Diagnostic::at(span, format!("yarn.scheduler.minimum-allocation-mb: {} is above yarn.scheduler.maximum-allocation-mb ({})", show(*lo), show(*hi)))
                             .help("the ResourceManager refuses to start: make the minimum allocation at most the maximum"),
                     );
                 }
             }
-            limits.min_allocation = min.map(|(m, _)| m);
+            limits.min_allocation = min_allocation;
             limits.container = match (max, node) {
                 (Some((m, _)), Some((n, _))) if n < m => Some((n, "a NodeManager's yarn.nodemanager.resource.memory-mb".to_string())),
                 (Some((m, _)), _) => Some((m, "yarn.scheduler.maximum-allocation-mb".to_string())),
@@ -300,7 +307,9 @@ mod tests {
         let limits = SparkLimits { container: Some((2048 * MIB, "yarn.scheduler.maximum-allocation-mb".into())), min_allocation: Some(256 * MIB), ..Default::default() };
         assert!(check(Jvm::Executor, 1536 * MIB, None, &limits).is_none(), "1536 + 384 = 1920 ≤ 2048");
         let (problem, help) = check(Jvm::Driver { in_container: true }, 1700 * MIB, None, &limits).unwrap();
-        assert_eq!(problem, "1700m makes a YARN container of 2304m with its overhead (max(384m, 10 %)), more than yarn.scheduler.maximum-allocation-mb allows (2g)");
+        assert_eq!(problem, "1700m makes a YARN container of 2304m with its overhead (384m, max(384m, 10 %)), more than yarn.scheduler.maximum-allocation-mb allows (2g)");
+        let (problem, _) = check(Jvm::Executor, 1024 * MIB, Some(1024 * MIB), &limits).unwrap();
+        assert!(problem.contains("container of 2g with its overhead (1g)"), "{problem}");
         assert_eq!(help, "lower the driver memory, or raise yarn.scheduler.maximum-allocation-mb");
         // A client-mode driver is no container.
         assert!(check(Jvm::Driver { in_container: false }, 1700 * MIB, None, &limits).is_none());
