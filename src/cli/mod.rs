@@ -152,6 +152,8 @@ pub enum Job {
         /// Where it runs: the cluster's Spark master, or YARN (deploy mode cluster)
         #[arg(long, value_enum, default_value = "standalone")]
         master: Master,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
     },
     /// spark-submit an application file from this machine
     Spark {
@@ -164,6 +166,8 @@ pub enum Job {
         /// The application's Python file
         #[arg(long)]
         py: Option<PathBuf>,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
         /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,
@@ -194,10 +198,24 @@ pub enum Job {
         /// The application's Python file
         #[arg(long)]
         py: Option<PathBuf>,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
         /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,
     },
+}
+
+/// Memory for a Spark job's JVMs, checked before anything runs: at least
+/// Spark's minimum, and what a worker or a YARN container can hold.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JobMemoryArgs {
+    /// Memory per executor (spark-submit --executor-memory), e.g. 1g [default: the blueprint's]
+    #[arg(long, value_name = "SIZE")]
+    pub executor_memory: Option<String>,
+    /// Memory for the driver (spark-submit --driver-memory), e.g. 1g [default: the blueprint's]
+    #[arg(long, value_name = "SIZE")]
+    pub driver_memory: Option<String>,
 }
 
 #[derive(Debug, Args)]
