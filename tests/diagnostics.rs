@@ -57,6 +57,11 @@ fn yarn_minimum_allocation_above_the_maximum_is_reported_once() {
 }
 
 #[test]
+fn spark_memory_written_in_a_template_points_at_its_line() {
+    insta::assert_snapshot!("spark-memory-in-template", errors_of(&["render", "spark-standalone", "--templates", "tests/fixtures/spark-templates"]));
+}
+
+#[test]
 fn unknown_blueprint_is_one_clear_message() {
     let run = bdprov(&["render", "spark-standalon"]);
     assert_eq!(run.code, 2);

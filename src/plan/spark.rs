@@ -152,12 +152,12 @@ pub fn worker_memory(plan: &Plan) -> Option<u64> {
 /// (`{{ values.executor_memory }}`, or a Hadoop property of a values map), else `fallback`.
 fn origin(bp: &Blueprint, text: &str, key: Option<&str>, fallback: Span) -> Span {
     let named = text.split("values.").nth(1).map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or(""));
-    named
-        .filter(|n| !n.is_empty())
-        .into_iter()
-        .chain(key)
-        .find_map(|n| bp.value_spans.iter().find(|(path, _)| path.last().map(String::as_str) == Some(n)).map(|(_, s)| s.clone()))
-        .unwrap_or(fallback)
+    // A top-level value by that name, else the one whose key it is at any depth.
+    let find = |n: &str| {
+        let top = bp.value_spans.iter().find(|(path, _)| path.len() == 1 && path[0] == n);
+        top.or_else(|| bp.value_spans.iter().find(|(path, _)| path.last().map(String::as_str) == Some(n))).map(|(_, s)| s.clone())
+    };
+    named.filter(|n| !n.is_empty()).into_iter().chain(key).find_map(find).unwrap_or(fallback)
 }
 
 /// A setting of a job and the span to blame for it.
@@ -180,8 +180,11 @@ fn settings(bp: &Blueprint, renderer: &Renderer, plan: &Plan, sj: &SparkJobs, jo
     let span = renderer
         .source(&file.template)
         .and_then(|src| {
-            let (n, line) = src.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with(key))?;
-            let at = Span::new(src, n + 1, 1, line.trim_end().len().max(1));
+            let (n, line) = src.text.lines().enumerate().find(|(_, l)| l.split_whitespace().next() == Some(key))?;
+            // The value after the key (characters, for the caret line).
+            let rest = line.trim_start()[key.len()..].trim_start();
+            let col = line[..line.len() - rest.len()].chars().count() + 1;
+            let at = Span::new(src, n + 1, col, rest.trim_end().chars().count());
             Some(origin(bp, line, None, at))
         })
         .unwrap_or_else(|| file.span.clone());
