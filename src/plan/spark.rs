@@ -311,8 +311,9 @@ mod tests {
         assert!(check(Jvm::Executor, 1536 * MIB, None, &limits).is_none(), "1536 + 384 = 1920 ≤ 2048");
         let (problem, help) = check(Jvm::Driver { in_container: true }, 1700 * MIB, None, &limits).unwrap();
         assert_eq!(problem, "1700m makes a YARN container of 2304m with its overhead (384m, max(384m, 10 %)), more than yarn.scheduler.maximum-allocation-mb allows (2g)");
-        let (problem, _) = check(Jvm::Executor, 1024 * MIB, Some(1024 * MIB), &limits).unwrap();
-        assert!(problem.contains("container of 2g with its overhead (1g)"), "{problem}");
+        assert!(check(Jvm::Executor, 1024 * MIB, Some(1024 * MIB), &limits).is_none(), "1g + 1g fits 2g exactly");
+        let (problem, _) = check(Jvm::Executor, 1200 * MIB, Some(1024 * MIB), &limits).unwrap();
+        assert!(problem.contains("container of 2304m with its overhead (1g)"), "{problem}");
         assert_eq!(help, "lower the driver memory, or raise yarn.scheduler.maximum-allocation-mb");
         // A client-mode driver is no container.
         assert!(check(Jvm::Driver { in_container: false }, 1700 * MIB, None, &limits).is_none());
