@@ -132,7 +132,7 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(service_versions(), before, "an unchanged up must not update services");
 
     // A changed config value rolls only the services that mount that file.
-    let changed = bdprov_env(&[UP, &["--set", "values.executor_memory=384m"]].concat(), LOCAL).ok();
+    let changed = bdprov_env(&[UP, &["--set", "values.executor_memory=768m"]].concat(), LOCAL).ok();
     assert!(!changed.stdout.contains("no changes"), "{}", changed.stdout);
     let after = service_versions();
     let version = |all: &[String], svc: &str| all.iter().find(|v| v.starts_with(&format!("{CLUSTER}_{svc}="))).cloned();
