@@ -191,56 +191,51 @@ fn settings(bp: &Blueprint, renderer: &Renderer, plan: &Plan, sj: &SparkJobs, jo
     Some(Setting { value, span })
 }
 
+/// YARN's sizes for a job that mounts a `yarn-site.xml`, from the rendered
+/// file: the largest container (and the setting that bounds it) and the
+/// minimum allocation. A minimum above the maximum is reported here.
+fn yarn_limits(bp: &Blueprint, plan: &Plan, sj: &SparkJobs, job: &SparkJobDef, errs: &mut Diagnostics) -> (Option<(u64, String)>, Option<u64>) {
+    let Some((file, props)) = sj.workload.configs.iter().find(|c| c.target.ends_with("/yarn-site.xml")).and_then(|file| {
+        let mount = job.template.configs.iter().find(|m| m.target == file.target)?;
+        Some((file, site_properties(&plan.config(&mount.config)?.data)))
+    }) else {
+        return (None, None);
+    };
+    let mb = |key: &str| -> Option<(u64, Span)> {
+        let v = props.iter().find(|(k, _)| k == key)?.1.parse::<u64>().ok()?;
+        Some((v * MIB, origin(bp, "", Some(key), file.span.clone())))
+    };
+    let (min, max, node) = (mb("yarn.scheduler.minimum-allocation-mb"), mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.nodemanager.resource.memory-mb"));
+    let mut min_allocation = min.as_ref().map(|(m, _)| *m);
+    if let (Some((lo, span)), Some((hi, _))) = (&min, &max) {
+        if lo > hi {
+            // Reported once, not again for every container it would round up.
+            min_allocation = None;
+            errs.push(
+                Diagnostic::at(span, format!("yarn.scheduler.minimum-allocation-mb: {} is above yarn.scheduler.maximum-allocation-mb ({})", show(*lo), show(*hi)))
+                    .help("the ResourceManager refuses to start: make the minimum allocation at most the maximum"),
+            );
+        }
+    }
+    let node_memory = "a NodeManager's yarn.nodemanager.resource.memory-mb".to_string();
+    let container = match (max, node) {
+        (Some((m, _)), Some((n, _))) if n < m => Some((n, node_memory)),
+        (Some((m, _)), _) => Some((m, "yarn.scheduler.maximum-allocation-mb".to_string())),
+        (None, Some((n, _))) => Some((n, node_memory)),
+        (None, None) => None,
+    };
+    (container, min_allocation)
+}
+
 /// Record each Spark job's limits in `plan`, and report memory settings
 /// Spark or YARN would refuse.
 pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &mut Diagnostics) {
     let worker = worker_memory(plan);
-    for kind in ["spark", "yarn"] {
-        let sj = match kind {
-            "spark" => bp.jobs.spark.as_ref(),
-            _ => bp.jobs.yarn.as_ref(),
-        };
-        let job = match kind {
-            "spark" => plan.jobs.spark.as_ref(),
-            _ => plan.jobs.yarn.as_ref(),
-        };
+    let mut found = Vec::new();
+    for (kind, sj, job) in [("spark", &bp.jobs.spark, &plan.jobs.spark), ("yarn", &bp.jobs.yarn, &plan.jobs.yarn)] {
         let (Some(sj), Some(job)) = (sj, job) else { continue };
-        let mut limits = SparkLimits::default();
-        if job.master.starts_with("spark://") {
-            limits.worker_memory = worker;
-        }
-        // YARN's sizes, from the job's rendered yarn-site.xml.
-        let site = sj.workload.configs.iter().find(|c| c.target.ends_with("/yarn-site.xml")).and_then(|file| {
-            let mount = job.template.configs.iter().find(|m| m.target == file.target)?;
-            Some((file, site_properties(&plan.config(&mount.config)?.data)))
-        });
-        if let Some((file, props)) = &site {
-            let mb = |key: &str| -> Option<(u64, Span)> {
-                let v = props.iter().find(|(k, _)| k == key)?.1.parse::<u64>().ok()?;
-                Some((v * MIB, origin(bp, "", Some(key), file.span.clone())))
-            };
-            let min = mb("yarn.scheduler.minimum-allocation-mb");
-            let max = mb("yarn.scheduler.maximum-allocation-mb");
-            let node = mb("yarn.nodemanager.resource.memory-mb");
-            let mut min_allocation = min.as_ref().map(|(m, _)| *m);
-            if let (Some((lo, span)), Some((hi, _))) = (&min, &max) {
-                if lo > hi {
-                    // Reported once, not again for every container it would round up.
-                    min_allocation = None;
-                    errs.push(
-                        Diagnostic::at(span, format!("yarn.scheduler.minimum-allocation-mb: {} is above yarn.scheduler.maximum-allocation-mb ({})", show(*lo), show(*hi)))
-                            .help("the ResourceManager refuses to start: make the minimum allocation at most the maximum"),
-                    );
-                }
-            }
-            limits.min_allocation = min_allocation;
-            limits.container = match (max, node) {
-                (Some((m, _)), Some((n, _))) if n < m => Some((n, "a NodeManager's yarn.nodemanager.resource.memory-mb".to_string())),
-                (Some((m, _)), _) => Some((m, "yarn.scheduler.maximum-allocation-mb".to_string())),
-                (None, Some((n, _))) => Some((n, "a NodeManager's yarn.nodemanager.resource.memory-mb".to_string())),
-                (None, None) => None,
-            };
-        }
+        let (container, min_allocation) = yarn_limits(bp, plan, sj, job, errs);
+        let limits = SparkLimits { worker_memory: worker.filter(|_| job.master.starts_with("spark://")), container, min_allocation };
         let in_container = job.deploy_mode.as_deref() == Some("cluster") && job.master == "yarn";
         for (key, overhead_key, jvm) in [
             ("spark.executor.memory", "spark.executor.memoryOverhead", Jvm::Executor),
@@ -256,10 +251,10 @@ pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &m
                 errs.push(Diagnostic::at(&s.span, format!("jobs.{kind}: {key}: {problem}")).help(help));
             }
         }
-        let job = match kind {
-            "spark" => plan.jobs.spark.as_mut(),
-            _ => plan.jobs.yarn.as_mut(),
-        };
+        found.push((kind, limits));
+    }
+    for (kind, limits) in found {
+        let job = if kind == "spark" { plan.jobs.spark.as_mut() } else { plan.jobs.yarn.as_mut() };
         if let Some(job) = job {
             job.limits = limits;
         }
