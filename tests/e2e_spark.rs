@@ -105,6 +105,17 @@ fn e2e_spark_standalone_lifecycle() {
     let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
     assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
 
+    // Job memory Spark would refuse, or no worker could hold, is refused before anything runs.
+    let small = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "300m"]);
+    assert_eq!(small.code, 2, "{}", small.stderr);
+    assert!(small.stderr.contains("--executor-memory: 300m is below Spark's minimum executor memory of 450m"), "{}", small.stderr);
+    let big = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "2g"]);
+    assert_eq!(big.code, 2, "{}", big.stderr);
+    assert!(big.stderr.contains("more than a worker offers (1g)"), "{}", big.stderr);
+    let sized = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "2", "--executor-memory", "768m", "--driver-memory", "600m"]);
+    assert_eq!(sized.code, 0, "spark-pi with its own memory failed:\n{}\n{}", sized.stdout, sized.stderr);
+    assert!(sized.stdout.contains("Pi is roughly"), "{}", sized.stdout);
+
     // A Python application from this machine, uploaded to the job.
     let app = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", "examples/jobs/sum_squares.py", "--", "7"]);
     assert_eq!(app.code, 0, "{}\n{}", app.stdout, app.stderr);
