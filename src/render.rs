@@ -49,6 +49,11 @@ impl Renderer {
         Ok(Renderer { tera, sources })
     }
 
+    /// The text of template `name`, for pointing into it.
+    pub fn source(&self, name: &str) -> Option<&Arc<SourceFile>> {
+        self.sources.get(name)
+    }
+
     pub fn template_names(&self) -> impl Iterator<Item = &str> {
         self.sources.keys().map(String::as_str)
     }

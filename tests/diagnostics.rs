@@ -14,7 +14,7 @@ fn errors_of(args: &[&str]) -> String {
 fn invalid_fixtures_report_every_problem_with_its_place() {
     for name in [
         "unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-storm-fields", "bad-storm-refs",
-        "bad-decommission", "bad-hadoop-references", "bad-rendered", "without-local",
+        "bad-decommission", "bad-hadoop-references", "bad-rendered", "without-local", "bad-spark-memory", "bad-yarn-memory",
     ] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);
@@ -49,6 +49,16 @@ fn local_images_for_a_role_without_an_offline_build() {
 #[test]
 fn an_even_ensemble_is_refused_through_the_include() {
     insta::assert_snapshot!("storm-even-ensemble", errors_of(&["render", "storm", "--set", "zookeeper.members=4"]));
+}
+
+#[test]
+fn yarn_minimum_allocation_above_the_maximum_is_reported_once() {
+    insta::assert_snapshot!("yarn-min-above-max", errors_of(&["render", "spark-hdfs-yarn", "--set", "values.yarn_site[yarn.scheduler.minimum-allocation-mb]=4096"]));
+}
+
+#[test]
+fn spark_memory_written_in_a_template_points_at_its_line() {
+    insta::assert_snapshot!("spark-memory-in-template", errors_of(&["render", "spark-standalone", "--templates", "tests/fixtures/spark-templates"]));
 }
 
 #[test]

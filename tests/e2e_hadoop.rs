@@ -3,7 +3,8 @@
 //!
 //! One test, because the steps build on each other and the machine has two
 //! cores: up → status → paths → YARN jobs → history → scale up/down with
-//! decommissioning → faults → down/up keeps the namespace.
+//! decommissioning → faults → down/up keeps the namespace. A short second
+//! one: HDFS with the NameNode's web port taken, followed by its hook.
 
 use std::time::Duration;
 
@@ -209,4 +210,36 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert_eq!(checksum("/e2e/file"), sum);
 
     bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}
+
+/// The NameNode's web port taken by another service: it moves, and the
+/// WebHDFS hook, the probes and `status` follow it.
+#[test]
+fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
+    let _serial = crate::common::swarm_lock();
+    let cluster = "e2e-remap";
+    let _ = docker(&["service", "rm", "e2e-remap-outsider"]);
+    let outsider = docker(&[
+        "service", "create", "-d", "--name", "e2e-remap-outsider", "--restart-condition", "none",
+        "--publish", "mode=host,target=9999,published=29990", &image(), "sleep", "600",
+    ]);
+    assert_eq!(outsider.code, 0, "{}", outsider.stderr);
+    let args = [
+        "up", "hdfs", "--name", cluster, "--set", "namenode.ports.http.published=29990", "--set", "datanode.replicas=1",
+        "--set", "values.hdfs_site[dfs.replication]=1", "--set", "values.hadoop_heap=384m",
+    ];
+    let up = up_fresh(cluster, &args, LOCAL);
+    let said = format!("{}{}", up.stdout, up.stderr);
+    assert!(said.contains("published on") && said.contains("instead of 29990") && said.contains("e2e-remap-outsider"), "{said}");
+    assert!(said.contains("/user/spark created"), "the WebHDFS hook did not reach the remapped port:\n{said}");
+    let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", cluster, "--output", "json"]).ok().stdout).unwrap();
+    let nn = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "namenode").unwrap();
+    let url = nn["urls"][0].as_str().unwrap().to_string();
+    assert_ne!(url, "http://127.0.0.1:29990/", "{st:#}");
+    assert!(get_json(&format!("{url}jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo")).is_some(), "the NameNode does not answer at {url}");
+    // A second `up` keeps the port it got and changes nothing.
+    let again = bdprov_env(&args, LOCAL).ok();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+    bdprov(&["down", cluster, "--volumes"]).ok();
+    let _ = docker(&["service", "rm", "e2e-remap-outsider"]);
 }

@@ -60,8 +60,9 @@ fn e2e_spark_standalone_lifecycle() {
     ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
 
-    // Refused before anything is created: a port another service publishes, an image that is not built.
-    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999"], LOCAL);
+    // Refused before anything is created: a fixed port another service publishes, an image that is not built.
+    // (The web UIs remap when taken; a fixed port is refused.)
+    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999", "--set", "master.ports.ui.remap=false"], LOCAL);
     assert_eq!(taken.code, 2, "{}", taken.stderr);
     assert!(taken.stderr.contains("port 28999 is already published by service `e2e-outsider`"), "{}", taken.stderr);
     let missing = bdprov(&["up", "spark-standalone", "--name", "e2e-refused", "--images", "local", "--set", "images.spark.local=bdprov/spark:0.0.0"]);
@@ -104,6 +105,17 @@ fn e2e_spark_standalone_lifecycle() {
     let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
     assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
 
+    // Job memory Spark would refuse, or no worker could hold, is refused before anything runs.
+    let small = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "300m"]);
+    assert_eq!(small.code, 2, "{}", small.stderr);
+    assert!(small.stderr.contains("--executor-memory: 300m is below Spark's minimum executor memory of 450m"), "{}", small.stderr);
+    let big = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "2g"]);
+    assert_eq!(big.code, 2, "{}", big.stderr);
+    assert!(big.stderr.contains("more than a worker offers (1g)"), "{}", big.stderr);
+    let sized = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "2", "--executor-memory", "768m", "--driver-memory", "600m"]);
+    assert_eq!(sized.code, 0, "spark-pi with its own memory failed:\n{}\n{}", sized.stdout, sized.stderr);
+    assert!(sized.stdout.contains("Pi is roughly"), "{}", sized.stdout);
+
     // A Python application from this machine, uploaded to the job.
     let app = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", "examples/jobs/sum_squares.py", "--", "7"]);
     assert_eq!(app.code, 0, "{}\n{}", app.stdout, app.stderr);
@@ -131,7 +143,7 @@ fn e2e_spark_standalone_lifecycle() {
     assert_eq!(service_versions(), before, "an unchanged up must not update services");
 
     // A changed config value rolls only the services that mount that file.
-    let changed = bdprov_env(&[UP, &["--set", "values.executor_memory=384m"]].concat(), LOCAL).ok();
+    let changed = bdprov_env(&[UP, &["--set", "values.executor_memory=768m"]].concat(), LOCAL).ok();
     assert!(!changed.stdout.contains("no changes"), "{}", changed.stdout);
     let after = service_versions();
     let version = |all: &[String], svc: &str| all.iter().find(|v| v.starts_with(&format!("{CLUSTER}_{svc}="))).cloned();

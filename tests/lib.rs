@@ -1,6 +1,7 @@
 //! One integration test binary: it drives the real `bdprov` binary.
 //!
-//! * `cli`, `diagnostics`, `render` need no daemon.
+//! * `cli`, `diagnostics`, `render`, `documented` (every command the README
+//!   and the examples show) need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
 //! * `storm_fixtures` runs the Storm UI's readiness probe and `bdprov storm`
 //!   against a local server answering like the Storm UI (the offline Storm
@@ -10,7 +11,8 @@
 //!   (in the offline Spark image).
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
-//! * `e2e_*` run against a real swarm with the offline images
+//! * `e2e_*` run against a real swarm (`e2e_examples`: each example as its
+//!   header says) with the offline images
 //!   (`scripts/test.sh` sets both up on a fresh machine).
 
 mod common;
@@ -18,6 +20,8 @@ mod common;
 mod cli;
 mod compose;
 mod diagnostics;
+mod documented;
+mod e2e_examples;
 mod e2e_hadoop;
 mod e2e_multinode;
 mod e2e_spark;

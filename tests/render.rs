@@ -40,7 +40,7 @@ fn changed_config_content_changes_the_config_name_and_only_the_services_using_it
         let out = bdprov(&[&["render", "spark-standalone"], extra].concat()).ok().stdout;
         serde_yaml::from_str(&out).unwrap()
     };
-    let (a, b) = (plan(&[]), plan(&["--set", "values.executor_memory=384m"]));
+    let (a, b) = (plan(&[]), plan(&["--set", "values.executor_memory=768m"]));
     let mounts = |p: &serde_yaml::Value, role: &str| -> Vec<String> {
         let svc = p["services"].as_sequence().unwrap().iter().find(|s| s["role"] == role).unwrap();
         svc["configs"].as_sequence().map(|c| c.iter().map(|m| m["config"].as_str().unwrap().to_string()).collect()).unwrap_or_default()

@@ -1,4 +1,7 @@
-"""A small PySpark application for bdprov's tests: sum of squares 1..N on the cluster."""
+"""A small PySpark application for bdprov's tests: sum of squares 1..N on the cluster.
+
+    bdprov submit --cluster my-spark spark --py examples/jobs/sum_squares.py -- 100
+"""
 import sys
 
 from pyspark.sql import SparkSession

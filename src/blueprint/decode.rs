@@ -231,6 +231,10 @@ impl Decoder {
             Some(n)
         });
         let images = get("images").map(|e| self.images(&e.value)).unwrap_or_default();
+        let mut value_spans = Vec::new();
+        if let Some(e) = get("values") {
+            scalar_spans(&e.value, &mut Vec::new(), &mut value_spans);
+        }
         let values = match get("values") {
             Some(e) if e.value.entries().is_some() || e.value.is_null() => e.value.to_json(),
             Some(e) => {
@@ -251,7 +255,7 @@ impl Decoder {
             None => Vec::new(),
         };
         let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
-        Some(Blueprint { name: name?, description, network, images, values, roles, hooks, jobs })
+        Some(Blueprint { name: name?, description, network, images, values, value_spans, roles, hooks, jobs })
     }
 
     fn images(&mut self, node: &Node) -> Vec<ImageChoice> {
@@ -895,14 +899,14 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
         if let Some(probe) = &role.ready {
-            let by = Reach { at: &probe.span, by: format!("{path}.ready"), verb: ("to probe", "probed by"), follows_remap: true };
+            let by = Reach { at: &probe.span, by: format!("{path}.ready"), verb: ("to probe", "probed by") };
             check_endpoint(bp, probe.check.target_role(), probe.check.target_port(), &by, errs);
         }
         if let Some(d) = &role.decommission {
             let dp = format!("{path}.decommission");
             check_image(&d.job, &format!("{dp}.job"), errs);
             check_colocate(&d.colocate, &format!("{dp}.job"), &d.span, errs);
-            let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by"), follows_remap: false };
+            let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by") };
             check_endpoint(bp, &d.status.role, &d.status.port, &by, errs);
         }
         for port in &role.ports {
@@ -934,7 +938,7 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
                 check_colocate(colocate, &format!("hooks.{}.job", hook.name), &hook.span, errs);
             }
             HookAction::Webhdfs { role, port, span, .. } => {
-                let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by"), follows_remap: false };
+                let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by") };
                 check_endpoint(bp, role, port, &by, errs);
             }
         }
@@ -949,13 +953,13 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         check_image(&spark.workload, &format!("jobs.{kind}"), errs);
         check_colocate(&spark.colocate, &format!("jobs.{kind}"), &spark.span, errs);
         if let Some((role, port)) = &spark.tracking {
-            let by = Reach { at: &spark.span, by: format!("jobs.{kind}.tracking"), verb: ("to follow applications on", "reached by"), follows_remap: false };
+            let by = Reach { at: &spark.span, by: format!("jobs.{kind}.tracking"), verb: ("to follow applications on", "reached by") };
             check_endpoint(bp, role, port, &by, errs);
         }
     }
     if let Some(storm) = &bp.jobs.storm {
         check_image(&storm.workload, "jobs.storm", errs);
-        let by = Reach { at: &storm.span, by: "jobs.storm.ui".into(), verb: ("for the Storm UI", "used by"), follows_remap: true };
+        let by = Reach { at: &storm.span, by: "jobs.storm.ui".into(), verb: ("for the Storm UI", "used by") };
         check_endpoint(bp, &storm.ui_role, &storm.ui_port, &by, errs);
     }
     if let Some(cycle) = find_cycle(bp) {
@@ -969,21 +973,33 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
     }
 }
 
+/// The span of every scalar under `node`, by its key path.
+fn scalar_spans(node: &Node, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Span)>) {
+    match node.entries() {
+        Some(entries) => {
+            for e in entries {
+                path.push(e.key.clone());
+                scalar_spans(&e.value, path, out);
+                path.pop();
+            }
+        }
+        None if node.as_scalar().is_some() => out.push((path.clone(), node.span.clone())),
+        None => {}
+    }
+}
+
 /// Who reaches a role's port, for messages: `roles.worker.ready` probes it.
 struct Reach<'a> {
     at: &'a Span,
     by: String,
     /// ("to probe", "probed by")
     verb: (&'a str, &'a str),
-    /// Whether it looks the port up when it is used, and so follows a port
-    /// `up` remapped; endpoints fixed at render time do not.
-    follows_remap: bool,
 }
 
 /// `target` exists, has `port`, and publishes it: bdprov reaches roles
 /// through ports published in host mode on the task's node.
 fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs: &mut Diagnostics) {
-    let Reach { at, by, verb: (to, done_by), follows_remap } = reach;
+    let Reach { at, by, verb: (to, done_by) } = reach;
     let Some(t) = bp.role(target) else {
         let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
         let help = match suggest(target, roles.iter().copied()) {
@@ -1005,10 +1021,6 @@ fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs:
         Some(p) if p.published.is_none() => errs.push(
             Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but not published"))
                 .help("bdprov reaches roles through ports published in host mode on the task's node: add `published: <port>`"),
-        ),
-        Some(p) if p.remap && !follows_remap => errs.push(
-            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by}, which cannot follow a remapped port"))
-                .help("publish this port on a fixed number (drop `remap`)"),
         ),
         Some(_) => {}
     }

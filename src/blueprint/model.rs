@@ -15,6 +15,9 @@ pub struct Blueprint {
     pub images: Vec<ImageChoice>,
     /// Free-form values for templates (`{{ values.heap }}`).
     pub values: serde_json::Value,
+    /// Where each scalar of `values` was written (its key path), so a check
+    /// on a rendered setting can point at the value that set it.
+    pub value_spans: Vec<(Vec<String>, Span)>,
     pub roles: Vec<Role>,
     pub hooks: Vec<Hook>,
     pub jobs: Jobs,

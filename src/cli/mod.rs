@@ -152,6 +152,8 @@ pub enum Job {
         /// Where it runs: the cluster's Spark master, or YARN (deploy mode cluster)
         #[arg(long, value_enum, default_value = "standalone")]
         master: Master,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
     },
     /// spark-submit an application file from this machine
     Spark {
@@ -164,6 +166,8 @@ pub enum Job {
         /// The application's Python file
         #[arg(long)]
         py: Option<PathBuf>,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
         /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,
@@ -194,10 +198,24 @@ pub enum Job {
         /// The application's Python file
         #[arg(long)]
         py: Option<PathBuf>,
+        #[command(flatten)]
+        memory: JobMemoryArgs,
         /// Arguments for the application (after --)
         #[arg(last = true)]
         args: Vec<String>,
     },
+}
+
+/// Memory for a Spark job's JVMs, checked before anything runs: at least
+/// Spark's minimum, and what a worker or a YARN container can hold.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JobMemoryArgs {
+    /// Memory per executor (spark-submit --executor-memory), e.g. 1g [default: the blueprint's]
+    #[arg(long, value_name = "SIZE")]
+    pub executor_memory: Option<String>,
+    /// Memory for the driver (spark-submit --driver-memory), e.g. 1g [default: the blueprint's]
+    #[arg(long, value_name = "SIZE")]
+    pub driver_memory: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +314,10 @@ pub struct InitArgs {
 /// Parse, run, print any error; the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    // For the tests that check every command the README shows: parsed, nothing run.
+    if std::env::var_os("BDPROV_PARSE_ONLY").is_some_and(|v| v == "1") {
+        return 0;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => 0,

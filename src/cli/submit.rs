@@ -3,15 +3,17 @@
 use super::{Job, Master, SubmitArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::{self, storm::StormApp, submit::SparkApp, submit::SparkOn};
+use crate::ops::{self, storm::StormApp, submit::JobMemory, submit::SparkApp, submit::SparkOn};
 use crate::output::reporter;
 
 pub async fn submit(args: SubmitArgs) -> Result<()> {
-    let (on, app) = match args.job {
-        Job::SparkPi { slices, master: Master::Standalone } => (SparkOn::Cluster, SparkApp::Pi { slices }),
-        Job::SparkPi { slices, master: Master::Yarn } => (SparkOn::Yarn, SparkApp::Pi { slices }),
-        Job::Spark { class, jar, py, args } => (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
-        Job::Yarn { class, jar, py, args } => (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }),
+    let (on, app, memory) = match args.job {
+        Job::SparkPi { slices, master: Master::Standalone, memory } => (SparkOn::Cluster, SparkApp::Pi { slices }, memory),
+        Job::SparkPi { slices, master: Master::Yarn, memory } => (SparkOn::Yarn, SparkApp::Pi { slices }, memory),
+        Job::Spark { class, jar, py, memory, args } => {
+            (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory)
+        }
+        Job::Yarn { class, jar, py, memory, args } => (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory),
         Job::Storm { jar, class, name, args: app_args } => {
             let engine = Engine::connect().await?;
             let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
@@ -23,7 +25,8 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
-    let out = ops::submit::run_spark(&engine, &plan, on, &app, progress.as_ref()).await?;
+    let memory = JobMemory { executor: memory.executor_memory, driver: memory.driver_memory };
+    let out = ops::submit::run_spark(&engine, &plan, on, &app, &memory, progress.as_ref()).await?;
     match out.application {
         Some(a) if a.succeeded() => {
             println!("application {} finished: {}", a.id, a.final_status);

@@ -19,6 +19,8 @@ use super::yarn;
 use crate::engine::{Engine, TaskInfo};
 use crate::error::{Error, Result};
 use crate::output::Progress;
+use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::plan::spark::{self, Jvm};
 use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef, SparkJobDef};
 
 /// How long a job may wait to be placed on a node.
@@ -34,6 +36,36 @@ pub enum SparkApp {
     Pi { slices: u32 },
     /// The user's jar (with a main class) or Python file.
     File { class: Option<String>, file: PathBuf, args: Vec<String> },
+}
+
+/// `--executor-memory` and `--driver-memory` as given to `submit`.
+#[derive(Clone, Debug, Default)]
+pub struct JobMemory {
+    pub executor: Option<String>,
+    pub driver: Option<String>,
+}
+
+/// Refuse memory Spark would refuse, or that no worker or YARN container
+/// could hold (the limits `render` recorded in the plan), before anything runs.
+pub fn check_memory(job: &SparkJobDef, memory: &JobMemory) -> std::result::Result<(), Diagnostics> {
+    let overhead = |key: &str| job.conf.iter().find(|(k, _)| k == key).and_then(|(_, v)| spark::parse_memory(v));
+    let in_container = job.master == "yarn" && job.deploy_mode.as_deref() == Some("cluster");
+    let mut errs = Diagnostics::default();
+    for (flag, given, jvm, overhead) in [
+        ("--executor-memory", &memory.executor, Jvm::Executor, overhead("spark.executor.memoryOverhead")),
+        ("--driver-memory", &memory.driver, Jvm::Driver { in_container }, overhead("spark.driver.memoryOverhead")),
+    ] {
+        let Some(given) = given else { continue };
+        let at = Span::whole(&SourceFile::new(flag, given.as_str()));
+        let problem = match spark::parse_memory(given) {
+            None => Some((format!("`{given}` is not a memory size"), "write a size such as 512m or 1g".to_string())),
+            Some(bytes) => spark::check(jvm, bytes, overhead, &job.limits),
+        };
+        if let Some((problem, help)) = problem {
+            errs.push(Diagnostic::at(&at, format!("{flag}: {problem}")).help(help));
+        }
+    }
+    errs.finish(())
 }
 
 /// A file for the job, cut into configs.
@@ -73,11 +105,16 @@ pub fn sh_quote(s: &str) -> String {
 }
 
 /// The spark-submit command line for `app` with the blueprint's job settings.
-pub fn spark_command(job: &SparkJobDef, app: &SparkApp, upload: Option<&Upload>) -> Vec<String> {
+pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, upload: Option<&Upload>) -> Vec<String> {
     let mut cmd = vec!["/opt/spark/bin/spark-submit".to_string(), "--master".into(), job.master.clone()];
     if let Some(mode) = &job.deploy_mode {
         cmd.push("--deploy-mode".into());
         cmd.push(mode.clone());
+    }
+    for (flag, given) in [("--executor-memory", &memory.executor), ("--driver-memory", &memory.driver)] {
+        if let Some(m) = given {
+            cmd.extend([flag.to_string(), m.clone()]);
+        }
     }
     for (k, v) in &job.conf {
         cmd.push("--conf".into());
@@ -157,11 +194,12 @@ pub struct Submitted {
 
 /// Run a job, streaming its output, and follow the application it submitted
 /// when the blueprint says where (YARN's ResourceManager).
-pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, progress: &dyn Progress) -> Result<Submitted> {
+pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, memory: &JobMemory, progress: &dyn Progress) -> Result<Submitted> {
     let job = match on {
         SparkOn::Cluster => plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?,
         SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| no_jobs(plan, "yarn"))?,
     };
+    check_memory(job, memory).map_err(Error::Input)?;
     let upload = match app {
         SparkApp::File { file, .. } => Some(read_upload(file)?),
         SparkApp::Pi { .. } => None,
@@ -172,7 +210,7 @@ pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp
         (SparkOn::Yarn, SparkApp::Pi { .. }) => "yarn-pi",
         (SparkOn::Yarn, _) => "yarn",
     };
-    let command = spark_command(job, app, upload.as_ref());
+    let command = spark_command(job, app, memory, upload.as_ref());
     let template = colocated(engine, plan, &job.template, job.colocate.as_deref()).await?;
     let echo = if job.tracking.is_some() { Echo::Tee } else { Echo::Stream };
     let (code, output) = run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress).await?;
@@ -355,6 +393,51 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn job(master: &str, limits: spark::SparkLimits) -> SparkJobDef {
+        let deploy_mode = (master == "yarn").then(|| "cluster".to_string());
+        SparkJobDef { template: ServiceDef::default(), master: master.into(), pi: String::new(), pi_class: None, colocate: None, conf: vec![], deploy_mode, tracking: None, limits }
+    }
+
+    fn memory(executor: Option<&str>, driver: Option<&str>) -> JobMemory {
+        JobMemory { executor: executor.map(String::from), driver: driver.map(String::from) }
+    }
+
+    #[test]
+    fn job_memory_below_spark_minimum_or_above_a_worker_is_refused() {
+        let standalone = job("spark://master:7077", spark::SparkLimits { worker_memory: Some(1 << 30), ..Default::default() });
+        assert!(check_memory(&standalone, &memory(Some("1g"), Some("2g"))).is_ok(), "the driver does not run on a worker");
+        let text = check_memory(&standalone, &memory(Some("384m"), Some("300m"))).unwrap_err().to_string();
+        assert!(text.contains("--executor-memory: 384m is below Spark's minimum executor memory of 450m"), "{text}");
+        assert!(text.contains("--driver-memory: 300m is below Spark's minimum driver memory of 450m"), "{text}");
+        assert!(text.contains("help: give the executor at least 450m"), "{text}");
+        let text = check_memory(&standalone, &memory(Some("2g"), None)).unwrap_err().to_string();
+        assert!(text.contains("--executor-memory: 2g is more than a worker offers (1g)") && text.contains("ask for at most 1g"), "{text}");
+        let text = check_memory(&standalone, &memory(Some("lots"), None)).unwrap_err().to_string();
+        assert!(text.contains("`lots` is not a memory size"), "{text}");
+    }
+
+    #[test]
+    fn job_memory_must_fit_a_yarn_container() {
+        let limits = spark::SparkLimits { container: Some((2 << 30, "yarn.scheduler.maximum-allocation-mb".into())), min_allocation: Some(256 << 20), ..Default::default() };
+        let mut yarn = job("yarn", limits);
+        assert!(check_memory(&yarn, &memory(Some("1536m"), Some("1g"))).is_ok());
+        let text = check_memory(&yarn, &memory(None, Some("1800m"))).unwrap_err().to_string();
+        assert!(text.contains("--driver-memory: 1800m makes a YARN container of 2304m"), "{text}");
+        // An overhead the blueprint sets counts instead of Spark's default.
+        yarn.conf.push(("spark.executor.memoryOverhead".into(), "1g".into()));
+        let text = check_memory(&yarn, &memory(Some("1200m"), None)).unwrap_err().to_string();
+        assert!(text.contains("container of 2304m with its overhead (1g)"), "{text}");
+    }
+
+    #[test]
+    fn job_memory_reaches_spark_submit() {
+        let cmd = spark_command(&job("yarn", Default::default()), &SparkApp::Pi { slices: 2 }, &memory(Some("1g"), Some("768m")), None);
+        let at = cmd.iter().position(|a| a == "--executor-memory").unwrap();
+        assert_eq!(cmd[at + 1], "1g");
+        let at = cmd.iter().position(|a| a == "--driver-memory").unwrap();
+        assert_eq!(cmd[at + 1], "768m");
+    }
 
     #[test]
     fn quoting() {

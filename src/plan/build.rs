@@ -83,7 +83,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
     b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
-    let plan = Plan {
+    let mut plan = Plan {
         cluster: cluster.to_string(),
         blueprint: bp.name.clone(),
         images: opts.images,
@@ -96,6 +96,9 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         decommission,
         left_out,
     };
+    if b.errs.is_empty() {
+        super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
+    }
     b.errs.finish(plan)
 }
 
@@ -379,6 +382,7 @@ impl Builder<'_> {
             conf,
             deploy_mode: sj.deploy_mode.clone(),
             tracking: sj.tracking.as_ref().map(|(role, port)| self.endpoint(role, port)),
+            limits: Default::default(),
         }
     }
 

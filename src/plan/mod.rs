@@ -7,6 +7,7 @@ pub mod build;
 pub mod compose;
 pub mod diff;
 pub mod ports;
+pub mod spark;
 
 use std::collections::BTreeMap;
 
@@ -393,6 +394,9 @@ pub struct SparkJobDef {
     /// Where `submit` follows YARN applications to their final status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<EndpointDef>,
+    /// What executor and driver memory must fit in (checked by `submit`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: spark::SparkLimits,
 }
 
 /// Configs that hold bdprov's own records (the stored plan, a role's retired

@@ -1,14 +1,14 @@
 //! Published ports that move when taken. A port marked `remap` asks for a
 //! preferred number; when another service already publishes it, the port
 //! takes the next free number instead (Storm's UI and Spark's master UI both
-//! default to 8080). `up` resolves the plan this way before the diff and
-//! stores the result, so `status`, probes and jobs use the port it got, and a
+//! default to 8080; the web UIs of the built-in blueprints all remap). `up` resolves the plan this way before the diff and
+//! stores the result, so `status`, probes, hooks and jobs use the port it got, and a
 //! later `up` keeps that port while it stays free. Pure: the swarm's taken
 //! ports and the previous plan are passed in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Plan;
+use super::{HookActionDef, Plan};
 
 /// A port that did not get its preferred number.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,10 +70,25 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
             }
         }
     }
-    for probe in plan.services.iter_mut().filter_map(|s| s.probe.as_mut()) {
-        if let Some((_, _, to)) = moved.iter().find(|(service, from, _)| *service == probe.service && *from == probe.port) {
-            probe.port = *to;
+    let follow = |service: &str, port: &mut u16| {
+        if let Some((_, _, to)) = moved.iter().find(|(s, from, _)| s == service && from == port) {
+            *port = *to;
         }
+    };
+    for probe in plan.services.iter_mut().filter_map(|s| s.probe.as_mut()) {
+        follow(&probe.service, &mut probe.port);
+    }
+    // Everything else bdprov reaches a role through: WebHDFS hooks, the
+    // decommission status, YARN tracking for `submit` (read from the stored plan).
+    let endpoints = plan.hooks.iter_mut().filter_map(|h| match &mut h.action {
+        HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
+        HookActionDef::Job { .. } => None,
+    });
+    let endpoints = endpoints
+        .chain(plan.decommission.iter_mut().map(|d| &mut d.status.endpoint))
+        .chain([plan.jobs.spark.as_mut(), plan.jobs.yarn.as_mut()].into_iter().flatten().filter_map(|j| j.tracking.as_mut()));
+    for endpoint in endpoints {
+        follow(&endpoint.service, &mut endpoint.port);
     }
     Ok(remaps)
 }
@@ -152,6 +167,41 @@ mod tests {
         let mut moved = plan();
         resolve(&mut moved, &BTreeMap::from([(8082, "late_x".to_string())]), Some(&first)).unwrap();
         assert_eq!(ui_port(&moved), 8080);
+    }
+
+    #[test]
+    fn hooks_decommission_and_yarn_tracking_follow_a_remapped_port() {
+        use crate::plan::{EndpointDef, HookDef, MemberStatusDef, SparkJobDef};
+        let endpoint = || EndpointDef { service: "c_ui".into(), role: "ui".into(), port: 8080 };
+        let mut p = plan();
+        p.hooks.push(HookDef { name: "paths".into(), after: vec![], action: HookActionDef::Webhdfs { endpoint: endpoint(), user: "hadoop".into(), paths: vec![] } });
+        let status = MemberStatusDef { endpoint: endpoint(), path: "/jmx".into(), members: "m".into(), field: "f".into(), done: "d".into(), serving: None };
+        p.decommission.push(crate::plan::DecommissionDef {
+            role: "logviewer".into(),
+            job: ServiceDef::default(),
+            colocate: None,
+            refresh: vec![],
+            stop: vec![],
+            status,
+            keep: None,
+            timeout_secs: 1,
+        });
+        p.jobs.yarn = Some(SparkJobDef {
+            template: ServiceDef::default(),
+            master: "yarn".into(),
+            pi: String::new(),
+            pi_class: None,
+            colocate: None,
+            conf: vec![],
+            deploy_mode: None,
+            tracking: Some(endpoint()),
+            limits: Default::default(),
+        });
+        resolve(&mut p, &BTreeMap::from([(8080, "spark_master".to_string())]), None).unwrap();
+        let HookActionDef::Webhdfs { endpoint: hook, .. } = &p.hooks[0].action else { unreachable!() };
+        assert_eq!(hook.port, 8082);
+        assert_eq!(p.decommission[0].status.endpoint.port, 8082);
+        assert_eq!(p.jobs.yarn.as_ref().unwrap().tracking.as_ref().unwrap().port, 8082);
     }
 
     #[test]
