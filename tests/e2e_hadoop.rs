@@ -138,9 +138,10 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     let write = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "write", "/user/spark/squares", "1000"]);
     assert_eq!(write.code, 0, "writing the dataset failed:\n{}\n{}", write.stdout, write.stderr);
     assert!(status_of("/user/spark/squares/_SUCCESS").is_some(), "the dataset is not in HDFS");
-    let read = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "read", "/user/spark/squares"]);
+    let read = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "read", "/user/spark/squares", "1000"]);
     assert_eq!(read.code, 0, "reading the dataset failed:\n{}\n{}", read.stdout, read.stderr);
-    // In cluster mode the driver runs in YARN: its output is in the AM's log, the count is checked through HDFS.
+    // In cluster mode the driver runs in YARN (its output is in the AM's
+    // log): the job itself fails unless it reads back exactly 1000 rows.
     let parts = get_json(&format!("{NN}/webhdfs/v1/user/spark/squares?op=LISTSTATUS")).unwrap();
     let parquet = parts["FileStatuses"]["FileStatus"].as_array().unwrap().iter().filter(|f| f["pathSuffix"].as_str().is_some_and(|n| n.ends_with(".parquet"))).count();
     assert!(parquet > 0, "no parquet part files: {parts:#}");

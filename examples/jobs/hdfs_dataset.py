@@ -2,8 +2,10 @@
 cluster's default filesystem (HDFS), or read it back and count it.
 
     bdprov submit yarn --py examples/jobs/hdfs_dataset.py -- write /user/spark/squares 1000
-    bdprov submit yarn --py examples/jobs/hdfs_dataset.py -- read /user/spark/squares
+    bdprov submit yarn --py examples/jobs/hdfs_dataset.py -- read /user/spark/squares 1000
     bdprov submit yarn --py examples/jobs/hdfs_dataset.py -- fail /anything
+
+`read PATH N` fails the application unless it reads back exactly N rows.
 """
 import sys
 
@@ -19,7 +21,10 @@ if __name__ == "__main__":
         print(f"wrote {df.count()} rows to {path}")
     elif action == "read":
         df = spark.read.parquet(path)
-        print(f"read {df.count()} rows from {path}, sum of squares {df.groupBy().sum('square').first()[0]}")
+        count = df.count()
+        print(f"read {count} rows from {path}, sum of squares {df.groupBy().sum('square').first()[0]}")
+        if len(sys.argv) > 3 and count != int(sys.argv[3]):
+            raise SystemExit(f"read {count} rows from {path}, expected {sys.argv[3]}")
     else:
         raise SystemExit(f"unknown action {action!r}: this job fails on purpose")
     spark.stop()
