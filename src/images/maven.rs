@@ -100,13 +100,6 @@ pub fn repository() -> String {
     std::env::var("BDPROV_MAVEN").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| CENTRAL.to_string()).trim_end_matches('/').to_string()
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
-}
-
 /// Every artifact of `lock` in the cache, downloaded where missing: the
 /// (destination, cached file) pairs, in the lock's order.
 pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn Progress) -> Result<Vec<(String, PathBuf)>> {
@@ -119,7 +112,7 @@ pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn 
         let path = root.join(a.repo_path());
         let cached = tokio::task::spawn_blocking({
             let path = path.clone();
-            move || sha256_file(&path).ok()
+            move || super::pyspark::sha256_file(&path).ok()
         })
         .await
         .ok()

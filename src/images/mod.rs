@@ -50,8 +50,6 @@ struct Child {
     spark: bool,
     /// Artifacts from a Maven repository, pinned by this lock (its name, text).
     lock: Option<(&'static str, &'static str)>,
-    /// What the image holds, for `images list`.
-    version: &'static str,
 }
 
 const CHILDREN: &[Child] = &[
@@ -61,7 +59,6 @@ const CHILDREN: &[Child] = &[
         files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
         spark: true,
         lock: None,
-        version: "",
     },
     Child {
         name: "zookeeper",
@@ -73,7 +70,6 @@ const CHILDREN: &[Child] = &[
         ],
         spark: false,
         lock: None,
-        version: "",
     },
     HADOOP,
     STORM,
@@ -204,7 +200,10 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             };
             let versions = match &archive {
                 Some(a) => format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &a.sha256[..12]),
-                None if !artifacts.is_empty() => format!("{} ({} artifacts from Maven, lock {}); {base_versions}", child.version, artifacts.len(), hash(&[child.lock.map_or("", |l| l.1)])),
+                None if !artifacts.is_empty() => {
+                    let version = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
+                    format!("{} {version} ({} artifacts from Maven, lock {}); {base_versions}", child.name, artifacts.len(), hash(&[child.lock.map_or("", |l| l.1)]))
+                }
                 None => base_versions.clone(),
             };
             let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n", child.name);
@@ -315,7 +314,6 @@ const HADOOP: Child = Child {
     ],
     spark: false,
     lock: Some(HADOOP_LOCK),
-    version: "hadoop 3.5.0",
 };
 
 /// Storm's daemons and CLI laid out like the official `storm` image; no UI
@@ -332,5 +330,4 @@ const STORM: Child = Child {
     ],
     spark: false,
     lock: Some(STORM_LOCK),
-    version: "storm 2.8.3",
 };
