@@ -67,7 +67,9 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
             Verdict { ready: n == want, count: Some(n), detail, mode: None }
         }
         (CheckDef::Zookeeper { znode: None }, Response::Text(text)) => match zk_mode(text) {
-            Some(mode @ ("leader" | "follower" | "standalone")) => Verdict { mode: Some(mode.to_string()), ..Verdict::ready(None, format!("Mode: {mode}")) },
+            Some(mode @ ("leader" | "follower" | "standalone")) => {
+                Verdict { mode: Some(mode.to_string()), ..Verdict::ready(None, format!("Mode: {mode}")) }
+            }
             Some(other) => Verdict { mode: Some(other.to_string()), ..Verdict::not_ready(format!("Mode: {other}")) },
             None => Verdict::not_ready(text.lines().next().unwrap_or("no answer to srvr").trim().to_string()),
         },
@@ -100,7 +102,11 @@ fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, stat
         return match found.as_slice() {
             [] => Verdict::not_ready(format!("{path} missing in the response")),
             [v] => Verdict::not_ready(format!("{path} is {}, want {}", short(v), short(want_value))),
-            many => Verdict::not_ready(format!("{path} is {}, want one {}", many.iter().map(|v| short(v)).collect::<Vec<_>>().join(" / "), short(want_value))),
+            many => Verdict::not_ready(format!(
+                "{path} is {}, want one {}",
+                many.iter().map(|v| short(v)).collect::<Vec<_>>().join(" / "),
+                short(want_value)
+            )),
         };
     }
     match count {
@@ -209,7 +215,9 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
     };
     match tokio::time::timeout(Duration::from_secs(3), talk).await {
         Ok(Ok(text)) if !text.is_empty() => Response::Text(text),
-        Ok(Ok(_)) => Response::Failed(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)")),
+        Ok(Ok(_)) => {
+            Response::Failed(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)"))
+        }
         Ok(Err(e)) => Response::Failed(format!("{target}: {e}")),
         Err(_) => Response::Failed(format!("{target}: timed out")),
     }
@@ -241,7 +249,11 @@ mod tests {
     use serde_json::json;
 
     fn http(expect: &[(&str, Value)], count: Option<&str>) -> CheckDef {
-        CheckDef::Http { path: "/json".into(), expect: expect.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), count: count.map(String::from) }
+        CheckDef::Http {
+            path: "/json".into(),
+            expect: expect.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            count: count.map(String::from),
+        }
     }
 
     #[test]
@@ -304,8 +316,12 @@ mod tests {
         ]})
         .to_string();
         assert!(judge(&check, &Response::Http(200, body), 1).ready);
-        let body = json!({"nimbuses": [{"host": "nimbus", "status": "Not a Leader"}, {"host": "nimbus-b", "status": "Offline"}]}).to_string();
-        assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status is Not a Leader / Offline, want one Leader"));
+        let body =
+            json!({"nimbuses": [{"host": "nimbus", "status": "Not a Leader"}, {"host": "nimbus-b", "status": "Offline"}]}).to_string();
+        assert_eq!(
+            judge(&check, &Response::Http(200, body), 1),
+            Verdict::not_ready("nimbuses.*.status is Not a Leader / Offline, want one Leader")
+        );
         let body = json!({"nimbuses": [{"host": "nimbus", "status": "Not a Leader"}]}).to_string();
         assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status is Not a Leader, want Leader"));
         let body = json!({"nimbuses": []}).to_string();
@@ -319,7 +335,11 @@ mod tests {
         let v = judge(&CheckDef::Zookeeper { znode: None }, &Response::Text(SRVR_FOLLOWER.into()), 1);
         assert!(v.ready);
         assert_eq!(v.mode.as_deref(), Some("follower"));
-        let v = judge(&CheckDef::Zookeeper { znode: None }, &Response::Text("This ZooKeeper instance is not currently serving requests\n".into()), 1);
+        let v = judge(
+            &CheckDef::Zookeeper { znode: None },
+            &Response::Text("This ZooKeeper instance is not currently serving requests\n".into()),
+            1,
+        );
         assert!(!v.ready);
         assert_eq!(v.detail, "This ZooKeeper instance is not currently serving requests");
         assert_eq!(zk_mode("Mode: leader\n"), Some("leader"));
@@ -329,7 +349,10 @@ mod tests {
     fn znode_children_count_members() {
         let check = CheckDef::Zookeeper { znode: Some("/storm/supervisors".into()) };
         let two = Response::Children("/storm/supervisors".into(), Some(vec!["a".into(), "b".into()]));
-        assert_eq!(judge(&check, &two, 2), Verdict { ready: true, count: Some(2), detail: "/storm/supervisors has 2 children, want 2".into(), mode: None });
+        assert_eq!(
+            judge(&check, &two, 2),
+            Verdict { ready: true, count: Some(2), detail: "/storm/supervisors has 2 children, want 2".into(), mode: None }
+        );
         assert!(!judge(&check, &two, 3).ready);
         let none = judge(&check, &Response::Children("/storm/supervisors".into(), None), 1);
         assert_eq!((none.ready, none.count, none.detail.as_str()), (false, Some(0), "/storm/supervisors does not exist yet"));

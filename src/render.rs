@@ -41,7 +41,9 @@ impl Renderer {
         let mut tera = Tera::default();
         // Escaping is explicit (`| xml`): config files are not HTML.
         tera.autoescape_on(Vec::<&str>::new());
-        tera.register_filter("xml", |v: tera::Value, _: tera::Kwargs, _: &tera::State| xml_escape(&v.as_str().map_or_else(|| v.to_string(), String::from)));
+        tera.register_filter("xml", |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
+            xml_escape(&v.as_str().map_or_else(|| v.to_string(), String::from))
+        });
         for (name, file) in &sources {
             let (protected, _) = protect(&file.text);
             tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file))?;
@@ -86,8 +88,9 @@ impl Renderer {
                     ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => r.message().to_string(),
                     other => other.to_string(),
                 };
-                Err(Diagnostic::at(&t.span, format!("in `{}`: {msg}", t.text))
-                    .help("template expressions can use cluster, values, roles and role; swarm placeholders such as {{.Task.Slot}} pass through"))
+                Err(Diagnostic::at(&t.span, format!("in `{}`: {msg}", t.text)).help(
+                    "template expressions can use cluster, values, roles and role; swarm placeholders such as {{.Task.Slot}} pass through",
+                ))
             }
         }
     }

@@ -26,7 +26,10 @@ pub enum Value {
     Null,
     /// A scalar as written; `plain` is false for quoted and block scalars,
     /// which are always strings.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -132,9 +135,7 @@ impl Node {
                 J::String(text.clone())
             }
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => {
-                J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect())
-            }
+            Value::Map(entries) => J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect()),
         }
     }
 

@@ -13,8 +13,20 @@ fn errors_of(args: &[&str]) -> String {
 #[test]
 fn invalid_fixtures_report_every_problem_with_its_place() {
     for name in [
-        "unknown-fields", "wrong-types", "bad-syntax", "bad-references", "missing-fields", "bad-templates", "bad-storm-fields", "bad-storm-refs",
-        "bad-decommission", "bad-hadoop-references", "bad-rendered", "without-local", "bad-spark-memory", "bad-yarn-memory",
+        "unknown-fields",
+        "wrong-types",
+        "bad-syntax",
+        "bad-references",
+        "missing-fields",
+        "bad-templates",
+        "bad-storm-fields",
+        "bad-storm-refs",
+        "bad-decommission",
+        "bad-hadoop-references",
+        "bad-rendered",
+        "without-local",
+        "bad-spark-memory",
+        "bad-yarn-memory",
     ] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);
@@ -32,7 +44,10 @@ fn set_with_unknown_role_or_field() {
 
 #[test]
 fn set_with_a_malformed_bracketed_key() {
-    insta::assert_snapshot!("set-unclosed-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[spark.executor.cores=2"]));
+    insta::assert_snapshot!(
+        "set-unclosed-bracket",
+        errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[spark.executor.cores=2"])
+    );
     insta::assert_snapshot!("set-empty-bracket", errors_of(&["render", "spark-standalone", "--set", "values.spark_conf[]=2"]));
 }
 
@@ -53,12 +68,18 @@ fn an_even_ensemble_is_refused_through_the_include() {
 
 #[test]
 fn yarn_minimum_allocation_above_the_maximum_is_reported_once() {
-    insta::assert_snapshot!("yarn-min-above-max", errors_of(&["render", "spark-hdfs-yarn", "--set", "values.yarn_site[yarn.scheduler.minimum-allocation-mb]=4096"]));
+    insta::assert_snapshot!(
+        "yarn-min-above-max",
+        errors_of(&["render", "spark-hdfs-yarn", "--set", "values.yarn_site[yarn.scheduler.minimum-allocation-mb]=4096"])
+    );
 }
 
 #[test]
 fn spark_memory_written_in_a_template_points_at_its_line() {
-    insta::assert_snapshot!("spark-memory-in-template", errors_of(&["render", "spark-standalone", "--templates", "tests/fixtures/spark-templates"]));
+    insta::assert_snapshot!(
+        "spark-memory-in-template",
+        errors_of(&["render", "spark-standalone", "--templates", "tests/fixtures/spark-templates"])
+    );
 }
 
 #[test]

@@ -18,15 +18,26 @@ const RM: &str = "http://127.0.0.1:28088";
 /// Ports of their own, so clusters a user (or another test) runs do not get
 /// in the way; small daemons, 1 MiB blocks so a small file has several.
 const UP: &[&str] = &[
-    "up", "spark-hdfs-yarn", "--name", CLUSTER,
-    "--set", "namenode.ports.http.published=29870",
-    "--set", "resourcemanager.ports.http.published=28088",
-    "--set", "master.ports.ui.published=28082",
-    "--set", "history.ports.ui.published=28182",
-    "--set", "values.hadoop_heap=384m",
-    "--set", "values.hdfs_site[dfs.blocksize]=1048576",
-    "--set", "values.yarn_site[yarn.nodemanager.resource.memory-mb]=3072",
-    "--set", "values.yarn_site[yarn.scheduler.maximum-allocation-mb]=3072",
+    "up",
+    "spark-hdfs-yarn",
+    "--name",
+    CLUSTER,
+    "--set",
+    "namenode.ports.http.published=29870",
+    "--set",
+    "resourcemanager.ports.http.published=28088",
+    "--set",
+    "master.ports.ui.published=28082",
+    "--set",
+    "history.ports.ui.published=28182",
+    "--set",
+    "values.hadoop_heap=384m",
+    "--set",
+    "values.hdfs_site[dfs.blocksize]=1048576",
+    "--set",
+    "values.yarn_site[yarn.nodemanager.resource.memory-mb]=3072",
+    "--set",
+    "values.yarn_site[yarn.scheduler.maximum-allocation-mb]=3072",
 ];
 
 fn image() -> String {
@@ -39,7 +50,6 @@ fn jmx(bean: &str) -> Option<serde_json::Value> {
     let j = get_json(&format!("{NN}/jmx?qry=Hadoop:service=NameNode,name={bean}"))?;
     Some(j["beans"][0].clone())
 }
-
 
 fn in_service_datanodes() -> Option<u64> {
     jmx("FSNamesystemState")?["NumInServiceLiveDataNodes"].as_u64()
@@ -95,13 +105,19 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     };
     assert_eq!(url("namenode"), "http://127.0.0.1:29870/");
     assert_eq!(url("resourcemanager"), "http://127.0.0.1:28088/");
-    for (role, path) in [("namenode", "jmx"), ("resourcemanager", "ws/v1/cluster/info"), ("master", "json/"), ("history", "api/v1/applications")] {
+    for (role, path) in
+        [("namenode", "jmx"), ("resourcemanager", "ws/v1/cluster/info"), ("master", "json/"), ("history", "api/v1/applications")]
+    {
         assert!(get_json(&format!("{}{path}", url(role))).is_some(), "{role}'s UI at {} does not answer", url(role));
     }
     // The web UIs themselves, served from the webapps the image carries.
     for page in [format!("{NN}/dfshealth.html"), format!("{RM}/cluster")] {
         let out = std::process::Command::new("curl").args(["-fsSL", "--max-time", "5", &page]).output().unwrap();
-        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).to_lowercase().contains("<html"), "{page}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).to_lowercase().contains("<html"),
+            "{page}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     // Precreated paths, read back from HDFS itself: owners and modes.
@@ -135,15 +151,42 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert!(names.iter().any(|n| n.contains(app_id.as_str())), "no event log for {app_id} in /spark/history: {names:?}");
 
     // A PySpark job on YARN writes a dataset to HDFS; a second reads it back.
-    let write = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "write", "/user/spark/squares", "1000"]);
+    let write = bdprov(&[
+        "submit",
+        "--cluster",
+        CLUSTER,
+        "yarn",
+        "--py",
+        "examples/jobs/hdfs_dataset.py",
+        "--",
+        "write",
+        "/user/spark/squares",
+        "1000",
+    ]);
     assert_eq!(write.code, 0, "writing the dataset failed:\n{}\n{}", write.stdout, write.stderr);
     assert!(status_of("/user/spark/squares/_SUCCESS").is_some(), "the dataset is not in HDFS");
-    let read = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "read", "/user/spark/squares", "1000"]);
+    let read = bdprov(&[
+        "submit",
+        "--cluster",
+        CLUSTER,
+        "yarn",
+        "--py",
+        "examples/jobs/hdfs_dataset.py",
+        "--",
+        "read",
+        "/user/spark/squares",
+        "1000",
+    ]);
     assert_eq!(read.code, 0, "reading the dataset failed:\n{}\n{}", read.stdout, read.stderr);
     // In cluster mode the driver runs in YARN (its output is in the AM's
     // log): the job itself fails unless it reads back exactly 1000 rows.
     let parts = get_json(&format!("{NN}/webhdfs/v1/user/spark/squares?op=LISTSTATUS")).unwrap();
-    let parquet = parts["FileStatuses"]["FileStatus"].as_array().unwrap().iter().filter(|f| f["pathSuffix"].as_str().is_some_and(|n| n.ends_with(".parquet"))).count();
+    let parquet = parts["FileStatuses"]["FileStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["pathSuffix"].as_str().is_some_and(|n| n.ends_with(".parquet")))
+        .count();
     assert!(parquet > 0, "no parquet part files: {parts:#}");
     // A failing job exits non-zero, naming the final status.
     let fail = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "fail", "/x"]);
@@ -221,13 +264,33 @@ fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
     let cluster = "e2e-remap";
     let _ = docker(&["service", "rm", "e2e-remap-outsider"]);
     let outsider = docker(&[
-        "service", "create", "-d", "--name", "e2e-remap-outsider", "--restart-condition", "none",
-        "--publish", "mode=host,target=9999,published=29990", &image(), "sleep", "600",
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "e2e-remap-outsider",
+        "--restart-condition",
+        "none",
+        "--publish",
+        "mode=host,target=9999,published=29990",
+        &image(),
+        "sleep",
+        "600",
     ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
     let args = [
-        "up", "hdfs", "--name", cluster, "--set", "namenode.ports.http.published=29990", "--set", "datanode.replicas=1",
-        "--set", "values.hdfs_site[dfs.replication]=1", "--set", "values.hadoop_heap=384m",
+        "up",
+        "hdfs",
+        "--name",
+        cluster,
+        "--set",
+        "namenode.ports.http.published=29990",
+        "--set",
+        "datanode.replicas=1",
+        "--set",
+        "values.hdfs_site[dfs.replication]=1",
+        "--set",
+        "values.hadoop_heap=384m",
     ];
     let up = up_fresh(cluster, &args, LOCAL);
     let said = format!("{}{}", up.stdout, up.stderr);
@@ -237,7 +300,10 @@ fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
     let nn = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "namenode").unwrap();
     let url = nn["urls"][0].as_str().unwrap().to_string();
     assert_ne!(url, "http://127.0.0.1:29990/", "{st:#}");
-    assert!(get_json(&format!("{url}jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo")).is_some(), "the NameNode does not answer at {url}");
+    assert!(
+        get_json(&format!("{url}jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo")).is_some(),
+        "the NameNode does not answer at {url}"
+    );
     // A second `up` keeps the port it got and changes nothing.
     let again = bdprov_env(&args, LOCAL).ok();
     assert!(again.stdout.contains("no changes"), "{}", again.stdout);

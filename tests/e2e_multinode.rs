@@ -44,7 +44,10 @@ fn e2e_multinode_registry_placement_tls_doctor() {
     let _nodes = Nodes::up();
 
     // A bad certificate path is one clear error, not a panic.
-    let bad = bdprov_env(&["status"], &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", "/nonexistent")]);
+    let bad = bdprov_env(
+        &["status"],
+        &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", "/nonexistent")],
+    );
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(bad.stderr.starts_with("error: cannot reach the Docker engine"), "{}", bad.stderr);
 
@@ -82,7 +85,8 @@ fn e2e_multinode_registry_placement_tls_doctor() {
     let doc = remote(&["doctor", "spark-standalone", "--output", "json"]);
     assert_eq!(doc.code, 0, "{}\n{}", doc.stdout, doc.stderr);
     let findings: serde_json::Value = serde_json::from_str(&doc.stdout).unwrap();
-    let mut seen: Vec<&str> = findings.as_array().unwrap().iter().filter_map(|f| f["seen_from"].as_str()).filter(|s| s.starts_with("node")).collect();
+    let mut seen: Vec<&str> =
+        findings.as_array().unwrap().iter().filter_map(|f| f["seen_from"].as_str()).filter(|s| s.starts_with("node")).collect();
     seen.sort();
     seen.dedup();
     assert_eq!(seen, ["node1", "node2", "node3"]);

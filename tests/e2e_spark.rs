@@ -10,7 +10,8 @@ use crate::common::{bdprov, bdprov_env, docker, eventually, get_json};
 const CLUSTER: &str = "e2e-spark";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
 /// Ports of their own, so a cluster a user runs on 8080/18080 does not get in the way.
-const UP: &[&str] = &["up", "spark-standalone", "--name", CLUSTER, "--set", "master.ports.ui.published=28080", "--set", "history.ports.ui.published=28180"];
+const UP: &[&str] =
+    &["up", "spark-standalone", "--name", CLUSTER, "--set", "master.ports.ui.published=28080", "--set", "history.ports.ui.published=28180"];
 
 fn service_versions() -> Vec<String> {
     let ids = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
@@ -55,19 +56,46 @@ fn e2e_spark_standalone_lifecycle() {
     let _ = bdprov(&["down", CLUSTER, "--volumes"]);
     let _ = docker(&["service", "rm", "e2e-outsider"]);
     let outsider = docker(&[
-        "service", "create", "-d", "--name", "e2e-outsider", "--restart-condition", "none",
-        "--publish", "mode=host,target=9999,published=28999", "bdprov/spark:4.3.0", "sleep", "3600",
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "e2e-outsider",
+        "--restart-condition",
+        "none",
+        "--publish",
+        "mode=host,target=9999,published=28999",
+        "bdprov/spark:4.3.0",
+        "sleep",
+        "3600",
     ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
 
     // Refused before anything is created: a fixed port another service publishes, an image that is not built.
     // (The web UIs remap when taken; a fixed port is refused.)
-    let taken = bdprov_env(&["up", "spark-standalone", "--name", "e2e-refused", "--set", "master.ports.ui.published=28999", "--set", "master.ports.ui.remap=false"], LOCAL);
+    let taken = bdprov_env(
+        &[
+            "up",
+            "spark-standalone",
+            "--name",
+            "e2e-refused",
+            "--set",
+            "master.ports.ui.published=28999",
+            "--set",
+            "master.ports.ui.remap=false",
+        ],
+        LOCAL,
+    );
     assert_eq!(taken.code, 2, "{}", taken.stderr);
     assert!(taken.stderr.contains("port 28999 is already published by service `e2e-outsider`"), "{}", taken.stderr);
-    let missing = bdprov(&["up", "spark-standalone", "--name", "e2e-refused", "--images", "local", "--set", "images.spark.local=bdprov/spark:0.0.0"]);
+    let missing =
+        bdprov(&["up", "spark-standalone", "--name", "e2e-refused", "--images", "local", "--set", "images.spark.local=bdprov/spark:0.0.0"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    assert!(missing.stderr.contains("image bdprov/spark:0.0.0 is not built") && missing.stderr.contains("bdprov images build spark"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("image bdprov/spark:0.0.0 is not built") && missing.stderr.contains("bdprov images build spark"),
+        "{}",
+        missing.stderr
+    );
     let created = docker(&["service", "ls", "-q", "--filter", "label=bdprov.cluster=e2e-refused"]).ok_stdout();
     assert!(created.trim().is_empty(), "a refused up created services: {created}");
     assert!(docker(&["network", "inspect", "e2e-refused-net"]).code != 0, "a refused up created its network");
@@ -85,7 +113,11 @@ fn e2e_spark_standalone_lifecycle() {
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok_stdout()).unwrap();
     assert_eq!(st["ready"], true, "{st:#}");
     let worker = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "worker").unwrap();
-    assert_eq!((worker["desired"].as_u64(), worker["running"].as_u64(), worker["ready"].as_u64()), (Some(2), Some(2), Some(2)), "{worker:#}");
+    assert_eq!(
+        (worker["desired"].as_u64(), worker["running"].as_u64(), worker["ready"].as_u64()),
+        (Some(2), Some(2), Some(2)),
+        "{worker:#}"
+    );
     assert_eq!(worker["tasks"].as_array().unwrap().len(), 2);
     assert!(worker["tasks"][0]["node"].as_str().is_some_and(|n| !n.is_empty() && n != "-"));
     let master = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "master").unwrap();
@@ -112,7 +144,8 @@ fn e2e_spark_standalone_lifecycle() {
     let big = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "2g"]);
     assert_eq!(big.code, 2, "{}", big.stderr);
     assert!(big.stderr.contains("more than a worker offers (1g)"), "{}", big.stderr);
-    let sized = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "2", "--executor-memory", "768m", "--driver-memory", "600m"]);
+    let sized =
+        bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "2", "--executor-memory", "768m", "--driver-memory", "600m"]);
     assert_eq!(sized.code, 0, "spark-pi with its own memory failed:\n{}\n{}", sized.stdout, sized.stderr);
     assert!(sized.stdout.contains("Pi is roughly"), "{}", sized.stdout);
 

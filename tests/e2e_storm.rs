@@ -17,11 +17,18 @@ use crate::common::{bdprov, bdprov_env, docker, eventually, root, up_fresh};
 const CLUSTER: &str = "e2e-storm";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
 const UP: &[&str] = &[
-    "up", "storm", "--name", CLUSTER,
-    "--set", "zookeeper.ports.client.published=22181",
-    "--set", "values.daemon_heap=256m",
-    "--set", "values.worker_heap_mb=256",
-    "--set", "values.slots_per_supervisor=2",
+    "up",
+    "storm",
+    "--name",
+    CLUSTER,
+    "--set",
+    "zookeeper.ports.client.published=22181",
+    "--set",
+    "values.daemon_heap=256m",
+    "--set",
+    "values.worker_heap_mb=256",
+    "--set",
+    "values.slots_per_supervisor=2",
 ];
 
 /// The Flux runner jar, downloaded once into the cache and checked against the lock.
@@ -31,7 +38,9 @@ fn flux_jar() -> PathBuf {
     let cols: Vec<&str> = line.split('\t').collect();
     let (dest, coord, sha) = (cols[0], cols[1], cols[2]);
     let c: Vec<&str> = coord.split(':').collect();
-    let cache = std::env::var("BDPROV_CACHE").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/bdprov"));
+    let cache = std::env::var("BDPROV_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/bdprov"));
     let path = cache.join(dest);
     let fresh = |p: &PathBuf| std::fs::read(p).ok().is_some_and(|b| hex::encode(Sha256::digest(&b)) == sha);
     if !fresh(&path) {
@@ -80,8 +89,17 @@ fn e2e_storm_topology_lifecycle() {
     // submit storm: a real topology jar; list shows it ACTIVE, tuples flow.
     let jar = flux_jar();
     let sub = bdprov(&[
-        "submit", "--cluster", CLUSTER, "storm", "--jar", jar.to_str().unwrap(), "--class", "org.apache.storm.flux.Flux",
-        "--", "--remote", "/apache-storm/examples/flux/wordcount.yaml",
+        "submit",
+        "--cluster",
+        CLUSTER,
+        "storm",
+        "--jar",
+        jar.to_str().unwrap(),
+        "--class",
+        "org.apache.storm.flux.Flux",
+        "--",
+        "--remote",
+        "/apache-storm/examples/flux/wordcount.yaml",
     ]);
     assert_eq!(sub.code, 0, "submit storm failed:\n{}\n{}", sub.stdout, sub.stderr);
     let list = topologies();

@@ -13,7 +13,12 @@ const UP: &[&str] = &["up", "zookeeper", "--name", CLUSTER, "--images", "local",
 /// Member → mode, from `status --output json`.
 fn modes() -> Vec<(String, String)> {
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
-    st["roles"].as_array().unwrap().iter().map(|r| (r["role"].as_str().unwrap().to_string(), r["mode"].as_str().unwrap_or("-").to_string())).collect()
+    st["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["role"].as_str().unwrap().to_string(), r["mode"].as_str().unwrap_or("-").to_string()))
+        .collect()
 }
 
 fn zk(job: &str, servers: &str, cmd: &[&str]) -> (bool, String) {
@@ -69,7 +74,8 @@ fn e2e_zookeeper_ensemble() {
 
     // Kill a follower's container: the other two keep serving reads and writes.
     let (victim, _) = modes().into_iter().find(|(_, mode)| mode == "follower").unwrap();
-    let others: Vec<String> = ["zookeeper-1", "zookeeper-2", "zookeeper-3"].iter().filter(|n| **n != victim).map(|n| format!("{n}:2181")).collect();
+    let others: Vec<String> =
+        ["zookeeper-1", "zookeeper-2", "zookeeper-3"].iter().filter(|n| **n != victim).map(|n| format!("{n}:2181")).collect();
     let container = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_{victim}")]).ok().stdout;
     assert!(!container.trim().is_empty(), "no container for {victim}");
     docker(&["kill", container.trim()]).ok();

@@ -65,7 +65,19 @@ fn hadoop_reads_the_rendered_site_files() {
         "bdprov.check",
     ];
     let mount = format!("{}:/check:ro", dir.display());
-    let mut args = vec!["run", "--rm", "-e", "HOME=/tmp", "-v", &mount, IMAGE, "/opt/spark/bin/spark-submit", "--master", "local[1]", "/check/check.py"];
+    let mut args = vec![
+        "run",
+        "--rm",
+        "-e",
+        "HOME=/tmp",
+        "-v",
+        &mount,
+        IMAGE,
+        "/opt/spark/bin/spark-submit",
+        "--master",
+        "local[1]",
+        "/check/check.py",
+    ];
     let joined = keys.join(",");
     args.push(&joined);
     args.extend(files.iter().map(String::as_str));

@@ -56,7 +56,8 @@ fn jmx(bean: serde_json::Value) -> String {
     serde_json::json!({ "beans": [bean] }).to_string()
 }
 
-const SAFE_MODE_ON: &str = "Safe mode is ON. The reported blocks 0 needs additional 12 blocks to reach the threshold 0.9990 of total blocks 12.";
+const SAFE_MODE_ON: &str =
+    "Safe mode is ON. The reported blocks 0 needs additional 12 blocks to reach the threshold 0.9990 of total blocks 12.";
 
 #[test]
 fn the_namenode_is_ready_once_out_of_safe_mode() {
@@ -75,7 +76,11 @@ fn the_namenode_is_ready_once_out_of_safe_mode() {
 #[test]
 fn datanodes_are_ready_when_the_namenode_counts_them_all_in_service() {
     let check = probe_of(&plan("hdfs"), "datanode");
-    let state = |n: u64| jmx(serde_json::json!({"name": "Hadoop:service=NameNode,name=FSNamesystemState", "NumLiveDataNodes": n, "NumInServiceLiveDataNodes": n}));
+    let state = |n: u64| {
+        jmx(
+            serde_json::json!({"name": "Hadoop:service=NameNode,name=FSNamesystemState", "NumLiveDataNodes": n, "NumInServiceLiveDataNodes": n}),
+        )
+    };
     let (one, two, three) = (state(1), state(2), state(3));
     let nn = Fixture::start(vec![route("GET", "name=FSNamesystemState", &[(200, &one), (200, &two), (200, &three)])]);
     let seen: Vec<(bool, Option<u64>)> = (0..3).map(|_| ask(&check, &nn, 3)).map(|v| (v.ready, v.count)).collect();
@@ -91,8 +96,22 @@ fn datanodes_are_ready_when_the_namenode_counts_them_all_in_service() {
 fn yarn_is_ready_when_started_with_every_nodemanager_active() {
     let plan = plan("yarn");
     let rm = Fixture::start(vec![
-        route("GET", "/ws/v1/cluster/info", &[(200, r#"{"clusterInfo":{"id":1700000000000,"state":"INITED","haState":"INITIALIZING"}}"#), (200, r#"{"clusterInfo":{"id":1700000000000,"state":"STARTED","haState":"ACTIVE"}}"#)]),
-        route("GET", "/ws/v1/cluster/metrics", &[(200, r#"{"clusterMetrics":{"activeNodes":1,"lostNodes":0}}"#), (200, r#"{"clusterMetrics":{"activeNodes":2,"lostNodes":0}}"#)]),
+        route(
+            "GET",
+            "/ws/v1/cluster/info",
+            &[
+                (200, r#"{"clusterInfo":{"id":1700000000000,"state":"INITED","haState":"INITIALIZING"}}"#),
+                (200, r#"{"clusterInfo":{"id":1700000000000,"state":"STARTED","haState":"ACTIVE"}}"#),
+            ],
+        ),
+        route(
+            "GET",
+            "/ws/v1/cluster/metrics",
+            &[
+                (200, r#"{"clusterMetrics":{"activeNodes":1,"lostNodes":0}}"#),
+                (200, r#"{"clusterMetrics":{"activeNodes":2,"lostNodes":0}}"#),
+            ],
+        ),
     ]);
     let info = probe_of(&plan, "resourcemanager");
     assert_eq!(ask(&info, &rm, 1).detail, "clusterInfo.state is INITED, want STARTED");
@@ -129,7 +148,11 @@ fn webhdfs_makes_the_paths_once_and_then_leaves_them_alone() {
     assert_eq!(user, "hadoop");
     let ok = r#"{"boolean":true}"#;
     let nn = Fixture::start(vec![
-        route("GET", "/webhdfs/v1/spark/history?op=GETFILESTATUS", &[(404, &not_found("/spark/history")), (200, &status("1777", "hadoop"))]),
+        route(
+            "GET",
+            "/webhdfs/v1/spark/history?op=GETFILESTATUS",
+            &[(404, &not_found("/spark/history")), (200, &status("1777", "hadoop"))],
+        ),
         route("GET", "/webhdfs/v1/tmp?op=GETFILESTATUS", &[(404, &not_found("/tmp")), (200, &status("1777", "hadoop"))]),
         route("GET", "/webhdfs/v1/user/spark?op=GETFILESTATUS", &[(404, &not_found("/user/spark")), (200, &status("755", "spark"))]),
         route("PUT", "op=MKDIRS", &[(200, ok)]),
@@ -175,13 +198,22 @@ fn webhdfs_fixes_a_wrong_mode() {
 fn webhdfs_refusals_say_why_and_what_to_do() {
     let (_, paths) = hdfs_paths(&plan("hdfs"));
     let denied = r#"{"RemoteException":{"exception":"AccessControlException","javaClassName":"org.apache.hadoop.security.AccessControlException","message":"Permission denied: user=hdfs, access=WRITE, inode=\"/\":hadoop:supergroup:drwxr-xr-x"}}"#;
-    let nn = Fixture::start(vec![route("GET", "GETFILESTATUS", &[(404, &not_found("/spark/history"))]), route("PUT", "op=MKDIRS", &[(403, denied)])]);
+    let nn = Fixture::start(vec![
+        route("GET", "GETFILESTATUS", &[(404, &not_found("/spark/history"))]),
+        route("PUT", "op=MKDIRS", &[(403, denied)]),
+    ]);
     let e = ensure(&nn, "hdfs", &paths).unwrap_err().to_string();
-    assert!(e.starts_with("error: the NameNode refused MKDIRS /spark/history for user hdfs: Permission denied: user=hdfs, access=WRITE"), "{e}");
+    assert!(
+        e.starts_with("error: the NameNode refused MKDIRS /spark/history for user hdfs: Permission denied: user=hdfs, access=WRITE"),
+        "{e}"
+    );
     assert!(e.contains("help: the hook's `webhdfs.user` must be the HDFS superuser"), "{e}");
 
     let safe_mode = r#"{"RemoteException":{"exception":"SafeModeException","javaClassName":"org.apache.hadoop.hdfs.server.namenode.SafeModeException","message":"Cannot create directory /spark/history. Name node is in safe mode."}}"#;
-    let nn = Fixture::start(vec![route("GET", "GETFILESTATUS", &[(404, &not_found("/spark/history"))]), route("PUT", "op=MKDIRS", &[(403, safe_mode)])]);
+    let nn = Fixture::start(vec![
+        route("GET", "GETFILESTATUS", &[(404, &not_found("/spark/history"))]),
+        route("PUT", "op=MKDIRS", &[(403, safe_mode)]),
+    ]);
     let e = ensure(&nn, "hadoop", &paths).unwrap_err().to_string();
     assert!(e.starts_with("error: the NameNode is in safe mode and refused MKDIRS /spark/history: Cannot create directory"), "{e}");
     assert!(e.contains("leaves safe mode once enough datanodes have reported their blocks"), "{e}");
@@ -201,7 +233,12 @@ fn datanode_decommission() -> DecommissionDef {
 fn live_nodes(states: &[(&str, &str)]) -> String {
     let live: serde_json::Map<String, serde_json::Value> = states
         .iter()
-        .map(|(host, state)| (format!("{host}:9866"), serde_json::json!({"infoAddr": "10.0.1.7:9864", "xferaddr": "10.0.1.7:9866", "adminState": state, "numBlocks": 12})))
+        .map(|(host, state)| {
+            (
+                format!("{host}:9866"),
+                serde_json::json!({"infoAddr": "10.0.1.7:9864", "xferaddr": "10.0.1.7:9866", "adminState": state, "numBlocks": 12}),
+            )
+        })
         .collect();
     // LiveNodes is a JSON string inside the JMX JSON.
     jmx(serde_json::json!({"name": "Hadoop:service=NameNode,name=NameNodeInfo", "LiveNodes": serde_json::Value::Object(live).to_string()}))
@@ -224,7 +261,13 @@ fn decommissioning_waits_until_the_namenode_reports_decommissioned() {
     let progress = Recorded::default();
     wait_retired(&def, &nn, &["datanode-3"], Duration::from_secs(10), &progress).unwrap();
     assert_eq!(nn.requests().len(), 3, "asked until Decommissioned");
-    assert!(progress.lines().contains(&"datanode retiring waiting for datanode-3 to be Decommissioned: datanode-3 Decommission In Progress".to_string()), "{:?}", progress.lines());
+    assert!(
+        progress
+            .lines()
+            .contains(&"datanode retiring waiting for datanode-3 to be Decommissioned: datanode-3 Decommission In Progress".to_string()),
+        "{:?}",
+        progress.lines()
+    );
 }
 
 #[test]
@@ -240,7 +283,8 @@ fn decommissioning_stops_at_once_when_the_namenode_did_not_take_the_host() {
 fn decommissioning_gives_up_after_its_timeout_and_says_what_it_saw() {
     let def = datanode_decommission();
     let nn = Fixture::start(vec![route("GET", "name=NameNodeInfo", &[(200, &live_nodes(&[("datanode-3", "Decommission In Progress")]))])]);
-    let e = wait_retired(&def, &nn, &["datanode-3", "datanode-4"], Duration::from_millis(100), &Recorded::default()).unwrap_err().to_string();
+    let e =
+        wait_retired(&def, &nn, &["datanode-3", "datanode-4"], Duration::from_millis(100), &Recorded::default()).unwrap_err().to_string();
     assert!(e.contains("`datanode` members not retired after 0s: waiting for datanode-3, datanode-4 to be Decommissioned: datanode-3 Decommission In Progress, datanode-4 not reported"), "{e}");
     assert!(e.contains("nothing was removed"), "{e}");
 }
@@ -274,7 +318,10 @@ fn yarn_applications_are_followed_to_their_final_status() {
         ]
     );
 
-    let failed = [app("RUNNING", "UNDEFINED", ""), app("FAILED", "FAILED", "Application application_1700000000000_0001 failed 2 times due to AM Container exited with exitCode: 1")];
+    let failed = [
+        app("RUNNING", "UNDEFINED", ""),
+        app("FAILED", "FAILED", "Application application_1700000000000_0001 failed 2 times due to AM Container exited with exitCode: 1"),
+    ];
     let rm = Fixture::start(vec![route("GET", target, &[(200, &failed[0]), (200, &failed[1])])]);
     let done = follow(&rm, &Recorded::default()).unwrap();
     assert!(!done.succeeded());

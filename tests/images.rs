@@ -66,11 +66,19 @@ fn the_locks_are_what_the_script_regenerates() {
     let entries = |text: &str| -> Vec<String> { text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(String::from).collect() };
     for (image, name) in [("hadoop", "maven"), ("storm", "maven"), ("storm", "examples")] {
         let out = std::env::temp_dir().join(format!("bdprov-lock-{image}-{name}-{}", std::process::id()));
-        let run = std::process::Command::new(root.join("scripts/maven-lock.sh")).args([image, name]).env("MAVEN_LOCK_OUT", &out).output().unwrap();
+        let run = std::process::Command::new(root.join("scripts/maven-lock.sh"))
+            .args([image, name])
+            .env("MAVEN_LOCK_OUT", &out)
+            .output()
+            .unwrap();
         assert!(run.status.success(), "maven-lock.sh {image} {name}: {}", String::from_utf8_lossy(&run.stderr));
         let committed = std::fs::read_to_string(root.join(format!("templates/images/{image}/{name}.lock"))).unwrap();
         let fresh = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(entries(&fresh), entries(&committed), "templates/images/{image}/{name}.lock is stale: run scripts/maven-lock.sh {image} {name}");
+        assert_eq!(
+            entries(&fresh),
+            entries(&committed),
+            "templates/images/{image}/{name}.lock is stale: run scripts/maven-lock.sh {image} {name}"
+        );
         let _ = std::fs::remove_file(&out);
     }
 }

@@ -20,7 +20,10 @@ fn plans_of_builtin_blueprints() {
     for bp in BLUEPRINTS {
         insta::assert_snapshot!(format!("plan-{bp}"), bdprov(&["render", bp]).ok().stdout);
         let local = bdprov(&["render", bp, "--images", "local", "--name", "other"]).ok().stdout;
-        assert!(!local.contains("image: apache/") && !local.contains("image: storm:"), "{bp} with --images local runs an official image:\n{local}");
+        assert!(
+            !local.contains("image: apache/") && !local.contains("image: storm:"),
+            "{bp} with --images local runs an official image:\n{local}"
+        );
         insta::assert_snapshot!(format!("plan-{bp}-local"), local);
     }
 }
@@ -64,8 +67,15 @@ fn storm_ensemble_size_reaches_through_the_include() {
     assert_eq!(members, ["storm_zookeeper-1", "storm_zookeeper-2", "storm_zookeeper-3", "storm_zookeeper-4", "storm_zookeeper-5"]);
     let storm_yaml = &plan.configs.iter().find(|c| c.name.starts_with("storm_storm-yaml-")).unwrap().data;
     let servers: serde_yaml::Value = serde_yaml::from_str(storm_yaml).unwrap();
-    assert_eq!(servers["storm.zookeeper.servers"], serde_yaml::from_str::<serde_yaml::Value>("[zookeeper-1, zookeeper-2, zookeeper-3, zookeeper-4, zookeeper-5]").unwrap());
+    assert_eq!(
+        servers["storm.zookeeper.servers"],
+        serde_yaml::from_str::<serde_yaml::Value>("[zookeeper-1, zookeeper-2, zookeeper-3, zookeeper-4, zookeeper-5]").unwrap()
+    );
     for svc in plan.services.iter().filter(|s| s.image.starts_with("storm:")) {
-        assert!(svc.configs.iter().any(|c| c.target == "/conf/storm.yaml" && storm_yaml == &plan.config(&c.config).unwrap().data), "{} reads it", svc.name);
+        assert!(
+            svc.configs.iter().any(|c| c.target == "/conf/storm.yaml" && storm_yaml == &plan.config(&c.config).unwrap().data),
+            "{} reads it",
+            svc.name
+        );
     }
 }

@@ -68,7 +68,8 @@ fn the_ui_is_ready_only_when_it_lists_a_leader() {
 fn nimbus_and_supervisors_are_probed_in_zookeeper() {
     // Live in e2e_storm; here: what the plan asks, with or without the UI.
     for images in ["official", "local"] {
-        let plan: Plan = serde_yaml::from_str(&bdprov(&["render", "storm", "--images", images, "--set", "supervisor.replicas=2"]).ok().stdout).unwrap();
+        let plan: Plan =
+            serde_yaml::from_str(&bdprov(&["render", "storm", "--images", images, "--set", "supervisor.replicas=2"]).ok().stdout).unwrap();
         for (name, znode) in [("nimbus", "/storm/leader-lock"), ("supervisor", "/storm/supervisors")] {
             let p = role(&plan, name).probe.clone().unwrap();
             assert_eq!(p.service, "storm_zookeeper-1", "{name} ({images}) asks the ensemble");
@@ -84,7 +85,8 @@ fn list_shows_topologies_as_a_table_and_as_json() {
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
     let table = bdprov(&["storm", "list", "--ui", &ui.base()]).ok().stdout;
     insta::assert_snapshot!("storm-list", table);
-    let json: serde_json::Value = serde_json::from_str(&bdprov(&["storm", "list", "--ui", &ui.base(), "--output", "json"]).ok().stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&bdprov(&["storm", "list", "--ui", &ui.base(), "--output", "json"]).ok().stdout).unwrap();
     assert_eq!(json[0]["name"], "wc");
     assert_eq!(json[0]["id"], "wc-1-1700000000");
     assert_eq!(json[1]["status"], "INACTIVE");
@@ -146,7 +148,8 @@ fn ui_errors_and_an_unreachable_ui_are_one_clear_message() {
     let run = bdprov(&["storm", "list", "--ui", &ui.base()]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),
+        run.stderr
+            .contains("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),
         "{}",
         run.stderr
     );

@@ -13,11 +13,43 @@ pub const SUPPORTED_VERSION: i64 = 1;
 
 const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
 const ROLE: &[&str] = &[
-    "image", "entrypoint", "command", "env", "hostname", "user", "workdir", "configs", "volumes", "resources", "ports",
-    "replicas", "members", "singleton", "placement", "ready", "after", "healthcheck", "stop_grace_period", "restart", "decommission",
+    "image",
+    "entrypoint",
+    "command",
+    "env",
+    "hostname",
+    "user",
+    "workdir",
+    "configs",
+    "volumes",
+    "resources",
+    "ports",
+    "replicas",
+    "members",
+    "singleton",
+    "placement",
+    "ready",
+    "after",
+    "healthcheck",
+    "stop_grace_period",
+    "restart",
+    "decommission",
 ];
 const SPARK_JOB: &[&str] = &[
-    "image", "entrypoint", "env", "user", "workdir", "configs", "volumes", "resources", "master", "pi", "colocate", "conf", "deploy_mode", "tracking",
+    "image",
+    "entrypoint",
+    "env",
+    "user",
+    "workdir",
+    "configs",
+    "volumes",
+    "resources",
+    "master",
+    "pi",
+    "colocate",
+    "conf",
+    "deploy_mode",
+    "tracking",
 ];
 const PI: &[&str] = &["file", "class"];
 const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
@@ -95,7 +127,11 @@ impl Decoder {
                 Some(entries)
             }
             _ => {
-                self.err(&node.span, format!("{path}: expected a mapping, found {}", node.kind()), "write `key: value` lines indented under it");
+                self.err(
+                    &node.span,
+                    format!("{path}: expected a mapping, found {}", node.kind()),
+                    "write `key: value` lines indented under it",
+                );
                 None
             }
         }
@@ -114,7 +150,11 @@ impl Decoder {
                 entries
             }
             _ => {
-                self.err(&node.span, format!("{path}: expected a mapping of names, found {}", node.kind()), "write one `name:` entry per item");
+                self.err(
+                    &node.span,
+                    format!("{path}: expected a mapping of names, found {}", node.kind()),
+                    "write one `name:` entry per item",
+                );
                 &[]
             }
         }
@@ -156,7 +196,11 @@ impl Decoder {
                 None
             }
             None => {
-                self.err(&node.span, format!("{path}: expected a whole number, found {}", node.kind()), format!("use a whole number from 0 to {max}"));
+                self.err(
+                    &node.span,
+                    format!("{path}: expected a whole number, found {}", node.kind()),
+                    format!("use a whole number from 0 to {max}"),
+                );
                 None
             }
         }
@@ -173,7 +217,11 @@ impl Decoder {
     fn duration(&mut self, node: &Node, path: &str) -> Option<Duration> {
         let v = node.as_scalar().and_then(parse_duration);
         if v.is_none() {
-            self.err(&node.span, format!("{path}: expected a duration, found {}", node.kind()), "write a number with a unit: 500ms, 30s, 5m");
+            self.err(
+                &node.span,
+                format!("{path}: expected a duration, found {}", node.kind()),
+                "write a number with a unit: 500ms, 30s, 5m",
+            );
         }
         v
     }
@@ -191,7 +239,11 @@ impl Decoder {
                 .collect(),
             None if node.is_null() => Vec::new(),
             None => {
-                self.err(&node.span, format!("{path}: expected a mapping of NAME: value, found {}", node.kind()), "write one `NAME: value` line per variable");
+                self.err(
+                    &node.span,
+                    format!("{path}: expected a mapping of NAME: value, found {}", node.kind()),
+                    "write one `NAME: value` line per variable",
+                );
                 Vec::new()
             }
         }
@@ -204,7 +256,11 @@ impl Decoder {
             None => self.err(&root.span, "blueprint: `version` is missing", format!("add `version: {SUPPORTED_VERSION}` at the top")),
             Some(e) => match e.value.as_i64() {
                 Some(SUPPORTED_VERSION) => {}
-                _ => self.err(&e.value.span, format!("blueprint: unsupported version `{}`", e.value.as_scalar().unwrap_or("?")), format!("this bdprov reads `version: {SUPPORTED_VERSION}`")),
+                _ => self.err(
+                    &e.value.span,
+                    format!("blueprint: unsupported version `{}`", e.value.as_scalar().unwrap_or("?")),
+                    format!("this bdprov reads `version: {SUPPORTED_VERSION}`"),
+                ),
             },
         }
         let name = match get("name") {
@@ -265,13 +321,22 @@ impl Decoder {
             let Some(fields) = self.map(&e.value, &path, IMAGE) else { continue };
             let official = fields.iter().find(|f| f.key == "official").and_then(|f| self.string(&f.value, &format!("{path}.official")));
             let local = fields.iter().find(|f| f.key == "local").and_then(|f| self.string(&f.value, &format!("{path}.local")));
-            let without_local = fields.iter().find(|f| f.key == "without_local").and_then(|f| self.string(&f.value, &format!("{path}.without_local")));
+            let without_local =
+                fields.iter().find(|f| f.key == "without_local").and_then(|f| self.string(&f.value, &format!("{path}.without_local")));
             if let (Some(_), Some(f)) = (&local, fields.iter().find(|f| f.key == "without_local")) {
-                self.err(&f.value.span, format!("{path}: `local` and `without_local` exclude each other"), "keep `local` when the kit builds the image, `without_local` (the reason) when it cannot");
+                self.err(
+                    &f.value.span,
+                    format!("{path}: `local` and `without_local` exclude each other"),
+                    "keep `local` when the kit builds the image, `without_local` (the reason) when it cannot",
+                );
             }
             match official {
                 Some(official) => out.push(ImageChoice { key: e.key.clone(), official, local, without_local, span: e.key_span.clone() }),
-                None => self.err(&e.key_span, format!("{path}: `official` is missing"), "name the image to run, e.g. `official: apache/spark:4.0.1`"),
+                None => self.err(
+                    &e.key_span,
+                    format!("{path}: `official` is missing"),
+                    "name the image to run, e.g. `official: apache/spark:4.0.1`",
+                ),
             }
         }
         out
@@ -303,7 +368,11 @@ impl Decoder {
             }
         }
         if !has_image {
-            self.err(owner, format!("{path}: `image` is missing"), "name an entry of `images:` or an image reference such as `apache/spark:4.0.1`");
+            self.err(
+                owner,
+                format!("{path}: `image` is missing"),
+                "name an entry of `images:` or an image reference such as `apache/spark:4.0.1`",
+            );
         }
         w
     }
@@ -341,7 +410,11 @@ impl Decoder {
                         (Some(false), _) => None,
                         (None, Some(reason)) => Some(reason.to_string()),
                         (None, None) => {
-                            self.err(&v.span, format!("{p}: expected true, false or a reason"), "write `singleton: true` or the reason it cannot be scaled");
+                            self.err(
+                                &v.span,
+                                format!("{p}: expected true, false or a reason"),
+                                "write `singleton: true` or the reason it cannot be scaled",
+                            );
                             None
                         }
                     }
@@ -354,7 +427,11 @@ impl Decoder {
                 "restart" => match v.as_scalar() {
                     Some("any") => role.restart = Restart::Any,
                     Some("on-failure") => role.restart = Restart::OnFailure,
-                    _ => self.err(&v.span, format!("{p}: expected any or on-failure"), "write `restart: any` (the default) or `restart: on-failure`"),
+                    _ => self.err(
+                        &v.span,
+                        format!("{p}: expected any or on-failure"),
+                        "write `restart: any` (the default) or `restart: on-failure`",
+                    ),
                 },
                 "decommission" => role.decommission = self.decommission(v, &p),
                 _ => {}
@@ -363,7 +440,11 @@ impl Decoder {
         let field_span = |k: &str| field(fields, k).map_or(&e.key_span, |f| &f.value.span);
         if let Some(m) = role.members {
             if field(fields, "replicas").is_some() || role.singleton.is_some() {
-                self.err(field_span("members"), format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"), "keep `members` for an ensemble, or `replicas` for interchangeable tasks");
+                self.err(
+                    field_span("members"),
+                    format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"),
+                    "keep `members` for an ensemble, or `replicas` for interchangeable tasks",
+                );
             }
             if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { znode: None, .. })) && (m == 0 || m % 2 == 0) {
                 self.err(
@@ -374,12 +455,20 @@ impl Decoder {
             }
         }
         if role.singleton.is_some() && role.replicas > 1 {
-            self.err(field_span("replicas"), format!("{path}.replicas: a singleton role runs one replica, not {}", role.replicas), "set `replicas: 1` or remove `singleton`");
+            self.err(
+                field_span("replicas"),
+                format!("{path}.replicas: a singleton role runs one replica, not {}", role.replicas),
+                "set `replicas: 1` or remove `singleton`",
+            );
         }
         if role.decommission.is_some() {
             let span = field_span("decommission");
             if role.members.is_some() || role.singleton.is_some() {
-                self.err(span, format!("{path}.decommission: only a role with `replicas` retires members"), "remove `decommission`, or use `replicas` instead of `members`/`singleton`");
+                self.err(
+                    span,
+                    format!("{path}.decommission: only a role with `replicas` retires members"),
+                    "remove `decommission`, or use `replicas` instead of `members`/`singleton`",
+                );
             }
             if role.restart != Restart::OnFailure {
                 self.err(
@@ -401,7 +490,9 @@ impl Decoder {
 
     fn refs(&mut self, node: &Node, path: &str) -> Vec<(String, Span)> {
         match node.items() {
-            Some(items) => items.iter().enumerate().filter_map(|(i, n)| self.string(n, &format!("{path}[{i}]")).map(|s| (s, n.span.clone()))).collect(),
+            Some(items) => {
+                items.iter().enumerate().filter_map(|(i, n)| self.string(n, &format!("{path}[{i}]")).map(|s| (s, n.span.clone()))).collect()
+            }
             None => match node.as_scalar() {
                 Some(s) => vec![(s.to_string(), node.span.clone())],
                 None => {
@@ -431,10 +522,22 @@ impl Decoder {
                 None => 0o444,
             };
             match (template, target) {
-                (Some(template), Some(target)) => out.push(ConfigFile { name: e.key.clone(), template, target, mode, span: e.key_span.clone() }),
+                (Some(template), Some(target)) => {
+                    out.push(ConfigFile { name: e.key.clone(), template, target, mode, span: e.key_span.clone() })
+                }
                 (t, g) => {
-                    let missing = if t.is_none() && g.is_none() { "`template` and `target` are" } else if t.is_none() { "`template` is" } else { "`target` is" };
-                    self.err(&e.key_span, format!("{p}: {missing} missing"), "a config file needs `template:` (a file under templates/) and `target:` (its path in the container)");
+                    let missing = if t.is_none() && g.is_none() {
+                        "`template` and `target` are"
+                    } else if t.is_none() {
+                        "`template` is"
+                    } else {
+                        "`target` is"
+                    };
+                    self.err(
+                        &e.key_span,
+                        format!("{p}: {missing} missing"),
+                        "a config file needs `template:` (a file under templates/) and `target:` (its path in the container)",
+                    );
                 }
             }
         }
@@ -451,7 +554,12 @@ impl Decoder {
                 continue;
             }
             let Some(fields) = self.map(&e.value, &p, VOLUME) else { continue };
-            let mut v = VolumeMount { name: e.key.clone(), target: Text { text: String::new(), span: e.key_span.clone() }, per_replica: false, readonly: false };
+            let mut v = VolumeMount {
+                name: e.key.clone(),
+                target: Text { text: String::new(), span: e.key_span.clone() },
+                per_replica: false,
+                readonly: false,
+            };
             for f in fields {
                 let fp = format!("{p}.{}", f.key);
                 match f.key.as_str() {
@@ -474,7 +582,15 @@ impl Decoder {
         let mut out = Vec::new();
         for e in self.named(node, path) {
             let p = format!("{path}.{}", e.key);
-            let mut port = Port { name: e.key.clone(), target: 0, published: None, protocol: "tcp".into(), web: false, remap: false, span: e.key_span.clone() };
+            let mut port = Port {
+                name: e.key.clone(),
+                target: 0,
+                published: None,
+                protocol: "tcp".into(),
+                web: false,
+                remap: false,
+                span: e.key_span.clone(),
+            };
             if e.value.as_scalar().is_some() {
                 port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
             } else if let Some(fields) = self.map(&e.value, &p, PORT) {
@@ -493,7 +609,11 @@ impl Decoder {
                     }
                 }
                 if port.remap && port.published.is_none() {
-                    self.err(&e.key_span, format!("{p}: `remap` needs a `published` port to start from"), "add `published: <port>`, the port to use when it is free");
+                    self.err(
+                        &e.key_span,
+                        format!("{p}: `remap` needs a `published` port to start from"),
+                        "add `published: <port>`, the port to use when it is free",
+                    );
                 }
             }
             let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();
@@ -553,7 +673,13 @@ impl Decoder {
 
     fn healthcheck(&mut self, node: &Node, path: &str) -> Option<Healthcheck> {
         let fields = self.map(node, path, HEALTH)?;
-        let mut h = Healthcheck { test: Vec::new(), interval: Duration::from_secs(10), timeout: Duration::from_secs(5), retries: 3, start_period: Duration::from_secs(30) };
+        let mut h = Healthcheck {
+            test: Vec::new(),
+            interval: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
+            retries: 3,
+            start_period: Duration::from_secs(30),
+        };
         for f in fields {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
@@ -566,7 +692,11 @@ impl Decoder {
             }
         }
         if h.test.is_empty() {
-            self.err(&node.span, format!("{path}: `test` is missing"), "give the command, e.g. `test: [CMD-SHELL, \"curl -fs localhost:8080\"]`");
+            self.err(
+                &node.span,
+                format!("{path}: `test` is missing"),
+                "give the command, e.g. `test: [CMD-SHELL, \"curl -fs localhost:8080\"]`",
+            );
         }
         Some(h)
     }
@@ -603,7 +733,11 @@ impl Decoder {
             Some(v) => match v.entries() {
                 Some(es) => es.iter().map(|e| (e.key.clone(), e.value.to_json())).collect(),
                 None => {
-                    self.err(&v.span, format!("{path}.expect: expected a mapping of JSON path: value"), "write e.g. `expect: { status: ALIVE }`");
+                    self.err(
+                        &v.span,
+                        format!("{path}.expect: expected a mapping of JSON path: value"),
+                        "write e.g. `expect: { status: ALIVE }`",
+                    );
                     Vec::new()
                 }
             },
@@ -612,17 +746,32 @@ impl Decoder {
         let count = get("count").and_then(|v| self.string(v, &format!("{path}.count")));
         let given: Vec<&str> = ["http", "tcp", "zookeeper"].into_iter().filter(|k| get(k).is_some()).collect();
         if given.len() > 1 {
-            self.err(&node.span, format!("{path}: give one of `http`, `tcp` or `zookeeper`, not {}", given.join(" and ")), "keep the check that tells the role is usable");
+            self.err(
+                &node.span,
+                format!("{path}: give one of `http`, `tcp` or `zookeeper`, not {}", given.join(" and ")),
+                "keep the check that tells the role is usable",
+            );
             return None;
         }
         if let Some(z) = get("zookeeper") {
             let Endpoint { role, port, .. } = self.endpoint(z, &format!("{path}.zookeeper"), ZOOKEEPER, Some(role))?;
             if !expect.is_empty() || count.is_some() {
-                self.err(&z.span, format!("{path}: `expect` and `count` need an http probe"), "a zookeeper probe checks srvr's Mode, or counts a znode's children");
+                self.err(
+                    &z.span,
+                    format!("{path}: `expect` and `count` need an http probe"),
+                    "a zookeeper probe checks srvr's Mode, or counts a znode's children",
+                );
             }
-            let znode = z.entries().and_then(|es| es.iter().find(|e| e.key == "znode")).and_then(|e| self.string(&e.value, &format!("{path}.zookeeper.znode")));
+            let znode = z
+                .entries()
+                .and_then(|es| es.iter().find(|e| e.key == "znode"))
+                .and_then(|e| self.string(&e.value, &format!("{path}.zookeeper.znode")));
             if let Some(zn) = znode.as_ref().filter(|zn| !zn.starts_with('/')) {
-                self.err(&z.span, format!("{path}.zookeeper.znode: `{zn}` is not an absolute path"), "write the znode's full path, e.g. `/storm/supervisors`");
+                self.err(
+                    &z.span,
+                    format!("{path}.zookeeper.znode: `{zn}` is not an absolute path"),
+                    "write the znode's full path, e.g. `/storm/supervisors`",
+                );
             }
             return Some(Probe { check: Check::Zookeeper { role, port, znode }, timeout, span: node.span.clone() });
         }
@@ -635,12 +784,20 @@ impl Decoder {
             (None, Some(t)) => {
                 let Endpoint { role, port, .. } = self.endpoint(t, &format!("{path}.tcp"), TCP, Some(role))?;
                 if !expect.is_empty() || count.is_some() {
-                    self.err(&t.span, format!("{path}: `expect` and `count` need an http probe"), "use `http:` to check a response, or drop `expect`/`count`");
+                    self.err(
+                        &t.span,
+                        format!("{path}: `expect` and `count` need an http probe"),
+                        "use `http:` to check a response, or drop `expect`/`count`",
+                    );
                 }
                 Check::Tcp { role, port }
             }
             _ => {
-                self.err(&node.span, format!("{path}: no check given"), "add `http: {port: ui, path: /}`, `tcp: {port: rpc}` or `zookeeper: {port: client}`");
+                self.err(
+                    &node.span,
+                    format!("{path}: no check given"),
+                    "add `http: {port: ui, path: /}`, `tcp: {port: rpc}` or `zookeeper: {port: client}`",
+                );
                 return None;
             }
         };
@@ -658,11 +815,19 @@ impl Decoder {
                 let workload = self.workload(jf, &jp, &job.key_span);
                 let colocate = field(jf, "colocate").and_then(|f| self.string(&f.value, &format!("{jp}.colocate")));
                 let Some(command) = field(jf, "command").and_then(|f| self.texts(&f.value, &format!("{jp}.command"))) else {
-                    self.err(&job.key_span, format!("{jp}: `command` is missing"), "give the command the job runs, e.g. `command: [sh, -c, \"…\"]`");
+                    self.err(
+                        &job.key_span,
+                        format!("{jp}: `command` is missing"),
+                        "give the command the job runs, e.g. `command: [sh, -c, \"…\"]`",
+                    );
                     return None;
                 };
                 if let Some(p) = field(fields, "paths") {
-                    self.err(&p.key_span, format!("{path}.paths: paths go with `webhdfs`, not with `job`"), "move them to a hook with `webhdfs:`");
+                    self.err(
+                        &p.key_span,
+                        format!("{path}.paths: paths go with `webhdfs`, not with `job`"),
+                        "move them to a hook with `webhdfs:`",
+                    );
                 }
                 HookAction::Job { workload: Box::new(workload), command, colocate }
             }
@@ -672,10 +837,18 @@ impl Decoder {
                 let listed = field(fields, "paths");
                 let paths = listed.map(|p| self.hdfs_paths(&p.value, &format!("{path}.paths"))).unwrap_or_default();
                 if listed.and_then(|p| p.value.entries()).is_none_or(|e| e.is_empty()) {
-                    self.err(&w.key_span, format!("{path}: `webhdfs` without `paths`"), "list the directories to make, e.g. `paths: { tmp: { path: /tmp, mode: \"1777\" } }`");
+                    self.err(
+                        &w.key_span,
+                        format!("{path}: `webhdfs` without `paths`"),
+                        "list the directories to make, e.g. `paths: { tmp: { path: /tmp, mode: \"1777\" } }`",
+                    );
                 }
                 let Some(user) = user else {
-                    self.err(&w.value.span, format!("{wp}: `user` is missing"), "name the HDFS superuser (the user the NameNode runs as), e.g. `user: hadoop`");
+                    self.err(
+                        &w.value.span,
+                        format!("{wp}: `user` is missing"),
+                        "name the HDFS superuser (the user the NameNode runs as), e.g. `user: hadoop`",
+                    );
                     return None;
                 };
                 HookAction::Webhdfs { role, port, user, paths, span: w.key_span.clone() }
@@ -685,7 +858,11 @@ impl Decoder {
                 return None;
             }
             (None, None) => {
-                self.err(&e.key_span, format!("{path}: no action"), "give the hook a `job:` (image and command) or `webhdfs:` with `paths:`");
+                self.err(
+                    &e.key_span,
+                    format!("{path}: no action"),
+                    "give the hook a `job:` (image and command) or `webhdfs:` with `paths:`",
+                );
                 return None;
             }
         };
@@ -708,7 +885,11 @@ impl Decoder {
                 Some(dir) if dir.text.starts_with('/') || dir.text.contains("{{") => {
                     out.push(HdfsPath { name: e.key.clone(), path: dir, owner, group, mode, span: e.key_span.clone() })
                 }
-                Some(dir) => self.err(&dir.span, format!("{p}.path: `{}` is not absolute", dir.text), "write the full path in HDFS, e.g. `/user/spark`"),
+                Some(dir) => self.err(
+                    &dir.span,
+                    format!("{p}.path: `{}` is not absolute", dir.text),
+                    "write the full path in HDFS, e.g. `/user/spark`",
+                ),
                 None => self.err(&e.key_span, format!("{p}: `path` is missing"), "give the directory, e.g. `path: /tmp`"),
             }
         }
@@ -747,7 +928,8 @@ impl Decoder {
             }
         };
         let keep = field(fields, "keep").and_then(|f| self.text(&f.value, &format!("{path}.keep")));
-        let timeout = field(fields, "timeout").and_then(|f| self.duration(&f.value, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(1800));
+        let timeout =
+            field(fields, "timeout").and_then(|f| self.duration(&f.value, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(1800));
         let ((job, colocate), refresh, stop, status) = (job?, refresh?, stop?, status?);
         Some(Decommission { job, colocate, refresh, stop, status, keep, timeout, span: node.span.clone() })
     }
@@ -768,13 +950,25 @@ impl Decoder {
         let http = match field(fields, "http") {
             Some(h) => self.endpoint(&h.value, &format!("{path}.http"), HTTP, None),
             None => {
-                self.err(&node.span, format!("{path}: `http` is missing"), "give the endpoint, e.g. `http: { role: namenode, port: http, path: /jmx }`");
+                self.err(
+                    &node.span,
+                    format!("{path}: `http` is missing"),
+                    "give the endpoint, e.g. `http: { role: namenode, port: http, path: /jmx }`",
+                );
                 None
             }
         };
         let http = http?;
         let path_text = http.path.unwrap_or(Text { text: "/".into(), span: node.span.clone() });
-        Some(MemberStatus { role: http.role, port: http.port, path: path_text, members: members?, field: field_name?, done: done?, serving })
+        Some(MemberStatus {
+            role: http.role,
+            port: http.port,
+            path: path_text,
+            members: members?,
+            field: field_name?,
+            done: done?,
+            serving,
+        })
     }
 
     fn jobs(&mut self, node: &Node) -> Jobs {
@@ -810,7 +1004,11 @@ impl Decoder {
                     let pf = self.map(&f.value, &p, PI).unwrap_or_default();
                     match field(pf, "file").and_then(|x| self.string(&x.value, &format!("{p}.file"))) {
                         Some(file) => pi = file,
-                        None => self.err(&f.value.span, format!("{p}: `file` is missing"), "give the program, e.g. `file: /opt/spark/examples/jars/spark-examples.jar`"),
+                        None => self.err(
+                            &f.value.span,
+                            format!("{p}: `file` is missing"),
+                            "give the program, e.g. `file: /opt/spark/examples/jars/spark-examples.jar`",
+                        ),
                     }
                     pi_class = field(pf, "class").and_then(|x| self.string(&x.value, &format!("{p}.class")));
                 }
@@ -819,14 +1017,22 @@ impl Decoder {
                 "conf" => conf = self.env(&f.value, &p),
                 "deploy_mode" => match f.value.as_scalar() {
                     Some(m @ ("client" | "cluster")) => deploy_mode = Some(m.to_string()),
-                    _ => self.err(&f.value.span, format!("{p}: expected client or cluster"), "write `deploy_mode: cluster` or `deploy_mode: client`"),
+                    _ => self.err(
+                        &f.value.span,
+                        format!("{p}: expected client or cluster"),
+                        "write `deploy_mode: cluster` or `deploy_mode: client`",
+                    ),
                 },
                 "tracking" => tracking = self.endpoint(&f.value, &p, TCP, None).map(|ep| (ep.role, ep.port)),
                 _ => {}
             }
         }
         let Some(master) = master else {
-            self.err(&e.key_span, format!("{path}: `master` is missing"), "give the master URL jobs use, e.g. `master: spark://master:7077`");
+            self.err(
+                &e.key_span,
+                format!("{path}: `master` is missing"),
+                "give the master URL jobs use, e.g. `master: spark://master:7077`",
+            );
             return None;
         };
         Some(SparkJobs { workload, master, pi, pi_class, colocate, conf, deploy_mode, tracking, span: e.key_span.clone() })
@@ -839,20 +1045,33 @@ impl Decoder {
         let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
         let nimbus = get("nimbus").and_then(|v| self.texts(v, &format!("{path}.nimbus"))).unwrap_or_default();
         if nimbus.is_empty() {
-            self.err(&e.key_span, format!("{path}: `nimbus` is missing"), "list the nimbus hosts jobs submit to, e.g. `nimbus: [\"{{ roles.nimbus.host }}\"]`");
+            self.err(
+                &e.key_span,
+                format!("{path}: `nimbus` is missing"),
+                "list the nimbus hosts jobs submit to, e.g. `nimbus: [\"{{ roles.nimbus.host }}\"]`",
+            );
         }
         let ui = match get("ui") {
             Some(v) => {
                 let fs = self.map(v, &format!("{path}.ui"), TCP)?;
-                let field = |d: &mut Decoder, k: &str| fs.iter().find(|f| f.key == k).and_then(|f| d.string(&f.value, &format!("{path}.ui.{k}")));
+                let field =
+                    |d: &mut Decoder, k: &str| fs.iter().find(|f| f.key == k).and_then(|f| d.string(&f.value, &format!("{path}.ui.{k}")));
                 let (role, port) = (field(self, "role"), field(self, "port"));
                 if role.is_none() || port.is_none() {
-                    self.err(&v.span, format!("{path}.ui: needs `role` and `port`"), "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`");
+                    self.err(
+                        &v.span,
+                        format!("{path}.ui: needs `role` and `port`"),
+                        "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`",
+                    );
                 }
                 role.zip(port)
             }
             None => {
-                self.err(&e.key_span, format!("{path}: `ui` is missing"), "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`");
+                self.err(
+                    &e.key_span,
+                    format!("{path}: `ui` is missing"),
+                    "name the Storm UI's role and its published port, e.g. `ui: { role: ui, port: ui }`",
+                );
                 None
             }
         };
@@ -884,7 +1103,9 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         }
         let keys: Vec<&str> = bp.images.iter().map(|i| i.key.as_str()).collect();
         if let Some(span) = &w.image_span {
-            errs.push(Diagnostic::at(span, format!("{path}.image: no image `{}` in `images:`", w.image)).help(unknown("images", &w.image, &keys)));
+            errs.push(
+                Diagnostic::at(span, format!("{path}.image: no image `{}` in `images:`", w.image)).help(unknown("images", &w.image, &keys)),
+            );
         }
     };
     let mut published: Vec<(u16, String)> = Vec::new();
@@ -893,7 +1114,11 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         check_image(&role.workload, &path, errs);
         for (dep, span) in &role.after {
             if !steps.contains(&dep.as_str()) {
-                errs.push(Diagnostic::at(span, format!("{path}.after: no role or hook `{dep}`")).help(unknown("roles and hooks", dep, &steps)));
+                errs.push(Diagnostic::at(span, format!("{path}.after: no role or hook `{dep}`")).help(unknown(
+                    "roles and hooks",
+                    dep,
+                    &steps,
+                )));
             } else if dep == &role.name {
                 errs.push(Diagnostic::at(span, format!("{path}.after: a role cannot wait for itself")).help("remove it from `after`"));
             }
@@ -915,8 +1140,11 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             let members = role.members.unwrap_or(1);
             if u64::from(first) + members.saturating_sub(1) > u64::from(u16::MAX) {
                 errs.push(
-                    Diagnostic::at(&port.span, format!("{path}.ports.{}: {members} members publish ports {first} and up, past 65535", port.name))
-                        .help("publish from a lower port"),
+                    Diagnostic::at(
+                        &port.span,
+                        format!("{path}.ports.{}: {members} members publish ports {first} and up, past 65535", port.name),
+                    )
+                    .help("publish from a lower port"),
                 );
                 continue;
             }
@@ -944,7 +1172,11 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         }
         for (dep, span) in &hook.after {
             if !steps.contains(&dep.as_str()) {
-                errs.push(Diagnostic::at(span, format!("hooks.{}.after: no role or hook `{dep}`", hook.name)).help(unknown("roles and hooks", dep, &steps)));
+                errs.push(Diagnostic::at(span, format!("hooks.{}.after: no role or hook `{dep}`", hook.name)).help(unknown(
+                    "roles and hooks",
+                    dep,
+                    &steps,
+                )));
             }
         }
     }
@@ -963,13 +1195,16 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
         check_endpoint(bp, &storm.ui_role, &storm.ui_port, &by, errs);
     }
     if let Some(cycle) = find_cycle(bp) {
-        let span = bp.role(&cycle[0]).map(|r| r.span.clone()).or_else(|| bp.hooks.iter().find(|h| h.name == cycle[0]).map(|h| h.span.clone()));
+        let span =
+            bp.role(&cycle[0]).map(|r| r.span.clone()).or_else(|| bp.hooks.iter().find(|h| h.name == cycle[0]).map(|h| h.span.clone()));
         let msg = format!("`after` forms a cycle: {}", cycle.join(" → "));
-        errs.push(match span {
-            Some(s) => Diagnostic::at(&s, msg),
-            None => Diagnostic::new(msg),
-        }
-        .help("remove one of these `after` entries"));
+        errs.push(
+            match span {
+                Some(s) => Diagnostic::at(&s, msg),
+                None => Diagnostic::new(msg),
+            }
+            .help("remove one of these `after` entries"),
+        );
     }
 }
 

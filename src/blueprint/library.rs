@@ -20,8 +20,5 @@ pub fn names() -> Vec<&'static str> {
 
 /// The `description:` line of a built-in blueprint, for `bdprov blueprints`.
 pub fn description(text: &str) -> String {
-    text.lines()
-        .find_map(|l| l.strip_prefix("description:"))
-        .map(|d| d.trim().trim_matches('"').to_string())
-        .unwrap_or_default()
+    text.lines().find_map(|l| l.strip_prefix("description:")).map(|d| d.trim().trim_matches('"').to_string()).unwrap_or_default()
 }

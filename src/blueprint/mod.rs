@@ -27,7 +27,12 @@ pub struct Overrides {
 
 /// Assemble and validate a blueprint: includes, then values files, then
 /// `--set`, then decoding. All problems come back together.
-pub fn assemble(main: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dyn overlay::Resolve, overrides: &Overrides) -> Result<Blueprint, Diagnostics> {
+pub fn assemble(
+    main: &Arc<SourceFile>,
+    dir: Option<PathBuf>,
+    resolver: &dyn overlay::Resolve,
+    overrides: &Overrides,
+) -> Result<Blueprint, Diagnostics> {
     let mut tree = overlay::with_includes(main, dir.clone(), resolver, &mut vec![main.name.clone()])?;
     let mut errs = Diagnostics::default();
     for file in &overrides.values {

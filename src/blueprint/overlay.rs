@@ -20,7 +20,12 @@ pub trait Resolve {
 const TOP_LEVEL: &[&str] = &["version", "name", "description", "network", "images", "values", "roles", "hooks", "jobs"];
 
 /// Parse `file`, resolving its includes recursively.
-pub fn with_includes(file: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dyn Resolve, seen: &mut Vec<String>) -> Result<Node, Diagnostics> {
+pub fn with_includes(
+    file: &Arc<SourceFile>,
+    dir: Option<PathBuf>,
+    resolver: &dyn Resolve,
+    seen: &mut Vec<String>,
+) -> Result<Node, Diagnostics> {
     let mut node = yaml::parse(file)?;
     let includes = match &mut node.value {
         Value::Map(entries) => entries.iter().position(|e| e.key == "include").map(|i| entries.remove(i)),
@@ -40,7 +45,10 @@ pub fn with_includes(file: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dy
     let mut errs = Diagnostics::default();
     for (name, span) in names {
         if seen.contains(&name) {
-            errs.push(Diagnostic::at(&span, format!("include: `{name}` includes itself ({} → {name})", seen.join(" → "))).help("remove the circular include"));
+            errs.push(
+                Diagnostic::at(&span, format!("include: `{name}` includes itself ({} → {name})", seen.join(" → ")))
+                    .help("remove the circular include"),
+            );
             continue;
         }
         match resolver.blueprint(&name, dir.as_deref()) {
@@ -52,7 +60,10 @@ pub fn with_includes(file: &Arc<SourceFile>, dir: Option<PathBuf>, resolver: &dy
                 }
                 seen.pop();
             }
-            Err(msg) => errs.push(Diagnostic::at(&span, format!("include: {msg}")).help("name a built-in blueprint (`bdprov blueprints`) or a path to a blueprint file")),
+            Err(msg) => errs.push(
+                Diagnostic::at(&span, format!("include: {msg}"))
+                    .help("name a built-in blueprint (`bdprov blueprints`) or a path to a blueprint file"),
+            ),
         }
     }
     base.merge(node);
@@ -68,7 +79,10 @@ pub fn apply_values(base: &mut Node, file: &Arc<SourceFile>) -> Result<(), Diagn
         Some(entries) => {
             for e in entries {
                 if e.key == "include" {
-                    errs.push(Diagnostic::at(&e.key_span, "values file: `include` belongs in a blueprint").help("write a blueprint that includes the other one, and pass it as BLUEPRINT"));
+                    errs.push(
+                        Diagnostic::at(&e.key_span, "values file: `include` belongs in a blueprint")
+                            .help("write a blueprint that includes the other one, and pass it as BLUEPRINT"),
+                    );
                 } else if !TOP_LEVEL.contains(&e.key.as_str()) {
                     let help = match suggest(&e.key, TOP_LEVEL.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
@@ -85,7 +99,10 @@ pub fn apply_values(base: &mut Node, file: &Arc<SourceFile>) -> Result<(), Diagn
             }
         }
         None if over.is_null() => {}
-        None => errs.push(Diagnostic::at(&over.span, "values file: expected a mapping like a blueprint's").help("write e.g. `roles: {worker: {replicas: 3}}`")),
+        None => errs.push(
+            Diagnostic::at(&over.span, "values file: expected a mapping like a blueprint's")
+                .help("write e.g. `roles: {worker: {replicas: 3}}`"),
+        ),
     }
     if errs.is_empty() {
         base.merge(over);
@@ -115,7 +132,8 @@ pub fn apply_set(base: &mut Node, arg: &str) -> Result<(), Diagnostic> {
         }
         if segs.len() == 1 {
             let role = &segs[0].key;
-            return Err(Diagnostic::at(&whole, format!("--set {arg}: which field of role `{role}`?")).help(format!("write e.g. --set {role}.replicas=3")));
+            return Err(Diagnostic::at(&whole, format!("--set {arg}: which field of role `{role}`?"))
+                .help(format!("write e.g. --set {role}.replicas=3")));
         }
         prefix.push("roles".to_string());
     }

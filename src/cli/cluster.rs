@@ -41,7 +41,12 @@ pub async fn down(args: DownArgs) -> Result<()> {
     };
     let progress = reporter();
     let out = ops::down::down(&engine, &cluster, args.volumes, progress.as_ref()).await?;
-    if out.services.is_empty() && out.configs.is_empty() && out.network.is_none() && out.volumes_removed.is_empty() && out.volumes_kept.is_empty() {
+    if out.services.is_empty()
+        && out.configs.is_empty()
+        && out.network.is_none()
+        && out.volumes_removed.is_empty()
+        && out.volumes_kept.is_empty()
+    {
         return Err(Error::help(format!("nothing of cluster `{cluster}` is on this swarm"), "`bdprov status` shows the clusters that run"));
     }
     println!(
@@ -55,7 +60,10 @@ pub async fn down(args: DownArgs) -> Result<()> {
         println!("removed volumes: {}", out.volumes_removed.join(", "));
     }
     if !out.volumes_kept.is_empty() {
-        println!("kept volumes (their data stays for the next `up`; `bdprov down --volumes` removes them): {}", out.volumes_kept.join(", "));
+        println!(
+            "kept volumes (their data stays for the next `up`; `bdprov down --volumes` removes them): {}",
+            out.volumes_kept.join(", ")
+        );
     }
     if out.other_nodes > 0 {
         println!(
@@ -90,7 +98,11 @@ pub async fn scale(args: ScaleArgs) -> Result<()> {
     let plan = ops::pick_cluster(&engine, cluster).await?;
     let progress = reporter();
     let roles = ops::scale::scale(&engine, &plan, &requests, progress.as_ref()).await?;
-    let summary: Vec<String> = roles.iter().filter(|r| requests.iter().any(|(n, _)| n == &r.role)).map(|r| format!("{} {}/{} ready", r.role, r.ready, r.desired)).collect();
+    let summary: Vec<String> = roles
+        .iter()
+        .filter(|r| requests.iter().any(|(n, _)| n == &r.role))
+        .map(|r| format!("{} {}/{} ready", r.role, r.ready, r.desired))
+        .collect();
     println!("cluster {} scaled: {}", plan.cluster, summary.join(", "));
     Ok(())
 }

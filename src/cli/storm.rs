@@ -5,7 +5,10 @@ use std::time::Duration;
 use super::{Output, StormArgs, StormCommand};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ops::{self, storm::{Nimbus, Ui}};
+use crate::ops::{
+    self,
+    storm::{Nimbus, Ui},
+};
 use crate::output::reporter;
 
 /// How much longer than `--wait` a kill may take before bdprov gives up

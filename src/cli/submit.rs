@@ -13,7 +13,9 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
         Job::Spark { class, jar, py, memory, args } => {
             (SparkOn::Cluster, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory)
         }
-        Job::Yarn { class, jar, py, memory, args } => (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory),
+        Job::Yarn { class, jar, py, memory, args } => {
+            (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory)
+        }
         Job::Storm { jar, class, name, args: app_args } => {
             let engine = Engine::connect().await?;
             let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder, ListImagesOptionsBuilder};
 use bollard::body_try_stream;
+use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder, ListImagesOptionsBuilder};
 use bytes::Bytes;
 use futures_util::{stream, StreamExt};
 use tokio::io::AsyncReadExt;
@@ -82,7 +82,9 @@ impl Engine {
     /// Remove the kit's images that a newer build left without a tag (the
     /// ones `label` marks; images in use by a container stay). How many went.
     pub async fn remove_replaced(&self, label: &str) -> Result<usize> {
-        let opts = ListImagesOptionsBuilder::default().filters(&filters(&[("label", label.to_string()), ("dangling", "true".to_string())])).build();
+        let opts = ListImagesOptionsBuilder::default()
+            .filters(&filters(&[("label", label.to_string()), ("dangling", "true".to_string())]))
+            .build();
         let list = self.docker.list_images(Some(opts)).await.map_err(self.err("cannot list images"))?;
         let mut removed = 0;
         for img in list {

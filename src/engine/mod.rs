@@ -13,8 +13,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use bollard::models::{ConfigSpec, NetworkCreateRequest, SwarmInitRequest, TaskState};
 use bollard::query_parameters::{
-    InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder, ListTasksOptionsBuilder,
-    ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
+    InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder,
+    ListTasksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::{Stream, StreamExt};
@@ -152,7 +152,11 @@ impl Engine {
             return Ok(false);
         }
         self.docker
-            .init_swarm(SwarmInitRequest { listen_addr: Some("0.0.0.0:2377".into()), advertise_addr: Some(advertise.into()), ..Default::default() })
+            .init_swarm(SwarmInitRequest {
+                listen_addr: Some("0.0.0.0:2377".into()),
+                advertise_addr: Some(advertise.into()),
+                ..Default::default()
+            })
             .await
             .map_err(self.err("docker swarm init failed"))?;
         Ok(true)
@@ -167,7 +171,8 @@ impl Engine {
                 let spec = n.spec.unwrap_or_default();
                 let labels: BTreeMap<String, String> = spec.labels.clone().unwrap_or_default().into_iter().collect();
                 let status = n.status.unwrap_or_default();
-                let manager_addr = n.manager_status.as_ref().and_then(|m| m.addr.clone()).and_then(|a| a.rsplit_once(':').map(|(h, _)| h.to_string()));
+                let manager_addr =
+                    n.manager_status.as_ref().and_then(|m| m.addr.clone()).and_then(|a| a.rsplit_once(':').map(|(h, _)| h.to_string()));
                 let addr = labels
                     .get("bdprov.address")
                     .cloned()
@@ -203,7 +208,10 @@ impl Engine {
             .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters(&[("name", plan.network.name.clone())])).build()))
             .await
             .map_err(self.err("cannot list networks"))?;
-        let network = nets.into_iter().find(|n| n.name.as_deref() == Some(&plan.network.name)).map(|n| n.labels.unwrap_or_default().into_iter().collect());
+        let network = nets
+            .into_iter()
+            .find(|n| n.name.as_deref() == Some(&plan.network.name))
+            .map(|n| n.labels.unwrap_or_default().into_iter().collect());
         // The cluster's config files; not its records, nor another command's uploads.
         let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::CLUSTER, &plan.cluster)])).build();
         let configs = self
@@ -278,7 +286,12 @@ impl Engine {
                 let spec = s.spec?;
                 let ep = spec.endpoint_spec.unwrap_or_default();
                 let mode = ep.mode.map(|m| m.to_string()).unwrap_or_else(|| "vip".into());
-                let ports = ep.ports.unwrap_or_default().into_iter().map(|p| (p.published_port.unwrap_or(0), p.publish_mode.map(|m| m.to_string()).unwrap_or_else(|| "ingress".into()))).collect();
+                let ports = ep
+                    .ports
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| (p.published_port.unwrap_or(0), p.publish_mode.map(|m| m.to_string()).unwrap_or_else(|| "ingress".into())))
+                    .collect();
                 Some((spec.name?, mode, ports))
             })
             .collect())
@@ -363,13 +376,19 @@ impl Engine {
     async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
         let mut attempt = 0;
         loop {
-            let svc = self.docker.inspect_service(name, None::<InspectServiceOptions>).await.map_err(self.err(&format!("cannot inspect service {name}")))?;
+            let svc = self
+                .docker
+                .inspect_service(name, None::<InspectServiceOptions>)
+                .await
+                .map_err(self.err(&format!("cannot inspect service {name}")))?;
             let version = svc.version.and_then(|v| v.index).unwrap_or(0) as i32;
             let spec = f(svc.spec.unwrap_or_default());
             let opts = UpdateServiceOptionsBuilder::default().version(version).build();
             match self.docker.update_service(name, spec, opts, None).await {
                 Ok(_) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("out of sequence") && attempt < 5 => {
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
+                    if message.contains("out of sequence") && attempt < 5 =>
+                {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
@@ -524,7 +543,11 @@ impl Engine {
 
     /// Host-mode ports published by services that are not this cluster's: port → service.
     pub async fn foreign_ports(&self, cluster: &str) -> Result<BTreeMap<u16, String>> {
-        let list = self.docker.list_services(None::<bollard::query_parameters::ListServicesOptions>).await.map_err(self.err("cannot list services"))?;
+        let list = self
+            .docker
+            .list_services(None::<bollard::query_parameters::ListServicesOptions>)
+            .await
+            .map_err(self.err("cannot list services"))?;
         let mut out = BTreeMap::new();
         for s in list {
             let Some(spec) = s.spec else { continue };
@@ -560,9 +583,14 @@ impl Engine {
 
     /// The plan `up` stored for `cluster`, if the cluster exists.
     pub async fn load_state(&self, cluster: &str) -> Result<Option<Plan>> {
-        let Some(state) = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")]).await?.pop() else { return Ok(None) };
+        let Some(state) = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")]).await?.pop() else {
+            return Ok(None);
+        };
         let plan = serde_json::from_slice(&state.data).map_err(|e| {
-            Error::help(format!("cluster state of {cluster} was written by another bdprov version: {e}"), "run `bdprov up` with this version to refresh it")
+            Error::help(
+                format!("cluster state of {cluster} was written by another bdprov version: {e}"),
+                "run `bdprov up` with this version to refresh it",
+            )
         })?;
         Ok(Some(plan))
     }
@@ -576,11 +604,17 @@ impl Engine {
         for cfg in configs {
             let cfg = match cfg.spec.as_ref().and_then(|s| s.data.as_ref()) {
                 Some(_) => cfg,
-                None => self.docker.inspect_config(cfg.id.as_deref().unwrap_or_default()).await.map_err(self.err("cannot read a config of bdprov's"))?,
+                None => self
+                    .docker
+                    .inspect_config(cfg.id.as_deref().unwrap_or_default())
+                    .await
+                    .map_err(self.err("cannot read a config of bdprov's"))?,
             };
             let name = cfg.spec.as_ref().and_then(|s| s.name.clone()).unwrap_or_default();
             let data = cfg.spec.and_then(|s| s.data).unwrap_or_default();
-            let data = base64::engine::general_purpose::STANDARD.decode(data.trim()).map_err(|e| Error::msg(format!("config {name} is unreadable: {e}")))?;
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|e| Error::msg(format!("config {name} is unreadable: {e}")))?;
             out.push(Stored { id: cfg.id.unwrap_or_default(), name, created: cfg.created_at.unwrap_or_default(), data });
         }
         out.sort_by(|a, b| a.created.cmp(&b.created));
@@ -590,8 +624,11 @@ impl Engine {
     /// The hosts `role` of `cluster` retired (the newest list `scale`
     /// recorded), and the configs (name, id) holding such lists.
     pub async fn retired(&self, cluster: &str, role: &str) -> Result<(Vec<String>, Vec<(String, String)>)> {
-        let lists = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, labels::RETIRED), label(labels::ROLE, role)]).await?;
-        let hosts = lists.last().map(|l| String::from_utf8_lossy(&l.data).lines().map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect());
+        let lists =
+            self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, labels::RETIRED), label(labels::ROLE, role)]).await?;
+        let hosts = lists
+            .last()
+            .map(|l| String::from_utf8_lossy(&l.data).lines().map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect());
         Ok((hosts.unwrap_or_default(), lists.into_iter().map(|l| (l.name, l.id)).collect()))
     }
 }

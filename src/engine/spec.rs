@@ -3,11 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
-    EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum, EndpointSpec, EndpointSpecModeEnum, HealthConfig, Limit,
-    Mount, MountType, MountVolumeOptions, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated,
-    ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum, TaskSpec, TaskSpecContainerSpec,
-    TaskSpecContainerSpecConfigs, TaskSpecContainerSpecFile1, TaskSpecPlacement, TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecResources,
-    TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+    EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum, EndpointSpec, EndpointSpecModeEnum,
+    HealthConfig, Limit, Mount, MountType, MountVolumeOptions, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode,
+    ServiceSpecModeReplicated, ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum,
+    TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecConfigs, TaskSpecContainerSpecFile1, TaskSpecPlacement,
+    TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecResources, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
 use crate::plan::{labels, Restart, ServiceDef};
@@ -42,7 +42,12 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         .configs
         .iter()
         .map(|c| TaskSpecContainerSpecConfigs {
-            file: Some(TaskSpecContainerSpecFile1 { name: Some(c.target.clone()), uid: Some("0".into()), gid: Some("0".into()), mode: Some(c.mode) }),
+            file: Some(TaskSpecContainerSpecFile1 {
+                name: Some(c.target.clone()),
+                uid: Some("0".into()),
+                gid: Some("0".into()),
+                mode: Some(c.mode),
+            }),
             config_id: config_ids.get(&c.config).cloned(),
             config_name: Some(c.config.clone()),
             ..Default::default()
@@ -70,20 +75,27 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         stop_grace_period: def.stop_grace_secs.map(|s| (s as f64 * NS) as i64),
         ..Default::default()
     };
-    let placement = TaskSpecPlacement {
-        constraints: Some(def.placement.constraints.clone()),
-        max_replicas: def.placement.max_per_node.map(|m| m as i64),
-        preferences: def.placement.spread.as_ref().map(|s| {
-            vec![TaskSpecPlacementPreferences { spread: Some(TaskSpecPlacementSpread { spread_descriptor: Some(s.clone()) }) }]
-        }),
-        ..Default::default()
-    };
+    let placement =
+        TaskSpecPlacement {
+            constraints: Some(def.placement.constraints.clone()),
+            max_replicas: def.placement.max_per_node.map(|m| m as i64),
+            preferences: def.placement.spread.as_ref().map(|s| {
+                vec![TaskSpecPlacementPreferences { spread: Some(TaskSpecPlacementSpread { spread_descriptor: Some(s.clone()) }) }]
+            }),
+            ..Default::default()
+        };
     let restart = match (def.job, def.restart) {
         (true, _) => TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::NONE), ..Default::default() },
-        (false, Restart::Any) => TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::ANY), delay: Some(2_000_000_000), ..Default::default() },
-        (false, Restart::OnFailure) => {
-            TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::ON_FAILURE), delay: Some(2_000_000_000), ..Default::default() }
-        }
+        (false, Restart::Any) => TaskSpecRestartPolicy {
+            condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
+            delay: Some(2_000_000_000),
+            ..Default::default()
+        },
+        (false, Restart::OnFailure) => TaskSpecRestartPolicy {
+            condition: Some(TaskSpecRestartPolicyConditionEnum::ON_FAILURE),
+            delay: Some(2_000_000_000),
+            ..Default::default()
+        },
     };
     // Jobs are replicated services that are never restarted, not
     // replicated-job services: the 20.10 engine leaves a replicated job's
@@ -118,7 +130,11 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
             }),
             restart_policy: Some(restart),
             placement: Some(placement),
-            networks: Some(vec![NetworkAttachmentConfig { target: Some(def.network.clone()), aliases: Some(def.aliases.clone()), ..Default::default() }]),
+            networks: Some(vec![NetworkAttachmentConfig {
+                target: Some(def.network.clone()),
+                aliases: Some(def.aliases.clone()),
+                ..Default::default()
+            }]),
             ..Default::default()
         }),
         // Stateful daemons with host ports: replace one task at a time, old one first.

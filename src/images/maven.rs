@@ -67,14 +67,19 @@ pub fn parse_lock(name: &str, text: &str) -> Result<Vec<Artifact>> {
         }
         let bad = |why: &str| Error::help(format!("{name}:{}: {why}", i + 1), "regenerate the lock with `scripts/maven-lock.sh IMAGE`");
         let cols: Vec<&str> = line.split('\t').collect();
-        let [dest, coordinate, sha256, size] = cols[..] else { return Err(bad("want 4 tab-separated columns: destination, coordinate, sha256, size")) };
+        let [dest, coordinate, sha256, size] = cols[..] else {
+            return Err(bad("want 4 tab-separated columns: destination, coordinate, sha256, size"));
+        };
         let parts: Vec<&str> = coordinate.split(':').collect();
         let (group, artifact, version, ext, classifier) = match parts[..] {
             [g, a, v, e] => (g, a, v, e, None),
             [g, a, v, e, c] => (g, a, v, e, Some(c.to_string())),
             _ => return Err(bad("the coordinate is group:artifact:version:extension[:classifier]")),
         };
-        if [group, artifact, version, ext].iter().any(|p| p.is_empty() || p.contains('/')) || dest.starts_with('/') || dest.split('/').any(|p| p == "..") {
+        if [group, artifact, version, ext].iter().any(|p| p.is_empty() || p.contains('/'))
+            || dest.starts_with('/')
+            || dest.split('/').any(|p| p == "..")
+        {
             return Err(bad("empty or unsafe name"));
         }
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -105,7 +110,8 @@ pub fn repository() -> String {
 pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn Progress) -> Result<Vec<(String, PathBuf)>> {
     let repo = repository();
     let root = cache.join("maven");
-    let client = reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(30)).build().map_err(|e| Error::msg(e.to_string()))?;
+    let client =
+        reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(30)).build().map_err(|e| Error::msg(e.to_string()))?;
     let mut missing = Vec::new();
     let mut out = Vec::new();
     for a in lock {

@@ -38,7 +38,8 @@ pub const HADOOP_VERSION: &str = "3.5.0";
 /// Storm's daemons and CLI, from Maven Central.
 pub const STORM_VERSION: &str = "2.8.3";
 /// Debian packages of the Java base image.
-pub const BASE_PACKAGES: &[&str] = &["openjdk-17-jre-headless", "python3", "procps", "curl", "netcat-openbsd", "ca-certificates", "zookeeper"];
+pub const BASE_PACKAGES: &[&str] =
+    &["openjdk-17-jre-headless", "python3", "procps", "curl", "netcat-openbsd", "ca-certificates", "zookeeper"];
 
 /// An image built on `base`: a Dockerfile (with `{{ base }}`) and its files.
 struct Child {
@@ -122,9 +123,9 @@ pub fn cache_dir() -> PathBuf {
     if let Ok(d) = std::env::var("BDPROV_CACHE") {
         return PathBuf::from(d);
     }
-    let base = std::env::var("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|_| {
-        std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")).unwrap_or_else(|_| PathBuf::from("/var/cache"))
-    });
+    let base = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")).unwrap_or_else(|_| PathBuf::from("/var/cache")));
     base.join("bdprov")
 }
 
@@ -139,7 +140,14 @@ fn hash(parts: &[&str]) -> String {
 
 /// Import `root` unless an image with the same inputs exists: its reference,
 /// the hash of its inputs, and whether it was built.
-async fn root_image(engine: &Engine, cache: &std::path::Path, root: &Root, reference: &str, force: bool, progress: &dyn Progress) -> Result<(String, &'static str)> {
+async fn root_image(
+    engine: &Engine,
+    cache: &std::path::Path,
+    root: &Root,
+    reference: &str,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<(String, &'static str)> {
     // The mirror changes where packages come from, not what they are: not an input.
     let key = hash(&[SUITE, &root.packages.join(","), &root.changes.join("\n"), rootfs::TRIM]);
     let reference = reference.replace("{key}", &key);
@@ -162,7 +170,8 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             return Err(Error::help(format!("no offline image `{n}`"), format!("the kit builds: {}", NAMES.join(", "))));
         }
     }
-    let wanted: Vec<&str> = if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| names.iter().any(|w| w == n)).collect() };
+    let wanted: Vec<&str> =
+        if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| names.iter().any(|w| w == n)).collect() };
     let cache = cache_dir();
     std::fs::create_dir_all(&cache).map_err(|e| Error::msg(format!("cannot create cache folder {}: {e}", cache.display())))?;
     let mut out = Vec::new();
@@ -202,11 +211,17 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
                 Some(a) => format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &a.sha256[..12]),
                 None if !artifacts.is_empty() => {
                     let version = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
-                    format!("{} {version} ({} artifacts from Maven, lock {}); {base_versions}", child.name, artifacts.len(), hash(&[child.lock.map_or("", |l| l.1)]))
+                    format!(
+                        "{} {version} ({} artifacts from Maven, lock {}); {base_versions}",
+                        child.name,
+                        artifacts.len(),
+                        hash(&[child.lock.map_or("", |l| l.1)])
+                    )
                 }
                 None => base_versions.clone(),
             };
-            let dockerfile = format!("{dockerfile}\nLABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n", child.name);
+            let dockerfile =
+                format!("{dockerfile}\nLABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"\n", child.name);
             let mut files: Vec<(&str, &[u8], u32)> = vec![("Dockerfile", dockerfile.as_bytes(), 0o644)];
             files.extend(child.files.iter().map(|(n, c, m)| (*n, c.as_bytes(), *m)));
             let context = cache.join(format!("{}-context-{key}.tar", child.name));
@@ -229,7 +244,15 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
 }
 
 /// Build `reference` with `make` unless an image with the same inputs exists.
-async fn ensure<F, Fut>(engine: &Engine, name: &str, reference: &str, key: &str, force: bool, progress: &dyn Progress, make: F) -> Result<&'static str>
+async fn ensure<F, Fut>(
+    engine: &Engine,
+    name: &str,
+    reference: &str,
+    key: &str,
+    force: bool,
+    progress: &dyn Progress,
+    make: F,
+) -> Result<&'static str>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
@@ -249,7 +272,8 @@ where
 /// The kit's images on this engine, with the versions they contain.
 pub async fn list(engine: &Engine) -> Result<Vec<BTreeMap<String, String>>> {
     let mut rows = Vec::new();
-    for img in engine.kit_images(KIT_LABEL).await?.into_iter().filter(|i| !i.tags.is_empty() && i.tags.iter().all(|t| t != "<none>:<none>")) {
+    for img in engine.kit_images(KIT_LABEL).await?.into_iter().filter(|i| !i.tags.is_empty() && i.tags.iter().all(|t| t != "<none>:<none>"))
+    {
         let l: &HashMap<String, String> = &img.labels;
         let mut row = BTreeMap::new();
         row.insert("image".into(), img.tags.first().cloned().unwrap_or_else(|| img.id.clone()));
@@ -296,7 +320,8 @@ pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, STORM_LOCK, STORM_EXAMPLES_LOC
 const HADOOP_LOCK: (&str, &str) = ("templates/images/hadoop/maven.lock", include_str!("../../templates/images/hadoop/maven.lock"));
 const STORM_LOCK: (&str, &str) = ("templates/images/storm/maven.lock", include_str!("../../templates/images/storm/maven.lock"));
 /// Topology jars for tests and examples: not part of the image.
-pub const STORM_EXAMPLES_LOCK: (&str, &str) = ("templates/images/storm/examples.lock", include_str!("../../templates/images/storm/examples.lock"));
+pub const STORM_EXAMPLES_LOCK: (&str, &str) =
+    ("templates/images/storm/examples.lock", include_str!("../../templates/images/storm/examples.lock"));
 
 /// Hadoop's daemons laid out like the binary distribution, with the
 /// official apache/hadoop image's contract (see its Dockerfile).

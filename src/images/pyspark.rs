@@ -48,7 +48,9 @@ pub async fn fetch(cache: &Path, version: &str, progress: &dyn Progress) -> Resu
     }
     let index = std::env::var("BDPROV_PYPI").unwrap_or_else(|_| "https://pypi.org".into());
     let client = reqwest::Client::new();
-    let fail = |what: String| Error::help(what, "PyPI must be reachable; or download the pyspark source archive yourself and set BDPROV_PYSPARK_ARCHIVE=PATH");
+    let fail = |what: String| {
+        Error::help(what, "PyPI must be reachable; or download the pyspark source archive yourself and set BDPROV_PYSPARK_ARCHIVE=PATH")
+    };
     // The project's JSON lists every release; mirrors do not always serve the per-version page.
     let meta_url = format!("{index}/pypi/pyspark/json");
     let meta: serde_json::Value = client

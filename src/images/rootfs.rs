@@ -30,7 +30,11 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
         std::fs::remove_dir_all(&dir).map_err(|e| Error::msg(format!("cannot clear {}: {e}", dir.display())))?;
     }
     let log = cache.join(format!("debootstrap-{key}.log"));
-    progress.step(name, "debootstrap", &format!("Debian {} with {} (about a minute; log {})", super::SUITE, packages.join(", "), log.display()));
+    progress.step(
+        name,
+        "debootstrap",
+        &format!("Debian {} with {} (about a minute; log {})", super::SUITE, packages.join(", "), log.display()),
+    );
     let out = std::fs::File::create(&log).map_err(|e| Error::msg(format!("cannot write {}: {e}", log.display())))?;
     let status = Command::new("debootstrap")
         .args(["--variant=minbase", &format!("--include={}", packages.join(",")), super::SUITE])
@@ -40,11 +44,20 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
         .stderr(out)
         .status()
         .await
-        .map_err(|e| Error::help(format!("cannot run debootstrap: {e}"), "install it (apt-get install debootstrap) and run `bdprov images build` as root"))?;
+        .map_err(|e| {
+            Error::help(
+                format!("cannot run debootstrap: {e}"),
+                "install it (apt-get install debootstrap) and run `bdprov images build` as root",
+            )
+        })?;
     if !status.success() {
         let tail: Vec<String> = std::fs::read_to_string(&log).unwrap_or_default().lines().rev().take(8).map(str::to_string).collect();
         return Err(Error::help(
-            format!("debootstrap failed ({status}); last lines of {}:\n    {}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")),
+            format!(
+                "debootstrap failed ({status}); last lines of {}:\n    {}",
+                log.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
+            ),
             "it needs root and a reachable Debian mirror (set BDPROV_DEBIAN_MIRROR to use another)",
         ));
     }

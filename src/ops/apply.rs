@@ -35,15 +35,23 @@ async fn preflight(engine: &Engine, plan: &Plan, taken: &BTreeMap<u16, String>) 
         }
         if !engine.image_exists(&svc.image).await? && plan.images == ImageSet::Local {
             let kit = svc.image.trim_start_matches("bdprov/").split(':').next().unwrap_or("").to_string();
-            errs.push(Diagnostic::new(format!("image {} is not built on this engine (role {})", svc.image, svc.role)).help(format!("run `bdprov images build {kit}` first")));
+            errs.push(
+                Diagnostic::new(format!("image {} is not built on this engine (role {})", svc.image, svc.role))
+                    .help(format!("run `bdprov images build {kit}` first")),
+            );
         }
     }
     for svc in &plan.services {
         for p in &svc.ports {
             if let Some(owner) = p.published.and_then(|pp| taken.get(&pp)) {
                 errs.push(
-                    Diagnostic::new(format!("roles.{}.ports.{}: port {} is already published by service `{owner}`", svc.role, p.name, p.published.unwrap_or(0)))
-                        .help(format!("publish it elsewhere: --set {}.ports.{}.published=<port>", svc.role, p.name)),
+                    Diagnostic::new(format!(
+                        "roles.{}.ports.{}: port {} is already published by service `{owner}`",
+                        svc.role,
+                        p.name,
+                        p.published.unwrap_or(0)
+                    ))
+                    .help(format!("publish it elsewhere: --set {}.ports.{}.published=<port>", svc.role, p.name)),
                 );
             }
         }
@@ -55,7 +63,11 @@ enum Step {
     /// Waiting for the roles it comes after.
     Blocked,
     /// Created, updated or kept; waiting to be ready.
-    Applied { at: Instant, before: HashSet<String>, desired: u64 },
+    Applied {
+        at: Instant,
+        before: HashSet<String>,
+        desired: u64,
+    },
     Ready,
 }
 
@@ -68,7 +80,11 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
-    crate::plan::resolve_placement(&mut plan, nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)), previous.as_ref());
+    crate::plan::resolve_placement(
+        &mut plan,
+        nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)),
+        previous.as_ref(),
+    );
     let taken = engine.foreign_ports(&plan.cluster).await?;
     for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
         progress.note(&remap.to_string());
@@ -77,7 +93,10 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     preflight(engine, plan, &taken).await?;
     let observed = engine.observe(plan).await?;
     let changes = diff::diff(plan, &observed).map_err(|conflicts| {
-        Error::help(conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "), "bdprov only changes objects it created for this cluster")
+        Error::help(
+            conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "),
+            "bdprov only changes objects it created for this cluster",
+        )
     })?;
     super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
@@ -151,7 +170,8 @@ async fn wait_in_order(
         for hook in &plan.hooks {
             if !hooks_done.contains(hook.name.as_str()) && unblocked(&hook.after) {
                 progress.step(&hook.name, "running", "");
-                let what = super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
+                let what =
+                    super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
                 progress.step(&hook.name, "done", &what);
                 hooks_done.insert(&hook.name);
             }
@@ -160,7 +180,9 @@ async fn wait_in_order(
             if matches!(steps[i], Step::Blocked) && unblocked(&svc.after) {
                 let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
                 // Retired hosts whose slots run again must be taken back first.
-                if let (Some(def), Action::Scale { to, .. } | Action::Update { replicas: to, .. }) = (plan.decommission_of(&svc.role), &action) {
+                if let (Some(def), Action::Scale { to, .. } | Action::Update { replicas: to, .. }) =
+                    (plan.decommission_of(&svc.role), &action)
+                {
                     super::decommission::readmit(engine, plan, svc, def, *to, progress).await?;
                 }
                 let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
@@ -192,7 +214,8 @@ async fn wait_in_order(
             tasks_of.insert(i, tasks);
         }
         // Decide per role: every service of the role observed this round.
-        let roles: Vec<&str> = pending.iter().map(|&i| plan.services[i].role.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let roles: Vec<&str> =
+            pending.iter().map(|&i| plan.services[i].role.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         for role in roles {
             let idx: Vec<usize> = (0..n).filter(|&i| plan.services[i].role == role).collect();
             if !idx.iter().all(|i| pending.contains(i)) {
@@ -216,7 +239,8 @@ async fn wait_in_order(
                 progress.step(&svc.step(), "starting", &detail);
                 let Step::Applied { at, before, .. } = &steps[i] else { continue };
                 let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
-                let problem = ready::trouble(&tasks_of[&i], before).or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {detail}", timeout.as_secs())));
+                let problem = ready::trouble(&tasks_of[&i], before)
+                    .or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {detail}", timeout.as_secs())));
                 if let Some(problem) = problem {
                     progress.step(&svc.step(), "failed", &problem);
                     let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
@@ -250,7 +274,10 @@ fn help_for(problem: &str, svc: &ServiceDef) -> String {
     } else if problem.contains("port") {
         format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
     } else {
-        format!("see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)", svc.role)
+        format!(
+            "see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)",
+            svc.role
+        )
     }
 }
 

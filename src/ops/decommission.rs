@@ -69,7 +69,8 @@ pub fn member_states(body: &str, status: &MemberStatusDef, hosts: &[String]) -> 
         .iter()
         .map(|h| {
             let entry = map.iter().find(|(k, _)| *k == h || k.strip_prefix(h.as_str()).is_some_and(|rest| rest.starts_with(':')));
-            let state = entry.and_then(|(_, e)| e.get(&status.field)).map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()));
+            let state =
+                entry.and_then(|(_, e)| e.get(&status.field)).map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()));
             (h.clone(), state)
         })
         .collect())
@@ -126,7 +127,14 @@ pub fn guard_up(plan: &Plan, changes: &Changes, observed: &[ObservedService]) ->
 
 /// Retire the highest slots of `svc` until `target` remain, then lower its
 /// replicas to `target`.
-pub async fn retire(engine: &Engine, plan: &Plan, svc: &ServiceDef, def: &DecommissionDef, target: u64, progress: &dyn Progress) -> Result<()> {
+pub async fn retire(
+    engine: &Engine,
+    plan: &Plan,
+    svc: &ServiceDef,
+    def: &DecommissionDef,
+    target: u64,
+    progress: &dyn Progress,
+) -> Result<()> {
     let role = &svc.role;
     let tasks = engine.tasks(&svc.name).await?;
     let wanted: Vec<_> = tasks.iter().filter(|t| t.desired == "running").collect();
@@ -160,7 +168,14 @@ pub async fn retire(engine: &Engine, plan: &Plan, svc: &ServiceDef, def: &Decomm
 
 /// Take back retired hosts whose slots run again once the role has `target`
 /// replicas (before a scale-up, or to undo an interrupted scale-down).
-pub async fn readmit(engine: &Engine, plan: &Plan, svc: &ServiceDef, def: &DecommissionDef, target: u64, progress: &dyn Progress) -> Result<()> {
+pub async fn readmit(
+    engine: &Engine,
+    plan: &Plan,
+    svc: &ServiceDef,
+    def: &DecommissionDef,
+    target: u64,
+    progress: &dyn Progress,
+) -> Result<()> {
     let (previous, _) = engine.retired(&plan.cluster, &svc.role).await?;
     let staying = hosts(svc, &(1..=target).collect::<Vec<_>>());
     let list = exclusion(&previous, &[], &staying);
@@ -250,7 +265,15 @@ async fn refresh(engine: &Engine, plan: &Plan, def: &DecommissionDef, list: &[St
 }
 
 /// Run `command` with `hosts` in the hosts file (a config for this run only).
-async fn run_with_hosts(engine: &Engine, plan: &Plan, def: &DecommissionDef, step: &str, command: &[String], hosts: &[String], progress: &dyn Progress) -> Result<()> {
+async fn run_with_hosts(
+    engine: &Engine,
+    plan: &Plan,
+    def: &DecommissionDef,
+    step: &str,
+    command: &[String],
+    hosts: &[String],
+    progress: &dyn Progress,
+) -> Result<()> {
     let data = format!("{}\n", hosts.join("\n"));
     let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, submit::job_id());
     let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)) }).await?;
@@ -260,7 +283,15 @@ async fn run_with_hosts(engine: &Engine, plan: &Plan, def: &DecommissionDef, ste
 }
 
 /// One step as a one-shot job, with config `hosts` mounted at the hosts file.
-async fn run_step(engine: &Engine, plan: &Plan, def: &DecommissionDef, step: &str, command: &[String], hosts: &str, progress: &dyn Progress) -> Result<()> {
+async fn run_step(
+    engine: &Engine,
+    plan: &Plan,
+    def: &DecommissionDef,
+    step: &str,
+    command: &[String],
+    hosts: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
     let mut template = submit::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
     template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
     let kind = format!("{}-{step}", def.role);
@@ -289,7 +320,11 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
                 "complete" => {}
                 "failed" | "rejected" | "orphaned" => {
                     return Err(Error::help(
-                        format!("{host} did not stop cleanly: its task {} ({})", t.state, if t.error.is_empty() { &t.message } else { &t.error }),
+                        format!(
+                            "{host} did not stop cleanly: its task {} ({})",
+                            t.state,
+                            if t.error.is_empty() { &t.message } else { &t.error }
+                        ),
                         "it is retired, so it holds nothing the cluster needs, but the swarm restarts it: run `bdprov scale` again",
                     ))
                 }
@@ -395,7 +430,10 @@ mod tests {
             timeout_secs: 60,
         };
         let e = check_keep(&def, 3, 1).unwrap_err().to_string();
-        assert!(e.contains("scaling `datanode` to 1 is refused: its blueprint keeps at least 2 (`{{ values.hdfs_site['dfs.replication'] }}`)"), "{e}");
+        assert!(
+            e.contains("scaling `datanode` to 1 is refused: its blueprint keeps at least 2 (`{{ values.hdfs_site['dfs.replication'] }}`)"),
+            "{e}"
+        );
         assert!(check_keep(&def, 3, 2).is_ok());
         assert!(check_keep(&def, 1, 1).is_ok(), "not lowering is never refused");
     }

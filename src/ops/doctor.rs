@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, EndpointSpec};
+use crate::engine::{EndpointSpec, Engine};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, Plan, ServiceDef};
@@ -109,8 +109,19 @@ fn spec_findings(specs: &[EndpointSpec]) -> Vec<Finding> {
     for (name, mode, ports) in specs {
         let ingress: Vec<String> = ports.iter().filter(|(_, m)| m == "ingress").map(|(p, _)| p.to_string()).collect();
         let ok = ingress.is_empty() || mode != "dnsrr";
-        let fix = (!ok).then(|| format!("publish {} of {name} in host mode (`mode: host`): the ingress mesh needs a VIP and IPVS, dnsrr has neither", ingress.join(", ")));
-        out.push(Finding { seen_from: "swarm".into(), check: format!("endpoint {name}"), ok, detail: format!("{mode}, ingress ports: [{}]", ingress.join(", ")), fix });
+        let fix = (!ok).then(|| {
+            format!(
+                "publish {} of {name} in host mode (`mode: host`): the ingress mesh needs a VIP and IPVS, dnsrr has neither",
+                ingress.join(", ")
+            )
+        });
+        out.push(Finding {
+            seen_from: "swarm".into(),
+            check: format!("endpoint {name}"),
+            ok,
+            detail: format!("{mode}, ingress ports: [{}]", ingress.join(", ")),
+            fix,
+        });
     }
     out
 }
@@ -127,14 +138,21 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
             let Some(node) = nodes.iter().find(|n| n.id == task.node_id) else { continue };
             for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
                 let Some(published) = p.published else { continue };
-                let ok = matches!(probe::fetch(&client, &crate::plan::CheckDef::Tcp, &node.addr, published).await, probe::Response::Connected);
+                let ok =
+                    matches!(probe::fetch(&client, &crate::plan::CheckDef::Tcp, &node.addr, published).await, probe::Response::Connected);
                 let fix = (!ok).then(|| {
                     format!(
                         "{}:{published} ({}.{}) does not answer from here: if {} is not reachable from this machine, label the node with an address that is: `docker node update --label-add bdprov.address=ADDR {}`",
                         node.addr, svc.step(), p.name, node.addr, node.hostname
                     )
                 });
-                findings.push(Finding { seen_from: "here".into(), check: format!("published {}:{published}", node.addr), ok, detail: format!("{} port {}", svc.step(), p.name), fix });
+                findings.push(Finding {
+                    seen_from: "here".into(),
+                    check: format!("published {}:{published}", node.addr),
+                    ok,
+                    detail: format!("{} port {}", svc.step(), p.name),
+                    fix,
+                });
             }
         }
     }
@@ -179,7 +197,10 @@ async fn collect(engine: &Engine, service: &str) -> Result<Vec<String>> {
             break tasks;
         }
         if waited > Duration::from_secs(120) {
-            return Err(Error::help("the doctor's checks did not finish in 120s", "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image"));
+            return Err(Error::help(
+                "the doctor's checks did not finish in 120s",
+                "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image",
+            ));
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         waited += Duration::from_millis(300);
@@ -214,7 +235,13 @@ pub fn report(findings: &[Finding]) -> String {
         out.push_str("no problems found\n");
     }
     for f in problems {
-        out.push_str(&format!("\nproblem: {} (seen from {}): {}\n  fix: {}\n", f.check, f.seen_from, f.detail, f.fix.as_deref().unwrap_or("-")));
+        out.push_str(&format!(
+            "\nproblem: {} (seen from {}): {}\n  fix: {}\n",
+            f.check,
+            f.seen_from,
+            f.detail,
+            f.fix.as_deref().unwrap_or("-")
+        ));
     }
     out
 }

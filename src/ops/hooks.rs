@@ -18,7 +18,12 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
             if code == 0 {
                 return Ok("job exited 0".into());
             }
-            Err(submit::failed(&format!("hook `{}`", hook.name), code, &output, "fix the cause and run `bdprov up` again: hooks run on every `up`"))
+            Err(submit::failed(
+                &format!("hook `{}`", hook.name),
+                code,
+                &output,
+                "fix the cause and run `bdprov up` again: hooks run on every `up`",
+            ))
         }
         HookActionDef::Webhdfs { endpoint, user, paths } => {
             let base = ready::reach(engine, endpoint).await?;

@@ -52,12 +52,19 @@ fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
 /// node of a running task: how bdprov talks to a role's API, as probes do.
 pub async fn reach(engine: &Engine, ep: &EndpointDef) -> Result<String> {
     let addr = engine.running_nodes(&ep.service).await?.into_iter().next().map(|n| n.addr);
-    addr.map(|a| format!("http://{a}:{}", ep.port))
-        .ok_or_else(|| Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster"))
+    addr.map(|a| format!("http://{a}:{}", ep.port)).ok_or_else(|| {
+        Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster")
+    })
 }
 
 /// Observe one role: its tasks, and its probe when it has one.
-pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef, desired: u64, nodes: &[NodeInfo]) -> Result<(RoleState, Vec<TaskInfo>)> {
+pub async fn observe(
+    engine: &Engine,
+    client: &reqwest::Client,
+    svc: &ServiceDef,
+    desired: u64,
+    nodes: &[NodeInfo],
+) -> Result<(RoleState, Vec<TaskInfo>)> {
     let tasks = engine.tasks(&svc.name).await?;
     let running = current(&tasks).filter(|t| t.is_running()).count() as u64;
     let verdict = match &svc.probe {
@@ -106,10 +113,15 @@ pub async fn observe(engine: &Engine, client: &reqwest::Client, svc: &ServiceDef
         .filter(|p| p.web)
         .filter_map(|p| p.published.map(|pp| (p, pp)))
         .flat_map(|(_, pp)| {
-            current(&tasks).filter(|t| t.is_running()).filter_map(move |t| node(nodes, &t.node_id).map(|n| format!("http://{}:{pp}/", n.addr)))
+            current(&tasks)
+                .filter(|t| t.is_running())
+                .filter_map(move |t| node(nodes, &t.node_id).map(|n| format!("http://{}:{pp}/", n.addr)))
         })
         .collect();
-    Ok((RoleState { role: svc.step(), service: svc.name.clone(), mode, desired, running, ready, is_ready, detail, tasks: views, urls }, tasks))
+    Ok((
+        RoleState { role: svc.step(), service: svc.name.clone(), mode, desired, running, ready, is_ready, detail, tasks: views, urls },
+        tasks,
+    ))
 }
 
 /// For an ensemble whose members all answer: anything but exactly one leader.
@@ -138,7 +150,9 @@ fn views(role: &str, tasks: &[TaskInfo], nodes: &[NodeInfo]) -> Vec<TaskView> {
 
 /// Why the most recent non-running task is not running.
 fn latest_problem(tasks: &[TaskInfo]) -> Option<String> {
-    current(tasks).find(|t| !t.is_running()).map(|t| if t.error.is_empty() { t.state.clone() } else { format!("{} ({})", t.state, t.error) })
+    current(tasks)
+        .find(|t| !t.is_running())
+        .map(|t| if t.error.is_empty() { t.state.clone() } else { format!("{} ({})", t.state, t.error) })
 }
 
 /// A failure that waiting will not fix, seen in the tasks created since
@@ -162,7 +176,10 @@ pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
     let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
     if failed >= 3 {
         let last = new.iter().find(|t| matches!(t.state.as_str(), "failed" | "rejected")).expect("a failed task");
-        return Some(format!("{failed} tasks failed since the change; the last: {}", if last.error.is_empty() { &last.state } else { &last.error }));
+        return Some(format!(
+            "{failed} tasks failed since the change; the last: {}",
+            if last.error.is_empty() { &last.state } else { &last.error }
+        ));
     }
     None
 }
@@ -170,7 +187,10 @@ pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
 /// A diagnosis: the role, its tasks with their states and errors, and the
 /// last log lines of its most recent task.
 pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], reason: &str) -> String {
-    let mut out = format!("role `{}` is not ready: {reason}\n  desired {}, running {}, ready {}\n  tasks:\n", state.role, state.desired, state.running, state.ready);
+    let mut out = format!(
+        "role `{}` is not ready: {reason}\n  desired {}, running {}, ready {}\n  tasks:\n",
+        state.role, state.desired, state.running, state.ready
+    );
     for t in tasks.iter().take(8) {
         let err = if t.error.is_empty() { String::new() } else { format!("  {}", t.error) };
         out.push_str(&format!("    {}.{} {:<9} desired {:<9}{err}\n", state.role, t.slot, t.state, t.desired));

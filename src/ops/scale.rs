@@ -15,7 +15,9 @@ pub fn parse_request(arg: &str) -> Result<(String, u64)> {
     match arg.split_once('=') {
         Some((role, n)) if !role.is_empty() => match n.parse() {
             Ok(n) => Ok((role.to_string(), n)),
-            Err(_) => Err(Diagnostic::new(format!("`{arg}`: `{n}` is not a replica count")).help("write ROLE=N with a whole number, e.g. worker=3").into()),
+            Err(_) => Err(Diagnostic::new(format!("`{arg}`: `{n}` is not a replica count"))
+                .help("write ROLE=N with a whole number, e.g. worker=3")
+                .into()),
         },
         _ => Err(Diagnostic::new(format!("`{arg}` is not ROLE=N")).help("write ROLE=N, e.g. worker=3").into()),
     }
@@ -40,7 +42,10 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
         }
         if let Some(reason) = &svc.singleton {
             if *n != 1 {
-                return Err(Error::help(format!("role `{role}` cannot be scaled: {reason}"), "scale the roles that hold replicas (see `bdprov status`)"));
+                return Err(Error::help(
+                    format!("role `{role}` cannot be scaled: {reason}"),
+                    "scale the roles that hold replicas (see `bdprov status`)",
+                ));
             }
         }
     }
@@ -58,7 +63,10 @@ pub async fn scale(engine: &Engine, plan: &Plan, requests: &[(String, u64)], pro
     let mut moves = Vec::new();
     for svc in &plan.services {
         let Some(obs) = current.iter().find(|o| o.name == svc.name) else {
-            return Err(Error::help(format!("service {} of cluster {} is missing", svc.name, plan.cluster), "run `bdprov up` to restore the cluster first"));
+            return Err(Error::help(
+                format!("service {} of cluster {} is missing", svc.name, plan.cluster),
+                "run `bdprov up` to restore the cluster first",
+            ));
         };
         let target = requests.iter().find(|(r, _)| r == &svc.role).map(|(_, n)| *n);
         let decommission = plan.decommission_of(&svc.role);

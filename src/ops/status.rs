@@ -59,7 +59,14 @@ impl std::fmt::Display for ClusterStatus {
             ImageSet::Local => "local",
             ImageSet::Official => "official",
         };
-        writeln!(f, "cluster {} (blueprint {}, network {}, {images} images): {}", self.cluster, self.blueprint, self.network, if self.ready { "ready" } else { "NOT READY" })?;
+        writeln!(
+            f,
+            "cluster {} (blueprint {}, network {}, {images} images): {}",
+            self.cluster,
+            self.blueprint,
+            self.network,
+            if self.ready { "ready" } else { "NOT READY" }
+        )?;
         writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE")?;
         for r in &self.roles {
             let state = if r.is_ready { "ready" } else { "not ready" };

@@ -242,7 +242,8 @@ pub fn parse_kill(body: &str, id: &str) -> std::result::Result<(), String> {
 /// `{"error": "…", "errorMessage": "<stack trace>"}`.
 pub fn ui_error(status: u16, body: &str) -> String {
     let json: Option<Value> = serde_json::from_str(body).ok();
-    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str).map(|s| s.lines().next().unwrap_or("").trim().to_string());
+    let field =
+        |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str).map(|s| s.lines().next().unwrap_or("").trim().to_string());
     match (field("error"), field("errorMessage")) {
         (Some(e), Some(m)) if !m.is_empty() => format!("HTTP {status}: {e}: {m}"),
         (Some(e), _) => format!("HTTP {status}: {e}"),
@@ -280,7 +281,8 @@ pub struct Ui {
 impl Ui {
     /// The UI at `url` (`http://host:port`, optionally with a path prefix).
     pub fn at(url: &str) -> Result<Ui> {
-        let base = reqwest::Url::parse(url).map_err(|e| Error::help(format!("`{url}` is not a URL: {e}"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"))?;
+        let base = reqwest::Url::parse(url)
+            .map_err(|e| Error::help(format!("`{url}` is not a URL: {e}"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"))?;
         if base.cannot_be_a_base() {
             return Err(Error::help(format!("`{url}` is not an http URL"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"));
         }
@@ -291,15 +293,18 @@ impl Ui {
     /// running the UI's task.
     pub async fn of_cluster(engine: &Engine, plan: &Plan) -> Result<Ui> {
         let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
-        let svc = plan.service(&job.ui_role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
-        let port = svc.published(&job.ui_port).ok_or_else(|| Error::msg(format!("role `{}` does not publish port `{}`", job.ui_role, job.ui_port)))?;
-        let addr = engine
-            .running_nodes(&svc.name)
-            .await?
-            .into_iter()
-            .next()
-            .map(|n| n.addr)
-            .ok_or_else(|| Error::help(format!("the Storm UI (role `{}`) has no running task", job.ui_role), "check `bdprov status`; `bdprov up` restores it"))?;
+        let svc = plan
+            .service(&job.ui_role)
+            .ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
+        let port = svc
+            .published(&job.ui_port)
+            .ok_or_else(|| Error::msg(format!("role `{}` does not publish port `{}`", job.ui_role, job.ui_port)))?;
+        let addr = engine.running_nodes(&svc.name).await?.into_iter().next().map(|n| n.addr).ok_or_else(|| {
+            Error::help(
+                format!("the Storm UI (role `{}`) has no running task", job.ui_role),
+                "check `bdprov status`; `bdprov up` restores it",
+            )
+        })?;
         Ui::at(&format!("http://{addr}:{port}"))
     }
 
@@ -311,12 +316,17 @@ impl Ui {
 
     /// Send a request; the body of a 2xx answer.
     async fn call(&self, req: reqwest::RequestBuilder, url: &reqwest::Url) -> Result<String> {
-        let cannot_reach = |why: String| Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI");
+        let cannot_reach = |why: String| {
+            Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI")
+        };
         let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
         let status = resp.status().as_u16();
         let body = resp.text().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
         if !(200..300).contains(&status) {
-            return Err(Error::help(format!("the Storm UI refused {url}: {}", ui_error(status, &body)), "see `bdprov logs ui` and `bdprov logs nimbus`"));
+            return Err(Error::help(
+                format!("the Storm UI refused {url}: {}", ui_error(status, &body)),
+                "see `bdprov logs ui` and `bdprov logs nimbus`",
+            ));
         }
         Ok(body)
     }
@@ -360,17 +370,27 @@ impl Ui {
 mod tests {
     use super::*;
     use crate::blueprint::{self, loader::FsResolver, overlay::Resolve, Overrides};
-    use crate::plan::build::{Options, ImageSet};
+    use crate::plan::build::{ImageSet, Options};
     use crate::render::Renderer;
 
     fn storm_plan() -> Plan {
         let (main, dir) = FsResolver.blueprint("storm", None).unwrap();
         let bp = blueprint::assemble(&main, dir, &FsResolver, &Overrides::default()).unwrap();
-        crate::plan::build(&bp, &Renderer::new(vec![]).unwrap(), &Options { cluster: "st".into(), images: ImageSet::Official, registry: None }).unwrap()
+        crate::plan::build(
+            &bp,
+            &Renderer::new(vec![]).unwrap(),
+            &Options { cluster: "st".into(), images: ImageSet::Official, registry: None },
+        )
+        .unwrap()
     }
 
     fn app(args: &[&str]) -> StormApp {
-        StormApp { jar: "target/wc.jar".into(), class: "org.example.WordCount".into(), name: Some("wc".into()), args: args.iter().map(|s| s.to_string()).collect() }
+        StormApp {
+            jar: "target/wc.jar".into(),
+            class: "org.example.WordCount".into(),
+            name: Some("wc".into()),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -405,7 +425,8 @@ mod tests {
         assert_eq!(configs[22].name, "st_upload-abc123-0022");
 
         let yaml = plan.configs.iter().find(|c| c.name.starts_with("st_storm-yaml-")).expect("storm.yaml is a config of the cluster");
-        let mut ids: std::collections::HashMap<String, String> = configs.iter().map(|c| (c.name.clone(), format!("id-{}", c.name))).collect();
+        let mut ids: std::collections::HashMap<String, String> =
+            configs.iter().map(|c| (c.name.clone(), format!("id-{}", c.name))).collect();
         ids.insert(yaml.name.clone(), "id-yaml".into());
         let spec = serde_json::to_value(crate::engine::spec::service_spec(&svc, 1, &ids)).unwrap();
         let task = &spec["TaskTemplate"];
@@ -419,9 +440,17 @@ mod tests {
         assert_eq!(&cmd[..2], ["/bin/sh", "-c"]);
         assert!(cmd[2].starts_with("cat /bdprov/upload/part-* > /tmp/bdprov-wc.jar && echo '"), "{}", cmd[2]);
         assert!(cmd[2].contains(&up.sha256), "the job checks the joined jar");
-        assert!(cmd[2].ends_with(r#"&& exec storm jar -c 'nimbus.seeds=["nimbus"]' /tmp/bdprov-wc.jar org.example.WordCount -- wc"#), "{}", cmd[2]);
-        let mounts: Vec<(&str, &str)> =
-            container["Configs"].as_array().unwrap().iter().map(|c| (c["File"]["Name"].as_str().unwrap(), c["ConfigID"].as_str().unwrap())).collect();
+        assert!(
+            cmd[2].ends_with(r#"&& exec storm jar -c 'nimbus.seeds=["nimbus"]' /tmp/bdprov-wc.jar org.example.WordCount -- wc"#),
+            "{}",
+            cmd[2]
+        );
+        let mounts: Vec<(&str, &str)> = container["Configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["File"]["Name"].as_str().unwrap(), c["ConfigID"].as_str().unwrap()))
+            .collect();
         assert_eq!(mounts[0], ("/conf/storm.yaml", "id-yaml"));
         assert_eq!(mounts.len(), 24);
         assert_eq!(mounts[1], ("/bdprov/upload/part-0000", "id-st_upload-abc123-0000"));
@@ -439,7 +468,10 @@ mod tests {
             .collect();
         let t = parse_cli_list(&lines).unwrap();
         assert_eq!(t.len(), 1);
-        assert_eq!((t[0].name.as_str(), t[0].status.as_str(), t[0].id.as_str()), ("bdprov-wordcount", "ACTIVE", "bdprov-wordcount-1-1795677997"));
+        assert_eq!(
+            (t[0].name.as_str(), t[0].status.as_str(), t[0].id.as_str()),
+            ("bdprov-wordcount", "ACTIVE", "bdprov-wordcount-1-1795677997")
+        );
         assert_eq!((t[0].tasks, t[0].workers, t[0].uptime_seconds), (Some(4), Some(1), Some(14)));
         assert_eq!(parse_cli_list(&["No topologies running.".to_string()]), Some(Vec::new()));
         assert_eq!(parse_cli_list(&["Exception in thread main".to_string()]), None);
@@ -475,7 +507,10 @@ mod tests {
     #[test]
     fn urls_keep_a_path_prefix_and_encode_ids() {
         let ui = Ui::at("http://10.0.0.5:8080/storm/").unwrap();
-        assert_eq!(ui.url(&["api", "v1", "topology", "a b-1-2", "kill", "30"]).as_str(), "http://10.0.0.5:8080/storm/api/v1/topology/a%20b-1-2/kill/30");
+        assert_eq!(
+            ui.url(&["api", "v1", "topology", "a b-1-2", "kill", "30"]).as_str(),
+            "http://10.0.0.5:8080/storm/api/v1/topology/a%20b-1-2/kill/30"
+        );
         assert!(Ui::at("10.0.0.5:8080").is_err());
     }
 }

@@ -16,10 +16,10 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::yarn;
+use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::{Engine, TaskInfo};
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::plan::spark::{self, Jvm};
 use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef, SparkJobDef};
 
@@ -77,7 +77,11 @@ pub struct Upload {
 
 impl Upload {
     pub fn new(name: &str, data: &[u8]) -> Upload {
-        Upload { name: name.to_string(), sha256: hex::encode(Sha256::digest(data)), parts: data.chunks(CHUNK).map(<[u8]>::to_vec).collect() }
+        Upload {
+            name: name.to_string(),
+            sha256: hex::encode(Sha256::digest(data)),
+            parts: data.chunks(CHUNK).map(<[u8]>::to_vec).collect(),
+        }
     }
 
     /// Where the joined file is inside the job.
@@ -136,7 +140,10 @@ pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, uplo
 }
 
 pub(crate) fn no_jobs(plan: &Plan, kind: &str) -> Error {
-    Error::help(format!("cluster {} (blueprint {}) has no `{kind}` jobs", plan.cluster, plan.blueprint), format!("its blueprint needs a `jobs.{kind}` section"))
+    Error::help(
+        format!("cluster {} (blueprint {}) has no `{kind}` jobs", plan.cluster, plan.blueprint),
+        format!("its blueprint needs a `jobs.{kind}` section"),
+    )
 }
 
 /// A short id for a job's names.
@@ -146,7 +153,14 @@ pub fn job_id() -> String {
 }
 
 /// The one-shot service for a job, from the blueprint's job template.
-pub fn job_service(plan: &Plan, template: &ServiceDef, kind: &str, id: &str, command: Vec<String>, upload: Option<&Upload>) -> (ServiceDef, Vec<ConfigDef>) {
+pub fn job_service(
+    plan: &Plan,
+    template: &ServiceDef,
+    kind: &str,
+    id: &str,
+    command: Vec<String>,
+    upload: Option<&Upload>,
+) -> (ServiceDef, Vec<ConfigDef>) {
     let mut svc = template.clone();
     svc.name = format!("{}_job-{kind}-{id}", plan.cluster);
     svc.role = format!("job-{kind}");
@@ -194,7 +208,14 @@ pub struct Submitted {
 
 /// Run a job, streaming its output, and follow the application it submitted
 /// when the blueprint says where (YARN's ResourceManager).
-pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp, memory: &JobMemory, progress: &dyn Progress) -> Result<Submitted> {
+pub async fn run_spark(
+    engine: &Engine,
+    plan: &Plan,
+    on: SparkOn,
+    app: &SparkApp,
+    memory: &JobMemory,
+    progress: &dyn Progress,
+) -> Result<Submitted> {
     let job = match on {
         SparkOn::Cluster => plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?,
         SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| no_jobs(plan, "yarn"))?,
@@ -216,7 +237,10 @@ pub async fn run_spark(engine: &Engine, plan: &Plan, on: SparkOn, app: &SparkApp
     let (code, output) = run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress).await?;
     let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else { return Ok(Submitted { code, application: None }) };
     let id = yarn::application_id(&output).ok_or_else(|| {
-        Error::help("spark-submit exited 0 but printed no YARN application id", "its log level must show the Client's INFO lines (spark-submit's default)")
+        Error::help(
+            "spark-submit exited 0 but printed no YARN application id",
+            "its log level must show the Client's INFO lines (spark-submit's default)",
+        )
     })?;
     let base = super::ready::reach(engine, tracking).await?;
     let application = yarn::follow(&crate::probe::client(), &base, &id, progress, Duration::from_secs(1)).await?;
@@ -240,7 +264,8 @@ pub fn failed(what: &str, code: i32, output: &[String], help: &str) -> Error {
 }
 
 pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
-    let data = std::fs::read(file).map_err(|e| Error::help(format!("cannot read {}: {e}", file.display()), "give the path of an application file on this machine"))?;
+    let data = std::fs::read(file)
+        .map_err(|e| Error::help(format!("cannot read {}: {e}", file.display()), "give the path of an application file on this machine"))?;
     if data.is_empty() {
         return Err(Error::help(format!("{} is empty", file.display()), "give the application file itself"));
     }
@@ -251,13 +276,9 @@ pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
 /// The node running `role`'s task.
 async fn node_of(engine: &Engine, plan: &Plan, role: &str) -> Result<String> {
     let svc = plan.service(role).ok_or_else(|| Error::msg(format!("cluster {} has no role `{role}`", plan.cluster)))?;
-    engine
-        .running_nodes(&svc.name)
-        .await?
-        .into_iter()
-        .next()
-        .map(|n| n.id)
-        .ok_or_else(|| Error::help(format!("jobs run next to `{role}`, and it has no running task"), "check `bdprov status`; `bdprov up` restores it"))
+    engine.running_nodes(&svc.name).await?.into_iter().next().map(|n| n.id).ok_or_else(|| {
+        Error::help(format!("jobs run next to `{role}`, and it has no running task"), "check `bdprov status`; `bdprov up` restores it")
+    })
 }
 
 /// Where a job's output goes.
@@ -290,8 +311,12 @@ pub async fn run(
     let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
-    if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config)) {
-        return Err(Error::help(format!("config {} of cluster {} is missing", missing.config, plan.cluster), "run `bdprov up` again to restore it"));
+    if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config))
+    {
+        return Err(Error::help(
+            format!("config {} of cluster {} is missing", missing.config, plan.cluster),
+            "run `bdprov up` again to restore it",
+        ));
     }
     // Whatever happens from here (an error, Ctrl-C), what was created is removed.
     let mut uploaded = Vec::new();
@@ -386,7 +411,10 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
     match task.state.as_str() {
         "complete" => Ok(0),
         "failed" => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
-        _ => Err(Error::help(format!("the job did not run: {} {}", task.state, task.error), "check the image and the cluster with `bdprov status`")),
+        _ => Err(Error::help(
+            format!("the job did not run: {} {}", task.state, task.error),
+            "check the image and the cluster with `bdprov status`",
+        )),
     }
 }
 
@@ -396,7 +424,17 @@ mod tests {
 
     fn job(master: &str, limits: spark::SparkLimits) -> SparkJobDef {
         let deploy_mode = (master == "yarn").then(|| "cluster".to_string());
-        SparkJobDef { template: ServiceDef::default(), master: master.into(), pi: String::new(), pi_class: None, colocate: None, conf: vec![], deploy_mode, tracking: None, limits }
+        SparkJobDef {
+            template: ServiceDef::default(),
+            master: master.into(),
+            pi: String::new(),
+            pi_class: None,
+            colocate: None,
+            conf: vec![],
+            deploy_mode,
+            tracking: None,
+            limits,
+        }
     }
 
     fn memory(executor: Option<&str>, driver: Option<&str>) -> JobMemory {
@@ -419,7 +457,11 @@ mod tests {
 
     #[test]
     fn job_memory_must_fit_a_yarn_container() {
-        let limits = spark::SparkLimits { container: Some((2 << 30, "yarn.scheduler.maximum-allocation-mb".into())), min_allocation: Some(256 << 20), ..Default::default() };
+        let limits = spark::SparkLimits {
+            container: Some((2 << 30, "yarn.scheduler.maximum-allocation-mb".into())),
+            min_allocation: Some(256 << 20),
+            ..Default::default()
+        };
         let mut yarn = job("yarn", limits);
         assert!(check_memory(&yarn, &memory(Some("1536m"), Some("1g"))).is_ok());
         let text = check_memory(&yarn, &memory(None, Some("1800m"))).unwrap_err().to_string();

@@ -131,7 +131,8 @@ pub async fn ensure(client: &reqwest::Client, base: &str, user: &str, paths: &[P
     let mut done = Vec::new();
     for want in paths {
         let current = hdfs.status(&want.path).await?;
-        let (ops, outcome) = decide(want, current.as_ref()).map_err(|e| Error::help(e, "move it out of the way in HDFS, or change the path in the blueprint"))?;
+        let (ops, outcome) = decide(want, current.as_ref())
+            .map_err(|e| Error::help(e, "move it out of the way in HDFS, or change the path in the blueprint"))?;
         for op in &ops {
             hdfs.call(&want.path, op).await?;
         }
@@ -162,8 +163,11 @@ struct RemoteExceptionBody {
 
 impl WebHdfs<'_> {
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
-        let mut url = Url::parse(&format!("{}/webhdfs/v1", self.base)).map_err(|e| Error::msg(format!("bad WebHDFS address {}: {e}", self.base)))?;
-        url.path_segments_mut().map_err(|_| Error::msg(format!("bad WebHDFS address {}", self.base)))?.extend(path.split('/').filter(|s| !s.is_empty()));
+        let mut url =
+            Url::parse(&format!("{}/webhdfs/v1", self.base)).map_err(|e| Error::msg(format!("bad WebHDFS address {}: {e}", self.base)))?;
+        url.path_segments_mut()
+            .map_err(|_| Error::msg(format!("bad WebHDFS address {}", self.base)))?
+            .extend(path.split('/').filter(|s| !s.is_empty()));
         url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str()))).append_pair("user.name", self.user);
         Ok(url)
     }

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::decode::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
+use crate::blueprint::decode::{
+    parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM,
+};
 use crate::blueprint::{Blueprint, Check, Decommission, HookAction, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
@@ -110,8 +112,10 @@ fn context(bp: &Blueprint, cluster: &str, network: &str) -> (Context, serde_json
         .iter()
         .map(|r| {
             let ports: serde_json::Map<String, Value> = r.ports.iter().map(|p| (p.name.clone(), json!(p.target))).collect();
-            let published: serde_json::Map<String, Value> = r.ports.iter().filter_map(|p| p.published.map(|n| (p.name.clone(), json!(n)))).collect();
-            let members: Vec<Value> = (1..=r.members.unwrap_or(0)).map(|id| json!({ "id": id, "host": member_host(&r.name, id) })).collect();
+            let published: serde_json::Map<String, Value> =
+                r.ports.iter().filter_map(|p| p.published.map(|n| (p.name.clone(), json!(n)))).collect();
+            let members: Vec<Value> =
+                (1..=r.members.unwrap_or(0)).map(|id| json!({ "id": id, "host": member_host(&r.name, id) })).collect();
             (
                 r.name.clone(),
                 json!({
@@ -159,7 +163,15 @@ impl Builder<'_> {
 
     /// Render `t` and read it with `parse`; a value it refuses is reported
     /// at `t`'s place with `problem` and `help`.
-    fn parsed<T>(&mut self, t: &Text, ctx: &Context, path: &str, parse: impl Fn(&str) -> Option<T>, problem: &str, help: &str) -> Option<T> {
+    fn parsed<T>(
+        &mut self,
+        t: &Text,
+        ctx: &Context,
+        path: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        problem: &str,
+        help: &str,
+    ) -> Option<T> {
         let rendered = self.renderer.text(t, ctx).map_err(|d| self.errs.push(d)).ok()?;
         let value = parse(&rendered);
         if value.is_none() {
@@ -278,9 +290,16 @@ impl Builder<'_> {
             let target = self.text(&v.target, ctx);
             s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
         }
-        let cpus = w.resources.cpus.as_ref().and_then(|c| self.parsed(c, ctx, &format!("{path}.resources.cpus"), parse_cpus, CPUS_PROBLEM, CPUS_HELP));
-        let memory =
-            w.resources.memory.as_ref().and_then(|m| self.parsed(m, ctx, &format!("{path}.resources.memory"), parse_bytes, MEMORY_PROBLEM, MEMORY_HELP));
+        let cpus = w
+            .resources
+            .cpus
+            .as_ref()
+            .and_then(|c| self.parsed(c, ctx, &format!("{path}.resources.cpus"), parse_cpus, CPUS_PROBLEM, CPUS_HELP));
+        let memory = w
+            .resources
+            .memory
+            .as_ref()
+            .and_then(|m| self.parsed(m, ctx, &format!("{path}.resources.memory"), parse_bytes, MEMORY_PROBLEM, MEMORY_HELP));
         s.resources = ResourcesDef { nano_cpus: cpus.map(|c| (c * 1e9) as i64), memory_bytes: memory.map(|m| m as i64) };
         s
     }
@@ -344,7 +363,9 @@ impl Builder<'_> {
             let target = self.bp.role(p.check.target_role()).expect("probe targets are checked");
             let port = target.port(p.check.target_port()).and_then(|x| x.published).expect("probe ports are checked");
             let check = match &p.check {
-                Check::Http { path, expect, count, .. } => CheckDef::Http { path: self.text(path, ctx), expect: expect.iter().cloned().collect(), count: count.clone() },
+                Check::Http { path, expect, count, .. } => {
+                    CheckDef::Http { path: self.text(path, ctx), expect: expect.iter().cloned().collect(), count: count.clone() }
+                }
                 Check::Tcp { .. } => CheckDef::Tcp,
                 Check::Zookeeper { znode, .. } => CheckDef::Zookeeper { znode: znode.clone() },
             };
@@ -391,7 +412,14 @@ impl Builder<'_> {
         let mut job = self.job_template(&d.job, &format!("{path}.job"), ctx);
         job.role = format!("{}-decommission", role.name);
         let keep = d.keep.as_ref().and_then(|k| {
-            let n = self.parsed(k, ctx, &format!("{path}.keep"), |s| s.trim().parse::<u64>().ok(), "expected a whole number of replicas", "write e.g. `keep: 2`")?;
+            let n = self.parsed(
+                k,
+                ctx,
+                &format!("{path}.keep"),
+                |s| s.trim().parse::<u64>().ok(),
+                "expected a whole number of replicas",
+                "write e.g. `keep: 2`",
+            )?;
             Some((n, k.text.clone()))
         });
         let status = MemberStatusDef {
@@ -440,7 +468,11 @@ impl Builder<'_> {
                             path: self.text(&p.path, ctx),
                             owner: p.owner.as_ref().map(|o| self.text(o, ctx)),
                             group: p.group.as_ref().map(|g| self.text(g, ctx)),
-                            mode: p.mode.as_ref().and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP)).map(|m| format!("{m:o}")),
+                            mode: p
+                                .mode
+                                .as_ref()
+                                .and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP))
+                                .map(|m| format!("{m:o}")),
                         }
                     })
                     .collect();

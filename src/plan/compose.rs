@@ -14,7 +14,11 @@ pub struct Compose {
 
 /// A compose key from an object name.
 fn key(name: &str) -> String {
-    let k: String = name.replace("{{.Task.Slot}}", "slot").chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let k: String = name
+        .replace("{{.Task.Slot}}", "slot")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
     k.trim_matches('_').to_string()
 }
 

@@ -29,12 +29,21 @@ pub struct ObservedService {
 pub enum Action {
     Create,
     /// The definition changed: update (rolling) to the new spec.
-    Update { version: u64, replicas: u64 },
+    Update {
+        version: u64,
+        replicas: u64,
+    },
     /// Only the declared replica count changed.
-    Scale { version: u64, from: u64, to: u64 },
+    Scale {
+        version: u64,
+        from: u64,
+        to: u64,
+    },
     /// Nothing to do; `replicas` is what runs (it may differ from the
     /// blueprint after `bdprov scale`).
-    Keep { replicas: u64 },
+    Keep {
+        replicas: u64,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -69,7 +78,11 @@ pub enum Conflict {
     Network(String),
     Service(String),
     /// An ensemble's member count would change while it runs.
-    Ensemble { role: String, running: usize, wanted: usize },
+    Ensemble {
+        role: String,
+        running: usize,
+        wanted: usize,
+    },
 }
 
 impl std::fmt::Display for Conflict {
@@ -94,10 +107,15 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
             conflicts.push(Conflict::Network(plan.network.name.clone()));
         }
     }
-    let ensembles: std::collections::BTreeSet<&str> = plan.services.iter().filter(|s| s.member.is_some()).map(|s| s.role.as_str()).collect();
+    let ensembles: std::collections::BTreeSet<&str> =
+        plan.services.iter().filter(|s| s.member.is_some()).map(|s| s.role.as_str()).collect();
     for role in ensembles {
         let wanted = plan.services_of(role).count();
-        let running = obs.services.iter().filter(|o| o.labels.get(labels::ROLE).map(String::as_str) == Some(role) && o.labels.contains_key(labels::MEMBER)).count();
+        let running = obs
+            .services
+            .iter()
+            .filter(|o| o.labels.get(labels::ROLE).map(String::as_str) == Some(role) && o.labels.contains_key(labels::MEMBER))
+            .count();
         if running > 0 && running != wanted {
             conflicts.push(Conflict::Ensemble { role: role.to_string(), running, wanted });
         }
@@ -111,12 +129,7 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
         ch.services.push((svc.name.clone(), service_action(svc, obs.services.iter().find(|o| o.name == svc.name))));
     }
     ch.remove_services = obs.services.iter().filter(|o| plan.services.iter().all(|s| s.name != o.name)).map(|o| o.name.clone()).collect();
-    ch.remove_configs = obs
-        .configs
-        .keys()
-        .filter(|name| plan.config(name).is_none() && !super::is_record(name))
-        .cloned()
-        .collect();
+    ch.remove_configs = obs.configs.keys().filter(|name| plan.config(name).is_none() && !super::is_record(name)).cloned().collect();
     Ok(ch)
 }
 
@@ -180,7 +193,8 @@ mod tests {
 
     #[test]
     fn ensemble_size_changes_are_refused() {
-        let member = |m: u64| ServiceDef { name: format!("c_zk-{m}"), role: "zk".into(), member: Some(m), replicas: 1, ..Default::default() };
+        let member =
+            |m: u64| ServiceDef { name: format!("c_zk-{m}"), role: "zk".into(), member: Some(m), replicas: 1, ..Default::default() };
         let plan = Plan {
             cluster: "c".into(),
             blueprint: "zk".into(),

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use build::{build, ImageSet};
 pub use crate::blueprint::Restart;
+pub use build::{build, ImageSet};
 
 /// Labels bdprov puts on everything it creates, and reads back.
 pub mod labels {
@@ -80,10 +80,8 @@ impl Plan {
 
     /// Labels every object of this cluster carries.
     pub fn labels(&self, role: Option<&str>) -> BTreeMap<String, String> {
-        let mut l = BTreeMap::from([
-            (labels::CLUSTER.to_string(), self.cluster.clone()),
-            (labels::BLUEPRINT.to_string(), self.blueprint.clone()),
-        ]);
+        let mut l =
+            BTreeMap::from([(labels::CLUSTER.to_string(), self.cluster.clone()), (labels::BLUEPRINT.to_string(), self.blueprint.clone())]);
         if let Some(r) = role {
             l.insert(labels::ROLE.to_string(), r.to_string());
         }
@@ -432,7 +430,10 @@ pub fn resolve_placement(plan: &mut Plan, labelled: bool, previous: Option<&Plan
         if !svc.placement.coordinator || !svc.placement.constraints.is_empty() {
             continue;
         }
-        let before = previous.and_then(|p| p.services.iter().find(|s| s.name == svc.name)).filter(|s| s.placement.coordinator).map(|s| s.placement.constraints.clone());
+        let before = previous
+            .and_then(|p| p.services.iter().find(|s| s.name == svc.name))
+            .filter(|s| s.placement.coordinator)
+            .map(|s| s.placement.constraints.clone());
         svc.placement.constraints = match before {
             Some(c) if !c.is_empty() => c,
             _ => vec![coordinator_constraint(labelled)],
@@ -464,7 +465,12 @@ mod placement_tests {
     use super::*;
 
     fn plan_with(constraints: Vec<String>) -> Plan {
-        let svc = ServiceDef { name: "c_namenode".into(), role: "namenode".into(), placement: PlacementDef { coordinator: true, constraints, ..Default::default() }, ..Default::default() };
+        let svc = ServiceDef {
+            name: "c_namenode".into(),
+            role: "namenode".into(),
+            placement: PlacementDef { coordinator: true, constraints, ..Default::default() },
+            ..Default::default()
+        };
         Plan {
             cluster: "c".into(),
             blueprint: "hdfs".into(),

@@ -99,7 +99,14 @@ mod tests {
     use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, ServiceDef};
 
     fn port(name: &str, published: u16, remap: bool) -> PortDef {
-        PortDef { name: name.into(), target: 8080, published: Some(published), protocol: "tcp".into(), web: true, preferred: remap.then_some(published) }
+        PortDef {
+            name: name.into(),
+            target: 8080,
+            published: Some(published),
+            protocol: "tcp".into(),
+            web: true,
+            preferred: remap.then_some(published),
+        }
     }
 
     fn service(role: &str, ports: Vec<PortDef>) -> ServiceDef {
@@ -174,8 +181,19 @@ mod tests {
         use crate::plan::{EndpointDef, HookDef, MemberStatusDef, SparkJobDef};
         let endpoint = || EndpointDef { service: "c_ui".into(), role: "ui".into(), port: 8080 };
         let mut p = plan();
-        p.hooks.push(HookDef { name: "paths".into(), after: vec![], action: HookActionDef::Webhdfs { endpoint: endpoint(), user: "hadoop".into(), paths: vec![] } });
-        let status = MemberStatusDef { endpoint: endpoint(), path: "/jmx".into(), members: "m".into(), field: "f".into(), done: "d".into(), serving: None };
+        p.hooks.push(HookDef {
+            name: "paths".into(),
+            after: vec![],
+            action: HookActionDef::Webhdfs { endpoint: endpoint(), user: "hadoop".into(), paths: vec![] },
+        });
+        let status = MemberStatusDef {
+            endpoint: endpoint(),
+            path: "/jmx".into(),
+            members: "m".into(),
+            field: "f".into(),
+            done: "d".into(),
+            serving: None,
+        };
         p.decommission.push(crate::plan::DecommissionDef {
             role: "logviewer".into(),
             job: ServiceDef::default(),

@@ -84,7 +84,9 @@ pub fn default_overhead(memory: u64) -> u64 {
 pub enum Jvm {
     Executor,
     /// With `in_container`, the driver runs in YARN's application master.
-    Driver { in_container: bool },
+    Driver {
+        in_container: bool,
+    },
 }
 
 /// What is wrong with giving `jvm` `memory` bytes under `limits`, as
@@ -103,7 +105,11 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
     if let (Jvm::Executor, Some(worker)) = (jvm, limits.worker_memory) {
         if memory > worker {
             return Some((
-                format!("{} is more than a worker offers ({}): the application would wait for an executor for ever", show(memory), show(worker)),
+                format!(
+                    "{} is more than a worker offers ({}): the application would wait for an executor for ever",
+                    show(memory),
+                    show(worker)
+                ),
                 format!("ask for at most {}, or give the workers more memory", show(worker)),
             ));
         }
@@ -117,7 +123,12 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
                 None => format!("{}, max(384m, 10 %)", show(default_overhead(memory))),
             };
             return Some((
-                format!("{} makes a YARN container of {} with its overhead ({extra}), more than {setting} allows ({})", show(memory), show(size), show(*most)),
+                format!(
+                    "{} makes a YARN container of {} with its overhead ({extra}), more than {setting} allows ({})",
+                    show(memory),
+                    show(size),
+                    show(*most)
+                ),
                 format!("lower the {name} memory, or raise {setting}"),
             ));
         }
@@ -127,7 +138,11 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
 
 /// `key value` lines of a rendered `spark-defaults.conf`.
 fn conf_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
-    data.lines().map(str::trim).filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once(char::is_whitespace)).map(|(k, v)| (k, v.trim()))
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .map(|(k, v)| (k, v.trim()))
 }
 
 /// `<name>…</name><value>…</value>` properties of a rendered Hadoop site file.
@@ -142,10 +157,14 @@ pub fn site_properties(xml: &str) -> Vec<(String, String)> {
 
 /// A standalone worker's `--memory`, from the plan's services.
 pub fn worker_memory(plan: &Plan) -> Option<u64> {
-    plan.services.iter().filter_map(|s| s.command.as_ref()).filter(|c| c.iter().any(|a| a == "org.apache.spark.deploy.worker.Worker")).find_map(|c| {
-        let at = c.iter().position(|a| a == "--memory" || a == "-m")?;
-        parse_memory(c.get(at + 1)?)
-    })
+    plan.services
+        .iter()
+        .filter_map(|s| s.command.as_ref())
+        .filter(|c| c.iter().any(|a| a == "org.apache.spark.deploy.worker.Worker"))
+        .find_map(|c| {
+            let at = c.iter().position(|a| a == "--memory" || a == "-m")?;
+            parse_memory(c.get(at + 1)?)
+        })
 }
 
 /// Where a setting came from: the blueprint value its text names
@@ -194,7 +213,13 @@ fn settings(bp: &Blueprint, renderer: &Renderer, plan: &Plan, sj: &SparkJobs, jo
 /// YARN's sizes for a job that mounts a `yarn-site.xml`, from the rendered
 /// file: the largest container (and the setting that bounds it) and the
 /// minimum allocation. A minimum above the maximum is reported here.
-fn yarn_limits(bp: &Blueprint, plan: &Plan, sj: &SparkJobs, job: &SparkJobDef, errs: &mut Diagnostics) -> (Option<(u64, String)>, Option<u64>) {
+fn yarn_limits(
+    bp: &Blueprint,
+    plan: &Plan,
+    sj: &SparkJobs,
+    job: &SparkJobDef,
+    errs: &mut Diagnostics,
+) -> (Option<(u64, String)>, Option<u64>) {
     let Some((file, props)) = sj.workload.configs.iter().find(|c| c.target.ends_with("/yarn-site.xml")).and_then(|file| {
         let mount = job.template.configs.iter().find(|m| m.target == file.target)?;
         Some((file, site_properties(&plan.config(&mount.config)?.data)))
@@ -205,15 +230,23 @@ fn yarn_limits(bp: &Blueprint, plan: &Plan, sj: &SparkJobs, job: &SparkJobDef, e
         let v = props.iter().find(|(k, _)| k == key)?.1.parse::<u64>().ok()?;
         Some((v * MIB, origin(bp, "", Some(key), file.span.clone())))
     };
-    let (min, max, node) = (mb("yarn.scheduler.minimum-allocation-mb"), mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.nodemanager.resource.memory-mb"));
+    let (min, max, node) =
+        (mb("yarn.scheduler.minimum-allocation-mb"), mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.nodemanager.resource.memory-mb"));
     let mut min_allocation = min.as_ref().map(|(m, _)| *m);
     if let (Some((lo, span)), Some((hi, _))) = (&min, &max) {
         if lo > hi {
             // Reported once, not again for every container it would round up.
             min_allocation = None;
             errs.push(
-                Diagnostic::at(span, format!("yarn.scheduler.minimum-allocation-mb: {} is above yarn.scheduler.maximum-allocation-mb ({})", show(*lo), show(*hi)))
-                    .help("the ResourceManager refuses to start: make the minimum allocation at most the maximum"),
+                Diagnostic::at(
+                    span,
+                    format!(
+                        "yarn.scheduler.minimum-allocation-mb: {} is above yarn.scheduler.maximum-allocation-mb ({})",
+                        show(*lo),
+                        show(*hi)
+                    ),
+                )
+                .help("the ResourceManager refuses to start: make the minimum allocation at most the maximum"),
             );
         }
     }
@@ -284,7 +317,10 @@ mod tests {
         assert_eq!(problem, "384m is below Spark's minimum executor memory of 450m (1.5 × its 300 MiB reserved memory)");
         assert_eq!(help, "give the executor at least 450m");
         assert!(check(Jvm::Executor, 450 * MIB, None, &SparkLimits::default()).is_none());
-        assert!(check(Jvm::Driver { in_container: false }, 400 * MIB, None, &SparkLimits::default()).unwrap().0.contains("driver memory of 450m"));
+        assert!(check(Jvm::Driver { in_container: false }, 400 * MIB, None, &SparkLimits::default())
+            .unwrap()
+            .0
+            .contains("driver memory of 450m"));
     }
 
     #[test]
@@ -302,7 +338,11 @@ mod tests {
         assert_eq!(container_size(512 * MIB, None, None), 896 * MIB);
         assert_eq!(container_size(8192 * MIB, None, None), 8192 * MIB + 8192 * MIB / 10);
         assert_eq!(container_size(512 * MIB, Some(100 * MIB), Some(256 * MIB)), 768 * MIB);
-        let limits = SparkLimits { container: Some((2048 * MIB, "yarn.scheduler.maximum-allocation-mb".into())), min_allocation: Some(256 * MIB), ..Default::default() };
+        let limits = SparkLimits {
+            container: Some((2048 * MIB, "yarn.scheduler.maximum-allocation-mb".into())),
+            min_allocation: Some(256 * MIB),
+            ..Default::default()
+        };
         assert!(check(Jvm::Executor, 1536 * MIB, None, &limits).is_none(), "1536 + 384 = 1920 ≤ 2048");
         let (problem, help) = check(Jvm::Driver { in_container: true }, 1700 * MIB, None, &limits).unwrap();
         assert_eq!(problem, "1700m makes a YARN container of 2304m with its overhead (384m, max(384m, 10 %)), more than yarn.scheduler.maximum-allocation-mb allows (2g)");

@@ -17,7 +17,11 @@ pub struct Route {
 }
 
 pub fn route(method: &str, target: &str, responses: &[(u16, &str)]) -> Route {
-    Route { method: method.to_string(), target: target.to_string(), responses: responses.iter().map(|(c, b)| (*c, b.to_string())).collect() }
+    Route {
+        method: method.to_string(),
+        target: target.to_string(),
+        responses: responses.iter().map(|(c, b)| (*c, b.to_string())).collect(),
+    }
 }
 
 #[derive(Default)]
@@ -121,8 +125,17 @@ fn answer(mut conn: TcpStream, state: &Mutex<State>) {
             Some(r) if r.responses.len() > 1 => r.responses.remove(0),
             Some(r) => r.responses[0].clone(),
             // Shaped like both WebHDFS's and the Storm UI's error bodies.
-            None => (404, format!(r#"{{"RemoteException":{{"exception":"NotFoundException","message":"no fixture for {method} {target}"}},"error":"404 Not Found","errorMessage":"no fixture for {method} {target}"}}"#)),
+            None => (
+                404,
+                format!(
+                    r#"{{"RemoteException":{{"exception":"NotFoundException","message":"no fixture for {method} {target}"}},"error":"404 Not Found","errorMessage":"no fixture for {method} {target}"}}"#
+                ),
+            ),
         }
     };
-    let _ = write!(conn, "HTTP/1.1 {code} Fixture\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
+    let _ = write!(
+        conn,
+        "HTTP/1.1 {code} Fixture\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
 }

@@ -14,7 +14,6 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-
 /// The result of one run of bdprov.
 pub struct Run {
     pub code: i32,
@@ -31,7 +30,11 @@ impl Run {
 
 impl From<Output> for Run {
     fn from(o: Output) -> Run {
-        Run { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into(),
+            stderr: String::from_utf8_lossy(&o.stderr).into(),
+        }
     }
 }
 
@@ -74,7 +77,6 @@ pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<
         std::thread::sleep(Duration::from_millis(500));
     }
 }
-
 
 /// Bring `cluster` up from nothing (leftovers of an earlier, interrupted run
 /// removed first) and check that `up` said it is ready.
