@@ -88,9 +88,24 @@ pub fn up_fresh(cluster: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// End-to-end tests share one swarm (and two cores): one at a time.
-pub fn swarm_lock() -> std::sync::MutexGuard<'static, ()> {
+pub fn swarm_lock() -> SwarmLock {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // Other test runs on this machine (another checkout) share the swarm too.
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("bdprov-e2e.lock"))
+        .expect("open the e2e lock file");
+    file.lock().expect("lock the e2e lock file");
+    SwarmLock { _file: file, _guard: guard }
+}
+
+/// Held while a test uses the swarm: within this run and across runs.
+pub struct SwarmLock {
+    _file: std::fs::File,
+    _guard: std::sync::MutexGuard<'static, ()>,
 }
 
 /// Run a one-shot service on `network` (restart condition none) and return
