@@ -54,7 +54,8 @@ const SPARK_JOB: &[&str] = &[
 const PI: &[&str] = &["file", "class"];
 const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
 const JOB_KINDS: &[&str] = &["spark", "yarn", "storm"];
-const HOOK: &[&str] = &["after", "job", "webhdfs", "paths"];
+const HOOK: &[&str] = &["after", "job", "webhdfs", "hdfs", "paths"];
+const HDFS: &[&str] = &["role", "user"];
 const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
 const WEBHDFS: &[&str] = &["role", "port", "user"];
 const HDFS_PATH: &[&str] = &["path", "owner", "group", "mode"];
@@ -64,7 +65,7 @@ const MEMBER_STATUS: &[&str] = &["http", "members", "field", "done", "serving"];
 const IMAGE: &[&str] = &["official", "local", "without_local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
 const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
-const PORT: &[&str] = &["target", "published", "protocol", "web", "remap"];
+const PORT: &[&str] = &["target", "published", "protocol", "web", "remap", "publish", "unauthenticated"];
 const RESOURCES: &[&str] = &["cpus", "memory"];
 const PLACEMENT: &[&str] = &["coordinator", "constraints", "max_per_node", "spread"];
 const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
@@ -589,8 +590,11 @@ impl Decoder {
                 protocol: "tcp".into(),
                 web: false,
                 remap: false,
+                unauthenticated: None,
+                closed: None,
                 span: e.key_span.clone(),
             };
+            let mut publish = None;
             if e.value.as_scalar().is_some() {
                 port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
             } else if let Some(fields) = self.map(&e.value, &p, PORT) {
@@ -605,6 +609,8 @@ impl Decoder {
                         },
                         "web" => port.web = self.boolean(&f.value, &fp).unwrap_or(false),
                         "remap" => port.remap = self.boolean(&f.value, &fp).unwrap_or(false),
+                        "publish" => publish = self.boolean(&f.value, &fp),
+                        "unauthenticated" => port.unauthenticated = self.string(&f.value, &fp).filter(|s| !s.trim().is_empty()),
                         _ => {}
                     }
                 }
@@ -614,6 +620,9 @@ impl Decoder {
                         format!("{p}: `remap` needs a `published` port to start from"),
                         "add `published: <port>`, the port to use when it is free",
                     );
+                }
+                if let Err(problem) = super::exposure::decide(&mut port, publish) {
+                    self.err(&e.key_span, format!("{p}: {problem}"), "add `published: <port>`, the host port to publish it on");
                 }
             }
             let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();
@@ -808,7 +817,8 @@ impl Decoder {
         let path = format!("hooks.{}", e.key);
         let fields = self.map(&e.value, &path, HOOK)?;
         let after = field(fields, "after").map(|f| self.refs(&f.value, &format!("{path}.after"))).unwrap_or_default();
-        let action = match (field(fields, "job"), field(fields, "webhdfs")) {
+        let action = match (field(fields, "job"), field(fields, "webhdfs").or_else(|| field(fields, "hdfs"))) {
+            (None, Some(h)) if h.key == "hdfs" => self.hdfs_hook(h, fields, &path)?,
             (Some(job), None) => {
                 let jp = format!("{path}.job");
                 let jf = self.map(&job.value, &jp, HOOK_JOB)?;
@@ -867,6 +877,33 @@ impl Decoder {
             }
         };
         Some(Hook { name: e.key.clone(), span: e.key_span.clone(), after, action })
+    }
+
+    /// `hdfs: { role, user }` with `paths`: directories made by `hdfs dfs`
+    /// in a one-shot job running `role`'s image and site files, as `user`.
+    fn hdfs_hook(&mut self, h: &Entry, fields: &[Entry], path: &str) -> Option<HookAction> {
+        let hp = format!("{path}.hdfs");
+        let hf = self.map(&h.value, &hp, HDFS)?;
+        let role = field(hf, "role").and_then(|f| self.string(&f.value, &format!("{hp}.role")));
+        let user = field(hf, "user").and_then(|f| self.text(&f.value, &format!("{hp}.user")));
+        let listed = field(fields, "paths");
+        let paths = listed.map(|p| self.hdfs_paths(&p.value, &format!("{path}.paths"))).unwrap_or_default();
+        if listed.and_then(|p| p.value.entries()).is_none_or(|e| e.is_empty()) {
+            self.err(
+                &h.key_span,
+                format!("{path}: `hdfs` without `paths`"),
+                "list the directories to make, e.g. `paths: { tmp: { path: /tmp, mode: \"1777\" } }`",
+            );
+        }
+        let (Some(role), Some(user)) = (role, user) else {
+            self.err(
+                &h.value.span,
+                format!("{hp}: needs `role` and `user`"),
+                "name the NameNode's role (its image and site files run the job) and the HDFS superuser, e.g. `hdfs: { role: namenode, user: hadoop }`",
+            );
+            return None;
+        };
+        Some(HookAction::Hdfs { role, user, paths, span: h.key_span.clone() })
     }
 
     fn hdfs_paths(&mut self, node: &Node, path: &str) -> Vec<HdfsPath> {
@@ -1169,6 +1206,14 @@ fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
                 let by = Reach { at: span, by: format!("hooks.{}.webhdfs", hook.name), verb: ("to reach", "reached by") };
                 check_endpoint(bp, role, port, &by, errs);
             }
+            HookAction::Hdfs { role, span, .. } if bp.role(role).is_none() => {
+                let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
+                errs.push(
+                    Diagnostic::at(span, format!("hooks.{}.hdfs: no role `{role}` whose image runs the job", hook.name))
+                        .help(unknown("roles", role, &roles)),
+                );
+            }
+            HookAction::Hdfs { .. } => {}
         }
         for (dep, span) in &hook.after {
             if !steps.contains(&dep.as_str()) {
@@ -1253,10 +1298,13 @@ fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs:
             };
             errs.push(Diagnostic::at(at, format!("{by}: role `{target}` has no port `{port}`")).help(help));
         }
-        Some(p) if p.published.is_none() => errs.push(
-            Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but not published"))
+        Some(p) if p.published.is_none() => errs.push(match super::exposure::closed_help(target, p) {
+            Some((problem, help)) => {
+                Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but {problem}")).help(help)
+            }
+            None => Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but not published"))
                 .help("bdprov reaches roles through ports published in host mode on the task's node: add `published: <port>`"),
-        ),
+        }),
         Some(_) => {}
     }
 }

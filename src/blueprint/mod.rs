@@ -4,6 +4,7 @@
 //! decode + cross-checks → Blueprint`. Reading files is the loader's job.
 
 pub mod decode;
+pub mod exposure;
 pub mod library;
 pub mod loader;
 pub mod model;

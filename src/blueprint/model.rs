@@ -113,6 +113,13 @@ pub struct Port {
     /// When another service already publishes `published`, `up` takes the
     /// next free port instead (and keeps it on later runs).
     pub remap: bool,
+    /// What anyone who reaches the published port can do there without
+    /// authenticating (`"submits applications (runs code)"`). Such a port
+    /// is published only when the blueprint or `--set` says `publish: true`.
+    pub unauthenticated: Option<String>,
+    /// The port number `published` would have had, for a port kept closed
+    /// (`publish: false`, or a note under `unauthenticated` without `publish: true`).
+    pub closed: Option<u16>,
     pub span: Span,
 }
 
@@ -309,6 +316,10 @@ pub enum HookAction {
     /// Directories in HDFS, made and fixed through the NameNode's WebHDFS API
     /// (reached on a published port, like probes) as `user`.
     Webhdfs { role: String, port: String, user: Text, paths: Vec<HdfsPath>, span: Span },
+    /// The same directories, made and fixed by `hdfs dfs` in one-shot jobs on
+    /// the overlay that run `role`'s image and site files as `user` (no web
+    /// port needed: WebHDFS can stay off).
+    Hdfs { role: String, user: Text, paths: Vec<HdfsPath>, span: Span },
 }
 
 /// A directory that must exist, with this owner, group and mode when given.

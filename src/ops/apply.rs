@@ -89,6 +89,9 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
         progress.note(&remap.to_string());
     }
+    for note in ports::exposure_notes(&plan) {
+        progress.note(&note);
+    }
     let plan = &plan;
     preflight(engine, plan, &taken).await?;
     let observed = engine.observe(plan).await?;

@@ -126,9 +126,25 @@ fn spec_findings(specs: &[EndpointSpec]) -> Vec<Finding> {
     out
 }
 
+/// Published ports that accept actions without authentication: warnings
+/// (not faults: the blueprint published them on purpose), with how to close them.
+pub fn exposure_findings(plan: &Plan) -> Vec<Finding> {
+    crate::plan::ports::exposed(plan)
+        .into_iter()
+        .map(|e| Finding {
+            seen_from: "exposure".into(),
+            check: format!("exposure {} {}", e.step, e.port),
+            ok: true,
+            detail: e.line(),
+            fix: None,
+        })
+        .collect()
+}
+
 pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Vec<Finding>> {
     engine.manager().await?;
     let mut findings = spec_findings(&engine.endpoint_specs(&plan.cluster).await?);
+    findings.extend(exposure_findings(plan));
 
     // From here: published ports at their nodes' addresses.
     let nodes = engine.nodes().await?;
@@ -215,7 +231,7 @@ async fn collect(engine: &Engine, service: &str) -> Result<Vec<String>> {
 /// Findings as a report: problems first, each with its fix.
 pub fn report(findings: &[Finding]) -> String {
     let mut by_where: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for f in findings {
+    for f in findings.iter().filter(|f| f.seen_from != "exposure") {
         let e = by_where.entry(&f.seen_from).or_default();
         if f.ok {
             e.0 += 1;
@@ -229,6 +245,13 @@ pub fn report(findings: &[Finding]) -> String {
     }
     for f in findings.iter().filter(|f| f.check == "ipvs") {
         out.push_str(&format!("IPVS on {}: {}\n", f.seen_from, f.detail));
+    }
+    let exposed: Vec<&Finding> = findings.iter().filter(|f| f.seen_from == "exposure").collect();
+    if !exposed.is_empty() {
+        out.push_str(&format!("\nwarning: {}\n", crate::blueprint::exposure::heading(exposed.len())));
+        for f in exposed {
+            out.push_str(&format!("  {}\n", f.detail));
+        }
     }
     let problems: Vec<&Finding> = findings.iter().filter(|f| !f.ok).collect();
     if problems.is_empty() {

@@ -2,7 +2,7 @@
 //! They run on every `up`, so each must be idempotent.
 
 use super::submit::{self, Echo};
-use super::{ready, webhdfs};
+use super::{hdfs_paths, ready, webhdfs};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::output::Progress;
@@ -30,6 +30,10 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
             let done = webhdfs::ensure(&crate::probe::client(), &base, user, paths)
                 .await
                 .map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
+            Ok(webhdfs::summary(&done))
+        }
+        HookActionDef::Hdfs { template, paths, .. } => {
+            let done = hdfs_paths::ensure(engine, plan, &hook.name, template, paths, progress).await?;
             Ok(webhdfs::summary(&done))
         }
     }

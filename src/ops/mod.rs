@@ -7,6 +7,7 @@ pub mod apply;
 pub mod decommission;
 pub mod doctor;
 pub mod down;
+pub mod hdfs_paths;
 pub mod hooks;
 pub mod logs;
 pub mod ready;

@@ -332,6 +332,7 @@ impl Builder<'_> {
                     protocol: p.protocol.clone(),
                     web: p.web,
                     preferred: published.filter(|_| p.remap),
+                    unauthenticated: p.unauthenticated.clone().filter(|_| published.is_some()),
                 }
             })
             .collect();
@@ -448,6 +449,25 @@ impl Builder<'_> {
         StormJobDef { template, nimbus, ui_role: st.ui_role.clone(), ui_port: st.ui_port.clone() }
     }
 
+    fn hdfs_paths(&mut self, paths: &[crate::blueprint::HdfsPath], path: &str, ctx: &Context) -> Vec<PathDef> {
+        paths
+            .iter()
+            .map(|p| {
+                let pp = format!("{path}.paths.{}", p.name);
+                PathDef {
+                    path: self.text(&p.path, ctx),
+                    owner: p.owner.as_ref().map(|o| self.text(o, ctx)),
+                    group: p.group.as_ref().map(|g| self.text(g, ctx)),
+                    mode: p
+                        .mode
+                        .as_ref()
+                        .and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP))
+                        .map(|m| format!("{m:o}")),
+                }
+            })
+            .collect()
+    }
+
     fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {
         let path = format!("hooks.{}", h.name);
         let action = match &h.action {
@@ -460,23 +480,29 @@ impl Builder<'_> {
                 HookActionDef::Job { template: Box::new(template), colocate: colocate.clone() }
             }
             HookAction::Webhdfs { role, port, user, paths, .. } => {
-                let paths = paths
-                    .iter()
-                    .map(|p| {
-                        let pp = format!("{path}.paths.{}", p.name);
-                        PathDef {
-                            path: self.text(&p.path, ctx),
-                            owner: p.owner.as_ref().map(|o| self.text(o, ctx)),
-                            group: p.group.as_ref().map(|g| self.text(g, ctx)),
-                            mode: p
-                                .mode
-                                .as_ref()
-                                .and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP))
-                                .map(|m| format!("{m:o}")),
-                        }
-                    })
-                    .collect();
+                let paths = self.hdfs_paths(paths, &path, ctx);
                 HookActionDef::Webhdfs { endpoint: self.endpoint(role, port), user: self.text(user, ctx), paths }
+            }
+            HookAction::Hdfs { role, user, paths, .. } => {
+                let paths = self.hdfs_paths(paths, &path, ctx);
+                let user = self.text(user, ctx);
+                // The role's image, site files and limits; not its command,
+                // environment (the image's starter acts on some), hostname or volumes.
+                let r = self.bp.role(role).expect("hook roles are checked");
+                let w = Workload {
+                    image: r.workload.image.clone(),
+                    image_span: r.workload.image_span.clone(),
+                    user: r.workload.user.clone(),
+                    configs: r.workload.configs.clone(),
+                    resources: r.workload.resources.clone(),
+                    ..Default::default()
+                };
+                let mut template = self.job_template(&w, &format!("{path}.hdfs"), ctx);
+                template.role = h.name.clone();
+                template.env.push(format!("HADOOP_USER_NAME={user}"));
+                // A short-lived client: the first JIT tier starts fastest.
+                template.env.push("HADOOP_CLIENT_OPTS=-XX:TieredStopAtLevel=1".to_string());
+                HookActionDef::Hdfs { template: Box::new(template), user, paths }
             }
         };
         HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect(), action }

@@ -223,6 +223,11 @@ pub struct PortDef {
     /// starts out equal to it; `up` resolves it ([`ports::resolve`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<u16>,
+    /// What anyone reaching the published port can do without
+    /// authenticating (the blueprint's `unauthenticated:`); `up` and
+    /// `doctor` name such ports ([`ports::exposed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unauthenticated: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -319,6 +324,9 @@ pub enum HookActionDef {
     },
     /// Directories in HDFS, made and fixed through WebHDFS as `user`.
     Webhdfs { endpoint: EndpointDef, user: String, paths: Vec<PathDef> },
+    /// The same, made by `hdfs dfs` in one-shot jobs from `template` (the
+    /// NameNode's image and site files, `HADOOP_USER_NAME=user`).
+    Hdfs { template: Box<ServiceDef>, user: String, paths: Vec<PathDef> },
 }
 
 /// A directory in HDFS and what it must look like.

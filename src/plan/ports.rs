@@ -82,7 +82,7 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
     // decommission status, YARN tracking for `submit` (read from the stored plan).
     let endpoints = plan.hooks.iter_mut().filter_map(|h| match &mut h.action {
         HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
-        HookActionDef::Job { .. } => None,
+        HookActionDef::Job { .. } | HookActionDef::Hdfs { .. } => None,
     });
     let endpoints = endpoints
         .chain(plan.decommission.iter_mut().map(|d| &mut d.status.endpoint))
@@ -91,6 +91,60 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
         follow(&endpoint.service, &mut endpoint.port);
     }
     Ok(remaps)
+}
+
+/// The published ports of `plan` that accept unauthenticated actions (their
+/// port carries an `unauthenticated:` note), and whether bdprov itself
+/// reaches them (probes, hooks, decommission status, job tracking, the
+/// Storm UI), for `up` and `doctor`.
+pub fn exposed(plan: &Plan) -> Vec<crate::blueprint::exposure::Exposed> {
+    let mut used: BTreeSet<(&str, u16)> = BTreeSet::new();
+    used.extend(plan.services.iter().filter_map(|s| s.probe.as_ref()).map(|p| (p.service.as_str(), p.port)));
+    let hooks = plan.hooks.iter().filter_map(|h| match &h.action {
+        HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
+        _ => None,
+    });
+    let endpoints = hooks
+        .chain(plan.decommission.iter().map(|d| &d.status.endpoint))
+        .chain([plan.jobs.spark.as_ref(), plan.jobs.yarn.as_ref()].into_iter().flatten().filter_map(|j| j.tracking.as_ref()));
+    used.extend(endpoints.map(|e| (e.service.as_str(), e.port)));
+    let storm_ui = plan.jobs.storm.as_ref().map(|s| (s.ui_role.as_str(), s.ui_port.as_str()));
+    let mut out = Vec::new();
+    for svc in &plan.services {
+        for p in &svc.ports {
+            let (Some(published), Some(note)) = (p.published, &p.unauthenticated) else { continue };
+            out.push(crate::blueprint::exposure::Exposed {
+                step: svc.step(),
+                role: svc.role.clone(),
+                port: p.name.clone(),
+                published,
+                note: note.clone(),
+                used_by_bdprov: used.contains(&(svc.name.as_str(), published)) || storm_ui == Some((svc.role.as_str(), p.name.as_str())),
+            });
+        }
+    }
+    out
+}
+
+/// What `up` says about exposure: the published ports that accept actions
+/// without authentication (each with how to close it), or, when there are
+/// none, which ports are published.
+pub fn exposure_notes(plan: &Plan) -> Vec<String> {
+    let exposed = exposed(plan);
+    if exposed.is_empty() {
+        let published: Vec<String> = plan
+            .services
+            .iter()
+            .flat_map(|s| s.ports.iter().filter_map(move |p| p.published.map(|n| format!("{} {} {n}", s.step(), p.name))))
+            .collect();
+        if published.is_empty() {
+            return vec![];
+        }
+        return vec![format!("exposure: published on the nodes: {}; none accepts actions without authentication", published.join(", "))];
+    }
+    let mut out = vec![format!("warning: {}", crate::blueprint::exposure::heading(exposed.len()))];
+    out.extend(exposed.iter().map(|e| format!("  {}", e.line())));
+    out
 }
 
 #[cfg(test)]
@@ -106,6 +160,7 @@ mod tests {
             protocol: "tcp".into(),
             web: true,
             preferred: remap.then_some(published),
+            unauthenticated: None,
         }
     }
 
