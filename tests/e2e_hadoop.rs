@@ -55,9 +55,40 @@ fn in_service_datanodes() -> Option<u64> {
     jmx("FSNamesystemState")?["NumInServiceLiveDataNodes"].as_u64()
 }
 
+/// A path's status, from `hdfs dfs` on the overlay (WebHDFS is off):
+/// `type`, `mode` as `ls` shows it (`drwxrwxrwt`), `owner`, `length`, `replication`.
 fn status_of(path: &str) -> Option<serde_json::Value> {
-    let j = get_json(&format!("{NN}/webhdfs/v1{path}?op=GETFILESTATUS"))?;
-    Some(j["FileStatus"].clone())
+    let (ok, out) = hdfs("stat", &format!("dfs {HDFS_OPTS} -ls -d {path} && hdfs dfs {HDFS_OPTS} -stat 'STAT %b %r' {path}"));
+    if !ok {
+        return None;
+    }
+    let ls: Vec<&str> =
+        out.lines().find(|l| l.trim_end().ends_with(path) && l.split_whitespace().count() >= 8)?.split_whitespace().collect();
+    let stat: Vec<&str> = out.lines().find_map(|l| l.strip_prefix("STAT "))?.split_whitespace().collect();
+    Some(serde_json::json!({
+        "type": if ls[0].starts_with('d') { "DIRECTORY" } else { "FILE" },
+        "mode": ls[0].trim_end_matches('+'),
+        "owner": ls[2],
+        "length": stat[0].parse::<u64>().ok(),
+        "replication": stat[1].parse::<u64>().ok(),
+    }))
+}
+
+/// The names in an HDFS directory, from `hdfs dfs -ls` on the overlay.
+fn list(path: &str) -> Vec<String> {
+    let (ok, out) = hdfs("ls", &format!("dfs {HDFS_OPTS} -ls {path}"));
+    assert!(ok, "listing {path} failed:\n{out}");
+    out.lines().filter(|l| l.split_whitespace().count() >= 8).filter_map(|l| l.split_whitespace().last()).map(String::from).collect()
+}
+
+/// An HTTP request from outside, as anyone on the network could send it:
+/// its status code and body.
+fn anonymous(method: &str, url: &str) -> (u16, String) {
+    let out =
+        std::process::Command::new("curl").args(["-s", "--max-time", "10", "-X", method, "-w", "\n%{http_code}", url]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_string())
 }
 
 /// An HDFS command in a one-shot service on the cluster's network.
@@ -121,16 +152,39 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     }
 
     // Precreated paths, read back from HDFS itself: owners and modes.
+    // (made by `hdfs dfs` jobs on the overlay: WebHDFS is off.)
     let history = status_of("/spark/history").expect("/spark/history exists");
-    assert_eq!((history["type"].as_str(), history["permission"].as_str()), (Some("DIRECTORY"), Some("1777")), "{history}");
+    assert_eq!((history["type"].as_str(), history["mode"].as_str()), (Some("DIRECTORY"), Some("drwxrwxrwt")), "{history}");
     let tmp = status_of("/tmp").expect("/tmp exists");
-    assert_eq!(tmp["permission"], "1777", "{tmp}");
+    assert_eq!(tmp["mode"], "drwxrwxrwt", "{tmp}");
     let home = status_of("/user/spark").expect("/user/spark exists");
-    assert_eq!((home["owner"].as_str(), home["permission"].as_str()), (Some("spark"), Some("755")), "{home}");
+    assert_eq!((home["owner"].as_str(), home["mode"].as_str()), (Some("spark"), Some("drwxr-xr-x")), "{home}");
+    assert!(up.stderr.contains("/user/spark created"), "{}", up.stderr);
+
+    // Exposure: `up` said what is published, and that none of it takes
+    // actions from strangers; anonymous callers are refused.
+    assert!(
+        up.stderr.contains("exposure: published on the nodes: ")
+            && up.stderr.contains("namenode http 29870")
+            && up.stderr.contains("resourcemanager http 28088")
+            && up.stderr.contains("none accepts actions without authentication"),
+        "{}",
+        up.stderr
+    );
+    let (code, body) = anonymous("POST", &format!("{RM}/ws/v1/cluster/apps/new-application"));
+    assert_eq!(code, 403, "an anonymous YARN application id was handed out: {body}");
+    assert!(body.contains("App submission via REST is disabled"), "{body}");
+    let (code, body) = anonymous("GET", &format!("{NN}/webhdfs/v1/?op=LISTSTATUS&user.name=hadoop"));
+    assert!(code != 200 && !body.contains("FileStatuses"), "WebHDFS answers strangers as the superuser: {code} {body}");
+    let (code, body) = anonymous("POST", &format!("{}app/kill/?id=app-x&terminate=true", url("master")));
+    assert!(code != 200 && code != 302, "the Spark master's kill link is on: {code} {body}");
+    // The read-only endpoints probes and status use still answer.
+    assert!(jmx("NameNodeInfo").is_some() && active_nodemanagers().is_some());
 
     // A second up changes nothing.
     let again = bdprov_env(UP, LOCAL).ok();
     assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+    assert!(again.stderr.contains("4 paths unchanged"), "{}", again.stderr);
 
     // SparkPi on YARN: the application id, followed to SUCCEEDED.
     let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--master", "yarn", "--slices", "4"]);
@@ -146,9 +200,8 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
         let apps = get_json("http://127.0.0.1:28182/api/v1/applications")?;
         apps.as_array()?.iter().any(|a| a["id"] == app_id.as_str()).then_some(())
     });
-    let logs = get_json(&format!("{NN}/webhdfs/v1/spark/history?op=LISTSTATUS")).unwrap();
-    let names: Vec<&str> = logs["FileStatuses"]["FileStatus"].as_array().unwrap().iter().filter_map(|f| f["pathSuffix"].as_str()).collect();
-    assert!(names.iter().any(|n| n.contains(app_id.as_str())), "no event log for {app_id} in /spark/history: {names:?}");
+    let logs = list("/spark/history");
+    assert!(logs.iter().any(|n| n.contains(app_id.as_str())), "no event log for {app_id} in /spark/history: {logs:?}");
 
     // A PySpark job on YARN writes a dataset to HDFS; a second reads it back.
     let write = bdprov(&[
@@ -180,14 +233,9 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert_eq!(read.code, 0, "reading the dataset failed:\n{}\n{}", read.stdout, read.stderr);
     // In cluster mode the driver runs in YARN (its output is in the AM's
     // log): the job itself fails unless it reads back exactly 1000 rows.
-    let parts = get_json(&format!("{NN}/webhdfs/v1/user/spark/squares?op=LISTSTATUS")).unwrap();
-    let parquet = parts["FileStatuses"]["FileStatus"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["pathSuffix"].as_str().is_some_and(|n| n.ends_with(".parquet")))
-        .count();
-    assert!(parquet > 0, "no parquet part files: {parts:#}");
+    let parts = list("/user/spark/squares");
+    let parquet = parts.iter().filter(|f| f.ends_with(".parquet")).count();
+    assert!(parquet > 0, "no parquet part files: {parts:?}");
     // A failing job exits non-zero, naming the final status.
     let fail = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "fail", "/x"]);
     assert_ne!(fail.code, 0, "a failing application must fail the submit:\n{}", fail.stdout);
@@ -257,7 +305,7 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
 }
 
 /// The NameNode's web port taken by another service: it moves, and the
-/// WebHDFS hook, the probes and `status` follow it.
+/// probes and `status` follow it (the hdfs-paths hook works on the overlay).
 #[test]
 fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
     let _serial = crate::common::swarm_lock();
@@ -295,7 +343,7 @@ fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
     let up = up_fresh(cluster, &args, LOCAL);
     let said = format!("{}{}", up.stdout, up.stderr);
     assert!(said.contains("published on") && said.contains("instead of 29990") && said.contains("e2e-remap-outsider"), "{said}");
-    assert!(said.contains("/user/spark created"), "the WebHDFS hook did not reach the remapped port:\n{said}");
+    assert!(said.contains("/user/spark created"), "the hdfs-paths hook did not make its paths:\n{said}");
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", cluster, "--output", "json"]).ok().stdout).unwrap();
     let nn = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "namenode").unwrap();
     let url = nn["urls"][0].as_str().unwrap().to_string();
