@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bdprov::ops::webhdfs::{self, Outcome};
-use bdprov::ops::{decommission, yarn};
+use bdprov::ops::{decommission, hdfs_paths, yarn};
 use bdprov::output::Progress;
 use bdprov::plan::{CheckDef, DecommissionDef, HookActionDef, PathDef, Plan};
 use bdprov::probe::{self, Response};
@@ -123,7 +123,7 @@ fn yarn_is_ready_when_started_with_every_nodemanager_active() {
 
 fn hdfs_paths(plan: &Plan) -> (String, Vec<PathDef>) {
     match &plan.hooks.iter().find(|h| h.name == "hdfs-paths").expect("the hdfs-paths hook").action {
-        HookActionDef::Webhdfs { user, paths, .. } => (user.clone(), paths.clone()),
+        HookActionDef::Webhdfs { user, paths, .. } | HookActionDef::Hdfs { user, paths, .. } => (user.clone(), paths.clone()),
         other => panic!("hdfs-paths is {other:?}"),
     }
 }
@@ -224,6 +224,99 @@ fn webhdfs_refusals_say_why_and_what_to_do() {
     let e = runtime().block_on(webhdfs::ensure(&probe::client(), &base, "hadoop", &paths)).unwrap_err().to_string();
     assert!(e.starts_with(&format!("error: cannot reach the NameNode's WebHDFS at {base}")), "{e}");
     assert!(e.contains("help: check `bdprov status`"), "{e}");
+}
+
+/// What `hdfs dfs -ls -d` prints (Hadoop 3.5, through the job's log): a
+/// missing path is an error line, the others are listed.
+fn listing(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|l| l.to_string()).collect()
+}
+
+const NATIVE_WARNING: &str =
+    "2026-11-26 10:00:01,234 WARN util.NativeCodeLoader: Unable to load native-hadoop library for your platform... using builtin-java classes where applicable";
+
+#[test]
+fn hdfs_jobs_make_the_paths_once_and_then_leave_them_alone() {
+    // The built-in blueprint: WebHDFS off, paths made by `hdfs dfs` jobs from
+    // the NameNode's image as the superuser.
+    let plan = plan("hdfs");
+    let hook = &plan.hooks.iter().find(|h| h.name == "hdfs-paths").unwrap().action;
+    let HookActionDef::Hdfs { template, .. } = hook else { panic!("hdfs-paths is {hook:?}") };
+    assert!(template.env.contains(&"HADOOP_USER_NAME=hadoop".to_string()), "{:?}", template.env);
+    assert!(template.mounts.is_empty() && template.configs.iter().any(|c| c.target.ends_with("hdfs-site.xml")), "{template:?}");
+    let (user, paths) = hdfs_paths(&plan);
+    assert_eq!(user, "hadoop");
+    assert_eq!(hdfs_paths::list_command(&paths)[2], "hdfs dfs -ls -d /spark/history /tmp /user/spark");
+
+    // First `up`: nothing exists.
+    let first = listing(&[
+        NATIVE_WARNING,
+        "ls: `/spark/history': No such file or directory",
+        "ls: `/tmp': No such file or directory",
+        "ls: `/user/spark': No such file or directory",
+    ]);
+    let seen = hdfs_paths::parse_listing(&paths, &first).unwrap();
+    let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
+    assert_eq!(webhdfs::summary(&done), "/spark/history created, /tmp created, /user/spark created");
+    assert_eq!(
+        hdfs_paths::commands(&ops),
+        vec![
+            "hdfs dfs -mkdir -p /spark/history /tmp /user/spark",
+            "hdfs dfs -chmod 1777 /spark/history /tmp",
+            "hdfs dfs -chmod 755 /user/spark",
+            "hdfs dfs -chown spark /user/spark",
+        ]
+    );
+
+    // The second `up`: everything is as it should be, no second job, and it says so.
+    let second = listing(&[
+        NATIVE_WARNING,
+        "drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /spark/history",
+        "drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /tmp",
+        "drwxr-xr-x   - spark  supergroup          0 2026-11-26 10:00 /user/spark",
+    ]);
+    let seen = hdfs_paths::parse_listing(&paths, &second).unwrap();
+    let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
+    assert!(ops.is_empty(), "{ops:?}");
+    assert_eq!(webhdfs::summary(&done), "3 paths unchanged");
+}
+
+#[test]
+fn hdfs_jobs_fix_a_wrong_mode_and_owner() {
+    let (_, paths) = hdfs_paths(&plan("hdfs"));
+    let out = listing(&[
+        "drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /spark/history",
+        "drwxr-xr-x   - hadoop supergroup          0 2026-11-26 10:00 /tmp",
+        "drwx------   - hadoop supergroup          0 2026-11-26 10:00 /user/spark",
+    ]);
+    let seen = hdfs_paths::parse_listing(&paths, &out).unwrap();
+    let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
+    assert_eq!(
+        webhdfs::summary(&done),
+        "/spark/history unchanged, /tmp fixed (mode 755 → 1777), /user/spark fixed (mode 700 → 755, owner hadoop → spark)"
+    );
+    assert_eq!(
+        hdfs_paths::commands(&ops),
+        vec!["hdfs dfs -chmod 1777 /tmp", "hdfs dfs -chmod 755 /user/spark", "hdfs dfs -chown spark /user/spark"]
+    );
+}
+
+#[test]
+fn hdfs_jobs_stop_on_what_they_cannot_tell_or_must_not_touch() {
+    let (_, paths) = hdfs_paths(&plan("hdfs"));
+    // The NameNode did not answer: nothing is said about the paths.
+    let down = listing(&[
+        "ls: Call From job/10.0.1.5 to namenode:8020 failed on connection exception: java.net.ConnectException: Connection refused",
+    ]);
+    assert_eq!(hdfs_paths::parse_listing(&paths, &down).unwrap_err(), "`hdfs dfs -ls -d` said nothing about /spark/history");
+    // A file where a directory should be: never removed.
+    let file = listing(&[
+        "drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /spark/history",
+        "-rw-r--r--   2 hadoop supergroup          5 2026-11-26 10:00 /tmp",
+        "drwxr-xr-x   - spark supergroup          0 2026-11-26 10:00 /user/spark",
+    ]);
+    let seen = hdfs_paths::parse_listing(&paths, &file).unwrap();
+    assert_eq!(hdfs_paths::plan_fixes(&paths, &seen).unwrap_err(), "/tmp exists and is a file, not a directory");
 }
 
 fn datanode_decommission() -> DecommissionDef {

@@ -62,7 +62,7 @@ pub fn parse_listing(paths: &[PathDef], output: &[String]) -> std::result::Resul
             _ => "SYMLINK",
         };
         // The path is the rest of the line after the time (it may hold spaces).
-        let Some(at) = line.find(fields[6]).and_then(|d| line[d..].find(fields[7]).map(|t| d + t + fields[7].len())) else { continue };
+        let Some(at) = line.find(fields[5]).and_then(|d| line[d..].find(fields[6]).map(|t| d + t + fields[6].len())) else { continue };
         let path = line[at..].trim().to_string();
         let status = FileStatus { kind: kind.into(), permission, owner: fields[2].into(), group: fields[3].into() };
         found.insert(path, Some(status));
