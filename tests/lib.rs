@@ -1,7 +1,7 @@
 //! One integration test binary: it drives the real `bdprov` binary.
 //!
-//! * `cli`, `diagnostics`, `render`, `documented` (every command the README
-//!   and the examples show) need no daemon.
+//! * `cli`, `diagnostics`, `render`, `exposure`, `documented` (every command
+//!   the README and the examples show) need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
 //! * `storm_fixtures` runs the Storm UI's readiness probe and `bdprov storm`
 //!   against a local server answering like the Storm UI (the offline Storm
@@ -27,6 +27,7 @@ mod e2e_multinode;
 mod e2e_spark;
 mod e2e_storm;
 mod e2e_zookeeper;
+mod exposure;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;

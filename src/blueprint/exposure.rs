@@ -43,11 +43,12 @@ pub fn closed_help(role: &str, port: &Port) -> Option<(String, String)> {
 /// A published port that accepts unauthenticated actions, for `up` and `doctor`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Exposed {
-    /// The service's step name (`resourcemanager`, `zookeeper-2`).
-    pub step: String,
+    /// The services' step names (`resourcemanager`; `zookeeper-1`, `zookeeper-2` … for an ensemble).
+    pub steps: Vec<String>,
     pub role: String,
     pub port: String,
-    pub published: u16,
+    /// The host ports, one per service.
+    pub published: Vec<u16>,
     /// What can be done there.
     pub note: String,
     /// bdprov's own probes, hooks or commands use it: closing it would
@@ -58,24 +59,22 @@ pub struct Exposed {
 impl Exposed {
     /// One line: what, where, and how to close it.
     pub fn line(&self) -> String {
-        let how = if self.used_by_bdprov {
-            format!(
-                "bdprov reaches it itself, so firewall host port {} to the hosts that run bdprov \
-                 (or close it with `--set {}.ports.{}.publish=false` and lose what bdprov does there)",
-                self.published, self.role, self.port
-            )
-        } else {
-            format!("close it with `--set {}.ports.{}.publish=false`, or firewall host port {}", self.role, self.port, self.published)
+        let numbers: Vec<String> = self.published.iter().map(u16::to_string).collect();
+        let (ports, it) = match numbers.len() {
+            1 => (format!("host port {}", numbers[0]), "it"),
+            _ => (format!("host ports {}", numbers.join(", ")), "them"),
         };
-        format!("{} port {} ({}): anyone who reaches it can {}; {how}", self.step, self.port, self.published, self.note)
+        let how = if self.used_by_bdprov {
+            format!("bdprov's probes or commands use {it}, so firewall {ports} to the swarm's nodes and the hosts that run bdprov")
+        } else {
+            format!("close {it} with `--set {}.ports.{}.publish=false`, or firewall {ports}", self.role, self.port)
+        };
+        format!("{} port {} ({}): anyone who reaches {it} can {}; {how}", self.steps.join(", "), self.port, numbers.join(", "), self.note)
     }
 }
 
 /// The heading above the lines of [`Exposed`].
-pub fn heading(n: usize) -> String {
-    let s = if n == 1 { "" } else { "s" };
-    format!("{n} published port{s} accept{} actions without authentication:", if n == 1 { "s" } else { "" })
-}
+pub const HEADING: &str = "published ports that accept actions without authentication:";
 
 #[cfg(test)]
 mod tests {
@@ -118,11 +117,11 @@ mod tests {
 
     #[test]
     fn lines_say_what_and_how_to_close() {
-        let e = Exposed {
-            step: "zookeeper-1".into(),
+        let mut e = Exposed {
+            steps: vec!["zookeeper-1".into()],
             role: "zookeeper".into(),
             port: "client".into(),
-            published: 2181,
+            published: vec![2181],
             note: "read and write every znode".into(),
             used_by_bdprov: false,
         };
@@ -131,7 +130,13 @@ mod tests {
             "zookeeper-1 port client (2181): anyone who reaches it can read and write every znode; \
              close it with `--set zookeeper.ports.client.publish=false`, or firewall host port 2181"
         );
-        assert_eq!(heading(1), "1 published port accepts actions without authentication:");
-        assert_eq!(heading(2), "2 published ports accept actions without authentication:");
+        e.steps.push("zookeeper-2".into());
+        e.published.push(2182);
+        e.used_by_bdprov = true;
+        assert_eq!(
+            e.line(),
+            "zookeeper-1, zookeeper-2 port client (2181, 2182): anyone who reaches them can read and write every znode; \
+             bdprov's probes or commands use them, so firewall host ports 2181, 2182 to the swarm's nodes and the hosts that run bdprov"
+        );
     }
 }

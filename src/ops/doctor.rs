@@ -133,7 +133,7 @@ pub fn exposure_findings(plan: &Plan) -> Vec<Finding> {
         .into_iter()
         .map(|e| Finding {
             seen_from: "exposure".into(),
-            check: format!("exposure {} {}", e.step, e.port),
+            check: format!("exposure {}.{}", e.role, e.port),
             ok: true,
             detail: e.line(),
             fix: None,
@@ -248,7 +248,7 @@ pub fn report(findings: &[Finding]) -> String {
     }
     let exposed: Vec<&Finding> = findings.iter().filter(|f| f.seen_from == "exposure").collect();
     if !exposed.is_empty() {
-        out.push_str(&format!("\nwarning: {}\n", crate::blueprint::exposure::heading(exposed.len())));
+        out.push_str(&format!("\nwarning: {}\n", crate::blueprint::exposure::HEADING));
         for f in exposed {
             out.push_str(&format!("  {}\n", f.detail));
         }

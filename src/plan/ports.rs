@@ -109,17 +109,25 @@ pub fn exposed(plan: &Plan) -> Vec<crate::blueprint::exposure::Exposed> {
         .chain([plan.jobs.spark.as_ref(), plan.jobs.yarn.as_ref()].into_iter().flatten().filter_map(|j| j.tracking.as_ref()));
     used.extend(endpoints.map(|e| (e.service.as_str(), e.port)));
     let storm_ui = plan.jobs.storm.as_ref().map(|s| (s.ui_role.as_str(), s.ui_port.as_str()));
-    let mut out = Vec::new();
+    let mut out: Vec<crate::blueprint::exposure::Exposed> = Vec::new();
     for svc in &plan.services {
         for p in &svc.ports {
             let (Some(published), Some(note)) = (p.published, &p.unauthenticated) else { continue };
+            let used_by_bdprov = used.contains(&(svc.name.as_str(), published)) || storm_ui == Some((svc.role.as_str(), p.name.as_str()));
+            // An ensemble's members: one entry for the role's port.
+            if let Some(e) = out.iter_mut().find(|e| e.role == svc.role && e.port == p.name) {
+                e.steps.push(svc.step());
+                e.published.push(published);
+                e.used_by_bdprov |= used_by_bdprov;
+                continue;
+            }
             out.push(crate::blueprint::exposure::Exposed {
-                step: svc.step(),
+                steps: vec![svc.step()],
                 role: svc.role.clone(),
                 port: p.name.clone(),
-                published,
+                published: vec![published],
                 note: note.clone(),
-                used_by_bdprov: used.contains(&(svc.name.as_str(), published)) || storm_ui == Some((svc.role.as_str(), p.name.as_str())),
+                used_by_bdprov,
             });
         }
     }
@@ -142,7 +150,7 @@ pub fn exposure_notes(plan: &Plan) -> Vec<String> {
         }
         return vec![format!("exposure: published on the nodes: {}; none accepts actions without authentication", published.join(", "))];
     }
-    let mut out = vec![format!("warning: {}", crate::blueprint::exposure::heading(exposed.len()))];
+    let mut out = vec![format!("warning: {}", crate::blueprint::exposure::HEADING)];
     out.extend(exposed.iter().map(|e| format!("  {}", e.line())));
     out
 }
