@@ -164,18 +164,16 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     // Exposure: `up` said what is published, and that none of it takes
     // actions from strangers; anonymous callers are refused.
     assert!(
-        up.stderr.contains("exposure: published on the nodes: ")
-            && up.stderr.contains("namenode http 29870")
-            && up.stderr.contains("resourcemanager http 28088")
-            && up.stderr.contains("none accepts actions without authentication"),
+        up.stderr.contains("warning: published ports that accept actions without authentication:")
+            && up.stderr.contains("namenode port http (29870): anyone who reaches it can act as any HDFS user through WebHDFS"),
         "{}",
         up.stderr
     );
     let (code, body) = anonymous("POST", &format!("{RM}/ws/v1/cluster/apps/new-application"));
     assert_eq!(code, 403, "an anonymous YARN application id was handed out: {body}");
     assert!(body.contains("App submission via REST is disabled"), "{body}");
-    let (code, body) = anonymous("GET", &format!("{NN}/webhdfs/v1/?op=LISTSTATUS&user.name=hadoop"));
-    assert!(code != 200 && !body.contains("FileStatuses"), "WebHDFS answers strangers as the superuser: {code} {body}");
+    // WebHDFS cannot be turned off in Hadoop 3 (seen live: it answered with
+    // dfs.webhdfs.enabled=false): `up` warned about it above.
     let (code, body) = anonymous("POST", &format!("{}app/kill/?id=app-x&terminate=true", url("master")));
     assert!(code != 200 && code != 302, "the Spark master's kill link is on: {code} {body}");
     // The read-only endpoints probes and status use still answer.

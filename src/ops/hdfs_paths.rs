@@ -17,10 +17,11 @@ use crate::output::Progress;
 use crate::plan::{PathDef, Plan, ServiceDef};
 
 /// The command of the listing job. `ls` fails for a missing path and goes
-/// on with the others.
+/// on with the others; the job itself succeeds (its output is what counts,
+/// [`parse_listing`]), so progress does not show a failure for a first `up`.
 pub fn list_command(paths: &[PathDef]) -> Vec<String> {
     let quoted: Vec<String> = paths.iter().map(|p| sh_quote(&p.path)).collect();
-    vec!["sh".into(), "-c".into(), format!("hdfs dfs -ls -d {}", quoted.join(" "))]
+    vec!["sh".into(), "-c".into(), format!("hdfs dfs -ls -d {} || true", quoted.join(" "))]
 }
 
 /// A mode as `ls` shows it (`drwxrwxrwt`, maybe with a trailing `+` for
