@@ -3,11 +3,17 @@
 //! `source text → YAML tree (with spans) → includes → -f values → --set →
 //! decode + cross-checks → Blueprint`. Reading files is the loader's job.
 
-pub mod decode;
+mod check;
+mod decode;
+mod fields;
+mod hooks;
+mod jobs;
 pub mod library;
 pub mod loader;
 pub mod model;
 pub mod overlay;
+mod read;
+mod roles;
 
 use std::path::PathBuf;
 use std::sync::Arc;

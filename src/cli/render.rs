@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use super::{BlueprintArgs, RenderArgs, RenderFormat};
-use crate::blueprint::{self, decode::valid_name, library, loader, overlay::Resolve, Overrides};
+use crate::blueprint::{self, library, loader, overlay::Resolve, Overrides};
 use crate::diag::Diagnostic;
 use crate::error::{Error, Result};
 use crate::plan::{self, build::Options, Plan};
 use crate::render::Renderer;
+use crate::units::{valid_name, NAME_RULE};
 
 /// Blueprint + overrides → plan, reading only files. Every input problem is reported together.
 pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
@@ -28,7 +29,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
     let bp = blueprint::assemble(&main, dir.clone(), &loader::FsResolver, &overrides)?;
     let cluster = args.name.clone().unwrap_or_else(|| bp.name.clone());
     if !valid_name(&cluster) {
-        return Err(Diagnostic::new(format!("--name {cluster}: not a valid cluster name")).help(blueprint::decode::NAME_RULE).into());
+        return Err(Diagnostic::new(format!("--name {cluster}: not a valid cluster name")).help(NAME_RULE).into());
     }
     let template_dir = args.templates.clone().or_else(|| dir.map(|d| d.join("templates")).filter(|d| d.is_dir()));
     let user = match &template_dir {
