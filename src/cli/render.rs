@@ -20,7 +20,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
         .map(|p| loader::read_values(p))
         .collect::<Result<Vec<_>, String>>()
         .map_err(input("-f takes a values file: YAML with a blueprint's keys"))?;
-    if args.registry.is_some() && args.images != crate::plan::ImageSet::Local {
+    if args.registry.is_some() && args.images != super::ImageSetArg::Local {
         return Err(Diagnostic::new("--registry names where the offline images are: it goes with --images local")
             .help("add --images local, or drop --registry (official images come from their own registries)")
             .into());
@@ -37,7 +37,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;
-    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images, registry: args.registry.clone() })?)
+    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images.into(), registry: args.registry.clone() })?)
 }
 
 pub fn render(args: RenderArgs) -> Result<()> {

@@ -14,7 +14,7 @@ use crate::render::Renderer;
 use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
 
 /// Which images roles run: the official ones, or the offline kit's builds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageSet {
     #[default]
