@@ -12,7 +12,7 @@
 
 use super::fields::*;
 use super::model::*;
-use super::read::{given, Decoder};
+use super::read::{field, given, Decoder};
 use crate::diag::{Diagnostics, Span};
 use crate::units::{valid_name, NAME_RULE};
 use crate::yaml::{Entry, Node};
@@ -31,7 +31,7 @@ pub fn decode(root: &Node) -> Result<Blueprint, Diagnostics> {
 impl Decoder {
     fn blueprint(&mut self, root: &Node) -> Option<Blueprint> {
         let entries = self.map(root, "blueprint", TOP)?;
-        let get = |k: &str| entries.iter().find(|e| e.key == k);
+        let get = |k: &str| field(entries, k);
         match get("version") {
             None => self.err(&root.span, "blueprint: `version` is missing", format!("add `version: {SUPPORTED_VERSION}` at the top")),
             Some(e) => match e.value.as_i64() {
@@ -99,11 +99,10 @@ impl Decoder {
         for e in self.named(node, "images") {
             let path = format!("images.{}", e.key);
             let Some(fields) = self.map(&e.value, &path, IMAGE) else { continue };
-            let official = fields.iter().find(|f| f.key == "official").and_then(|f| self.string(&f.value, &format!("{path}.official")));
-            let local = fields.iter().find(|f| f.key == "local").and_then(|f| self.string(&f.value, &format!("{path}.local")));
-            let without_local =
-                fields.iter().find(|f| f.key == "without_local").and_then(|f| self.string(&f.value, &format!("{path}.without_local")));
-            if let (Some(_), Some(f)) = (&local, fields.iter().find(|f| f.key == "without_local")) {
+            let official = field(fields, "official").and_then(|f| self.string(&f.value, &format!("{path}.official")));
+            let local = field(fields, "local").and_then(|f| self.string(&f.value, &format!("{path}.local")));
+            let without_local = field(fields, "without_local").and_then(|f| self.string(&f.value, &format!("{path}.without_local")));
+            if let (Some(_), Some(f)) = (&local, field(fields, "without_local")) {
                 self.err(
                     &f.value.span,
                     format!("{path}: `local` and `without_local` exclude each other"),
@@ -170,5 +169,182 @@ fn scalar_spans(node: &Node, path: &mut Vec<String>, out: &mut Vec<(Vec<String>,
         }
         None if node.as_scalar().is_some() => out.push((path.clone(), node.span.clone())),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::SourceFile;
+    use crate::yaml::{self, Value};
+
+    /// A blueprint with every section and every section's mapping, valid as it is.
+    const FULL: &str = r#"
+version: 1
+name: every-field
+description: all sections
+network: every-net
+images:
+  spark: { official: apache/spark:4.0.1, local: bdprov/spark:4.3.0 }
+values:
+  size: 1
+roles:
+  master:
+    image: spark
+    entrypoint: [sh]
+    command: [-c, "sleep 1"]
+    env: { A: b }
+    hostname: master
+    user: spark
+    workdir: /tmp
+    configs:
+      conf: { template: spark/spark-defaults.conf, target: /etc/spark.conf, mode: "0444" }
+    volumes:
+      data: { target: /data, per_replica: false, readonly: false }
+    resources: { cpus: "0.5", memory: 512m }
+    ports:
+      ui: { target: 8080, published: 18080, protocol: tcp, web: true, remap: false }
+      rpc: { target: 7077, published: 17077 }
+    replicas: 1
+    placement: { coordinator: false, constraints: [node.role==manager], max_per_node: 1, spread: node.id }
+    ready:
+      http: { role: master, port: ui, path: / }
+      expect: { status: ALIVE }
+      count: workers
+      timeout: 60s
+    healthcheck: { test: [CMD, "true"], interval: 10s, timeout: 5s, retries: 3, start_period: 30s }
+    stop_grace_period: 10s
+  zk:
+    image: bdprov/zookeeper:3.8
+    members: 1
+    ports:
+      client: { target: 2181, published: 12181 }
+    ready:
+      zookeeper: { role: zk, port: client, znode: /zk }
+  datanode:
+    image: bdprov/hadoop:3.5.0
+    hostname: "datanode-{{.Task.Slot}}"
+    replicas: 2
+    restart: on-failure
+    after: [master]
+    ports:
+      http: { target: 9864, published: 19864 }
+    decommission:
+      job: { image: bdprov/hadoop:3.5.0, env: { A: b }, user: hadoop, workdir: /tmp, colocate: master }
+      refresh: [hdfs, dfsadmin, -refreshNodes]
+      stop: [hdfs, --daemon, stop]
+      status: { http: { role: datanode, port: http, path: /jmx }, members: beans.0.LiveNodes, field: adminState, done: Decommissioned, serving: In Service }
+      keep: "1"
+      timeout: 30m
+hooks:
+  setup:
+    after: [master]
+    job: { image: bdprov/base, command: [sh, -c, "true"], env: { A: b }, user: root, workdir: /, colocate: master }
+  dirs:
+    after: master
+    webhdfs: { role: datanode, port: http, user: hadoop }
+    paths:
+      tmp: { path: /tmp, owner: hdfs, group: hdfs, mode: "1777" }
+jobs:
+  spark:
+    image: spark
+    master: spark://master:7077
+    pi: { file: /opt/pi.py, class: Pi }
+    colocate: master
+    conf: { spark.x: "1" }
+    deploy_mode: client
+    tracking: { role: master, port: ui }
+  yarn:
+    image: spark
+    master: yarn
+    pi: /opt/pi.py
+  storm:
+    image: bdprov/storm:2.8.3
+    nimbus: [master]
+    ui: { role: master, port: ui }
+"#;
+
+    /// Where each field table is read in [`FULL`].
+    fn sections() -> Vec<(&'static [&'static str], &'static str)> {
+        vec![
+            (TOP, ""),
+            (ROLE, "roles.master"),
+            (ROLE, "roles.datanode"),
+            (SPARK_JOB, "jobs.spark"),
+            (SPARK_JOB, "jobs.yarn"),
+            (PI, "jobs.spark.pi"),
+            (STORM_JOB, "jobs.storm"),
+            (JOB_KINDS, "jobs"),
+            (HOOK, "hooks.setup"),
+            (HOOK, "hooks.dirs"),
+            (HOOK_JOB, "hooks.setup.job"),
+            (WEBHDFS, "hooks.dirs.webhdfs"),
+            (HDFS_PATH, "hooks.dirs.paths.tmp"),
+            (DECOMMISSION, "roles.datanode.decommission"),
+            (DECOMMISSION_JOB, "roles.datanode.decommission.job"),
+            (MEMBER_STATUS, "roles.datanode.decommission.status"),
+            (IMAGE, "images.spark"),
+            (CONFIG, "roles.master.configs.conf"),
+            (VOLUME, "roles.master.volumes.data"),
+            (PORT, "roles.master.ports.ui"),
+            (RESOURCES, "roles.master.resources"),
+            (PLACEMENT, "roles.master.placement"),
+            (READY, "roles.master.ready"),
+            (READY, "roles.zk.ready"),
+            (HTTP, "roles.master.ready.http"),
+            (HTTP, "roles.datanode.decommission.status.http"),
+            (TCP, "jobs.storm.ui"),
+            (TCP, "jobs.spark.tracking"),
+            (ZOOKEEPER, "roles.zk.ready.zookeeper"),
+            (HEALTH, "roles.master.healthcheck"),
+        ]
+    }
+
+    fn mapping<'n>(tree: &'n mut Node, path: &str) -> &'n mut Vec<Entry> {
+        let mut node = tree;
+        for key in path.split('.').filter(|k| !k.is_empty()) {
+            let Value::Map(entries) = &mut node.value else { panic!("{path}: `{key}` is not under a mapping") };
+            node = &mut entries.iter_mut().find(|e| e.key == key).unwrap_or_else(|| panic!("{path}: no `{key}`")).value;
+        }
+        match &mut node.value {
+            Value::Map(entries) => entries,
+            _ => panic!("{path} is not a mapping"),
+        }
+    }
+
+    /// What decoding gives, comparable: the blueprint's debug text or the problems.
+    fn outcome(tree: &Node) -> Result<String, Diagnostics> {
+        decode(tree).map(|bp| format!("{bp:?}"))
+    }
+
+    #[test]
+    fn the_full_blueprint_is_valid() {
+        let tree = yaml::parse(&SourceFile::new("full.yaml", FULL)).unwrap();
+        if let Err(e) = decode(&tree) {
+            panic!("{:#?}", e.0.iter().map(|d| (&d.message, &d.help)).collect::<Vec<_>>());
+        }
+    }
+
+    /// `field: ~` is "not given", for every field of every section: decoding
+    /// gives what it gives with the field left out (the same blueprint, or
+    /// the same "missing" problems for a field that must be there).
+    #[test]
+    fn a_null_field_is_a_field_not_given_everywhere() {
+        let sections = sections();
+        for table in ALL {
+            assert!(sections.iter().any(|(t, _)| t == table), "no section of FULL is read with the table {table:?}");
+        }
+        let tree = yaml::parse(&SourceFile::new("full.yaml", FULL)).unwrap();
+        for (table, path) in sections {
+            for key in table.iter().copied() {
+                let mut without = tree.clone();
+                mapping(&mut without, path).retain(|e| e.key != key);
+                let mut null = without.clone();
+                let entries = mapping(&mut null, path);
+                let span = entries.first().map(|e| e.key_span.clone()).unwrap_or_else(|| tree.span.clone());
+                entries.push(Entry { key: key.to_string(), key_span: span.clone(), value: Node::new(Value::Null, span) });
+                assert_eq!(outcome(&null), outcome(&without), "{path}.{key}: ~ is not read as \"not given\"");
+            }
+        }
     }
 }

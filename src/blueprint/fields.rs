@@ -65,3 +65,33 @@ pub(super) const HTTP: &[&str] = &["role", "port", "path"];
 pub(super) const TCP: &[&str] = &["role", "port"];
 pub(super) const ZOOKEEPER: &[&str] = &["role", "port", "znode"];
 pub(super) const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
+
+/// Every table above, so the test that `field: ~` means "not given" can
+/// tell that it covers them all.
+#[cfg(test)]
+pub(super) const ALL: &[&[&str]] = &[
+    TOP,
+    ROLE,
+    SPARK_JOB,
+    PI,
+    STORM_JOB,
+    JOB_KINDS,
+    HOOK,
+    HOOK_JOB,
+    WEBHDFS,
+    HDFS_PATH,
+    DECOMMISSION,
+    DECOMMISSION_JOB,
+    MEMBER_STATUS,
+    IMAGE,
+    CONFIG,
+    VOLUME,
+    PORT,
+    RESOURCES,
+    PLACEMENT,
+    READY,
+    HTTP,
+    TCP,
+    ZOOKEEPER,
+    HEALTH,
+];

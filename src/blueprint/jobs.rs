@@ -78,7 +78,7 @@ impl Decoder {
         let path = "jobs.storm";
         let fields = self.map(&e.value, path, STORM_JOB)?;
         let workload = self.workload(fields, path, &e.key_span);
-        let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+        let get = |k: &str| field(fields, k).map(|f| &f.value);
         let nimbus = get("nimbus").and_then(|v| self.texts(v, &format!("{path}.nimbus"))).unwrap_or_default();
         if nimbus.is_empty() {
             self.err(
@@ -90,8 +90,7 @@ impl Decoder {
         let ui = match get("ui") {
             Some(v) => {
                 let fs = self.map(v, &format!("{path}.ui"), TCP)?;
-                let field =
-                    |d: &mut Decoder, k: &str| fs.iter().find(|f| f.key == k).and_then(|f| d.string(&f.value, &format!("{path}.ui.{k}")));
+                let field = |d: &mut Decoder, k: &str| field(fs, k).and_then(|f| d.string(&f.value, &format!("{path}.ui.{k}")));
                 let (role, port) = (field(self, "role"), field(self, "port"));
                 if role.is_none() || port.is_none() {
                     self.err(

@@ -127,7 +127,7 @@ impl Decoder {
         for e in self.named(node, path) {
             let p = format!("{path}.{}", e.key);
             let Some(fields) = self.map(&e.value, &p, CONFIG) else { continue };
-            let get = |k: &str| fields.iter().find(|f| f.key == k).map(|f| &f.value);
+            let get = |k: &str| field(fields, k).map(|f| &f.value);
             let template = get("template").and_then(|v| self.string(v, &format!("{p}.template")));
             let target = get("target").and_then(|v| self.string(v, &format!("{p}.target")));
             let mode = match get("mode") {
@@ -179,7 +179,7 @@ impl Decoder {
                 per_replica: false,
                 readonly: false,
             };
-            for f in fields {
+            for f in given(fields) {
                 let fp = format!("{p}.{}", f.key);
                 match f.key.as_str() {
                     "target" => v.target = self.text(&f.value, &fp).unwrap_or(v.target),
@@ -213,7 +213,7 @@ impl Decoder {
             if e.value.as_scalar().is_some() {
                 port.target = self.uint(&e.value, &p, 65535).unwrap_or(0) as u16;
             } else if let Some(fields) = self.map(&e.value, &p, PORT) {
-                for f in fields {
+                for f in given(fields) {
                     let fp = format!("{p}.{}", f.key);
                     match f.key.as_str() {
                         "target" => port.target = self.uint(&f.value, &fp, 65535).unwrap_or(0) as u16,
@@ -235,7 +235,7 @@ impl Decoder {
                     );
                 }
             }
-            let has_target = e.value.as_scalar().is_some() || e.value.get("target").is_some();
+            let has_target = e.value.as_scalar().is_some() || e.value.entries().and_then(|es| field(es, "target")).is_some();
             if port.target != 0 {
                 out.push(port);
             } else if !has_target {
@@ -277,7 +277,7 @@ impl Decoder {
     pub(super) fn placement(&mut self, node: &Node, path: &str) -> Placement {
         let mut pl = Placement::default();
         let Some(fields) = self.map(node, path, PLACEMENT) else { return pl };
-        for f in fields {
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
                 "coordinator" => pl.coordinator = self.boolean(&f.value, &p).unwrap_or(false),
@@ -299,7 +299,7 @@ impl Decoder {
             retries: 3,
             start_period: Duration::from_secs(30),
         };
-        for f in fields {
+        for f in given(fields) {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
                 "test" => h.test = self.strings(&f.value, &p),
@@ -357,10 +357,8 @@ impl Decoder {
                     "a zookeeper probe checks srvr's Mode, or counts a znode's children",
                 );
             }
-            let znode = z
-                .entries()
-                .and_then(|es| es.iter().find(|e| e.key == "znode"))
-                .and_then(|e| self.string(&e.value, &format!("{path}.zookeeper.znode")));
+            let znode =
+                z.entries().and_then(|es| field(es, "znode")).and_then(|e| self.string(&e.value, &format!("{path}.zookeeper.znode")));
             if let Some(zn) = znode.as_ref().filter(|zn| !zn.starts_with('/')) {
                 self.err(
                     &z.span,
