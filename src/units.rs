@@ -7,6 +7,7 @@ use std::time::Duration;
 
 pub const NAME_RULE: &str = "use lowercase letters, digits and dashes, starting with a letter (at most 40 characters)";
 
+/// A cluster, network, role or other name chosen by the user (see [`NAME_RULE`]).
 pub fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))
@@ -33,6 +34,7 @@ pub fn parse_mode(s: &str) -> Option<u32> {
     u32::from_str_radix(s.trim(), 8).ok().filter(|m| *m <= 0o7777)
 }
 
+/// `500ms`, `30s`, `5m`, `1.5h` → a duration; a bare number has no unit and is `None`.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;

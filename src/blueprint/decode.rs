@@ -4,11 +4,12 @@
 //! across sections are in [`super::check`].
 //!
 //! Problems are collected rather than stopping at the first: every section
-//! is decoded and all its type, missing-field and unknown-field problems
-//! come back together. The cross-section checks (roles, ports and images
-//! that must exist, `after` cycles, port clashes) run only once the
-//! sections decoded cleanly, so a blueprint with a typo in one field
-//! reports that first and its reference problems on the next run.
+//! is decoded, and its type, missing-field and unknown-field problems come
+//! back together (a few, such as a hook with no action or a mapping that
+//! is not one, end that item's decoding, so what is under it is reported
+//! once it is fixed). The cross-section checks (roles, ports and images
+//! that must exist, `after` cycles, port clashes) run only once every
+//! section decoded without a problem, so they are reported on the next run.
 
 use super::fields::*;
 use super::model::*;

@@ -32,7 +32,9 @@ pub struct Overrides {
 }
 
 /// Assemble and validate a blueprint: includes, then values files, then
-/// `--set`, then decoding. All problems come back together.
+/// `--set`, then decoding. A bad include stops at once; the problems of all
+/// values files and `--set`s come back together, and decoding (which
+/// reports its own together) runs only when there were none.
 pub fn assemble(
     main: &Arc<SourceFile>,
     dir: Option<PathBuf>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::fields::*;
 use super::model::*;
 use super::read::{field, given, Decoder, Endpoint};
-use crate::units::{parse_bytes, parse_cpus, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM};
+use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM};
 use crate::yaml::{Entry, Node};
 
 impl Decoder {
@@ -131,9 +131,9 @@ impl Decoder {
             let template = get("template").and_then(|v| self.string(v, &format!("{p}.template")));
             let target = get("target").and_then(|v| self.string(v, &format!("{p}.target")));
             let mode = match get("mode") {
-                Some(v) => match v.as_scalar().and_then(|s| u32::from_str_radix(s, 8).ok()) {
-                    Some(m) if m <= 0o7777 => m,
-                    _ => {
+                Some(v) => match v.as_scalar().and_then(parse_mode) {
+                    Some(m) => m,
+                    None => {
                         self.err(&v.span, format!("{p}.mode: expected an octal file mode"), "write it like \"0444\" or \"0755\"");
                         0o444
                     }
