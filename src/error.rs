@@ -10,7 +10,9 @@ pub enum Error {
     Input(Diagnostics),
     /// Anything else, with advice.
     Failed { message: String, help: Option<String> },
-    /// A job ran and exited with this code; its output was already shown.
+    /// A command whose outcome is an exit code: a job that exited with this
+    /// code, or `doctor` finding a problem (1). Its output (the job's, or the
+    /// doctor's report) was already shown, so nothing more is printed.
     JobExit(i32),
 }
 

@@ -8,6 +8,7 @@
 //! 4. [`engine`] — the only code that talks to Docker (Engine API through bollard).
 //! 5. [`ops`] — apply a plan in dependency order and wait for readiness ([`probe`]), status, scale, submit, logs, down.
 //!
+//! [`units`] parses sizes, CPUs, modes, durations and names for both the blueprint and the plan.
 //! [`images`] builds offline images; [`cli`] is the command line; [`output`] reports progress.
 
 pub mod blueprint;
@@ -21,6 +22,7 @@ pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod units;
 pub mod yaml;
 pub mod zk;
 

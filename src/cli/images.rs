@@ -1,4 +1,4 @@
-//! `images build` and `images list`.
+//! `images build`, `images list` and `images push`.
 
 use super::{ImagesArgs, ImagesCommand};
 use crate::engine::Engine;

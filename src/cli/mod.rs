@@ -55,6 +55,24 @@ pub enum Command {
     Doctor(StatusArgs),
 }
 
+/// `--images`: the command line's own spelling of the plan's [`ImageSet`],
+/// so the pure plan stage does not depend on clap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImageSetArg {
+    #[default]
+    Official,
+    Local,
+}
+
+impl From<ImageSetArg> for ImageSet {
+    fn from(images: ImageSetArg) -> ImageSet {
+        match images {
+            ImageSetArg::Official => ImageSet::Official,
+            ImageSetArg::Local => ImageSet::Local,
+        }
+    }
+}
+
 /// Which blueprint, and how it is changed on the command line.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Blueprint")]
@@ -72,7 +90,7 @@ pub struct BlueprintArgs {
     pub values: Vec<PathBuf>,
     /// Official images, or the offline kit's builds (`bdprov images build`)
     #[arg(long, value_enum, env = "BDPROV_IMAGES", default_value = "official")]
-    pub images: ImageSet,
+    pub images: ImageSetArg,
     /// With --images local: pull the kit's images from this registry
     /// (HOST:PORT, see `bdprov images push`) instead of each node's own copy
     #[arg(long, env = "BDPROV_REGISTRY", value_name = "HOST:PORT")]

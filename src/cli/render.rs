@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use super::{BlueprintArgs, RenderArgs, RenderFormat};
-use crate::blueprint::{self, decode::valid_name, library, loader, overlay::Resolve, Overrides};
+use crate::blueprint::{self, library, loader, overlay::Resolve, Overrides};
 use crate::diag::Diagnostic;
 use crate::error::{Error, Result};
 use crate::plan::{self, build::Options, Plan};
 use crate::render::Renderer;
+use crate::units::{valid_name, NAME_RULE};
 
 /// Blueprint + overrides → plan, reading only files. Every input problem is reported together.
 pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
@@ -19,7 +20,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
         .map(|p| loader::read_values(p))
         .collect::<Result<Vec<_>, String>>()
         .map_err(input("-f takes a values file: YAML with a blueprint's keys"))?;
-    if args.registry.is_some() && args.images != crate::plan::ImageSet::Local {
+    if args.registry.is_some() && args.images != super::ImageSetArg::Local {
         return Err(Diagnostic::new("--registry names where the offline images are: it goes with --images local")
             .help("add --images local, or drop --registry (official images come from their own registries)")
             .into());
@@ -28,7 +29,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
     let bp = blueprint::assemble(&main, dir.clone(), &loader::FsResolver, &overrides)?;
     let cluster = args.name.clone().unwrap_or_else(|| bp.name.clone());
     if !valid_name(&cluster) {
-        return Err(Diagnostic::new(format!("--name {cluster}: not a valid cluster name")).help(blueprint::decode::NAME_RULE).into());
+        return Err(Diagnostic::new(format!("--name {cluster}: not a valid cluster name")).help(NAME_RULE).into());
     }
     let template_dir = args.templates.clone().or_else(|| dir.map(|d| d.join("templates")).filter(|d| d.is_dir()));
     let user = match &template_dir {
@@ -36,7 +37,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;
-    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images, registry: args.registry.clone() })?)
+    Ok(plan::build(&bp, &renderer, &Options { cluster, images: args.images.into(), registry: args.registry.clone() })?)
 }
 
 pub fn render(args: RenderArgs) -> Result<()> {

@@ -92,7 +92,8 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
     Ok((tarball, versions))
 }
 
-/// "java 17.0.19, python3 3.11.2, zookeeper 3.8.0" from a dpkg status file.
+/// "java 17.0.19; python3 3.11.2; zookeeper 3.8.0" from a dpkg status file: the
+/// `wanted` packages' upstream versions (OpenJDK named `java`), sorted, `; `-separated.
 pub fn package_versions(status: &str, wanted: &[&str]) -> String {
     let mut found = Vec::new();
     for para in status.split("\n\n") {

@@ -8,15 +8,13 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::decode::{
-    parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM,
-};
 use crate::blueprint::{Blueprint, Check, Decommission, HookAction, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
+use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
 
 /// Which images roles run: the official ones, or the offline kit's builds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageSet {
     #[default]

@@ -26,7 +26,10 @@ pub mod labels {
     pub const SPEC: &str = "bdprov.spec";
     /// Replicas as the blueprint declared them at the last `up`.
     pub const REPLICAS: &str = "bdprov.replicas";
-    /// `state` on the config that stores the plan; `job` on job services.
+    /// What an object is for: `state` on the config that stores the plan, `job` on
+    /// one-shot job services (hooks, submits, decommission steps, doctor's probe),
+    /// `upload` on the configs carrying a submitted file, [`RETIRED`] on the config
+    /// listing a role's retired members. Services of roles carry no `KIND`.
     pub const KIND: &str = "bdprov.kind";
     pub const JOB: &str = "bdprov.job";
     /// The member number of an ensemble member's service.

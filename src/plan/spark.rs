@@ -57,7 +57,7 @@ pub fn parse_memory(s: &str) -> Option<u64> {
 
 /// `450m`, `1g`, or bytes rounded up to MiB.
 pub fn show(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{}g", bytes >> 30)
     } else {
         format!("{}m", bytes.div_ceil(MIB))
