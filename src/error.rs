@@ -12,6 +12,8 @@ pub enum Error {
     Failed { message: String, help: Option<String> },
     /// A job ran and exited with this code; its output was already shown.
     JobExit(i32),
+    /// A signal stopped the command: what it left, and how to go on.
+    Interrupted { signal: crate::signals::Signal, report: String, help: Option<String> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -39,6 +41,7 @@ impl Error {
             Error::Input(_) => 2,
             Error::Failed { .. } => 1,
             Error::JobExit(code) => *code,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 }
@@ -55,6 +58,13 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::JobExit(code) => writeln!(f, "error: the job exited with code {code}"),
+            Error::Interrupted { signal, report, help } => {
+                writeln!(f, "error: interrupted by {}: {report}", signal.name())?;
+                if let Some(h) = help {
+                    writeln!(f, "  = help: {h}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

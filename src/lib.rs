@@ -21,6 +21,7 @@ pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod signals;
 pub mod yaml;
 pub mod zk;
 
