@@ -14,6 +14,8 @@ pub enum Error {
     /// code, or `doctor` finding a problem (1). Its output (the job's, or the
     /// doctor's report) was already shown, so nothing more is printed.
     JobExit(i32),
+    /// A signal stopped the command: what it left, and how to go on.
+    Interrupted { signal: crate::signals::Signal, report: String, help: Option<String> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -41,6 +43,7 @@ impl Error {
             Error::Input(_) => 2,
             Error::Failed { .. } => 1,
             Error::JobExit(code) => *code,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 }
@@ -57,6 +60,13 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::JobExit(code) => writeln!(f, "error: the job exited with code {code}"),
+            Error::Interrupted { signal, report, help } => {
+                writeln!(f, "error: interrupted by {}: {report}", signal.name())?;
+                if let Some(h) = help {
+                    writeln!(f, "  = help: {h}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

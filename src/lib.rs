@@ -22,6 +22,7 @@ pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod signals;
 pub mod units;
 pub mod yaml;
 pub mod zk;

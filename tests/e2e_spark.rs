@@ -137,6 +137,25 @@ fn e2e_spark_standalone_lifecycle() {
     let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
     assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
 
+    // SIGTERM (as `timeout` or a CI runner sends it) ends a job like Ctrl-C:
+    // its service is removed, and nothing keeps holding the cluster's cores.
+    let sleeper = std::env::temp_dir().join(format!("bdprov-sleeper-{}.py", std::process::id()));
+    std::fs::write(&sleeper, "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n").unwrap();
+    let job = crate::common::spawn_bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", sleeper.to_str().unwrap()]);
+    let jobs = format!("bdprov.cluster={CLUSTER}");
+    let running = || {
+        let names = crate::common::services_labelled(&jobs);
+        names.iter().any(|n| n.contains("_job-")).then_some(names)
+    };
+    eventually("the job's service to exist", Duration::from_secs(60), running);
+    std::thread::sleep(Duration::from_secs(3));
+    let term = crate::common::signal_and_wait(job, "TERM");
+    assert_eq!(term.code, 143, "exit code after SIGTERM:\n{}", term.stderr);
+    assert!(term.stderr.contains("interrupted by SIGTERM: job ") && term.stderr.contains(" removed"), "{}", term.stderr);
+    let left = crate::common::services_labelled(&jobs);
+    assert!(!left.iter().any(|n| n.contains("_job-")), "the job's service was left running: {left:?}");
+    let _ = std::fs::remove_file(&sleeper);
+
     // Job memory Spark would refuse, or no worker could hold, is refused before anything runs.
     let small = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "300m"]);
     assert_eq!(small.code, 2, "{}", small.stderr);

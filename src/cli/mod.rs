@@ -7,6 +7,7 @@ mod storm;
 mod submit;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -348,6 +349,17 @@ pub fn main() -> i32 {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    crate::signals::install()?;
+    // Commands that create something clean up after a signal themselves:
+    // give them the time to (see `signals`).
+    let grace = match &cli.command {
+        Command::Render(_) | Command::Blueprints | Command::Status(_) => Duration::ZERO,
+        _ => Duration::from_secs(30),
+    };
+    crate::signals::guarded(dispatch(cli), grace).await
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Up(a) => cluster::up(a).await,
         Command::Down(a) => cluster::down(a).await,

@@ -170,8 +170,17 @@ async fn wait_in_order(
         for hook in &plan.hooks {
             if !hooks_done.contains(hook.name.as_str()) && unblocked(&hook.after) {
                 progress.step(&hook.name, "running", "");
-                let what =
-                    super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
+                let what = match super::hooks::run(engine, plan, hook, progress).await {
+                    Ok(what) => what,
+                    Err(Error::Interrupted { signal, report, .. }) => {
+                        progress.step(&hook.name, "failed", &report);
+                        return Err(interrupted(plan, &steps, signal));
+                    }
+                    Err(e) => {
+                        progress.step(&hook.name, "failed", "");
+                        return Err(e);
+                    }
+                };
                 progress.step(&hook.name, "done", &what);
                 hooks_done.insert(&hook.name);
             }
@@ -251,7 +260,37 @@ async fn wait_in_order(
         if steps.iter().all(|s| matches!(s, Step::Ready)) && hooks_done.len() == plan.hooks.len() {
             return Ok(last.into_iter().flatten().collect());
         }
-        tokio::time::sleep(POLL).await;
+        if let Err(signal) = crate::signals::sleep(POLL).await {
+            return Err(interrupted(plan, &steps, signal));
+        }
+    }
+}
+
+/// What an interrupted `up` leaves: each role where it got to, and how to go on.
+fn interrupted(plan: &Plan, steps: &[Step], signal: crate::signals::Signal) -> Error {
+    let mut ready = Vec::new();
+    let mut starting = Vec::new();
+    let mut untouched = Vec::new();
+    for (svc, step) in plan.services.iter().zip(steps) {
+        match step {
+            Step::Ready => ready.push(svc.step()),
+            Step::Applied { .. } => starting.push(svc.step()),
+            Step::Blocked => untouched.push(svc.step()),
+        }
+    }
+    let mut parts = Vec::new();
+    for (what, names) in [("ready", ready), ("started, not ready yet", starting), ("not applied yet", untouched)] {
+        if !names.is_empty() {
+            parts.push(format!("{what}: {}", names.join(", ")));
+        }
+    }
+    Error::Interrupted {
+        signal,
+        report: format!("cluster {} is left as it is ({})", plan.cluster, parts.join("; ")),
+        help: Some(format!(
+            "run the same `bdprov up` again to go on from there (what exists is kept), or `bdprov down {}` to remove it",
+            plan.cluster
+        )),
     }
 }
 

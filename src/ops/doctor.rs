@@ -179,7 +179,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     let id = engine.create_service(&svc, 0, &Default::default()).await?;
     let result = tokio::select! {
         r = collect(engine, &name) => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::msg("interrupted")),
+        signal = crate::signals::interrupted() => Err(Error::Interrupted { signal, report: format!("the check {name} was removed"), help: None }),
     };
     let _ = engine.remove_service(&id).await;
     let lines = result?;

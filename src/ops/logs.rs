@@ -58,7 +58,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
                     attach(svc.step(), engine.tasks(&svc.name).await?, &mut attached, &mut streams);
                 }
             }
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = crate::signals::interrupted() => return Ok(()),
         }
         let _ = out.flush();
     }

@@ -334,7 +334,7 @@ pub async fn run(
     };
     let result = tokio::select! {
         r = work => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::msg(format!("interrupted: job {} removed", svc.name))),
+        signal = crate::signals::interrupted() => Err(Error::Interrupted { signal, report: format!("job {} removed", svc.name), help: None }),
     };
     if let Some(id) = &service_id {
         let _ = engine.remove_service(id).await;
