@@ -9,7 +9,8 @@
 //! 5. [`ops`] — apply a plan in dependency order and wait for readiness ([`probe`]), status, scale, submit, logs, down.
 //!
 //! [`units`] parses sizes, CPUs, modes, durations and names for both the blueprint and the plan.
-//! [`images`] builds offline images; [`cli`] is the command line; [`output`] reports progress.
+//! [`images`] builds offline images; [`cli`] is the command line; [`output`] reports progress;
+//! [`signals`] makes every interruption (SIGINT, SIGTERM, SIGHUP, SIGQUIT) clean up like Ctrl-C.
 
 pub mod blueprint;
 pub mod cli;
