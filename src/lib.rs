@@ -17,6 +17,7 @@ pub mod cli;
 pub mod diag;
 pub mod engine;
 pub mod error;
+pub mod fuzz;
 pub mod images;
 pub mod ops;
 pub mod output;

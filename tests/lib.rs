@@ -11,6 +11,8 @@
 //!   (in the offline Spark image).
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
+//! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
+//!   once crashed on, through the same entry points (no fuzzer needed).
 //! * `e2e_*` run against a real swarm (`e2e_examples`: each example as its
 //!   header says) with the offline images
 //!   (`scripts/test.sh` sets both up on a fresh machine).
@@ -27,6 +29,7 @@ mod e2e_multinode;
 mod e2e_spark;
 mod e2e_storm;
 mod e2e_zookeeper;
+mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
