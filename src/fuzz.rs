@@ -6,11 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::blueprint::{self, decode::valid_name, library, overlay::Resolve, Overrides};
+use crate::blueprint::{self, library, overlay::Resolve, Overrides};
 use crate::diag::SourceFile;
 use crate::plan::{self, build::Options, CheckDef, ImageSet};
 use crate::probe::{self, Response};
 use crate::render::Renderer;
+use crate::units::valid_name;
 
 /// Blueprints by name: the built-in ones, then files held in memory.
 pub struct MemResolver {

@@ -442,7 +442,7 @@ mod tests {
         let mut text = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let prev = format!("*l{}", i - 1);
-            text.push_str(&format!("l{i}: &l{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+            text.push_str(&format!("l{i}: &l{i} [{}]\n", [prev.as_str(); 10].join(", ")));
         }
         let e = parse(&SourceFile::new("t.yaml", text)).unwrap_err();
         assert!(e.message.contains("alias") && e.message.contains(&MAX_NODES.to_string()), "{e}");
