@@ -59,7 +59,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use sha2::Digest;
 use tokio::io::AsyncReadExt;
 
-use super::{is_connection, Engine};
+use super::Engine;
 use crate::error::{Error, Result};
 
 /// Seconds one request to the engine may take.
@@ -216,9 +216,6 @@ fn context(name: &str, from: &str, env: &Env) -> Result<Target> {
 /// Connect to a chosen engine; nothing is sent yet.
 fn open(t: &Target) -> std::result::Result<Docker, bollard::errors::Error> {
     let h = t.host.as_str();
-    if h.starts_with("ssh://") {
-        return ssh::docker(h);
-    }
     if let Some((ca, cert, key)) = &t.tls {
         let addr = h.replacen("tcp://", "https://", 1).replacen("http://", "https://", 1);
         return Docker::connect_with_ssl(&addr, key, cert, ca, TIMEOUT, API_DEFAULT_VERSION);
@@ -238,31 +235,44 @@ impl Engine {
         let choice = CHOICE.get().cloned().unwrap_or_default();
         let target = resolve(&choice, &Env::from_process())?;
         let endpoint = target.host.clone();
-        let fail = |e: bollard::errors::Error| {
-            let err = unreachable(&endpoint, e);
+        let named = |err: Error| {
             if target.source == "DOCKER_HOST" || target.source == "the default socket" {
                 err
             } else {
                 err.context(&format!("engine of {}", target.source))
             }
         };
-        let docker = open(&target).map_err(fail)?;
-        let docker = docker.negotiate_version().await.map_err(fail)?;
-        Ok(Engine { docker, endpoint })
+        let docker = if endpoint.starts_with("ssh://") {
+            let t = ssh::parse(&endpoint).map_err(|m| {
+                named(Error::help(format!("{m} (from {})", target.source), "write it as ssh://[user@]host[:port], as for the docker CLI"))
+            })?;
+            ssh::docker(&t).map_err(|e| named(unreachable(&endpoint, e)))?
+        } else {
+            open(&target).map_err(|e| named(unreachable(&endpoint, e)))?
+        };
+        match docker.negotiate_version().await {
+            Ok(docker) => Ok(Engine { docker, endpoint }),
+            Err(e) => {
+                if endpoint.starts_with("ssh://") {
+                    // Let ssh's last words (it has just exited) reach SSH_STDERR.
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                }
+                Err(named(unreachable(&endpoint, e)))
+            }
+        }
     }
 }
 
 pub(super) fn unreachable(endpoint: &str, e: bollard::errors::Error) -> Error {
-    if let Some(rest) = endpoint.strip_prefix("ssh://") {
+    if endpoint.starts_with("ssh://") {
         let said = SSH_STDERR.lock().map(|s| s.trim().to_string()).unwrap_or_default();
-        let said = if said.is_empty() { String::new() } else { format!("\nssh said: {said}") };
-        let e = if is_connection(&e) { "the connection through ssh failed".to_string() } else { e.to_string() };
-        let host = rest.split('/').next().unwrap_or(rest);
+        let why = if said.is_empty() { e.to_string() } else { format!("ssh said: {said}") };
+        let cmd = ssh::parse(endpoint).map(|t| format!("`ssh {}`", ssh::args(&t).join(" "))).unwrap_or_else(|_| "ssh".into());
         return Error::help(
-            format!("cannot reach the Docker engine at {endpoint}: {e}{said}"),
+            format!("cannot reach the Docker engine at {endpoint} through ssh: {why}"),
             format!(
-                "check that `ssh {host} docker system dial-stdio` works from this shell (ssh://[user@]host[:port]; keys, agent and \
-                 ~/.ssh/config are ssh's own) and that the remote user may use Docker"
+                "bdprov runs {cmd} like the docker CLI: make that work from this shell (keys, agent, known_hosts and ~/.ssh/config are \
+                 ssh's own), with a remote user that may use Docker"
             ),
         );
     }
@@ -340,9 +350,8 @@ mod ssh {
         a
     }
 
-    pub(super) fn docker(url: &str) -> std::result::Result<Docker, bollard::errors::Error> {
-        let target = parse(url).map_err(|m| bollard::errors::Error::IOError { err: io::Error::new(io::ErrorKind::InvalidInput, m) })?;
-        let connector = Connector { args: Arc::new(args(&target)) };
+    pub(super) fn docker(target: &SshTarget) -> std::result::Result<Docker, bollard::errors::Error> {
+        let connector = Connector { args: Arc::new(args(target)) };
         let client = Arc::new(hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector));
         Docker::connect_with_custom_transport(
             move |req: BollardRequest| {
