@@ -29,10 +29,10 @@ use crate::plan::ImageSet;
 )]
 pub struct Cli {
     /// The Docker engine: unix:///PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT] (like docker -H)
-    #[arg(short = 'H', long, global = true, value_name = "URL", conflicts_with = "context")]
+    #[arg(short = 'H', long, global = true, value_name = "URL", conflicts_with = "context", help_heading = "Docker engine")]
     pub host: Option<String>,
     /// The Docker context to use (`docker context ls`); wins over DOCKER_HOST and DOCKER_CONTEXT
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Docker engine")]
     pub context: Option<String>,
     #[command(subcommand)]
     pub command: Command,
