@@ -9,6 +9,8 @@
 //! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
+//! * `engines` reaches the engine through a throwaway sshd (ssh://) and
+//!   Docker contexts in a temporary DOCKER_CONFIG; checks `completions`.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
 //! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
@@ -29,6 +31,7 @@ mod e2e_multinode;
 mod e2e_spark;
 mod e2e_storm;
 mod e2e_zookeeper;
+mod engines;
 mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;

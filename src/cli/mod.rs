@@ -1,6 +1,7 @@
 //! Command-line interface: definitions here, one file per group of commands.
 
 mod cluster;
+mod completions;
 mod images;
 mod render;
 mod storm;
@@ -20,10 +21,20 @@ use crate::plan::ImageSet;
     version,
     about = "Declarative big-data clusters (Spark, HDFS, YARN, ZooKeeper, Storm) on Docker Swarm",
     long_about = "Describe a cluster in a blueprint and get it running on Docker Swarm with one command.\n\
-                  bdprov talks to the engine named by DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), \
-                  else the local socket, and only ever touches objects labelled with its own cluster labels."
+                  bdprov talks to the same Docker engine as the docker CLI would: --host, else --context, else DOCKER_HOST \
+                  (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), else DOCKER_CONTEXT, else the current context of \
+                  `docker context use` (in DOCKER_CONFIG, default ~/.docker), else the local socket. \
+                  ssh://[user@]host[:port] runs your own ssh (keys, agent, ~/.ssh/config) with `docker system dial-stdio`; \
+                  published ports are still reached directly at each node's address (its `bdprov.address` label, \
+                  else its swarm address). bdprov only ever touches objects labelled with its own cluster labels."
 )]
 pub struct Cli {
+    /// The Docker engine: unix:///PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT] (like docker -H)
+    #[arg(short = 'H', long, global = true, value_name = "URL", conflicts_with = "context", help_heading = "Docker engine")]
+    pub host: Option<String>,
+    /// The Docker context to use (`docker context ls`); wins over DOCKER_HOST and DOCKER_CONTEXT
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Docker engine")]
+    pub context: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +65,16 @@ pub enum Command {
     Init(InitArgs),
     /// Check a cluster from inside its overlay on every node, and say how to fix what is wrong
     Doctor(StatusArgs),
+    /// Print a shell completion script (commands, options, built-in blueprints and roles)
+    #[command(after_help = "Load it for this shell, or install it:\n  \
+        bash: source <(bdprov completions bash)   (or save it to ~/.local/share/bash-completion/completions/bdprov)\n  \
+        zsh:  bdprov completions zsh > \"${fpath[1]}/_bdprov\"\n  \
+        fish: bdprov completions fish > ~/.config/fish/completions/bdprov.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `--images`: the command line's own spelling of the plan's [`ImageSet`],
@@ -337,6 +358,7 @@ pub fn main() -> i32 {
     if std::env::var_os("BDPROV_PARSE_ONLY").is_some_and(|v| v == "1") {
         return 0;
     }
+    crate::engine::choose(cli.host.clone(), cli.context.clone());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => 0,
@@ -373,5 +395,6 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Images(a) => images::images(a).await,
         Command::Init(a) => cluster::init(a).await,
         Command::Doctor(a) => cluster::doctor(a).await,
+        Command::Completions { shell } => completions::print(shell),
     }
 }

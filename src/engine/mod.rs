@@ -4,8 +4,12 @@
 //! removes came from such a list: objects without this cluster's labels are
 //! never touched.
 
+mod connect;
 pub mod images;
 pub mod spec;
+
+pub use connect::choose;
+use connect::{endpoint_host, unreachable};
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -84,10 +88,6 @@ pub struct LogLine {
     pub stderr: bool,
 }
 
-fn endpoint() -> String {
-    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
-}
-
 fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
     let mut m: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in pairs {
@@ -109,15 +109,6 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
 }
 
 impl Engine {
-    /// Connect the way the docker CLI does: `DOCKER_HOST`, `DOCKER_TLS_VERIFY`,
-    /// `DOCKER_CERT_PATH`, else the local socket.
-    pub async fn connect() -> Result<Engine> {
-        let endpoint = endpoint();
-        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&endpoint, e))?;
-        let docker = docker.negotiate_version().await.map_err(|e| unreachable(&endpoint, e))?;
-        Ok(Engine { docker, endpoint })
-    }
-
     fn err(&self, what: &str) -> impl Fn(bollard::errors::Error) -> Error + '_ {
         let what = what.to_string();
         move |e| match e {
@@ -637,37 +628,4 @@ fn is_connection(e: &bollard::errors::Error) -> bool {
     use bollard::errors::Error as E;
     matches!(e, E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) | E::RequestTimeoutError)
         || e.to_string().contains("connect")
-}
-
-fn unreachable(endpoint: &str, e: bollard::errors::Error) -> Error {
-    Error::help(
-        format!("cannot reach the Docker engine at {endpoint}: {e}"),
-        "start it (`dockerd &` as root, or `systemctl start docker`), or point DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS) at a running engine",
-    )
-}
-
-/// The host part of DOCKER_HOST, for reaching published ports of a remote engine.
-fn endpoint_host(endpoint: &str) -> String {
-    let rest = endpoint.split("://").nth(1).unwrap_or("");
-    if endpoint.starts_with("unix://") || endpoint.starts_with("npipe://") || rest.is_empty() {
-        return "127.0.0.1".into();
-    }
-    let hostport = rest.split('/').next().unwrap_or(rest);
-    // ssh://user@host: the host is what publishes ports.
-    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
-    let host = hostport.rsplit_once(':').map(|(h, _)| h).unwrap_or(hostport);
-    host.trim_start_matches('[').trim_end_matches(']').to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoint_hosts() {
-        assert_eq!(endpoint_host("unix:///var/run/docker.sock"), "127.0.0.1");
-        assert_eq!(endpoint_host("tcp://10.0.0.5:2376"), "10.0.0.5");
-        assert_eq!(endpoint_host("ssh://me@box"), "box");
-        assert_eq!(endpoint_host("ssh://me@box:2222"), "box");
-    }
 }
