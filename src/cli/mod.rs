@@ -375,7 +375,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     // Commands that create something clean up after a signal themselves:
     // give them the time to (see `signals`).
     let grace = match &cli.command {
-        Command::Render(_) | Command::Blueprints | Command::Status(_) => Duration::ZERO,
+        Command::Render(_) | Command::Blueprints | Command::Status(_) | Command::Completions { .. } => Duration::ZERO,
         _ => Duration::from_secs(30),
     };
     crate::signals::guarded(dispatch(cli), grace).await
