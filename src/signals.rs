@@ -59,8 +59,10 @@ fn channel() -> &'static watch::Sender<Option<Signal>> {
 }
 
 /// Listen for the four signals from now on. Call inside the runtime, before
-/// the command starts.
-pub fn install() -> Result<()> {
+/// the command starts. `grace`: how long the command may take to clean up
+/// after a signal before the process ends regardless (a command busy
+/// computing never looks at [`interrupted`]).
+pub fn install(grace: Duration) -> Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let kinds = [
         (SignalKind::interrupt(), Signal::Int),
@@ -81,6 +83,12 @@ pub fn install() -> Result<()> {
                     std::process::exit(which.exit_code());
                 }
                 tx.send_replace(Some(which));
+                // On a thread of its own: the runtime's may all be busy.
+                std::thread::spawn(move || {
+                    std::thread::sleep(grace + Duration::from_secs(2));
+                    eprintln!("error: interrupted by {}: stopped", which.name());
+                    std::process::exit(which.exit_code());
+                });
             }
         });
     }

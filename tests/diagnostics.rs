@@ -157,6 +157,36 @@ fn exponential_aliases_in_values_and_set_are_refused_promptly() {
     assert!(text.contains("alias") && text.contains("limit"), "{text}");
 }
 
+/// Loops over ranges in a blueprint string that would render for hours are
+/// refused at the range that goes past the budget, with its place.
+#[test]
+fn template_range_loops_are_refused_at_once() {
+    let path = "tests/fixtures/hostile/template-loops.yaml";
+    let (text, took) = errors_within(&["render", path], std::time::Duration::from_secs(10));
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+    assert!(text.contains("past the limit of 100000"), "{text}");
+    assert!(text.contains(&format!("--> {path}:10:")), "{text}");
+}
+
+/// Loops in loops over a long list from the values: no range to count, so
+/// the time budget of rendering ends it, naming the file and what to do.
+#[test]
+fn template_loops_over_data_are_cut_off_by_the_render_budget() {
+    let dir = std::env::temp_dir().join(format!("bdprov-loops-{}", std::process::id()));
+    let path = dir.join("loops.yaml");
+    let items = vec!["1"; 30_000].join(",");
+    let text = format!(
+        "version: 1\nname: loops\nimages:\n  z: {{ official: \"zookeeper:3.9.4\" }}\nvalues:\n  xs: [{items}]\nroles:\n  a:\n    image: z\n    env:\n      \
+         X: \"{{% for a in values.xs %}}{{% for b in values.xs %}}{{% endfor %}}{{% endfor %}}\"\n"
+    );
+    crate::common::write(&path, text.as_bytes());
+    let (err, took) = errors_within(&["render", path.to_str().unwrap()], std::time::Duration::from_secs(10));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    assert!(err.contains("loops.yaml: rendering did not finish in 2s"), "{err}");
+    assert!(err.contains("help:") && err.contains("{% for %}"), "{err}");
+}
+
 /// Nesting deep enough to overflow a recursive walk is refused at the spot.
 #[test]
 fn deep_nesting_is_refused_with_its_place() {

@@ -96,7 +96,7 @@ impl From<ImageSetArg> for ImageSet {
 }
 
 /// Which blueprint, and how it is changed on the command line.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Blueprint")]
 pub struct BlueprintArgs {
     /// A built-in blueprint name (see `bdprov blueprints`) or a path to a blueprint file
@@ -371,13 +371,13 @@ pub fn main() -> i32 {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
-    crate::signals::install()?;
     // Commands that create something clean up after a signal themselves:
     // give them the time to (see `signals`).
     let grace = match &cli.command {
         Command::Render(_) | Command::Blueprints | Command::Status(_) | Command::Completions { .. } => Duration::ZERO,
         _ => Duration::from_secs(30),
     };
+    crate::signals::install(grace)?;
     crate::signals::guarded(dispatch(cli), grace).await
 }
 

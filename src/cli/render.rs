@@ -11,7 +11,29 @@ use crate::render::Renderer;
 use crate::units::{valid_name, NAME_RULE};
 
 /// Blueprint + overrides → plan, reading only files. Every input problem is reported together.
+/// How long reading, checking and rendering a blueprint may take. Real ones
+/// take milliseconds; Tera has no limit of its own on loops in templates.
+const RENDER_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The plan for a blueprint, within [`RENDER_BUDGET`] whatever the input.
 pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = args.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(load_plan_now(&owned));
+    });
+    rx.recv_timeout(RENDER_BUDGET).unwrap_or_else(|_| {
+        Err(Diagnostic::new(format!(
+            "{}: rendering did not finish in {}s (a loop in a template or blueprint string runs too long or makes too much output)",
+            args.blueprint,
+            RENDER_BUDGET.as_secs()
+        ))
+        .help("keep `{% for %}` loops over ranges small and not nested; real blueprints render in milliseconds")
+        .into())
+    })
+}
+
+fn load_plan_now(args: &BlueprintArgs) -> Result<Plan> {
     let input = |help: &'static str| move |m: String| Error::from(Diagnostic::new(m).help(help));
     let (main, dir) = loader::FsResolver.blueprint(&args.blueprint, None).map_err(input("`bdprov blueprints` lists the built-in ones"))?;
     let values = args
