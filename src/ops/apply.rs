@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use super::ready::{self, RoleState};
+use super::ready::{self, Problem, RoleState};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -75,8 +75,9 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let started = Instant::now();
     engine.manager().await?;
     let mut plan = plan.clone();
-    // Unreadable state (written by another bdprov version) only means that
-    // pins and remappable ports are chosen afresh.
+    // Any error reading the stored state (unreadable because another bdprov
+    // version wrote it, or the engine failing to list it) is swallowed: it only
+    // means that pins and remappable ports are chosen afresh.
     let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
@@ -240,11 +241,11 @@ async fn wait_in_order(
                 let Step::Applied { at, before, .. } = &steps[i] else { continue };
                 let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
                 let problem = ready::trouble(&tasks_of[&i], before)
-                    .or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {detail}", timeout.as_secs())));
+                    .or_else(|| (at.elapsed() > timeout).then(|| Problem::Timeout { secs: timeout.as_secs(), detail: detail.clone() }));
                 if let Some(problem) = problem {
-                    progress.step(&svc.step(), "failed", &problem);
+                    progress.step(&svc.step(), "failed", &problem.to_string());
                     let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
-                    return Err(Error::help(diagnosis.trim_end().to_string(), help_for(&problem, svc)));
+                    return Err(Error::help(diagnosis.trim_end().to_string(), problem.help(svc)));
                 }
             }
         }
@@ -264,21 +265,6 @@ fn ready_detail(s: &RoleState) -> String {
         d.push_str(&format!("  {}", s.urls.join(" ")));
     }
     d
-}
-
-fn help_for(problem: &str, svc: &ServiceDef) -> String {
-    if problem.contains("image") {
-        format!("build the offline images (`bdprov images build`) and use --images local, or make {} pullable on every node", svc.image)
-    } else if problem.contains("per node") {
-        format!("add nodes, or lower the replicas: --set {}.replicas=N (or `bdprov scale {}=N`)", svc.role, svc.role)
-    } else if problem.contains("port") {
-        format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
-    } else {
-        format!(
-            "see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)",
-            svc.role
-        )
-    }
 }
 
 /// Carry out one service's action; returns the replicas it should run.
