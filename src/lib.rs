@@ -19,6 +19,7 @@ pub mod images;
 pub mod ops;
 pub mod output;
 pub mod plan;
+pub mod poll;
 pub mod probe;
 pub mod render;
 pub mod yaml;

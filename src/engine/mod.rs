@@ -22,6 +22,12 @@ use futures_util::{Stream, StreamExt};
 use crate::error::{Error, Result};
 use crate::plan::diff::{Observed, ObservedService};
 use crate::plan::{labels, ConfigDef, NetworkDef, Plan, ServiceDef};
+use crate::poll::{self, Seen};
+
+/// How often to try again to remove an object that is still in use.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// How long an object may stay in use after what used it was removed.
+const UNTIL_FREE: Duration = Duration::from_secs(30);
 
 pub struct Engine {
     pub(crate) docker: Docker,
@@ -333,17 +339,11 @@ impl Engine {
 
     /// Remove a config once no service uses it any more (after `down` removed them).
     pub async fn remove_config_when_free(&self, id: &str) -> Result<()> {
-        for _ in 0..60 {
-            match self.docker.delete_config(id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("in use") => {
-                    tokio::time::sleep(Duration::from_millis(500)).await
-                }
-                Err(e) => return Err(self.err(&format!("cannot remove config {id}"))(e)),
-            }
+        let in_use = |e: &bollard::errors::Error| matches!(e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("in use"));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, || self.docker.delete_config(id), in_use).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove config {id}"))(e)),
+            _ => Ok(()),
         }
-        self.remove_config(id).await
     }
 
     pub async fn create_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<String> {
@@ -374,8 +374,8 @@ impl Engine {
 
     /// Update with the current version, retrying when another writer got there first.
     async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
-        let mut attempt = 0;
-        loop {
+        let cannot = |e| self.err(&format!("cannot update service {name}"))(e);
+        let look = async || {
             let svc = self
                 .docker
                 .inspect_service(name, None::<InspectServiceOptions>)
@@ -385,16 +385,14 @@ impl Engine {
             let spec = f(svc.spec.unwrap_or_default());
             let opts = UpdateServiceOptionsBuilder::default().version(version).build();
             match self.docker.update_service(name, spec, opts, None).await {
-                Ok(_) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
-                    if message.contains("out of sequence") && attempt < 5 =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok(_) => Ok(Seen::Done(())),
+                Err(e) if matches!(&e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("out of sequence")) => {
+                    Ok(Seen::Waiting(e))
                 }
-                Err(e) => return Err(self.err(&format!("cannot update service {name}"))(e)),
+                Err(e) => Err(cannot(e)),
             }
-        }
+        };
+        poll::until(Duration::from_millis(200), Duration::from_secs(1), look, |last, _| cannot(last)).await
     }
 
     pub async fn remove_service(&self, name: &str) -> Result<()> {
@@ -415,19 +413,17 @@ impl Engine {
         let Some(net) = nets.into_iter().next() else { return Ok(None) };
         let (id, name) = (net.id.unwrap_or_default(), net.name.unwrap_or_default());
         let mut removed = false;
-        for _ in 0..60 {
+        let gone = poll::watch(RETRY_EVERY, UNTIL_FREE, async || {
             match self.docker.remove_network(&id).await {
                 Ok(()) => removed = true,
                 Err(e) if is_not_found(&e) => removed = true,
                 Err(_) => {}
             }
             // The engine keeps showing a removed overlay until its last endpoint is gone.
-            if removed && !self.network_exists(&id).await? {
-                return Ok(Some(name));
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        if !removed {
+            Ok::<_, Error>(if removed && !self.network_exists(&id).await? { Seen::Done(()) } else { Seen::Waiting(()) })
+        })
+        .await?;
+        if gone.is_err() && !removed {
             self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
         }
         Ok(Some(name))
@@ -453,19 +449,12 @@ impl Engine {
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<()> {
-        let mut last = None;
         // A volume stays in use until the containers of removed tasks are gone.
-        for _ in 0..60 {
-            match self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build())).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(e) => {
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
+        let remove = || self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build()));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, remove, |e| !is_not_found(e)).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove volume {name}"))(e)),
+            _ => Ok(()),
         }
-        Err(self.err(&format!("cannot remove volume {name}"))(last.expect("an error after retries")))
     }
 
     pub async fn tasks(&self, service: &str) -> Result<Vec<TaskInfo>> {

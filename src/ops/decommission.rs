@@ -16,7 +16,7 @@
 //! before the replicas drop.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -27,8 +27,11 @@ use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::diff::{Action, Changes, ObservedService};
 use crate::plan::{labels, retired_config_name, ConfigDef, ConfigMount, DecommissionDef, MemberStatusDef, Plan, ServiceDef};
+use crate::poll::{self, Seen};
 
 const POLL: Duration = Duration::from_secs(2);
+/// How often to look at the tasks of retiring members.
+const TASK_POLL: Duration = Duration::from_millis(500);
 /// How long a stopped member may take to end its task.
 const STOP_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -195,13 +198,12 @@ pub async fn wait_retired(
     def: &DecommissionDef,
     hosts: &[String],
     progress: &dyn Progress,
-    poll: Duration,
+    every: Duration,
     timeout: Duration,
 ) -> Result<()> {
     let status = &def.status;
     let url = format!("{base}{}", status.path);
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let seen = match client.get(&url).timeout(Duration::from_secs(10)).send().await {
             Ok(r) => match r.text().await {
                 Ok(body) => member_states(&body, status, hosts),
@@ -218,24 +220,25 @@ pub async fn wait_retired(
                     ));
                 }
                 match awaited(states, &status.done) {
-                    None => return Ok(()),
+                    None => return Ok(Seen::Done(())),
                     Some(open) => format!("waiting for {} to be {}: {open}", hosts.join(", "), status.done),
                 }
             }
             Err(why) => format!("waiting for {} to be {}: {url}: {why}", hosts.join(", "), status.done),
         };
         progress.step(&def.role, "retiring", &detail);
-        if started.elapsed() > timeout {
-            return Err(Error::help(
-                format!("`{}` members not retired after {}s: {detail}", def.role, timeout.as_secs()),
-                format!(
-                    "nothing was removed; they stay excluded. Run `bdprov scale` again to keep waiting, or `bdprov scale {}=<current count>` to take them back",
-                    def.role
-                ),
-            ));
-        }
-        tokio::time::sleep(poll).await;
-    }
+        Ok(Seen::Waiting(detail))
+    };
+    poll::until(every, timeout, look, |detail, _| {
+        Error::help(
+            format!("`{}` members not retired after {}s: {detail}", def.role, timeout.as_secs()),
+            format!(
+                "nothing was removed; they stay excluded. Run `bdprov scale` again to keep waiting, or `bdprov scale {}=<current count>` to take them back",
+                def.role
+            ),
+        )
+    })
+    .await
 }
 
 /// Record `list` as the role's retired hosts and run `refresh` with it.
@@ -309,8 +312,7 @@ async fn run_step(
 
 /// Wait until the tasks of the stopped slots ended with exit 0.
 async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &[String], progress: &dyn Progress) -> Result<()> {
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let tasks = engine.tasks(&svc.name).await?;
         let mut open = Vec::new();
         for (slot, host) in slots.iter().zip(hosts) {
@@ -332,36 +334,34 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
             }
         }
         if open.is_empty() {
-            return Ok(());
+            return Ok(Seen::Done(()));
         }
         progress.step(&svc.role, "retiring", &format!("waiting for their tasks to end: {}", open.join(", ")));
-        if started.elapsed() > STOP_TIMEOUT {
-            return Err(Error::help(
-                format!("the stopped members of `{}` still run after {}s: {}", svc.role, STOP_TIMEOUT.as_secs(), open.join(", ")),
-                "they are retired; see `bdprov logs` for the role, then run `bdprov scale` again",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        Ok(Seen::Waiting(open))
+    };
+    poll::until(TASK_POLL, STOP_TIMEOUT, look, |open, _| {
+        Error::help(
+            format!("the stopped members of `{}` still run after {}s: {}", svc.role, STOP_TIMEOUT.as_secs(), open.join(", ")),
+            "they are retired; see `bdprov logs` for the role, then run `bdprov scale` again",
+        )
+    })
+    .await
 }
 
 /// After the replicas dropped, no task may run again in a retired slot.
 async fn wait_dropped(engine: &Engine, svc: &ServiceDef, slots: &[u64]) -> Result<()> {
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let tasks = engine.tasks(&svc.name).await?;
         let back: Vec<u64> = tasks.iter().filter(|t| t.desired == "running" && slots.contains(&t.slot)).map(|t| t.slot).collect();
-        if back.is_empty() {
-            return Ok(());
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            return Err(Error::help(
-                format!("the swarm runs `{}` slots {back:?} again after the scale-down", svc.role),
-                "those members are retired and hold nothing the cluster needs; check `bdprov status` and scale again",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        Ok(if back.is_empty() { Seen::Done(()) } else { Seen::Waiting(back) })
+    };
+    poll::until(TASK_POLL, Duration::from_secs(30), look, |back, _| {
+        Error::help(
+            format!("the swarm runs `{}` slots {back:?} again after the scale-down", svc.role),
+            "those members are retired and hold nothing the cluster needs; check `bdprov status` and scale again",
+        )
+    })
+    .await
 }
 
 #[cfg(test)]

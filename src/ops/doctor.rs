@@ -15,6 +15,7 @@ use crate::engine::{EndpointSpec, Engine};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, Plan, ServiceDef};
+use crate::poll::{self, Seen};
 use crate::probe;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -190,21 +191,17 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
 
 /// Wait for every task of the global job to end; their output.
 async fn collect(engine: &Engine, service: &str) -> Result<Vec<String>> {
-    let mut waited = Duration::ZERO;
-    let tasks = loop {
+    let look = async || {
         let tasks = engine.tasks(service).await?;
-        if !tasks.is_empty() && tasks.iter().all(|t| t.is_terminal()) {
-            break tasks;
-        }
-        if waited > Duration::from_secs(120) {
-            return Err(Error::help(
-                "the doctor's checks did not finish in 120s",
-                "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        waited += Duration::from_millis(300);
+        Ok(if !tasks.is_empty() && tasks.iter().all(|t| t.is_terminal()) { Seen::Done(tasks) } else { Seen::Waiting(()) })
     };
+    let tasks = poll::until(Duration::from_millis(300), Duration::from_secs(120), look, |(), _| {
+        Error::help(
+            "the doctor's checks did not finish in 120s",
+            "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image",
+        )
+    })
+    .await?;
     let mut lines = Vec::new();
     for t in tasks.iter().filter(|t| t.container_id.is_some()) {
         lines.extend(engine.last_lines(&t.id, 1000).await);

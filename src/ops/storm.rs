@@ -23,6 +23,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{Plan, StormJobDef};
+use crate::poll::{self, Seen};
 use crate::probe;
 
 /// A topology to deploy: `storm jar JAR CLASS [NAME] [ARGS]`.
@@ -126,7 +127,7 @@ impl<'a> Cli<'a> {
 
     /// `storm kill NAME -w WAIT`, then wait until `storm list` no longer
     /// shows it, for at most `timeout`.
-    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
         let started = Instant::now();
         let topologies = self.topologies(progress).await?;
         let id = find(&topologies, name)?.id.clone();
@@ -135,21 +136,25 @@ impl<'a> Cli<'a> {
             return Err(submit::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
         }
         progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
-        loop {
+        let look = async || {
             let Some(t) = self.topologies(progress).await?.into_iter().find(|t| t.id == id) else {
                 progress.step(name, "done", "nimbus no longer lists it");
-                return Ok(started.elapsed());
+                return Ok(Seen::Done(started.elapsed()));
             };
-            if started.elapsed() > timeout {
-                return Err(Error::help(
-                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
-                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
-                ));
-            }
             progress.step(name, "killing", &format!("status {}", t.status));
-            tokio::time::sleep(poll).await;
-        }
+            Ok(Seen::Waiting(t.status))
+        };
+        poll::until(every, timeout.saturating_sub(started.elapsed()), look, |status, _| still_listed(name, &id, &status, started.elapsed()))
+            .await
     }
+}
+
+/// A killed topology that does not go away.
+fn still_listed(name: &str, id: &str, status: &str, after: Duration) -> Error {
+    Error::help(
+        format!("topology {name} ({id}) is still listed as {status} {}s after the kill", after.as_secs()),
+        "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
+    )
 }
 
 /// Where `storm list|kill` ask: the UI's REST API, or Storm's CLI in jobs.
@@ -339,8 +344,8 @@ impl Ui {
 
     /// Kill topology `name` (Storm deactivates its spouts for `wait`
     /// seconds, then stops its workers) and wait until the summary no longer
-    /// lists it, polling every `poll`, for at most `timeout`. How long it took.
-    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+    /// lists it, looking every `every`, for at most `timeout`. How long it took.
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
         let started = Instant::now();
         let topologies = self.topologies().await?;
         let id = find(&topologies, name)?.id.clone();
@@ -348,21 +353,19 @@ impl Ui {
         let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
         parse_kill(&body, &id).map_err(Error::msg)?;
         progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
-        loop {
-            tokio::time::sleep(poll).await;
+        let look = async || {
             let Some(t) = self.topologies().await?.into_iter().find(|t| t.id == id) else {
                 progress.step(name, "done", "gone from the Storm UI");
-                return Ok(started.elapsed());
+                return Ok::<_, Error>(Seen::Done(started.elapsed()));
             };
-            if started.elapsed() > timeout {
-                progress.step(name, "failed", &t.status);
-                return Err(Error::help(
-                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
-                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
-                ));
-            }
             progress.step(name, "killing", &format!("status {}", t.status));
-        }
+            Ok(Seen::Waiting(t.status))
+        };
+        let limit = timeout.saturating_sub(started.elapsed());
+        poll::watch(every, limit, look).await?.or_else(|(status, _)| {
+            progress.step(name, "failed", &status);
+            Err(still_listed(name, &id, &status, started.elapsed()))
+        })
     }
 }
 
