@@ -34,11 +34,11 @@ pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
     match engine.load_state(&name).await? {
         Some(plan) => Ok(plan),
         None => {
-            let help = match crate::diag::suggest(&name, clusters.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if clusters.is_empty() => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
-                None => format!("clusters here: {}", clusters.join(", ")),
-            };
+            let known: Vec<&str> = clusters.iter().map(String::as_str).collect();
+            let help = crate::diag::did_you_mean(&name, &known, None, || match known.is_empty() {
+                true => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
+                false => format!("clusters here: {}", clusters.join(", ")),
+            });
             Err(Error::help(format!("no cluster `{name}` on this swarm"), help))
         }
     }

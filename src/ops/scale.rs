@@ -3,7 +3,7 @@
 
 use super::ready::RoleState;
 use super::{apply, decommission};
-use crate::diag::{suggest, Diagnostic};
+use crate::diag::{did_you_mean, Diagnostic};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
@@ -28,10 +28,7 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
     for (role, n) in requests {
         let Some(svc) = plan.service(role) else {
             let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
-            let help = match suggest(role, roles.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? (roles: {})", roles.join(", ")),
-                None => format!("roles of {}: {}", plan.cluster, roles.join(", ")),
-            };
+            let help = did_you_mean(role, &roles, Some("roles"), || format!("roles of {}: {}", plan.cluster, roles.join(", ")));
             return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
         };
         if svc.member.is_some() {

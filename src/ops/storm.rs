@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::submit::{self, Echo, Upload};
-use crate::diag::suggest;
+use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
@@ -226,11 +226,10 @@ pub fn find<'a>(topologies: &'a [Topology], name: &str) -> Result<&'a Topology> 
         return Ok(t);
     }
     let names: Vec<&str> = topologies.iter().map(|t| t.name.as_str()).collect();
-    let help = match (suggest(name, names.iter().copied()), names.is_empty()) {
-        (Some(s), _) => format!("did you mean `{s}`? (topologies: {})", names.join(", ")),
-        (None, true) => "no topology runs; `bdprov submit storm` deploys one".to_string(),
-        (None, false) => format!("topologies: {}", names.join(", ")),
-    };
+    let help = did_you_mean(name, &names, Some("topologies"), || match names.is_empty() {
+        true => "no topology runs; `bdprov submit storm` deploys one".to_string(),
+        false => format!("topologies: {}", names.join(", ")),
+    });
     Err(Error::help(format!("no topology `{name}` runs on this Storm cluster"), help))
 }
 
