@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::submit::{self, Echo};
+use super::job::{self, Echo};
 use crate::blueprint::{for_slot, HOSTS_FILE};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -278,7 +278,7 @@ async fn run_with_hosts(
     progress: &dyn Progress,
 ) -> Result<()> {
     let data = format!("{}\n", hosts.join("\n"));
-    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, submit::job_id());
+    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, job::job_id());
     let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)) }).await?;
     let result = run_step(engine, plan, def, step, command, &name, progress).await;
     engine.remove_config_when_free(&id).await?;
@@ -295,14 +295,14 @@ async fn run_step(
     hosts: &str,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let mut template = submit::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
+    let mut template = job::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
     template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
     let kind = format!("{}-{step}", def.role);
-    let (code, output) = submit::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
+    let (code, output) = job::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
     if code == 0 {
         return Ok(());
     }
-    Err(submit::failed(
+    Err(job::failed(
         &format!("the `{step}` step of retiring `{}`", def.role),
         code,
         &output,

@@ -172,7 +172,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
         global: true,
         ..Default::default()
     };
-    let name = format!("{}_doctor-{}", plan.cluster, super::submit::job_id());
+    let name = format!("{}_doctor-{}", plan.cluster, super::job::job_id());
     let mut svc = template;
     svc.name = name.clone();
     svc.labels.insert(labels::KIND.into(), "job".into());

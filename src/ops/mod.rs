@@ -1,21 +1,22 @@
-//! What bdprov does with a cluster: apply a plan (`up`), observe it
-//! (`status`), change it (`scale`), run jobs on it (`submit`), read it
-//! (`logs`), remove it (`down`), and manage Storm topologies (`storm`). All
-//! Docker access goes through [`crate::engine`].
+//! What bdprov does with any cluster, whatever runs in it: apply a plan
+//! (`up`: [`apply`], deciding each round in `apply`), observe it (`status`,
+//! [`ready`]), change it (`scale`, retiring members with [`decommission`]),
+//! run one-shot jobs on it ([`job`], used by [`hooks`] and by `submit`),
+//! read it (`logs`), check its network (`doctor`) and remove it (`down`).
+//! Knowledge of particular systems (WebHDFS, YARN, Spark, Storm,
+//! ZooKeeper) is in [`crate::systems`]. All Docker access goes through
+//! [`crate::engine`].
 
 pub mod apply;
 pub mod decommission;
 pub mod doctor;
 pub mod down;
 pub mod hooks;
+pub mod job;
 pub mod logs;
 pub mod ready;
 pub mod scale;
 pub mod status;
-pub mod storm;
-pub mod submit;
-pub mod webhdfs;
-pub mod yarn;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};

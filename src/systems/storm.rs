@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::submit::{self, Echo, Upload};
 use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::ops::job::{self, Echo, Upload};
 use crate::output::Progress;
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
@@ -57,12 +57,12 @@ pub fn storm_command(job: &StormJobDef, app: &StormApp, upload: &Upload) -> Vec<
 
 /// Run `storm jar` once on the cluster's network and return its exit code,
 /// streaming its output. The jar travels as chunked swarm configs
-/// ([`submit::Upload`]), so no shared filesystem or registry is needed.
+/// ([`job::Upload`]), so no shared filesystem or registry is needed.
 pub async fn submit(engine: &Engine, plan: &Plan, app: &StormApp, progress: &dyn Progress) -> Result<i32> {
-    let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
-    let upload = submit::read_upload(&app.jar)?;
+    let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
+    let upload = job::read_upload(&app.jar)?;
     let command = storm_command(job, app, &upload);
-    let (code, _) = submit::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
+    let (code, _) = job::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
     Ok(code)
 }
 
@@ -106,7 +106,7 @@ pub struct Cli<'a> {
 
 impl<'a> Cli<'a> {
     pub fn of_cluster(engine: &'a Engine, plan: &'a Plan) -> Result<Cli<'a>> {
-        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
         Ok(Cli { engine, plan, job })
     }
 
@@ -114,14 +114,14 @@ impl<'a> Cli<'a> {
         let seeds = serde_json::to_string(&self.job.nimbus).expect("strings serialize");
         let mut cmd = vec!["storm".to_string(), args[0].to_string(), "-c".into(), format!("nimbus.seeds={seeds}")];
         cmd.extend(args[1..].iter().map(|a| a.to_string()));
-        submit::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
+        job::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
     }
 
     pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
         let (code, out) = self.storm("storm-list", &["list"], progress).await?;
         match parse_cli_list(&out) {
             Some(t) if code == 0 => Ok(t),
-            _ => Err(submit::failed("storm list", code, &out, "is nimbus up? see `bdprov status` and `bdprov logs nimbus`")),
+            _ => Err(job::failed("storm list", code, &out, "is nimbus up? see `bdprov status` and `bdprov logs nimbus`")),
         }
     }
 
@@ -133,7 +133,7 @@ impl<'a> Cli<'a> {
         let id = find(&topologies, name)?.id.clone();
         let (code, out) = self.storm("storm-kill", &["kill", name, "-w", &wait.to_string()], progress).await?;
         if code != 0 {
-            return Err(submit::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
+            return Err(job::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
         }
         progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
         let look = async || {
@@ -296,7 +296,7 @@ impl Ui {
     /// The cluster's UI: the published port of `jobs.storm.ui`, at the node
     /// running the UI's task.
     pub async fn of_cluster(engine: &Engine, plan: &Plan) -> Result<Ui> {
-        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
         let svc = plan
             .service(&job.ui_role)
             .ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
@@ -417,12 +417,12 @@ mod tests {
         let job = plan.jobs.storm.as_ref().unwrap();
         let jar: Vec<u8> = (0..20_000_000u32).map(|i| (i % 251) as u8).collect();
         let up = Upload::new("wc.jar", &jar);
-        assert_eq!(up.parts.len(), 23, "20 MB in parts of {} bytes", submit::CHUNK);
-        assert!(up.parts.iter().all(|p| p.len() <= submit::CHUNK) && submit::CHUNK < 1000 * 1024, "each part fits a swarm config");
+        assert_eq!(up.parts.len(), 23, "20 MB in parts of {} bytes", job::CHUNK);
+        assert!(up.parts.iter().all(|p| p.len() <= job::CHUNK) && job::CHUNK < 1000 * 1024, "each part fits a swarm config");
         assert_eq!(up.parts.concat(), jar);
 
         let command = storm_command(job, &app(&[]), &up);
-        let (svc, configs) = submit::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
+        let (svc, configs) = job::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
         assert_eq!(configs.len(), 23);
         assert_eq!(configs[22].name, "st_upload-abc123-0022");
 
