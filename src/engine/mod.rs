@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use base64::Engine as _;
-use bollard::models::{ConfigSpec, NetworkCreateRequest, SwarmInitRequest, TaskState};
+use bollard::models::{
+    ConfigSpec, LocalNodeState, NetworkCreateRequest, NodeSpecRoleEnum, NodeState, SwarmInitRequest, TaskState as BollardTaskState,
+};
 use bollard::query_parameters::{
     InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder,
     ListTasksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
@@ -41,8 +43,8 @@ pub struct TaskInfo {
     pub id: String,
     pub slot: u64,
     pub node_id: String,
-    pub state: String,
-    pub desired: String,
+    pub state: TaskState,
+    pub desired: TaskState,
     pub message: String,
     pub error: String,
     pub exit_code: Option<i64>,
@@ -53,12 +55,103 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     pub fn is_running(&self) -> bool {
-        self.state == "running"
+        self.state == TaskState::Running
     }
 
     /// Ended for good: complete, failed, rejected, shut down.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.state.as_str(), "complete" | "failed" | "rejected" | "shutdown" | "orphaned" | "remove")
+        self.state.is_terminal()
+    }
+}
+
+/// The state of a swarm task (actual or desired), as the swarm names it.
+/// bollard's states become these at the engine's edge, so the rest of bdprov
+/// matches on variants instead of comparing strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    New,
+    Allocated,
+    Pending,
+    Assigned,
+    Accepted,
+    Preparing,
+    Ready,
+    Starting,
+    Running,
+    Complete,
+    Shutdown,
+    Failed,
+    Rejected,
+    Remove,
+    Orphaned,
+    /// The engine gave no state.
+    Unknown,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::New => "new",
+            TaskState::Allocated => "allocated",
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Accepted => "accepted",
+            TaskState::Preparing => "preparing",
+            TaskState::Ready => "ready",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Complete => "complete",
+            TaskState::Shutdown => "shutdown",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
+            TaskState::Unknown => "unknown",
+        }
+    }
+
+    /// Ended for good: complete, failed, rejected, shut down.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskState::Complete | TaskState::Failed | TaskState::Rejected | TaskState::Shutdown | TaskState::Orphaned | TaskState::Remove
+        )
+    }
+
+    /// Failed or refused by the swarm.
+    pub fn is_failure(self) -> bool {
+        matches!(self, TaskState::Failed | TaskState::Rejected)
+    }
+}
+
+impl From<Option<BollardTaskState>> for TaskState {
+    fn from(s: Option<BollardTaskState>) -> TaskState {
+        use BollardTaskState as B;
+        match s {
+            None => TaskState::Unknown,
+            Some(B::NEW) => TaskState::New,
+            Some(B::ALLOCATED) => TaskState::Allocated,
+            Some(B::PENDING) => TaskState::Pending,
+            Some(B::ASSIGNED) => TaskState::Assigned,
+            Some(B::ACCEPTED) => TaskState::Accepted,
+            Some(B::PREPARING) => TaskState::Preparing,
+            Some(B::READY) => TaskState::Ready,
+            Some(B::STARTING) => TaskState::Starting,
+            Some(B::RUNNING) => TaskState::Running,
+            Some(B::COMPLETE) => TaskState::Complete,
+            Some(B::SHUTDOWN) => TaskState::Shutdown,
+            Some(B::FAILED) => TaskState::Failed,
+            Some(B::REJECTED) => TaskState::Rejected,
+            Some(B::REMOVE) => TaskState::Remove,
+            Some(B::ORPHANED) => TaskState::Orphaned,
+        }
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -106,10 +199,6 @@ fn label(k: &str, v: &str) -> (&'static str, String) {
     ("label", format!("{k}={v}"))
 }
 
-fn state_name(s: Option<TaskState>) -> String {
-    s.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())
-}
-
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }
@@ -154,7 +243,7 @@ impl Engine {
     /// Make this engine a single-node swarm. Returns false if it already is in one.
     pub async fn init_swarm(&self, advertise: &str) -> Result<bool> {
         let info = self.docker.info().await.map_err(self.err("cannot read the engine's info"))?;
-        if info.swarm.and_then(|s| s.local_node_state).map(|s| s.to_string()) == Some("active".into()) {
+        if info.swarm.and_then(|s| s.local_node_state) == Some(LocalNodeState::ACTIVE) {
             return Ok(false);
         }
         self.docker
@@ -189,8 +278,8 @@ impl Engine {
                     id: n.id.unwrap_or_default(),
                     hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
                     addr,
-                    manager: spec.role.map(|r| r.to_string()) == Some("manager".into()),
-                    ready: status.state.map(|s| s.to_string()) == Some("ready".into()),
+                    manager: spec.role == Some(NodeSpecRoleEnum::MANAGER),
+                    ready: status.state == Some(NodeState::READY),
                     labels,
                 }
             })
@@ -473,8 +562,8 @@ impl Engine {
                     id: t.id.unwrap_or_default(),
                     slot: t.slot.unwrap_or(0) as u64,
                     node_id: t.node_id.unwrap_or_default(),
-                    state: state_name(status.state),
-                    desired: state_name(t.desired_state),
+                    state: status.state.into(),
+                    desired: t.desired_state.into(),
                     message: status.message.unwrap_or_default(),
                     error: status.err.unwrap_or_default(),
                     exit_code: cs.exit_code,
@@ -494,7 +583,7 @@ impl Engine {
         let nodes = self.nodes().await?;
         Ok(tasks
             .iter()
-            .filter(|t| t.is_running() && t.desired == "running")
+            .filter(|t| t.is_running() && t.desired == TaskState::Running)
             .filter_map(|t| nodes.iter().find(|n| n.id == t.node_id).cloned())
             .collect())
     }

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::job::{self, Echo};
 use crate::blueprint::{for_slot, HOSTS_FILE};
-use crate::engine::Engine;
+use crate::engine::{Engine, TaskState};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::diff::{Action, Changes, ObservedService};
@@ -140,7 +140,7 @@ pub async fn retire(
 ) -> Result<()> {
     let role = &svc.role;
     let tasks = engine.tasks(&svc.name).await?;
-    let wanted: Vec<_> = tasks.iter().filter(|t| t.desired == "running").collect();
+    let wanted: Vec<_> = tasks.iter().filter(|t| t.desired == TaskState::Running).collect();
     if let Some(t) = wanted.iter().find(|t| !t.is_running()) {
         return Err(Error::help(
             format!("`{role}` task {} is {}, not running: members are retired only from a settled role", t.slot, t.state),
@@ -318,9 +318,9 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
         for (slot, host) in slots.iter().zip(hosts) {
             // Newest task first within a slot.
             let Some(t) = tasks.iter().find(|t| t.slot == *slot) else { continue };
-            match t.state.as_str() {
-                "complete" => {}
-                "failed" | "rejected" | "orphaned" => {
+            match t.state {
+                TaskState::Complete => {}
+                TaskState::Failed | TaskState::Rejected | TaskState::Orphaned => {
                     return Err(Error::help(
                         format!(
                             "{host} did not stop cleanly: its task {} ({})",
@@ -352,7 +352,7 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
 async fn wait_dropped(engine: &Engine, svc: &ServiceDef, slots: &[u64]) -> Result<()> {
     let look = async || {
         let tasks = engine.tasks(&svc.name).await?;
-        let back: Vec<u64> = tasks.iter().filter(|t| t.desired == "running" && slots.contains(&t.slot)).map(|t| t.slot).collect();
+        let back: Vec<u64> = tasks.iter().filter(|t| t.desired == TaskState::Running && slots.contains(&t.slot)).map(|t| t.slot).collect();
         Ok(if back.is_empty() { Seen::Done(()) } else { Seen::Waiting(back) })
     };
     poll::until(TASK_POLL, Duration::from_secs(30), look, |back, _| {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{EndpointSpec, Engine};
+use crate::engine::{EndpointSpec, Engine, TaskState};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, Plan, ServiceDef};
@@ -135,7 +135,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     let nodes = engine.nodes().await?;
     let client = probe::client();
     for svc in &plan.services {
-        for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == "running") {
+        for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == TaskState::Running) {
             let Some(node) = nodes.iter().find(|n| n.id == task.node_id) else { continue };
             for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
                 let Some(published) = p.published else { continue };

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Engine, TaskInfo};
+use crate::engine::{Engine, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
@@ -257,7 +257,7 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
                     ));
                 }
                 if logs.is_none() && t.container_id.is_some() && !t.is_terminal() {
-                    progress.step(kind, "running", &t.state);
+                    progress.step(kind, "running", t.state.as_str());
                     logs = Some(engine.task_logs(&t.id, true, None).boxed());
                 }
                 if t.is_terminal() {
@@ -279,9 +279,9 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
             }
         }
     }
-    match task.state.as_str() {
-        "complete" => Ok(0),
-        "failed" => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
+    match task.state {
+        TaskState::Complete => Ok(0),
+        TaskState::Failed => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
         _ => Err(Error::help(
             format!("the job did not run: {} {}", task.state, task.error),
             "check the image and the cluster with `bdprov status`",

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, NodeInfo, TaskInfo};
+use crate::engine::{Engine, NodeInfo, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 use crate::plan::{CheckDef, EndpointDef, ServiceDef};
 use crate::probe::{self, Verdict};
@@ -35,7 +35,7 @@ pub struct RoleState {
 pub struct TaskView {
     pub name: String,
     pub node: String,
-    pub state: String,
+    pub state: TaskState,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub error: String,
 }
@@ -46,7 +46,7 @@ fn node<'a>(nodes: &'a [NodeInfo], id: &str) -> Option<&'a NodeInfo> {
 
 /// Tasks that should be running now (not ones already replaced).
 fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
-    tasks.iter().filter(|t| t.desired == "running" || t.desired == "complete")
+    tasks.iter().filter(|t| matches!(t.desired, TaskState::Running | TaskState::Complete))
 }
 
 /// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
@@ -143,17 +143,25 @@ fn views(role: &str, tasks: &[TaskInfo], nodes: &[NodeInfo]) -> Vec<TaskView> {
         .map(|t| TaskView {
             name: format!("{role}.{}", t.slot),
             node: node(nodes, &t.node_id).map(|n| n.hostname.clone()).unwrap_or_else(|| "-".into()),
-            state: t.state.clone(),
-            error: if t.error.is_empty() && !t.is_running() && t.state != "complete" { t.message.clone() } else { t.error.clone() },
+            state: t.state,
+            error: if t.error.is_empty() && !t.is_running() && t.state != TaskState::Complete {
+                t.message.clone()
+            } else {
+                t.error.clone()
+            },
         })
         .collect()
 }
 
 /// Why the most recent non-running task is not running.
 fn latest_problem(tasks: &[TaskInfo]) -> Option<String> {
-    current(tasks)
-        .find(|t| !t.is_running())
-        .map(|t| if t.error.is_empty() { t.state.clone() } else { format!("{} ({})", t.state, t.error) })
+    current(tasks).find(|t| !t.is_running()).map(|t| {
+        if t.error.is_empty() {
+            t.state.to_string()
+        } else {
+            format!("{} ({})", t.state, t.error)
+        }
+    })
 }
 
 /// Why a role will not become ready: found in its tasks, or a timeout. Each
@@ -215,19 +223,19 @@ pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<Problem> 
     }
     // During a rolling update the new task waits for the old one to free
     // its host port: that is not a conflict.
-    let replacing = tasks.iter().any(|t| t.desired == "shutdown" && !t.is_terminal());
+    let replacing = tasks.iter().any(|t| t.desired == TaskState::Shutdown && !t.is_terminal());
     if !replacing {
-        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("port") && t.error.contains("in use")) {
+        if let Some(t) = new.iter().find(|t| t.state == TaskState::Pending && t.error.contains("port") && t.error.contains("in use")) {
             return Some(Problem::PortTaken(t.error.clone()));
         }
-        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("max replicas per node")) {
+        if let Some(t) = new.iter().find(|t| t.state == TaskState::Pending && t.error.contains("max replicas per node")) {
             return Some(Problem::TooFewNodes(t.error.clone()));
         }
     }
-    let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
+    let failed = new.iter().filter(|t| t.state.is_failure()).count();
     if failed >= 3 {
-        let last = new.iter().find(|t| matches!(t.state.as_str(), "failed" | "rejected")).expect("a failed task");
-        let last = if last.error.is_empty() { last.state.clone() } else { last.error.clone() };
+        let last = new.iter().find(|t| t.state.is_failure()).expect("a failed task");
+        let last = if last.error.is_empty() { last.state.to_string() } else { last.error.clone() };
         return Some(Problem::Failing { failed, last });
     }
     None
@@ -260,13 +268,13 @@ pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], re
 mod tests {
     use super::*;
 
-    fn task(id: &str, state: &str, err: &str) -> TaskInfo {
+    fn task(id: &str, state: TaskState, err: &str) -> TaskInfo {
         TaskInfo {
             id: id.into(),
             slot: 1,
             node_id: "n".into(),
-            state: state.into(),
-            desired: "running".into(),
+            state,
+            desired: TaskState::Running,
             message: String::new(),
             error: err.into(),
             exit_code: None,
@@ -301,28 +309,29 @@ mod tests {
 
     #[test]
     fn missing_image_is_fatal_at_once() {
-        let t = vec![task("a", "rejected", "No such image: apache/spark:4.1.2")];
+        let t = vec![task("a", TaskState::Rejected, "No such image: apache/spark:4.1.2")];
         assert!(trouble(&t, &HashSet::new()).unwrap().to_string().contains("cannot be found"));
     }
 
     #[test]
     fn taken_port_is_fatal_unless_an_old_task_still_holds_it() {
-        let pending = task("a", "pending", "no suitable node (host-mode port already in use on 1 node)");
+        let pending = task("a", TaskState::Pending, "no suitable node (host-mode port already in use on 1 node)");
         assert!(trouble(std::slice::from_ref(&pending), &HashSet::new()).unwrap().to_string().contains("port is already taken"));
-        let mut old = task("old", "running", "");
-        old.desired = "shutdown".into();
+        let mut old = task("old", TaskState::Running, "");
+        old.desired = TaskState::Shutdown;
         assert_eq!(trouble(&[pending, old], &HashSet::from(["old".to_string()])), None, "a rolling update frees the port");
     }
 
     #[test]
     fn more_replicas_than_nodes_is_fatal() {
-        let t = vec![task("a", "pending", "no suitable node (max replicas per node limit exceed)")];
+        let t = vec![task("a", TaskState::Pending, "no suitable node (max replicas per node limit exceed)")];
         assert!(trouble(&t, &HashSet::new()).unwrap().to_string().contains("at most one per node"));
     }
 
     #[test]
     fn repeated_failures_are_fatal_but_old_ones_do_not_count() {
-        let t = vec![task("a", "failed", "exit 1"), task("b", "failed", "exit 1"), task("c", "failed", "exit 1")];
+        let t =
+            vec![task("a", TaskState::Failed, "exit 1"), task("b", TaskState::Failed, "exit 1"), task("c", TaskState::Failed, "exit 1")];
         assert!(trouble(&t, &HashSet::new()).is_some());
         assert!(trouble(&t, &HashSet::from(["a".to_string()])).is_none());
         assert!(trouble(&t[..2], &HashSet::new()).is_none());
