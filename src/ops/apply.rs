@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use super::ready::{self, Problem, RoleState};
+use super::ready::{self, RoleState};
+use super::rounds::{self, Stage, Verdict};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -16,7 +17,6 @@ use crate::plan::ports;
 use crate::plan::{ImageSet, Plan, ServiceDef};
 
 const POLL: Duration = Duration::from_millis(250);
-const DEFAULT_TIMEOUT: u64 = 180;
 
 pub struct Outcome {
     pub changed: bool,
@@ -59,16 +59,26 @@ async fn preflight(engine: &Engine, plan: &Plan, taken: &BTreeMap<u16, String>) 
     errs.finish(()).map_err(Error::Input)
 }
 
+/// Where a service is, with what `up` remembers of applying it.
 enum Step {
-    /// Waiting for the roles it comes after.
     Blocked,
-    /// Created, updated or kept; waiting to be ready.
+    /// Applied at `at`; `before`: ids of its tasks older than the change.
     Applied {
         at: Instant,
         before: HashSet<String>,
         desired: u64,
     },
     Ready,
+}
+
+impl Step {
+    fn stage(&self) -> Stage {
+        match self {
+            Step::Blocked => Stage::Blocked,
+            Step::Applied { .. } => Stage::Applied,
+            Step::Ready => Stage::Ready,
+        }
+    }
 }
 
 pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
@@ -137,7 +147,8 @@ pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress:
 
 /// Apply each service once the roles it comes after are ready, and wait for
 /// all. A role is ready when all its services are (for an ensemble: all its
-/// members, with exactly one leader).
+/// members, with exactly one leader). What to do each round is decided in
+/// [`rounds`]; this carries it out.
 async fn wait_in_order(
     engine: &Engine,
     plan: &Plan,
@@ -159,44 +170,25 @@ async fn wait_in_order(
         progress.step(&hook.name, "waiting", &waiting_for(&hook.after));
     }
     loop {
-        let mut done: HashSet<&str> = plan
-            .services
-            .iter()
-            .map(|s| s.role.as_str())
-            .filter(|role| plan.services.iter().zip(&steps).filter(|(s, _)| s.role == *role).all(|(_, st)| matches!(st, Step::Ready)))
-            .collect();
-        done.extend(hooks_done.iter().copied());
-        let known = |a: &str| plan.service(a).is_some() || plan.hooks.iter().any(|h| h.name == a);
-        let unblocked = |after: &[String]| after.iter().all(|a| done.contains(a.as_str()) || !known(a));
-        for hook in &plan.hooks {
-            if !hooks_done.contains(hook.name.as_str()) && unblocked(&hook.after) {
-                progress.step(&hook.name, "running", "");
-                let what =
-                    super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
-                progress.step(&hook.name, "done", &what);
-                hooks_done.insert(&hook.name);
-            }
+        let stages: Vec<Stage> = steps.iter().map(Step::stage).collect();
+        let moves = rounds::next_moves(plan, &stages, &hooks_done);
+        for hook in moves.hooks.iter().map(|&h| &plan.hooks[h]) {
+            progress.step(&hook.name, "running", "");
+            let what = super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
+            progress.step(&hook.name, "done", &what);
+            hooks_done.insert(&hook.name);
         }
-        for (i, svc) in plan.services.iter().enumerate() {
-            if matches!(steps[i], Step::Blocked) && unblocked(&svc.after) {
-                let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
-                // Retired hosts whose slots run again must be taken back first.
-                if let (Some(def), Action::Scale { to, .. } | Action::Update { replicas: to, .. }) =
-                    (plan.decommission_of(&svc.role), &action)
-                {
-                    super::decommission::readmit(engine, plan, svc, def, *to, progress).await?;
-                }
-                let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
-                let desired = apply_one(engine, svc, &action, config_ids).await?;
-                let word = match action {
-                    Action::Create => "created",
-                    Action::Update { .. } => "updated",
-                    Action::Scale { .. } => "scaled",
-                    Action::Keep { .. } => "unchanged",
-                };
-                progress.step(&svc.step(), "starting", word);
-                steps[i] = Step::Applied { at: Instant::now(), before, desired };
+        for i in moves.services {
+            let svc = &plan.services[i];
+            let action = rounds::action_of(changes, svc);
+            // Retired hosts whose slots run again must be taken back first.
+            if let Some((def, to)) = rounds::readmit_before(plan, svc, &action) {
+                super::decommission::readmit(engine, plan, svc, def, to, progress).await?;
             }
+            let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
+            let desired = apply_one(engine, svc, &action, config_ids).await?;
+            progress.step(&svc.step(), "starting", rounds::action_word(&action));
+            steps[i] = Step::Applied { at: Instant::now(), before, desired };
         }
         let nodes = engine.nodes().await?;
         let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
@@ -215,37 +207,27 @@ async fn wait_in_order(
             tasks_of.insert(i, tasks);
         }
         // Decide per role: every service of the role observed this round.
-        let roles: Vec<&str> =
-            pending.iter().map(|&i| plan.services[i].role.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        for role in roles {
-            let idx: Vec<usize> = (0..n).filter(|&i| plan.services[i].role == role).collect();
-            if !idx.iter().all(|i| pending.contains(i)) {
-                continue; // some members still blocked
-            }
+        for (_, idx) in rounds::roles_to_judge(plan, &pending) {
             let states: Vec<&RoleState> = idx.iter().filter_map(|&i| last[i].as_ref()).collect();
-            let ensemble = ready::ensemble_problem(&states);
-            let all_ready = states.iter().all(|s| s.is_ready) && ensemble.is_none();
+            let (role_ready, ensemble) = rounds::role_verdict(&states);
             for &i in &idx {
                 let svc = &plan.services[i];
                 let state = last[i].as_ref().expect("observed");
-                if all_ready {
-                    progress.step(&svc.step(), "ready", &ready_detail(state));
-                    steps[i] = Step::Ready;
-                    continue;
-                }
-                let detail = match (&ensemble, state.is_ready) {
-                    (Some(problem), true) => format!("{}; {problem}", state.detail),
-                    _ => state.detail.clone(),
-                };
-                progress.step(&svc.step(), "starting", &detail);
                 let Step::Applied { at, before, .. } = &steps[i] else { continue };
-                let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
-                let problem = ready::trouble(&tasks_of[&i], before)
-                    .or_else(|| (at.elapsed() > timeout).then(|| Problem::Timeout { secs: timeout.as_secs(), detail: detail.clone() }));
-                if let Some(problem) = problem {
-                    progress.step(&svc.step(), "failed", &problem.to_string());
-                    let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
-                    return Err(Error::help(diagnosis.trim_end().to_string(), problem.help(svc)));
+                let verdict =
+                    rounds::judge(state, role_ready, ensemble.as_deref(), &tasks_of[&i], before, at.elapsed(), rounds::timeout_of(svc));
+                match verdict {
+                    Verdict::Ready { detail } => {
+                        progress.step(&svc.step(), "ready", &detail);
+                        steps[i] = Step::Ready;
+                    }
+                    Verdict::Starting { detail } => progress.step(&svc.step(), "starting", &detail),
+                    Verdict::Failed { detail, problem } => {
+                        progress.step(&svc.step(), "starting", &detail);
+                        progress.step(&svc.step(), "failed", &problem.to_string());
+                        let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
+                        return Err(Error::help(diagnosis.trim_end().to_string(), problem.help(svc)));
+                    }
                 }
             }
         }
@@ -254,17 +236,6 @@ async fn wait_in_order(
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-fn ready_detail(s: &RoleState) -> String {
-    let mut d = format!("{}/{} ready", s.ready, s.desired);
-    if let Some(m) = &s.mode {
-        d.push_str(&format!(" ({m})"));
-    }
-    if !s.urls.is_empty() {
-        d.push_str(&format!("  {}", s.urls.join(" ")));
-    }
-    d
 }
 
 /// Carry out one service's action; returns the replicas it should run.

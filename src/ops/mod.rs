@@ -1,5 +1,5 @@
 //! What bdprov does with any cluster, whatever runs in it: apply a plan
-//! (`up`: [`apply`], deciding each round in `apply`), observe it (`status`,
+//! (`up`: [`apply`], deciding each round in [`rounds`]), observe it (`status`,
 //! [`ready`]), change it (`scale`, retiring members with [`decommission`]),
 //! run one-shot jobs on it ([`job`], used by [`hooks`] and by `submit`),
 //! read it (`logs`), check its network (`doctor`) and remove it (`down`).
@@ -15,6 +15,7 @@ pub mod hooks;
 pub mod job;
 pub mod logs;
 pub mod ready;
+pub mod rounds;
 pub mod scale;
 pub mod status;
 
