@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bdprov::ops::decommission;
-use bdprov::output::Progress;
+use bdprov::output::{Progress, State};
 use bdprov::plan::{CheckDef, DecommissionDef, HookActionDef, PathDef, Plan};
 use bdprov::probe::{self, Response};
 use bdprov::systems::hdfs::{self, Outcome};
@@ -29,7 +29,7 @@ fn probe_of(plan: &Plan, role: &str) -> CheckDef {
 struct Recorded(Mutex<Vec<String>>);
 
 impl Progress for Recorded {
-    fn step(&self, name: &str, state: &str, detail: &str) {
+    fn step(&self, name: &str, state: State, detail: &str) {
         self.0.lock().unwrap().push(format!("{name} {state} {detail}"));
     }
     fn note(&self, text: &str) {

@@ -11,7 +11,7 @@ use super::rounds::{self, Stage, Verdict};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::diff::{self, Action, Changes};
 use crate::plan::ports;
 use crate::plan::{ImageSet, Plan, ServiceDef};
@@ -164,18 +164,19 @@ async fn wait_in_order(
     let mut hooks_done: HashSet<&str> = if run_hooks { HashSet::new() } else { plan.hooks.iter().map(|h| h.name.as_str()).collect() };
     let waiting_for = |after: &[String]| if after.is_empty() { String::new() } else { format!("for {}", after.join(", ")) };
     for svc in &plan.services {
-        progress.step(&svc.step(), "waiting", &waiting_for(&svc.after));
+        progress.step(&svc.step(), State::Waiting, &waiting_for(&svc.after));
     }
     for hook in plan.hooks.iter().filter(|_| run_hooks) {
-        progress.step(&hook.name, "waiting", &waiting_for(&hook.after));
+        progress.step(&hook.name, State::Waiting, &waiting_for(&hook.after));
     }
     loop {
         let stages: Vec<Stage> = steps.iter().map(Step::stage).collect();
         let moves = rounds::next_moves(plan, &stages, &hooks_done);
         for hook in moves.hooks.iter().map(|&h| &plan.hooks[h]) {
-            progress.step(&hook.name, "running", "");
-            let what = super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
-            progress.step(&hook.name, "done", &what);
+            progress.step(&hook.name, State::Running, "");
+            let what =
+                super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, State::Failed, ""))?;
+            progress.step(&hook.name, State::Done, &what);
             hooks_done.insert(&hook.name);
         }
         for i in moves.services {
@@ -187,7 +188,7 @@ async fn wait_in_order(
             }
             let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
             let desired = apply_one(engine, svc, &action, config_ids).await?;
-            progress.step(&svc.step(), "starting", rounds::action_word(&action));
+            progress.step(&svc.step(), State::Starting, rounds::action_word(&action));
             steps[i] = Step::Applied { at: Instant::now(), before, desired };
         }
         let nodes = engine.nodes().await?;
@@ -218,13 +219,13 @@ async fn wait_in_order(
                     rounds::judge(state, role_ready, ensemble.as_deref(), &tasks_of[&i], before, at.elapsed(), rounds::timeout_of(svc));
                 match verdict {
                     Verdict::Ready { detail } => {
-                        progress.step(&svc.step(), "ready", &detail);
+                        progress.step(&svc.step(), State::Ready, &detail);
                         steps[i] = Step::Ready;
                     }
-                    Verdict::Starting { detail } => progress.step(&svc.step(), "starting", &detail),
+                    Verdict::Starting { detail } => progress.step(&svc.step(), State::Starting, &detail),
                     Verdict::Failed { detail, problem } => {
-                        progress.step(&svc.step(), "starting", &detail);
-                        progress.step(&svc.step(), "failed", &problem.to_string());
+                        progress.step(&svc.step(), State::Starting, &detail);
+                        progress.step(&svc.step(), State::Failed, &problem.to_string());
                         let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
                         return Err(Error::help(diagnosis.trim_end().to_string(), problem.help(svc)));
                     }

@@ -24,7 +24,7 @@ use super::job::{self, Echo};
 use crate::blueprint::{for_slot, HOSTS_FILE};
 use crate::engine::{Engine, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::diff::{Action, Changes, ObservedService};
 use crate::plan::{labels, retired_config_name, ConfigDef, ConfigMount, DecommissionDef, MemberStatusDef, Plan, ServiceDef};
 use crate::poll::{self, Seen};
@@ -153,18 +153,18 @@ pub async fn retire(
     let (leaving, staying) = (hosts(svc, &leaving_slots), hosts(svc, &staying_slots));
     let (previous, _) = engine.retired(&plan.cluster, role).await?;
 
-    progress.step(role, "retiring", &format!("{}: telling the cluster", leaving.join(", ")));
+    progress.step(role, State::Retiring, &format!("{}: telling the cluster", leaving.join(", ")));
     refresh(engine, plan, def, &exclusion(&previous, &leaving, &staying), progress).await?;
 
     let base = super::ready::reach(engine, &def.status.endpoint).await?;
     let timeout = Duration::from_secs(def.timeout_secs);
     wait_retired(&crate::probe::client(), &base, def, &leaving, progress, POLL, timeout).await?;
 
-    progress.step(role, "retiring", &format!("stopping {}", leaving.join(", ")));
+    progress.step(role, State::Retiring, &format!("stopping {}", leaving.join(", ")));
     run_with_hosts(engine, plan, def, "stop", &def.stop, &leaving, progress).await?;
     wait_stopped(engine, svc, &leaving_slots, &leaving, progress).await?;
 
-    progress.step(role, "scaling", &format!("{} → {target}", running.len()));
+    progress.step(role, State::Scaling, &format!("{} → {target}", running.len()));
     engine.scale_service(&svc.name, target, Some(svc.replicas)).await?;
     wait_dropped(engine, svc, &leaving_slots).await
 }
@@ -186,7 +186,7 @@ pub async fn readmit(
         return Ok(());
     }
     let back: Vec<&String> = previous.iter().filter(|h| !list.contains(h)).collect();
-    progress.step(&svc.role, "readmitting", &back.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "));
+    progress.step(&svc.role, State::Readmitting, &back.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "));
     refresh(engine, plan, def, &list, progress).await
 }
 
@@ -226,7 +226,7 @@ pub async fn wait_retired(
             }
             Err(why) => format!("waiting for {} to be {}: {url}: {why}", hosts.join(", "), status.done),
         };
-        progress.step(&def.role, "retiring", &detail);
+        progress.step(&def.role, State::Retiring, &detail);
         Ok(Seen::Waiting(detail))
     };
     poll::until(every, timeout, look, |detail, _| {
@@ -336,7 +336,7 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
         if open.is_empty() {
             return Ok(Seen::Done(()));
         }
-        progress.step(&svc.role, "retiring", &format!("waiting for their tasks to end: {}", open.join(", ")));
+        progress.step(&svc.role, State::Retiring, &format!("waiting for their tasks to end: {}", open.join(", ")));
         Ok(Seen::Waiting(open))
     };
     poll::until(TASK_POLL, STOP_TIMEOUT, look, |open, _| {

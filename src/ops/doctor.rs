@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::engine::{EndpointSpec, Engine, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
 use crate::probe;
@@ -176,7 +176,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     let mut svc = template;
     svc.name = name.clone();
     svc.labels.insert(labels::KIND.into(), "job".into());
-    progress.step("doctor", "running", "a check on every node, inside the overlay");
+    progress.step("doctor", State::Running, "a check on every node, inside the overlay");
     let id = engine.create_service(&svc, 0, &Default::default()).await?;
     let result = tokio::select! {
         r = collect(engine, &name) => r,
@@ -184,7 +184,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     };
     let _ = engine.remove_service(&id).await;
     let lines = result?;
-    progress.step("doctor", "done", &format!("{} lines from the nodes", lines.len()));
+    progress.step("doctor", State::Done, &format!("{} lines from the nodes", lines.len()));
     findings.extend(parse(&lines, plan));
     Ok(findings)
 }

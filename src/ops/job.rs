@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::{Engine, TaskInfo, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
 
 /// How long a job may wait to be placed on a node.
@@ -199,7 +199,7 @@ pub async fn run(
             ids.insert(def.name.clone(), id.clone());
             uploaded.push(id);
         }
-        progress.step(kind, "starting", &svc.name);
+        progress.step(kind, State::Starting, &svc.name);
         service_id = Some(engine.create_service(&svc, 1, &ids).await?);
         follow(engine, &svc.name, kind, echo, &mut kept, progress).await
     };
@@ -215,7 +215,7 @@ pub async fn run(
     }
     let code = result?;
     let secs = started.elapsed().as_secs_f64();
-    progress.step(kind, if code == 0 { "done" } else { "failed" }, &format!("exit {code} after {secs:.1}s"));
+    progress.step(kind, if code == 0 { State::Done } else { State::Failed }, &format!("exit {code} after {secs:.1}s"));
     Ok((code, kept))
 }
 
@@ -257,7 +257,7 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
                     ));
                 }
                 if logs.is_none() && t.container_id.is_some() && !t.is_terminal() {
-                    progress.step(kind, "running", t.state.as_str());
+                    progress.step(kind, State::Running, t.state.as_str());
                     logs = Some(engine.task_logs(&t.id, true, None).boxed());
                 }
                 if t.is_terminal() {

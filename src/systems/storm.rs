@@ -21,7 +21,7 @@ use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops::job::{self, Echo, Upload};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
 use crate::probe;
@@ -135,13 +135,13 @@ impl<'a> Cli<'a> {
         if code != 0 {
             return Err(job::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
         }
-        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
         let look = async || {
             let Some(t) = self.topologies(progress).await?.into_iter().find(|t| t.id == id) else {
-                progress.step(name, "done", "nimbus no longer lists it");
+                progress.step(name, State::Done, "nimbus no longer lists it");
                 return Ok(Seen::Done(started.elapsed()));
             };
-            progress.step(name, "killing", &format!("status {}", t.status));
+            progress.step(name, State::Killing, &format!("status {}", t.status));
             Ok(Seen::Waiting(t.status))
         };
         poll::until(every, timeout.saturating_sub(started.elapsed()), look, |status, _| still_listed(name, &id, &status, started.elapsed()))
@@ -351,18 +351,18 @@ impl Ui {
         let url = self.url(&["api", "v1", "topology", &id, "kill", &wait.to_string()]);
         let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
         parse_kill(&body, &id).map_err(Error::msg)?;
-        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
         let look = async || {
             let Some(t) = self.topologies().await?.into_iter().find(|t| t.id == id) else {
-                progress.step(name, "done", "gone from the Storm UI");
+                progress.step(name, State::Done, "gone from the Storm UI");
                 return Ok::<_, Error>(Seen::Done(started.elapsed()));
             };
-            progress.step(name, "killing", &format!("status {}", t.status));
+            progress.step(name, State::Killing, &format!("status {}", t.status));
             Ok(Seen::Waiting(t.status))
         };
         let limit = timeout.saturating_sub(started.elapsed());
         poll::watch(every, limit, look).await?.or_else(|(status, _)| {
-            progress.step(name, "failed", &status);
+            progress.step(name, State::Failed, &status);
             Err(still_listed(name, &id, &status, started.elapsed()))
         })
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::poll::{self, Seen};
 
 /// How long the ResourceManager may stay unreachable while an application runs.
@@ -81,7 +81,7 @@ pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &d
             match status {
                 200 => {
                     let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
-                    progress.step("yarn", &app.state.to_lowercase(), id);
+                    progress.step("yarn", State::Application(app.state.to_lowercase()), id);
                     Ok(if app.is_final() { Seen::Done(app) } else { Seen::Progressed(Silence::Status(status)) })
                 }
                 404 => Err(Error::help(
