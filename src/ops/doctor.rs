@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::engine::{EndpointSpec, Engine, TaskState};
 use crate::error::{Error, Result};
 use crate::output::{Progress, State};
-use crate::plan::{labels, Plan, ServiceDef};
+use crate::plan::{labels, Plan, Protocol, ServiceDef};
 use crate::poll::{self, Seen};
 use crate::probe;
 
@@ -39,7 +39,7 @@ pub fn targets(plan: &Plan) -> Vec<(String, String)> {
             None => svc.role.clone(),
         };
         out.push(("dns".to_string(), host.clone()));
-        for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
+        for p in svc.ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
             out.push(("port".to_string(), format!("{host}:{}", p.target)));
         }
     }
@@ -137,7 +137,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     for svc in &plan.services {
         for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == TaskState::Running) {
             let Some(node) = nodes.iter().find(|n| n.id == task.node_id) else { continue };
-            for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
+            for p in svc.ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
                 let Some(published) = p.published else { continue };
                 let ok =
                     matches!(probe::fetch(&client, &crate::plan::CheckDef::Tcp, &node.addr, published).await, probe::Response::Connected);

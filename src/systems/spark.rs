@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ops::job::{self, Echo, Upload};
 use crate::output::Progress;
 use crate::plan::spark::{self, Jvm};
-use crate::plan::{Plan, SparkJobDef};
+use crate::plan::{DeployMode, Plan, SparkJobDef};
 
 #[derive(Clone, Debug)]
 pub enum SparkApp {
@@ -37,7 +37,7 @@ pub struct JobMemory {
 /// could hold (the limits `render` recorded in the plan), before anything runs.
 pub fn check_memory(job: &SparkJobDef, memory: &JobMemory) -> std::result::Result<(), Diagnostics> {
     let overhead = |key: &str| job.conf.iter().find(|(k, _)| k == key).and_then(|(_, v)| spark::parse_memory(v));
-    let in_container = job.master == "yarn" && job.deploy_mode.as_deref() == Some("cluster");
+    let in_container = job.master == "yarn" && job.deploy_mode == Some(DeployMode::Cluster);
     let mut errs = Diagnostics::default();
     for (flag, given, jvm, overhead) in [
         ("--executor-memory", &memory.executor, Jvm::Executor, overhead("spark.executor.memoryOverhead")),
@@ -59,9 +59,9 @@ pub fn check_memory(job: &SparkJobDef, memory: &JobMemory) -> std::result::Resul
 /// The spark-submit command line for `app` with the blueprint's job settings.
 pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, upload: Option<&Upload>) -> Vec<String> {
     let mut cmd = vec!["/opt/spark/bin/spark-submit".to_string(), "--master".into(), job.master.clone()];
-    if let Some(mode) = &job.deploy_mode {
+    if let Some(mode) = job.deploy_mode {
         cmd.push("--deploy-mode".into());
-        cmd.push(mode.clone());
+        cmd.push(mode.as_str().to_string());
     }
     for (flag, given) in [("--executor-memory", &memory.executor), ("--driver-memory", &memory.driver)] {
         if let Some(m) = given {
@@ -153,7 +153,7 @@ mod tests {
     use crate::plan::ServiceDef;
 
     fn job(master: &str, limits: spark::SparkLimits) -> SparkJobDef {
-        let deploy_mode = (master == "yarn").then(|| "cluster".to_string());
+        let deploy_mode = (master == "yarn").then_some(DeployMode::Cluster);
         SparkJobDef {
             template: ServiceDef::default(),
             master: master.into(),
