@@ -361,9 +361,9 @@ impl Ui {
             Ok(Seen::Waiting(t.status))
         };
         let limit = timeout.saturating_sub(started.elapsed());
-        poll::watch(every, limit, look).await?.or_else(|(status, _)| {
+        poll::watch(every, limit, look).await?.map_err(|(status, _)| {
             progress.step(name, State::Failed, &status);
-            Err(still_listed(name, &id, &status, started.elapsed()))
+            still_listed(name, &id, &status, started.elapsed())
         })
     }
 }
