@@ -200,6 +200,17 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The help for `word`, which is none of `known`: ``did you mean `x`?`` when
+/// one is close (listing `known` after it as `(WHAT: a, b)` when `what` is
+/// given), else `otherwise`. Every "did you mean" bdprov prints comes from here.
+pub fn did_you_mean(word: &str, known: &[&str], what: Option<&str>, otherwise: impl FnOnce() -> String) -> String {
+    match (suggest(word, known.iter().copied()), what) {
+        (Some(s), Some(what)) => format!("did you mean `{s}`? ({what}: {})", known.join(", ")),
+        (Some(s), None) => format!("did you mean `{s}`?"),
+        (None, _) => otherwise(),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -257,5 +268,13 @@ mod tests {
         assert_eq!(suggest("replica", ["image", "replicas"]), Some("replicas"));
         assert_eq!(suggest("wroker", ["master", "worker", "history"]), Some("worker"));
         assert_eq!(suggest("zzz", ["master", "worker"]), None);
+    }
+
+    #[test]
+    fn did_you_mean_lists_the_known_names_when_asked() {
+        let known = ["master", "worker"];
+        assert_eq!(did_you_mean("wroker", &known, Some("roles"), String::new), "did you mean `worker`? (roles: master, worker)");
+        assert_eq!(did_you_mean("wroker", &known, None, String::new), "did you mean `worker`?");
+        assert_eq!(did_you_mean("zzz", &known, Some("roles"), || "roles: master, worker".into()), "roles: master, worker");
     }
 }

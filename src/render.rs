@@ -96,10 +96,9 @@ impl Renderer {
     pub fn file(&self, name: &str, ctx: &Context, at: &Span) -> Result<String, Diagnostic> {
         let Some(file) = self.sources.get(name) else {
             let names: Vec<&str> = self.template_names().collect();
-            let help = match crate::diag::suggest(name, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("templates: {}; or put the file in a templates/ folder next to your blueprint", names.join(", ")),
-            };
+            let help = crate::diag::did_you_mean(name, &names, None, || {
+                format!("templates: {}; or put the file in a templates/ folder next to your blueprint", names.join(", "))
+            });
             return Err(Diagnostic::at(at, format!("no template `{name}`")).help(help));
         };
         let (_, held) = protect(&file.text);

@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use base64::Engine as _;
-use bollard::models::{ConfigSpec, NetworkCreateRequest, SwarmInitRequest, TaskState};
+use bollard::models::{
+    ConfigSpec, LocalNodeState, NetworkCreateRequest, NodeSpecRoleEnum, NodeState, SwarmInitRequest, TaskState as BollardTaskState,
+};
 use bollard::query_parameters::{
     InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder,
     ListTasksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
@@ -26,6 +28,12 @@ use futures_util::{Stream, StreamExt};
 use crate::error::{Error, Result};
 use crate::plan::diff::{Observed, ObservedService};
 use crate::plan::{labels, ConfigDef, NetworkDef, Plan, ServiceDef};
+use crate::poll::{self, Seen};
+
+/// How often to try again to remove an object that is still in use.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// How long an object may stay in use after what used it was removed.
+const UNTIL_FREE: Duration = Duration::from_secs(30);
 
 pub struct Engine {
     pub(crate) docker: Docker,
@@ -39,8 +47,8 @@ pub struct TaskInfo {
     pub id: String,
     pub slot: u64,
     pub node_id: String,
-    pub state: String,
-    pub desired: String,
+    pub state: TaskState,
+    pub desired: TaskState,
     pub message: String,
     pub error: String,
     pub exit_code: Option<i64>,
@@ -51,12 +59,103 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     pub fn is_running(&self) -> bool {
-        self.state == "running"
+        self.state == TaskState::Running
     }
 
     /// Ended for good: complete, failed, rejected, shut down.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.state.as_str(), "complete" | "failed" | "rejected" | "shutdown" | "orphaned" | "remove")
+        self.state.is_terminal()
+    }
+}
+
+/// The state of a swarm task (actual or desired), as the swarm names it.
+/// bollard's states become these at the engine's edge, so the rest of bdprov
+/// matches on variants instead of comparing strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    New,
+    Allocated,
+    Pending,
+    Assigned,
+    Accepted,
+    Preparing,
+    Ready,
+    Starting,
+    Running,
+    Complete,
+    Shutdown,
+    Failed,
+    Rejected,
+    Remove,
+    Orphaned,
+    /// The engine gave no state.
+    Unknown,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::New => "new",
+            TaskState::Allocated => "allocated",
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Accepted => "accepted",
+            TaskState::Preparing => "preparing",
+            TaskState::Ready => "ready",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Complete => "complete",
+            TaskState::Shutdown => "shutdown",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
+            TaskState::Unknown => "unknown",
+        }
+    }
+
+    /// Ended for good: complete, failed, rejected, shut down.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskState::Complete | TaskState::Failed | TaskState::Rejected | TaskState::Shutdown | TaskState::Orphaned | TaskState::Remove
+        )
+    }
+
+    /// Failed or refused by the swarm.
+    pub fn is_failure(self) -> bool {
+        matches!(self, TaskState::Failed | TaskState::Rejected)
+    }
+}
+
+impl From<Option<BollardTaskState>> for TaskState {
+    fn from(s: Option<BollardTaskState>) -> TaskState {
+        use BollardTaskState as B;
+        match s {
+            None => TaskState::Unknown,
+            Some(B::NEW) => TaskState::New,
+            Some(B::ALLOCATED) => TaskState::Allocated,
+            Some(B::PENDING) => TaskState::Pending,
+            Some(B::ASSIGNED) => TaskState::Assigned,
+            Some(B::ACCEPTED) => TaskState::Accepted,
+            Some(B::PREPARING) => TaskState::Preparing,
+            Some(B::READY) => TaskState::Ready,
+            Some(B::STARTING) => TaskState::Starting,
+            Some(B::RUNNING) => TaskState::Running,
+            Some(B::COMPLETE) => TaskState::Complete,
+            Some(B::SHUTDOWN) => TaskState::Shutdown,
+            Some(B::FAILED) => TaskState::Failed,
+            Some(B::REJECTED) => TaskState::Rejected,
+            Some(B::REMOVE) => TaskState::Remove,
+            Some(B::ORPHANED) => TaskState::Orphaned,
+        }
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -100,10 +199,6 @@ fn label(k: &str, v: &str) -> (&'static str, String) {
     ("label", format!("{k}={v}"))
 }
 
-fn state_name(s: Option<TaskState>) -> String {
-    s.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())
-}
-
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }
@@ -139,7 +234,7 @@ impl Engine {
     /// Make this engine a single-node swarm. Returns false if it already is in one.
     pub async fn init_swarm(&self, advertise: &str) -> Result<bool> {
         let info = self.docker.info().await.map_err(self.err("cannot read the engine's info"))?;
-        if info.swarm.and_then(|s| s.local_node_state).map(|s| s.to_string()) == Some("active".into()) {
+        if info.swarm.and_then(|s| s.local_node_state) == Some(LocalNodeState::ACTIVE) {
             return Ok(false);
         }
         self.docker
@@ -174,8 +269,8 @@ impl Engine {
                     id: n.id.unwrap_or_default(),
                     hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
                     addr,
-                    manager: spec.role.map(|r| r.to_string()) == Some("manager".into()),
-                    ready: status.state.map(|s| s.to_string()) == Some("ready".into()),
+                    manager: spec.role == Some(NodeSpecRoleEnum::MANAGER),
+                    ready: status.state == Some(NodeState::READY),
                     labels,
                 }
             })
@@ -324,17 +419,11 @@ impl Engine {
 
     /// Remove a config once no service uses it any more (after `down` removed them).
     pub async fn remove_config_when_free(&self, id: &str) -> Result<()> {
-        for _ in 0..60 {
-            match self.docker.delete_config(id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("in use") => {
-                    tokio::time::sleep(Duration::from_millis(500)).await
-                }
-                Err(e) => return Err(self.err(&format!("cannot remove config {id}"))(e)),
-            }
+        let in_use = |e: &bollard::errors::Error| matches!(e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("in use"));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, || self.docker.delete_config(id), in_use).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove config {id}"))(e)),
+            _ => Ok(()),
         }
-        self.remove_config(id).await
     }
 
     pub async fn create_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<String> {
@@ -365,8 +454,8 @@ impl Engine {
 
     /// Update with the current version, retrying when another writer got there first.
     async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
-        let mut attempt = 0;
-        loop {
+        let cannot = |e| self.err(&format!("cannot update service {name}"))(e);
+        let look = async || {
             let svc = self
                 .docker
                 .inspect_service(name, None::<InspectServiceOptions>)
@@ -376,16 +465,14 @@ impl Engine {
             let spec = f(svc.spec.unwrap_or_default());
             let opts = UpdateServiceOptionsBuilder::default().version(version).build();
             match self.docker.update_service(name, spec, opts, None).await {
-                Ok(_) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
-                    if message.contains("out of sequence") && attempt < 5 =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok(_) => Ok(Seen::Done(())),
+                Err(e) if matches!(&e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("out of sequence")) => {
+                    Ok(Seen::Waiting(e))
                 }
-                Err(e) => return Err(self.err(&format!("cannot update service {name}"))(e)),
+                Err(e) => Err(cannot(e)),
             }
-        }
+        };
+        poll::until(Duration::from_millis(200), Duration::from_secs(1), look, |last, _| cannot(last)).await
     }
 
     pub async fn remove_service(&self, name: &str) -> Result<()> {
@@ -406,19 +493,17 @@ impl Engine {
         let Some(net) = nets.into_iter().next() else { return Ok(None) };
         let (id, name) = (net.id.unwrap_or_default(), net.name.unwrap_or_default());
         let mut removed = false;
-        for _ in 0..60 {
+        let gone = poll::watch(RETRY_EVERY, UNTIL_FREE, async || {
             match self.docker.remove_network(&id).await {
                 Ok(()) => removed = true,
                 Err(e) if is_not_found(&e) => removed = true,
                 Err(_) => {}
             }
             // The engine keeps showing a removed overlay until its last endpoint is gone.
-            if removed && !self.network_exists(&id).await? {
-                return Ok(Some(name));
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        if !removed {
+            Ok::<_, Error>(if removed && !self.network_exists(&id).await? { Seen::Done(()) } else { Seen::Waiting(()) })
+        })
+        .await?;
+        if gone.is_err() && !removed {
             self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
         }
         Ok(Some(name))
@@ -444,19 +529,12 @@ impl Engine {
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<()> {
-        let mut last = None;
         // A volume stays in use until the containers of removed tasks are gone.
-        for _ in 0..60 {
-            match self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build())).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(e) => {
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
+        let remove = || self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build()));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, remove, |e| !is_not_found(e)).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove volume {name}"))(e)),
+            _ => Ok(()),
         }
-        Err(self.err(&format!("cannot remove volume {name}"))(last.expect("an error after retries")))
     }
 
     pub async fn tasks(&self, service: &str) -> Result<Vec<TaskInfo>> {
@@ -475,8 +553,8 @@ impl Engine {
                     id: t.id.unwrap_or_default(),
                     slot: t.slot.unwrap_or(0) as u64,
                     node_id: t.node_id.unwrap_or_default(),
-                    state: state_name(status.state),
-                    desired: state_name(t.desired_state),
+                    state: status.state.into(),
+                    desired: t.desired_state.into(),
                     message: status.message.unwrap_or_default(),
                     error: status.err.unwrap_or_default(),
                     exit_code: cs.exit_code,
@@ -496,7 +574,7 @@ impl Engine {
         let nodes = self.nodes().await?;
         Ok(tasks
             .iter()
-            .filter(|t| t.is_running() && t.desired == "running")
+            .filter(|t| t.is_running() && t.desired == TaskState::Running)
             .filter_map(|t| nodes.iter().find(|n| n.id == t.node_id).cloned())
             .collect())
     }

@@ -10,7 +10,7 @@ use bollard::models::{
     TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecResources, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
-use crate::plan::{labels, Restart, ServiceDef};
+use crate::plan::{labels, Protocol, Restart, ServiceDef};
 
 const NS: f64 = 1e9;
 
@@ -111,7 +111,10 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         .filter_map(|p| {
             p.published.map(|published| EndpointPortConfig {
                 name: Some(p.name.clone()),
-                protocol: Some(if p.protocol == "udp" { EndpointPortConfigProtocolEnum::UDP } else { EndpointPortConfigProtocolEnum::TCP }),
+                protocol: Some(match p.protocol {
+                    Protocol::Tcp => EndpointPortConfigProtocolEnum::TCP,
+                    Protocol::Udp => EndpointPortConfigProtocolEnum::UDP,
+                }),
                 target_port: Some(p.target as i64),
                 published_port: Some(published as i64),
                 publish_mode: Some(EndpointPortConfigPublishModeEnum::HOST),
@@ -162,8 +165,8 @@ mod tests {
             network: "c-net".into(),
             aliases: vec!["master".into()],
             ports: vec![
-                PortDef { name: "ui".into(), target: 8080, published: Some(8080), protocol: "tcp".into(), web: true, preferred: None },
-                PortDef { name: "rpc".into(), target: 7077, published: None, protocol: "tcp".into(), web: false, preferred: None },
+                PortDef { name: "ui".into(), target: 8080, published: Some(8080), protocol: Protocol::Tcp, web: true, preferred: None },
+                PortDef { name: "rpc".into(), target: 7077, published: None, protocol: Protocol::Tcp, web: false, preferred: None },
             ],
             configs: vec![ConfigMount { config: "c_x-1".into(), target: "/etc/x".into(), mode: 0o444 }],
             replicas: 1,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Removed {
@@ -24,11 +24,11 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
     let mut out = Removed::default();
     for svc in engine.cluster_services(cluster, true).await? {
         engine.remove_service(&svc.id).await?;
-        progress.step(&svc.name, "removed", "");
+        progress.step(&svc.name, State::Removed, "");
         out.services.push(svc.name);
     }
     if let Some(net) = engine.remove_cluster_network(cluster).await? {
-        progress.step(&net, "removed", "network");
+        progress.step(&net, State::Removed, "network");
         out.network = Some(net);
     }
     for (name, id) in engine.cluster_configs(cluster).await? {
@@ -40,7 +40,7 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
     if volumes {
         for v in vols {
             engine.remove_volume(&v).await?;
-            progress.step(&v, "removed", "volume");
+            progress.step(&v, State::Removed, "volume");
             out.volumes_removed.push(v);
         }
     } else {

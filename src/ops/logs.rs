@@ -26,7 +26,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
     let attach = |step: String, tasks: Vec<crate::engine::TaskInfo>, attached: &mut HashSet<String>, streams: &mut SelectAll<_>| {
         for t in tasks {
             // Old tasks that never ran have no logs; replaced ones are shown unless following.
-            if t.container_id.is_none() || (follow && t.desired != "running") || !attached.insert(t.id.clone()) {
+            if t.container_id.is_none() || (follow && t.desired != crate::engine::TaskState::Running) || !attached.insert(t.id.clone()) {
                 continue;
             }
             let prefix = format!("{step}.{}", t.slot);

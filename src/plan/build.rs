@@ -327,7 +327,7 @@ impl Builder<'_> {
                     name: p.name.clone(),
                     target: p.target,
                     published,
-                    protocol: p.protocol.clone(),
+                    protocol: Protocol::from_blueprint(&p.protocol),
                     web: p.web,
                     preferred: published.filter(|_| p.remap),
                 }
@@ -399,7 +399,7 @@ impl Builder<'_> {
             pi_class: sj.pi_class.clone(),
             colocate: sj.colocate.clone(),
             conf,
-            deploy_mode: sj.deploy_mode.clone(),
+            deploy_mode: sj.deploy_mode.as_deref().map(DeployMode::from_blueprint),
             tracking: sj.tracking.as_ref().map(|(role, port)| self.endpoint(role, port)),
             limits: Default::default(),
         }

@@ -219,13 +219,60 @@ pub struct PortDef {
     /// Host-mode port on the task's node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<u16>,
-    pub protocol: String,
+    pub protocol: Protocol,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub web: bool,
     /// For a port that moves when taken: the port asked for. `published`
     /// starts out equal to it; `up` resolves it ([`ports::resolve`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<u16>,
+}
+
+/// A port's transport protocol (serialized as the swarm writes it: `tcp`, `udp`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    /// The blueprint's `protocol` (decoding accepts only `tcp` and `udp`).
+    pub fn from_blueprint(s: &str) -> Protocol {
+        if s == "udp" {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        }
+    }
+}
+
+/// Where spark-submit runs the driver (`--deploy-mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeployMode {
+    Client,
+    /// In the cluster: on YARN, in a container of its own.
+    Cluster,
+}
+
+impl DeployMode {
+    /// The blueprint's `deploy_mode` (decoding accepts only `client` and `cluster`).
+    pub fn from_blueprint(s: &str) -> DeployMode {
+        if s == "cluster" {
+            DeployMode::Cluster
+        } else {
+            DeployMode::Client
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployMode::Client => "client",
+            DeployMode::Cluster => "cluster",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -391,7 +438,7 @@ pub struct SparkJobDef {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conf: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deploy_mode: Option<String>,
+    pub deploy_mode: Option<DeployMode>,
     /// Where `submit` follows YARN applications to their final status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<EndpointDef>,

@@ -96,14 +96,14 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, ServiceDef};
+    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, Protocol, ServiceDef};
 
     fn port(name: &str, published: u16, remap: bool) -> PortDef {
         PortDef {
             name: name.into(),
             target: 8080,
             published: Some(published),
-            protocol: "tcp".into(),
+            protocol: Protocol::Tcp,
             web: true,
             preferred: remap.then_some(published),
         }

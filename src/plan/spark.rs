@@ -14,7 +14,7 @@ use crate::blueprint::{Blueprint, SparkJobs};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::render::Renderer;
 
-use super::{Plan, SparkJobDef};
+use super::{DeployMode, Plan, SparkJobDef};
 
 pub const MIB: u64 = 1 << 20;
 /// 1.5 × Spark's reserved memory (300 MiB): `INVALID_EXECUTOR_MEMORY` below it.
@@ -269,7 +269,7 @@ pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &m
         let (Some(sj), Some(job)) = (sj, job) else { continue };
         let (container, min_allocation) = yarn_limits(bp, plan, sj, job, errs);
         let limits = SparkLimits { worker_memory: worker.filter(|_| job.master.starts_with("spark://")), container, min_allocation };
-        let in_container = job.deploy_mode.as_deref() == Some("cluster") && job.master == "yarn";
+        let in_container = job.deploy_mode == Some(DeployMode::Cluster) && job.master == "yarn";
         for (key, overhead_key, jvm) in [
             ("spark.executor.memory", "spark.executor.memoryOverhead", Jvm::Executor),
             ("spark.driver.memory", "spark.driver.memoryOverhead", Jvm::Driver { in_container }),
