@@ -64,6 +64,10 @@ pub struct NodeInfo {
     pub addr: String,
     pub manager: bool,
     pub ready: bool,
+    /// The swarm's view of the node: ready, down, disconnected, unknown.
+    pub state: String,
+    /// active, pause or drain (`docker node update --availability`).
+    pub availability: String,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -185,6 +189,8 @@ impl Engine {
                     addr,
                     manager: spec.role.map(|r| r.to_string()) == Some("manager".into()),
                     ready: status.state.map(|s| s.to_string()) == Some("ready".into()),
+                    state: status.state.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into()),
+                    availability: spec.availability.map(|a| a.to_string()).unwrap_or_else(|| "active".into()),
                     labels,
                 }
             })
