@@ -18,7 +18,9 @@
 //!   moves it by itself: `status` names the role, the node, the constraint
 //!   and the volumes, and `up` refuses (changing nothing) with the same words
 //!   and the two ways out: bring the node back, or move the pin and accept an
-//!   empty volume on the new node.
+//!   empty volume on the new node. When the node is back, swarm starts the
+//!   pending task there by itself; roles that talk to it find it again by
+//!   name (the Spark master advertises its hostname for this).
 //! - A coordinator pinned to `node.role==manager` (a swarm without a node
 //!   labelled `bdprov.role=master`) is not stranded while another manager is
 //!   available: swarm restarts it there, with a new, empty volume. Label one

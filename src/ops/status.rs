@@ -114,7 +114,7 @@ impl std::fmt::Display for ClusterStatus {
             }
         }
         for s in &self.stranded {
-            writeln!(f, "\n{} cannot run elsewhere without its data: {}", s.role, s.help())?;
+            writeln!(f, "\nto run {} again: {}", s.role, s.help())?;
         }
         Ok(())
     }
