@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bollard::models::{
-    ConfigSpec, LocalNodeState, NetworkCreateRequest, NodeSpecRoleEnum, NodeState, SwarmInitRequest, TaskState as BollardTaskState,
+    ConfigSpec, LocalNodeState, NetworkCreateRequest, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, SwarmInitRequest,
+    TaskState as BollardTaskState,
 };
 use bollard::query_parameters::{
     InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder,
@@ -167,7 +168,30 @@ pub struct NodeInfo {
     pub addr: String,
     pub manager: bool,
     pub ready: bool,
+    /// The swarm's view of the node.
+    pub state: NodeCondition,
+    /// `docker node update --availability`.
+    pub availability: Availability,
     pub labels: BTreeMap<String, String>,
+}
+
+/// A node's state as the swarm reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeCondition {
+    Ready,
+    Down,
+    Disconnected,
+    Unknown,
+}
+
+/// Whether the swarm schedules tasks on a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    Active,
+    Pause,
+    Drain,
 }
 
 /// A service's name, endpoint mode, and (published port, publish mode) pairs.
@@ -271,6 +295,17 @@ impl Engine {
                     addr,
                     manager: spec.role == Some(NodeSpecRoleEnum::MANAGER),
                     ready: status.state == Some(NodeState::READY),
+                    state: match status.state {
+                        Some(NodeState::READY) => NodeCondition::Ready,
+                        Some(NodeState::DOWN) => NodeCondition::Down,
+                        Some(NodeState::DISCONNECTED) => NodeCondition::Disconnected,
+                        _ => NodeCondition::Unknown,
+                    },
+                    availability: match spec.availability {
+                        Some(NodeSpecAvailabilityEnum::DRAIN) => Availability::Drain,
+                        Some(NodeSpecAvailabilityEnum::PAUSE) => Availability::Pause,
+                        _ => Availability::Active,
+                    },
                     labels,
                 }
             })

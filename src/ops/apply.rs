@@ -96,6 +96,19 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)),
         previous.as_ref(),
     );
+    // A pinned role whose node is down or drained cannot start anywhere else
+    // without its data: say so now, before changing anything, instead of
+    // waiting for its probe to time out.
+    let stranded: Vec<_> = plan
+        .services
+        .iter()
+        .filter_map(|s| super::nodeloss::stranded(s, &nodes))
+        .map(|s| super::nodeloss::Stranded { ran_there: previous.is_some(), ..s })
+        .collect();
+    if let Some(first) = stranded.first() {
+        let lines: Vec<String> = stranded.iter().map(|s| format!("role `{}` cannot run: {}", s.role, s.problem())).collect();
+        return Err(Error::help(format!("{}; nothing was changed", lines.join("\n       ")), first.help()));
+    }
     let taken = engine.foreign_ports(&plan.cluster).await?;
     for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
         progress.note(&remap.to_string());

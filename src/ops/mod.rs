@@ -14,6 +14,7 @@ pub mod down;
 pub mod hooks;
 pub mod job;
 pub mod logs;
+pub mod nodeloss;
 pub mod ready;
 pub mod rounds;
 pub mod scale;
