@@ -11,7 +11,7 @@ use crate::yaml::{Entry, Node, Value};
 
 pub const SUPPORTED_VERSION: i64 = 1;
 
-const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
+const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs", "secrets"];
 const ROLE: &[&str] = &[
     "image",
     "entrypoint",
@@ -23,6 +23,7 @@ const ROLE: &[&str] = &[
     "configs",
     "volumes",
     "resources",
+    "secrets",
     "ports",
     "replicas",
     "members",
@@ -44,6 +45,7 @@ const SPARK_JOB: &[&str] = &[
     "configs",
     "volumes",
     "resources",
+    "secrets",
     "master",
     "pi",
     "colocate",
@@ -52,14 +54,14 @@ const SPARK_JOB: &[&str] = &[
     "tracking",
 ];
 const PI: &[&str] = &["file", "class"];
-const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
+const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "nimbus", "ui"];
 const JOB_KINDS: &[&str] = &["spark", "yarn", "storm"];
 const HOOK: &[&str] = &["after", "job", "webhdfs", "paths"];
-const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "colocate"];
 const WEBHDFS: &[&str] = &["role", "port", "user"];
 const HDFS_PATH: &[&str] = &["path", "owner", "group", "mode"];
 const DECOMMISSION: &[&str] = &["job", "refresh", "stop", "status", "keep", "timeout"];
-const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "colocate"];
 const MEMBER_STATUS: &[&str] = &["http", "members", "field", "done", "serving"];
 const IMAGE: &[&str] = &["official", "local", "without_local"];
 const CONFIG: &[&str] = &["template", "target", "mode"];
@@ -79,6 +81,7 @@ pub fn decode(root: &Node) -> Result<Blueprint, Diagnostics> {
     let bp = d.blueprint(root);
     if let (Some(bp), true) = (&bp, d.errs.is_empty()) {
         check_references(bp, &mut d.errs);
+        super::secrets::check(bp, &mut d.errs);
     }
     let bp = d.errs.finish(bp)?;
     Ok(bp.expect("a blueprint is missing only when errors were reported"))
@@ -311,7 +314,8 @@ impl Decoder {
             None => Vec::new(),
         };
         let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
-        Some(Blueprint { name: name?, description, network, images, values, value_spans, roles, hooks, jobs })
+        let secrets = get("secrets").map(|e| super::secrets::decls(&e.value, &mut self.errs)).unwrap_or_default();
+        Some(Blueprint { name: name?, description, network, images, values, value_spans, roles, hooks, jobs, secrets })
     }
 
     fn images(&mut self, node: &Node) -> Vec<ImageChoice> {
@@ -364,6 +368,7 @@ impl Decoder {
                 "configs" => w.configs = self.configs(v, &p),
                 "volumes" => w.volumes = self.volumes(v, &p),
                 "resources" => w.resources = self.resources(v, &p),
+                "secrets" => w.secrets = super::secrets::uses(v, &p, &mut self.errs),
                 _ => {}
             }
         }

@@ -8,6 +8,7 @@ pub mod library;
 pub mod loader;
 pub mod model;
 pub mod overlay;
+pub mod secrets;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 //! never touched.
 
 pub mod images;
+pub mod secrets;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashMap};
@@ -237,7 +238,7 @@ impl Engine {
                 foreign.push(s.name.clone());
             }
         }
-        Ok(Observed { network, configs, services, foreign_services: foreign })
+        Ok(Observed { network, configs, services, foreign_services: foreign, ..Default::default() })
     }
 
     /// Config name → id for every config of the cluster.

@@ -136,7 +136,35 @@ pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, uplo
     }
     cmd.push(file);
     cmd.extend(args);
-    cmd
+    with_driver_secret(job, cmd)
+}
+
+/// Where a standalone driver's secret goes: a file only the job's user reads.
+const DRIVER_SECRET_CONF: &str = "/tmp/bdprov-spark-auth.conf";
+
+/// A driver on a standalone master must have `spark.authenticate.secret` in
+/// its configuration (Spark reads `spark.authenticate.secret.file` only in
+/// the master, workers and executors, and as base64 of the file's bytes).
+/// When the job authenticates with a secret file, the command first writes
+/// that value to a private properties file, read with `--properties-file`
+/// (and spark-defaults.conf with `--load-spark-defaults`): the secret is
+/// never in a command line or the environment. On YARN Spark makes a secret
+/// per application itself.
+fn with_driver_secret(job: &SparkJobDef, cmd: Vec<String>) -> Vec<String> {
+    let conf = |key: &str| job.conf.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let (Some("true"), Some(file), true) =
+        (conf("spark.authenticate"), conf("spark.authenticate.secret.file"), job.master.starts_with("spark://"))
+    else {
+        return cmd;
+    };
+    let script = format!(
+        "umask 077 && s=$(base64 -w0 < {file}) && printf 'spark.authenticate.secret %s\\n' \"$s\" > {DRIVER_SECRET_CONF} && exec \"$@\"",
+        file = sh_quote(file)
+    );
+    let mut out = vec!["/bin/sh".to_string(), "-c".into(), script, "spark-submit".into(), cmd[0].clone()];
+    out.extend(["--properties-file".to_string(), DRIVER_SECRET_CONF.to_string(), "--load-spark-defaults".to_string()]);
+    out.extend(cmd.into_iter().skip(1));
+    out
 }
 
 pub(crate) fn no_jobs(plan: &Plan, kind: &str) -> Error {
@@ -311,6 +339,15 @@ pub async fn run(
     let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
+    // … and the cluster's secrets it is given (Spark's RPC secret …).
+    let secrets = engine.cluster_secrets(&plan.cluster).await?;
+    if let Some(missing) = svc.secrets.iter().find(|s| !secrets.contains_key(&s.secret)) {
+        return Err(Error::help(
+            format!("secret {} of cluster {} is missing", missing.secret, plan.cluster),
+            "run `bdprov up` again to make it",
+        ));
+    }
+    ids.extend(secrets);
     if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config))
     {
         return Err(Error::help(
