@@ -226,3 +226,48 @@ pub fn check(bp: &Blueprint, errs: &mut Diagnostics) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{Diagnostics, SourceFile};
+
+    fn decode(text: &str) -> Result<crate::blueprint::Blueprint, Diagnostics> {
+        let file = SourceFile::new("bp.yaml", text);
+        let root = crate::yaml::parse(&file).map_err(|d| Diagnostics(vec![d]))?;
+        crate::blueprint::decode::decode(&root)
+    }
+
+    const HEAD: &str = "version: 1\nname: t\n";
+
+    #[test]
+    fn declared_secrets_and_their_mounts() {
+        let bp = decode(&format!(
+            "{HEAD}secrets:\n  a: {{ length: 16 }}\n  b:\nroles:\n  r:\n    image: x/y\n    secrets:\n      a: {{ uid: 185, gid: 185 }}\n      b: {{ target: /etc/b.key, mode: \"0440\" }}\n  s:\n    image: x/y\n    secrets: [a]\n"
+        ))
+        .unwrap();
+        assert_eq!(bp.secrets.iter().map(|s| (s.name.as_str(), s.length)).collect::<Vec<_>>(), [("a", 16), ("b", super::DEFAULT_LENGTH)]);
+        let r = &bp.role("r").unwrap().workload.secrets;
+        assert_eq!((r[0].target.as_str(), r[0].uid, r[0].gid, r[0].mode), ("/run/secrets/a", 185, 185, 0o400));
+        assert_eq!((r[1].target.as_str(), r[1].uid, r[1].mode), ("/etc/b.key", 0, 0o440));
+        assert_eq!(bp.role("s").unwrap().workload.secrets[0].target, "/run/secrets/a");
+    }
+
+    #[test]
+    fn bad_secrets_are_reported_with_their_place() {
+        let text = decode(&format!(
+            "{HEAD}secrets:\n  a: {{ length: 8, size: 3 }}\nroles:\n  r:\n    image: x/y\n    secrets:\n      a: {{ target: rel/path, mode: rw }}\n      c: {{}}\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(text.contains("secrets.a.length: expected a whole number from 16 to 4096, found `8`"), "{text}");
+        assert!(text.contains("secrets.a: unknown field `size`"), "{text}");
+        assert!(text.contains("roles.r.secrets.a.target: expected an absolute file path"), "{text}");
+        assert!(text.contains("roles.r.secrets.a.mode: expected an octal file mode"), "{text}");
+        let text = decode(&format!("{HEAD}secrets:\n  token:\nroles:\n  r:\n    image: x/y\n    secrets: [tokn, other]\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("roles.r.secrets: no secret `tokn`") && text.contains("did you mean `token`?"), "{text}");
+        assert!(text.contains("bp.yaml:8:15"), "{text}");
+        assert!(text.contains("roles.r.secrets: no secret `other`"), "{text}");
+    }
+}
