@@ -28,6 +28,7 @@ mod documented;
 mod e2e_examples;
 mod e2e_hadoop;
 mod e2e_multinode;
+mod e2e_secrets;
 mod e2e_spark;
 mod e2e_storm;
 mod e2e_zookeeper;

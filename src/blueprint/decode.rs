@@ -24,6 +24,7 @@ pub fn decode(root: &Node) -> Result<Blueprint, Diagnostics> {
     let bp = d.blueprint(root);
     if let (Some(bp), true) = (&bp, d.errs.is_empty()) {
         super::check::check_references(bp, &mut d.errs);
+        super::secrets::check(bp, &mut d.errs);
     }
     let bp = d.errs.finish(bp)?;
     Ok(bp.expect("a blueprint is missing only when errors were reported"))
@@ -92,7 +93,8 @@ impl Decoder {
             None => Vec::new(),
         };
         let jobs = get("jobs").map(|e| self.jobs(&e.value)).unwrap_or_default();
-        Some(Blueprint { name: name?, description, network, images, values, value_spans, roles, hooks, jobs })
+        let secrets = get("secrets").map(|e| super::secrets::decls(&e.value, &mut self.errs)).unwrap_or_default();
+        Some(Blueprint { name: name?, description, network, images, values, value_spans, roles, hooks, jobs, secrets })
     }
 
     fn images(&mut self, node: &Node) -> Vec<ImageChoice> {
@@ -144,6 +146,7 @@ impl Decoder {
                 "configs" => w.configs = self.configs(v, &p),
                 "volumes" => w.volumes = self.volumes(v, &p),
                 "resources" => w.resources = self.resources(v, &p),
+                "secrets" => w.secrets = super::secrets::uses(v, &p, &mut self.errs),
                 _ => {}
             }
         }

@@ -4,7 +4,8 @@
 
 pub const SUPPORTED_VERSION: i64 = 1;
 
-pub(super) const TOP: &[&str] = &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs"];
+pub(super) const TOP: &[&str] =
+    &["version", "name", "description", "include", "network", "images", "values", "roles", "hooks", "jobs", "secrets"];
 pub(super) const ROLE: &[&str] = &[
     "image",
     "entrypoint",
@@ -16,6 +17,7 @@ pub(super) const ROLE: &[&str] = &[
     "configs",
     "volumes",
     "resources",
+    "secrets",
     "ports",
     "replicas",
     "members",
@@ -37,6 +39,7 @@ pub(super) const SPARK_JOB: &[&str] = &[
     "configs",
     "volumes",
     "resources",
+    "secrets",
     "master",
     "pi",
     "colocate",
@@ -45,14 +48,15 @@ pub(super) const SPARK_JOB: &[&str] = &[
     "tracking",
 ];
 pub(super) const PI: &[&str] = &["file", "class"];
-pub(super) const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "nimbus", "ui"];
+pub(super) const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "nimbus", "ui"];
 pub(super) const JOB_KINDS: &[&str] = &["spark", "yarn", "storm"];
 pub(super) const HOOK: &[&str] = &["after", "job", "webhdfs", "paths"];
-pub(super) const HOOK_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+pub(super) const HOOK_JOB: &[&str] =
+    &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "colocate"];
 pub(super) const WEBHDFS: &[&str] = &["role", "port", "user"];
 pub(super) const HDFS_PATH: &[&str] = &["path", "owner", "group", "mode"];
 pub(super) const DECOMMISSION: &[&str] = &["job", "refresh", "stop", "status", "keep", "timeout"];
-pub(super) const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "colocate"];
+pub(super) const DECOMMISSION_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "colocate"];
 pub(super) const MEMBER_STATUS: &[&str] = &["http", "members", "field", "done", "serving"];
 pub(super) const IMAGE: &[&str] = &["official", "local", "without_local"];
 pub(super) const CONFIG: &[&str] = &["template", "target", "mode"];

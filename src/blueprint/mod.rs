@@ -14,6 +14,7 @@ pub mod model;
 pub mod overlay;
 mod read;
 mod roles;
+pub mod secrets;
 
 use std::path::PathBuf;
 use std::sync::Arc;

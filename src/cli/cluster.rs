@@ -43,6 +43,7 @@ pub async fn down(args: DownArgs) -> Result<()> {
     let out = ops::down::down(&engine, &cluster, args.volumes, progress.as_ref()).await?;
     if out.services.is_empty()
         && out.configs.is_empty()
+        && out.secrets.is_empty()
         && out.network.is_none()
         && out.volumes_removed.is_empty()
         && out.volumes_kept.is_empty()
@@ -50,10 +51,11 @@ pub async fn down(args: DownArgs) -> Result<()> {
         return Err(Error::help(format!("nothing of cluster `{cluster}` is on this swarm"), "`bdprov status` shows the clusters that run"));
     }
     println!(
-        "cluster {} removed: {} service(s), {} config(s){}",
+        "cluster {} removed: {} service(s), {} config(s){}{}",
         cluster,
         out.services.len(),
         out.configs.len(),
+        if out.secrets.is_empty() { String::new() } else { format!(", secret(s) {}", out.secrets.join(" ")) },
         out.network.as_ref().map(|n| format!(", network {n}")).unwrap_or_default()
     );
     if !out.volumes_removed.is_empty() {

@@ -6,6 +6,7 @@
 
 mod connect;
 pub mod images;
+pub mod secrets;
 pub mod spec;
 
 pub use connect::choose;
@@ -358,7 +359,7 @@ impl Engine {
                 foreign.push(s.name.clone());
             }
         }
-        Ok(Observed { network, configs, services, foreign_services: foreign })
+        Ok(Observed { network, configs, services, foreign_services: foreign, ..Default::default() })
     }
 
     /// Config name → id for every config of the cluster.

@@ -115,7 +115,8 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     }
     let plan = &plan;
     preflight(engine, plan, &taken).await?;
-    let observed = engine.observe(plan).await?;
+    let mut observed = engine.observe(plan).await?;
+    observed.secrets = engine.cluster_secrets(&plan.cluster).await?;
     let changes = diff::diff(plan, &observed).map_err(|conflicts| {
         Error::help(
             conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "),
@@ -136,6 +137,13 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         let def = plan.config(name).expect("diff names plan configs");
         config_ids.insert(name.clone(), engine.create_config(def).await?);
     }
+    // Secrets are generated once and kept: services find them by id like configs.
+    config_ids.extend(observed.secrets.iter().map(|(n, id)| (n.clone(), id.clone())));
+    for name in &changes.create_secrets {
+        let def = plan.secret(name).expect("diff names plan secrets");
+        config_ids.insert(name.clone(), engine.create_secret(def).await?);
+        progress.note(&format!("created secret {name}"));
+    }
 
     let roles = wait_in_order(engine, plan, &changes, &config_ids, true, progress).await?;
 
@@ -147,6 +155,12 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         if let Some(id) = config_ids.get(name) {
             // Still referenced by a task being replaced: try again on the next `up`.
             let _ = engine.remove_config(id).await;
+        }
+    }
+    for name in &changes.remove_secrets {
+        if let Some(id) = observed.secrets.get(name) {
+            engine.remove_secret_when_free(id).await?;
+            progress.note(&format!("removed secret {name} (the blueprint no longer names it)"));
         }
     }
     Ok(Outcome { changed, roles, elapsed: started.elapsed() })

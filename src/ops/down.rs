@@ -11,6 +11,8 @@ use crate::output::{Progress, State};
 pub struct Removed {
     pub services: Vec<String>,
     pub configs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
     pub network: Option<String>,
     pub volumes_removed: Vec<String>,
     pub volumes_kept: Vec<String>,
@@ -34,6 +36,11 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
     for (name, id) in engine.cluster_configs(cluster).await? {
         engine.remove_config_when_free(&id).await?;
         out.configs.push(name);
+    }
+    for (name, id) in engine.cluster_secrets(cluster).await? {
+        engine.remove_secret_when_free(&id).await?;
+        progress.step(&name, State::Removed, "secret");
+        out.secrets.push(name);
     }
     out.other_nodes = engine.nodes().await?.len().saturating_sub(1);
     let vols = engine.cluster_volumes(cluster).await?;

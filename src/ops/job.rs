@@ -182,6 +182,15 @@ pub async fn run(
     let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
+    // … and the cluster's secrets it is given (Spark's RPC secret …).
+    let secrets = engine.cluster_secrets(&plan.cluster).await?;
+    if let Some(missing) = svc.secrets.iter().find(|s| !secrets.contains_key(&s.secret)) {
+        return Err(Error::help(
+            format!("secret {} of cluster {} is missing", missing.secret, plan.cluster),
+            "run `bdprov up` again to make it",
+        ));
+    }
+    ids.extend(secrets);
     if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config))
     {
         return Err(Error::help(

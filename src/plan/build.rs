@@ -83,6 +83,15 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
     b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
+    let secrets = bp
+        .secrets
+        .iter()
+        .map(|d| {
+            let mut l = labels.clone();
+            l.insert(super::labels::KIND.to_string(), super::labels::SECRET.to_string());
+            SecretDef { name: secret_name(cluster, &d.name), length: d.length, labels: l }
+        })
+        .collect();
     let mut plan = Plan {
         cluster: cluster.to_string(),
         blueprint: bp.name.clone(),
@@ -95,6 +104,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         jobs,
         decommission,
         left_out,
+        secrets,
     };
     if b.errs.is_empty() {
         super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
@@ -288,6 +298,11 @@ impl Builder<'_> {
             let target = self.text(&v.target, ctx);
             s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
         }
+        s.secrets = w
+            .secrets
+            .iter()
+            .map(|u| SecretMount { secret: secret_name(cluster, &u.name), target: u.target.clone(), uid: u.uid, gid: u.gid, mode: u.mode })
+            .collect();
         let cpus = w
             .resources
             .cpus

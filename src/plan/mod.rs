@@ -36,6 +36,8 @@ pub mod labels {
     pub const MEMBER: &str = "bdprov.member";
     /// `KIND` of the config listing a role's retired members (its hosts).
     pub const RETIRED: &str = "retired";
+    /// `KIND` of the cluster's generated secrets.
+    pub const SECRET: &str = "secret";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +61,9 @@ pub struct Plan {
     /// Roles left out because their image has no offline build: (role, why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<(String, String)>,
+    /// Secrets `up` generates once for the cluster (names only, never content).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretDef>,
 }
 
 impl Plan {
@@ -70,6 +75,10 @@ impl Plan {
     /// Every service of a role (one, or one per ensemble member).
     pub fn services_of<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a ServiceDef> + 'a {
         self.services.iter().filter(move |s| s.role == role)
+    }
+
+    pub fn secret(&self, name: &str) -> Option<&SecretDef> {
+        self.secrets.iter().find(|s| s.name == name)
     }
 
     pub fn config(&self, name: &str) -> Option<&ConfigDef> {
@@ -104,6 +113,32 @@ pub struct ConfigDef {
     pub name: String,
     pub data: String,
     pub labels: BTreeMap<String, String>,
+}
+
+/// A generated secret: `up` creates it from random bytes when the swarm has
+/// none of this name for the cluster, and keeps it afterwards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretDef {
+    /// The swarm secret's name: `<cluster>_<secret>`.
+    pub name: String,
+    /// Random bytes; the file holds them hex-encoded.
+    pub length: u32,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A secret given to a container as a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretMount {
+    pub secret: String,
+    pub target: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+}
+
+/// The swarm name of the cluster's secret `name`.
+pub fn secret_name(cluster: &str, name: &str) -> String {
+    format!("{cluster}_{name}")
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -141,6 +176,8 @@ pub struct ServiceDef {
     pub configs: Vec<ConfigMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<MountDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortDef>,
     pub replicas: u64,
@@ -532,6 +569,7 @@ mod placement_tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         }
     }

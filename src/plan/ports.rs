@@ -130,6 +130,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         }
     }

@@ -373,6 +373,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         };
         assert_eq!(worker_memory(&plan), Some(768 * MIB));

@@ -84,7 +84,45 @@ pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, uplo
     }
     cmd.push(file);
     cmd.extend(args);
-    cmd
+    with_driver_secret(job, cmd)
+}
+
+/// Where a standalone driver's secret goes: a file only the job's user reads.
+const DRIVER_SECRET_CONF: &str = "/tmp/bdprov-spark-auth.conf";
+
+/// A driver on a standalone master must have `spark.authenticate.secret` in
+/// its configuration: Spark 4 reads `spark.authenticate.secret.file` only on
+/// Kubernetes. The blueprint names the file with that key; the job's command
+/// first copies the file's content into a private properties file (mode
+/// 0600), read with `--properties-file` (and spark-defaults.conf with
+/// `--load-spark-defaults`), so the secret is in no command line or
+/// environment. The master and workers take it from `_SPARK_AUTH_SECRET`
+/// (how Spark itself hands it to executors), set from the same file.
+/// On YARN Spark makes a secret per application itself.
+fn with_driver_secret(job: &SparkJobDef, cmd: Vec<String>) -> Vec<String> {
+    let conf = |key: &str| job.conf.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let (Some("true"), Some(file), true) =
+        (conf("spark.authenticate"), conf("spark.authenticate.secret.file"), job.master.starts_with("spark://"))
+    else {
+        return cmd;
+    };
+    let script = format!(
+        "umask 077 && s=$(cat {file}) && printf 'spark.authenticate.secret %s\\n' \"$s\" > {DRIVER_SECRET_CONF} && exec \"$@\"",
+        file = crate::ops::job::sh_quote(file)
+    );
+    let mut out = vec!["/bin/sh".to_string(), "-c".into(), script, "spark-submit".into(), cmd[0].clone()];
+    out.extend(["--properties-file".to_string(), DRIVER_SECRET_CONF.to_string(), "--load-spark-defaults".to_string()]);
+    // The file setting is bdprov's; Spark on a standalone master ignores it.
+    let file_conf = format!("spark.authenticate.secret.file={file}");
+    let mut rest = cmd.into_iter().skip(1).peekable();
+    while let Some(a) = rest.next() {
+        if a == "--conf" && rest.peek() == Some(&file_conf) {
+            rest.next();
+            continue;
+        }
+        out.push(a);
+    }
+    out
 }
 
 /// Which of the blueprint's Spark job settings a submission uses.
@@ -209,5 +247,23 @@ mod tests {
         assert_eq!(cmd[at + 1], "1g");
         let at = cmd.iter().position(|a| a == "--driver-memory").unwrap();
         assert_eq!(cmd[at + 1], "768m");
+    }
+
+    #[test]
+    fn a_standalone_driver_reads_its_secret_from_a_private_file() {
+        let mut standalone = job("spark://master:7077", Default::default());
+        standalone.conf =
+            vec![("spark.authenticate".into(), "true".into()), ("spark.authenticate.secret.file".into(), "/run/secrets/spark-auth".into())];
+        let cmd = spark_command(&standalone, &SparkApp::Pi { slices: 2 }, &JobMemory::default(), None);
+        assert_eq!(cmd[..2], ["/bin/sh", "-c"]);
+        assert!(cmd[2].starts_with("umask 077 && s=$(cat /run/secrets/spark-auth) && "), "{}", cmd[2]);
+        assert!(!cmd.iter().any(|a| a.starts_with("spark.authenticate.secret.file")), "{cmd:?}");
+        assert!(cmd.windows(2).any(|w| w == ["--conf", "spark.authenticate=true"]), "{cmd:?}");
+        assert!(cmd[2].ends_with(&format!("> {DRIVER_SECRET_CONF} && exec \"$@\"")), "{}", cmd[2]);
+        assert_eq!(cmd[4..8], ["/opt/spark/bin/spark-submit", "--properties-file", DRIVER_SECRET_CONF, "--load-spark-defaults"]);
+        // YARN makes its own secret per application: no file, no wrapper.
+        let mut yarn = job("yarn", Default::default());
+        yarn.conf = vec![("spark.authenticate".into(), "true".into())];
+        assert_eq!(spark_command(&yarn, &SparkApp::Pi { slices: 2 }, &JobMemory::default(), None)[0], "/opt/spark/bin/spark-submit");
     }
 }
