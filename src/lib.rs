@@ -8,7 +8,7 @@
 //! 4. [`engine`] — the only code that talks to Docker (Engine API through bollard).
 //! 5. [`ops`] — apply a plan in dependency order and wait for readiness ([`probe`]), status, scale, submit, logs, down.
 //!
-//! [`images`] builds offline images; [`cli`] is the command line; [`output`] reports progress.
+//! [`images`] builds offline images; [`cli`] is the command line; [`output`] reports progress; [`table`] aligns tables.
 
 pub mod blueprint;
 pub mod cli;
@@ -21,6 +21,7 @@ pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod table;
 pub mod yaml;
 pub mod zk;
 

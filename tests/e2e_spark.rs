@@ -127,7 +127,7 @@ fn e2e_spark_standalone_lifecycle() {
     // With a second cluster running, commands without a cluster name ask for one.
     bdprov(&["up", "registry", "--name", "e2e-second", "--images", "local", "--set", "registry.ports.http.published=25000"]).ok();
     let ambiguous = bdprov(&["submit", "spark-pi"]);
-    assert_eq!(ambiguous.code, 1, "{}", ambiguous.stderr);
+    assert_eq!(ambiguous.code, 2, "{}", ambiguous.stderr);
     assert!(ambiguous.stderr.contains("e2e-second") && ambiguous.stderr.contains("name the one you mean"), "{}", ambiguous.stderr);
     bdprov(&["down", "e2e-second", "--volumes"]).ok();
 
@@ -188,7 +188,7 @@ fn e2e_spark_standalone_lifecycle() {
     bdprov(&["scale", CLUSTER, "worker=3"]).ok();
     assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
     let refused = bdprov(&["scale", CLUSTER, "master=2"]);
-    assert_eq!(refused.code, 1);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
 
     // down: no service of the cluster left, volumes kept, the outsider untouched.

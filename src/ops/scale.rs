@@ -32,17 +32,17 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
                 Some(s) => format!("did you mean `{s}`? (roles: {})", roles.join(", ")),
                 None => format!("roles of {}: {}", plan.cluster, roles.join(", ")),
             };
-            return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
+            return Err(Error::input(format!("cluster {} has no role `{role}`", plan.cluster), help));
         };
         if svc.member.is_some() {
-            return Err(Error::help(
+            return Err(Error::input(
                 format!("role `{role}` is an ensemble of {} members; its size does not change while it runs", plan.services_of(role).count()),
                 "members keep their identity and data; to resize: `bdprov down` (volumes are kept), then `bdprov up` with --set ROLE.members=N",
             ));
         }
         if let Some(reason) = &svc.singleton {
             if *n != 1 {
-                return Err(Error::help(
+                return Err(Error::input(
                     format!("role `{role}` cannot be scaled: {reason}"),
                     "scale the roles that hold replicas (see `bdprov status`)",
                 ));
