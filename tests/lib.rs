@@ -9,6 +9,8 @@
 //! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
+//! * `preflight_fixtures` plays the Spark master (`/json/`) and the
+//!   ResourceManager for `submit`'s preflight decisions.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
 //! * `e2e_*` run against a real swarm (`e2e_examples`: each example as its
@@ -30,5 +32,6 @@ mod e2e_zookeeper;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
+mod preflight_fixtures;
 mod render;
 mod storm_fixtures;

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod down;
 pub mod hooks;
 pub mod logs;
+pub mod preflight;
 pub mod ready;
 pub mod scale;
 pub mod status;
