@@ -11,6 +11,13 @@ pub async fn up(args: UpArgs) -> Result<()> {
     // Every input problem is found before the engine is even asked.
     let plan = load_plan(&args.blueprint)?;
     let engine = Engine::connect().await?;
+    if args.dry_run {
+        let run = ops::dryrun::dry_run(&engine, &plan).await?;
+        let what = if run.changes.is_empty() { "no changes" } else { "would change (dry run: nothing was changed)" };
+        println!("cluster {} (blueprint {}) on {}: {what}", plan.cluster, plan.blueprint, engine.endpoint);
+        print!("{}", run.report);
+        return Ok(());
+    }
     let progress = reporter();
     progress.note(&format!("cluster {} (blueprint {}) on {}", plan.cluster, plan.blueprint, engine.endpoint));
     for (role, why) in &plan.left_out {

@@ -87,6 +87,10 @@ pub struct BlueprintArgs {
 pub struct UpArgs {
     #[command(flatten)]
     pub blueprint: BlueprintArgs,
+    /// Show what `up` would change on the swarm (services created, updated with the fields
+    /// that differ, scaled, removed; configs rotated; ports remapped) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod decommission;
 pub mod doctor;
 pub mod down;
+pub mod dryrun;
 pub mod hooks;
 pub mod logs;
 pub mod preflight;
