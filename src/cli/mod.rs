@@ -40,6 +40,10 @@ pub enum Command {
     /// Show a role's logs across all its tasks
     Logs(LogsArgs),
     /// Run an application once as a swarm job, stream its output, exit with its code
+    ///
+    /// Run an application once as a swarm job, stream its output, exit with its code.
+    /// Refused first (exit 2) when the cluster could never give it resources: no ALIVE Spark
+    /// worker or RUNNING NodeManager, or executors larger than any of them offers.
     Submit(SubmitArgs),
     /// List and kill Storm topologies (through the Storm UI's REST API)
     Storm(StormArgs),
