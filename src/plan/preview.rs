@@ -154,4 +154,56 @@ mod tests {
         assert!(fields(&old, &new).contains(&"env[1]: \"B=2\" → \"B=3\"".to_string()));
         assert!(fields(&old, &old).is_empty());
     }
+
+    #[test]
+    fn the_report_lists_each_change_with_the_fields_of_updates() {
+        let svc = |name: &str, heap: &str| ServiceDef {
+            name: name.into(),
+            role: name.trim_start_matches("c_").into(),
+            env: vec![format!("HEAP={heap}")],
+            replicas: 1,
+            ..Default::default()
+        };
+        let plan = Plan {
+            cluster: "c".into(),
+            blueprint: "b".into(),
+            images: Default::default(),
+            network: super::super::NetworkDef { name: "c-net".into(), labels: Default::default() },
+            configs: vec![],
+            volumes: vec![],
+            services: vec![svc("c_master", "300m"), svc("c_worker", "256m"), svc("c_resourcemanager", "256m"), svc("c_new", "1g")],
+            hooks: vec![],
+            decommission: vec![],
+            left_out: vec![],
+            jobs: Default::default(),
+        };
+        let mut previous = plan.clone();
+        previous.services[0] = svc("c_master", "256m");
+        let changes = Changes {
+            create_network: false,
+            create_configs: vec!["c_site-abc".into()],
+            services: vec![
+                ("c_master".into(), Action::Update { version: 5, replicas: 1 }),
+                ("c_worker".into(), Action::Scale { version: 5, from: 2, to: 1 }),
+                ("c_resourcemanager".into(), Action::Keep { replicas: 1 }),
+                ("c_new".into(), Action::Create),
+            ],
+            remove_services: vec!["c_old".into()],
+            remove_configs: vec!["c_site-123".into()],
+        };
+        let text = report(&plan, &changes, Some(&previous), &["ui: port ui published on 8081 instead of 8080 (taken)".into()]);
+        assert_eq!(
+            text,
+            "  create  config   c_site-abc
+  update  service  c_master (1 replicas, rolling)
+        env[0]: \"HEAP=256m\" → \"HEAP=300m\"
+  scale   service  c_worker 2 → 1 replicas
+  create  service  c_new (1 replicas)
+  remove  service  c_old (its role left the blueprint)
+  remove  config   c_site-123 (no longer used)
+  remap   ui: port ui published on 8081 instead of 8080 (taken)
+  unchanged: c_resourcemanager
+"
+        );
+    }
 }
