@@ -33,12 +33,16 @@ fn master(body: &str) -> preflight::Master {
 fn no_alive_worker_is_refused_with_the_fix() {
     let none =
         master(r#"{"url":"spark://10.0.1.2:7077","workers":[],"aliveworkers":0,"cores":0,"coresused":0,"activeapps":[],"status":"ALIVE"}"#);
-    let (problem, fix) = preflight::standalone(&none, &request("512m", None, "1g"), "sp", "worker").unwrap();
+    let (problem, fix) = preflight::standalone(&none, &request("512m", None, "1g"), "sp", "worker", None).unwrap();
     assert_eq!(problem, "the Spark master of cluster sp has no ALIVE worker: the job would wait for an executor for ever");
     assert_eq!(fix, "start workers first: `bdprov scale sp worker=N` (N ≥ 1)");
+    // Just scaled to 0: the master still lists the stopped worker ALIVE, the swarm runs none.
+    let (problem, _) = preflight::standalone(&master(BUSY), &request("512m", None, "1g"), "sp", "worker", Some(0)).unwrap();
+    assert_eq!(problem, "cluster sp runs no `worker` task, so the Spark master has no worker: the job would wait for an executor for ever");
+    assert!(preflight::standalone(&master(BUSY), &request("512m", None, "1g"), "sp", "worker", Some(2)).is_none());
     // Workers the master still lists as DEAD are named.
     let dead = BUSY.replace("\"ALIVE\",\"lastheartbeat\"", "\"DEAD\",\"lastheartbeat\"");
-    let (problem, _) = preflight::standalone(&master(&dead), &request("512m", None, "1g"), "sp", "worker").unwrap();
+    let (problem, _) = preflight::standalone(&master(&dead), &request("512m", None, "1g"), "sp", "worker", None).unwrap();
     assert!(problem.contains("no ALIVE worker (listed: 10.0.1.6 DEAD, 10.0.1.5 DEAD)"), "{problem}");
 }
 
@@ -47,16 +51,16 @@ fn executors_larger_than_any_worker_are_refused_with_the_numbers() {
     let busy = master(BUSY);
     assert_eq!(busy.workers.len(), 2);
     assert!(
-        preflight::standalone(&busy, &request("1g", None, "4g"), "sp", "worker").is_none(),
+        preflight::standalone(&busy, &request("1g", None, "4g"), "sp", "worker", None).is_none(),
         "1g fits a 1g worker; the driver runs in the job"
     );
-    let (problem, fix) = preflight::standalone(&busy, &request("1536m", None, "1g"), "sp", "worker").unwrap();
+    let (problem, fix) = preflight::standalone(&busy, &request("1536m", None, "1g"), "sp", "worker", None).unwrap();
     assert_eq!(
         problem,
         "an executor asks for 1536m and 1 core, but no ALIVE worker offers that: the largest offers 1g and 1 core (2 ALIVE workers); the job would wait for ever"
     );
     assert!(fix.starts_with("ask for less: --executor-memory 1g"), "{fix}");
-    let (problem, fix) = preflight::standalone(&busy, &request("512m", Some(2), "1g"), "sp", "worker").unwrap();
+    let (problem, fix) = preflight::standalone(&busy, &request("512m", Some(2), "1g"), "sp", "worker", None).unwrap();
     assert!(problem.contains("asks for 512m and 2 cores"), "{problem}");
     assert!(fix.contains("spark.executor.cores at most 1") && !fix.contains("--executor-memory"), "{fix}");
 }
@@ -126,4 +130,28 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     let (problem, fix) = preflight::yarn(&none, max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").unwrap();
     assert!(problem.starts_with("the ResourceManager of cluster hy has no RUNNING NodeManager"), "{problem}");
     assert_eq!(fix, "start NodeManagers first: `bdprov scale hy nodemanager=N` (N ≥ 1)");
+}
+
+#[test]
+fn a_yarn_application_still_accepted_is_told_what_the_resourcemanager_says() {
+    let rm = Fixture::start(vec![]);
+    let apps = r#"{"apps":{"app":[
+      {"id":"application_1700000000000_0001","state":"FINISHED","finalStatus":"SUCCEEDED","diagnostics":""},
+      {"id":"application_1700000000000_0002","state":"ACCEPTED","finalStatus":"UNDEFINED",
+       "diagnostics":"[Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."}]}}"#;
+    rm.on("GET", "/ws/v1/cluster/apps", &[(200, apps)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = bdprov::probe::client();
+    let body = rt.block_on(async { client.get(format!("{}/ws/v1/cluster/apps", rm.base())).send().await.unwrap().text().await.unwrap() });
+    let apps = preflight::parse_apps(&body).unwrap();
+    let nodes = preflight::parse_nodes(NODES).unwrap();
+    let before: std::collections::BTreeSet<String> = ["application_1700000000000_0001".to_string()].into();
+    let (id, why) = preflight::yarn_waiting(&apps, &before, &nodes).unwrap();
+    assert_eq!(id, "application_1700000000000_0002");
+    assert!(why.starts_with("ACCEPTED — the ResourceManager says: [Thu Nov 26"), "{why}");
+    assert!(why.contains("Queue's AM resource limit exceeded.; NodeManagers: nm-1 2g free"), "{why}");
+    // An application the ResourceManager knew before the submission is not ours.
+    let all: std::collections::BTreeSet<String> = apps.iter().map(|a| a.id.clone()).collect();
+    assert_eq!(preflight::yarn_waiting(&apps, &all, &nodes), None);
+    assert_eq!(preflight::parse_apps(r#"{"apps":null}"#).unwrap(), vec![]);
 }

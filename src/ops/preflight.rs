@@ -3,7 +3,8 @@
 //! get resources, and refuse with the numbers and the fix when they cannot;
 //! while a standalone job runs, say why it gets no executor instead of
 //! leaving the user with Spark's "Initial job has not accepted any
-//! resources" every 15 s.
+//! resources" every 15 s; a YARN application still not RUNNING is told
+//! what the ResourceManager says about it.
 //!
 //! The decisions ([`standalone`], [`waiting`], [`yarn`]) are pure, over the
 //! answers of the Spark master's `/json/` and the ResourceManager's
@@ -140,10 +141,18 @@ fn asks(req: &Request) -> String {
 }
 
 /// A standalone job that can never get an executor: (problem, fix).
-/// `worker_role` and `cluster` name the fix.
-pub fn standalone(master: &Master, req: &Request, cluster: &str, worker_role: &str) -> Option<(String, String)> {
+/// `worker_role` and `cluster` name the fix; `tasks` is how many tasks of
+/// the worker role the swarm runs (the master lists a worker that just
+/// stopped as ALIVE until it notices, up to `spark.worker.timeout`).
+pub fn standalone(master: &Master, req: &Request, cluster: &str, worker_role: &str, tasks: Option<u64>) -> Option<(String, String)> {
     let alive: Vec<&Worker> = master.workers.iter().filter(|w| w.alive()).collect();
     let need_cores = req.executor_cores.unwrap_or(1);
+    if tasks == Some(0) {
+        return Some((
+            format!("cluster {cluster} runs no `{worker_role}` task, so the Spark master has no worker: the job would wait for an executor for ever"),
+            format!("start workers first: `bdprov scale {cluster} {worker_role}=N` (N ≥ 1)"),
+        ));
+    }
     if alive.is_empty() {
         let others = master.workers.iter().map(|w| format!("{} {}", w.host, w.state)).collect::<Vec<_>>();
         let listed = if others.is_empty() { String::new() } else { format!(" (listed: {})", others.join(", ")) };
@@ -338,6 +347,11 @@ pub enum Checked {
         request: Request,
         before: BTreeSet<String>,
     },
+    /// A YARN job: the ResourceManager, the applications it already knew.
+    Yarn {
+        base: String,
+        before: BTreeSet<String>,
+    },
     Nothing,
 }
 
@@ -359,8 +373,13 @@ pub async fn check(
             let Some(ep) = master_ui(plan).filter(|_| job.master.starts_with("spark://")) else { return Ok(Checked::Nothing) };
             let base = super::ready::reach(engine, &ep).await?;
             let master = master_view(&client, &base).await?;
-            let worker_role = role_running(plan, "org.apache.spark.deploy.worker.Worker").map_or("worker", |s| s.role.as_str());
-            if let Some(no) = standalone(&master, &req, &plan.cluster, worker_role) {
+            let worker = role_running(plan, "org.apache.spark.deploy.worker.Worker");
+            let worker_role = worker.map_or("worker", |s| s.role.as_str());
+            let tasks = match worker {
+                Some(w) => Some(engine.running_nodes(&w.name).await?.len() as u64),
+                None => None,
+            };
+            if let Some(no) = standalone(&master, &req, &plan.cluster, worker_role, tasks) {
                 return Err(refuse(no));
             }
             if let Some(why) = waiting(&master, &req, "") {
@@ -382,10 +401,12 @@ pub async fn check(
             let nm_role = role_running(plan, "nodemanager")
                 .or_else(|| plan.services.iter().find(|s| s.role.contains("nodemanager")))
                 .map_or("nodemanager", |s| s.role.as_str());
-            match yarn(&nodes, max, min, &req, in_container, &plan.cluster, nm_role) {
-                Some(no) => Err(refuse(no)),
-                None => Ok(Checked::Nothing),
+            if let Some(no) = yarn(&nodes, max, min, &req, in_container, &plan.cluster, nm_role) {
+                return Err(refuse(no));
             }
+            let apps = get(&client, &format!("{base}/ws/v1/cluster/apps")).await.ok();
+            let before = apps.as_deref().and_then(|a| parse_apps(a).ok()).unwrap_or_default().into_iter().map(|a| a.id).collect();
+            Ok(Checked::Yarn { base, before })
         }
     }
 }
@@ -393,8 +414,12 @@ pub async fn check(
 /// While a standalone job runs: once it has waited `after` without an
 /// executor, say why (and again whenever the reason changes). Never ends.
 pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) -> std::convert::Infallible {
-    let Checked::Standalone { base, request, before } = checked else { return std::future::pending().await };
     let client = crate::probe::client();
+    let (base, request, before) = match checked {
+        Checked::Standalone { base, request, before } => (base, request, before),
+        Checked::Yarn { base, before } => return watch_yarn(&client, base, before, after, progress).await,
+        Checked::Nothing => return std::future::pending().await,
+    };
     tokio::time::sleep(after).await;
     let mut said = String::new();
     loop {
@@ -406,6 +431,70 @@ pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) 
                     .unwrap_or_else(|| "the workers have room now; the master should start an executor shortly".to_string());
                 if why != said {
                     progress.note(&format!("application {} has no executor after {}s: {why}", app.id, after.as_secs()));
+                    said = why;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}
+
+/// An application as `/ws/v1/cluster/apps` lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct YarnApp {
+    pub id: String,
+    pub state: String,
+    #[serde(default)]
+    pub diagnostics: String,
+}
+
+pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
+    #[derive(Deserialize)]
+    struct Apps {
+        #[serde(default)]
+        app: Vec<YarnApp>,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        apps: Option<Apps>,
+    }
+    serde_json::from_str::<Answer>(body)
+        .map(|a| a.apps.map(|a| a.app).unwrap_or_default())
+        .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+}
+
+/// Why a new YARN application still waits: the ResourceManager's own
+/// diagnostics of an application not yet RUNNING, with the NodeManagers' free memory.
+pub fn yarn_waiting(apps: &[YarnApp], before: &BTreeSet<String>, nodes: &[Node]) -> Option<(String, String)> {
+    let app =
+        apps.iter().find(|a| !before.contains(&a.id) && matches!(a.state.as_str(), "NEW" | "NEW_SAVING" | "SUBMITTED" | "ACCEPTED"))?;
+    let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
+    let free = if running.is_empty() {
+        "no NodeManager is RUNNING".to_string()
+    } else {
+        running.iter().map(|n| format!("{} {} free", n.host, show(n.avail_mb * MIB))).collect::<Vec<_>>().join(", ")
+    };
+    let diag = app.diagnostics.trim();
+    let diag = if diag.is_empty() { String::new() } else { format!("the ResourceManager says: {diag}; ") };
+    Some((app.id.clone(), format!("{} — {diag}NodeManagers: {free}", app.state)))
+}
+
+async fn watch_yarn(
+    client: &reqwest::Client,
+    base: &str,
+    before: &BTreeSet<String>,
+    after: Duration,
+    progress: &dyn Progress,
+) -> std::convert::Infallible {
+    tokio::time::sleep(after).await;
+    let mut said = String::new();
+    loop {
+        let apps = get(client, &format!("{base}/ws/v1/cluster/apps")).await.ok().and_then(|b| parse_apps(&b).ok());
+        let nodes = get(client, &format!("{base}/ws/v1/cluster/nodes")).await.ok().and_then(|b| parse_nodes(&b).ok());
+        if let (Some(apps), Some(nodes)) = (apps, nodes) {
+            if let Some((id, why)) = yarn_waiting(&apps, before, &nodes) {
+                if why != said {
+                    progress.note(&format!("application {id} is not running after {}s: {why}", after.as_secs()));
                     said = why;
                 }
             }
@@ -435,8 +524,8 @@ mod tests {
                "activeapps":[{"id":"app-1","name":"Other","cores":2,"state":"RUNNING"}]}"#,
         )
         .unwrap();
-        assert_eq!(standalone(&m, &req("512m", None), "c", "worker"), None);
-        let (problem, fix) = standalone(&m, &req("2g", Some(4)), "c", "worker").unwrap();
+        assert_eq!(standalone(&m, &req("512m", None), "c", "worker", Some(2)), None);
+        let (problem, fix) = standalone(&m, &req("2g", Some(4)), "c", "worker", None).unwrap();
         assert!(problem.contains("asks for 2g and 4 cores") && problem.contains("largest offers 1g and 2 cores"), "{problem}");
         assert!(fix.contains("--executor-memory 1g") && fix.contains("spark.executor.cores at most 2"), "{fix}");
         let why = waiting(&m, &req("512m", None), "app-2").unwrap();
