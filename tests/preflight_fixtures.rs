@@ -1,7 +1,7 @@
 //! `submit`'s preflight decisions over the answers of a Spark master
 //! (`/json/`, recorded from Spark 4's standalone master with two 1-core, 1g
 //! workers and one running application) and a ResourceManager
-//! (`/ws/v1/cluster/nodes`, `/conf?format=json`), served by a local fixture.
+//! (`/ws/v1/cluster/nodes`, `/conf`, in JSON and in XML), served by a local fixture.
 
 use bdprov::ops::preflight::{self, Request};
 use bdprov::plan::spark::parse_memory;
@@ -93,19 +93,26 @@ const CONF: &str = r#"{"properties":[
   {"key":"yarn.scheduler.maximum-allocation-mb","value":"2048","isFinal":false,"resource":"yarn-site.xml"},
   {"key":"yarn.scheduler.minimum-allocation-mb","value":"256","isFinal":false,"resource":"yarn-site.xml"}]}"#;
 
+const CONF_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><configuration>
+<property><name>yarn.scheduler.maximum-allocation-mb</name><value>2048</value><final>false</final><source>yarn-site.xml</source></property>
+</configuration>"#;
+
 #[test]
 fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation() {
     let rm = Fixture::start(vec![]);
     rm.on("GET", "/ws/v1/cluster/nodes", &[(200, NODES), (200, r#"{"nodes":null}"#)]);
-    rm.on("GET", "/conf?format=json", &[(200, CONF)]);
+    rm.on("GET", "/conf", &[(200, CONF), (200, CONF_XML)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = bdprov::probe::client();
     let get = |path: &str| rt.block_on(async { client.get(format!("{}{path}", rm.base())).send().await.unwrap().text().await.unwrap() });
     let nodes = preflight::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
-    let conf = get("/conf?format=json");
+    let conf = get("/conf");
     let mb = |k: &str| preflight::conf_value(&conf, k).map(|v| v.parse::<u64>().unwrap() << 20);
     let (max, min) = (mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.scheduler.minimum-allocation-mb"));
     assert_eq!((max, min), (Some(2048 << 20), Some(256 << 20)));
+    // Hadoop 3.5 answers XML unless asked for JSON in the Accept header.
+    let xml = get("/conf");
+    assert_eq!(preflight::conf_value(&xml, "yarn.scheduler.maximum-allocation-mb").as_deref(), Some("2048"));
 
     assert!(preflight::yarn(&nodes, max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").is_none());
     let (problem, fix) = preflight::yarn(&nodes, max, min, &request("1g", None, "1800m"), true, "hy", "nodemanager").unwrap();
@@ -125,6 +132,17 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     );
     assert!(fix.starts_with("lower --executor-memory"), "{fix}");
 
+    // NodeManagers UNHEALTHY (as seen live: a full disk) are named with the reason.
+    let sick = NODES.replace(
+        "\"state\":\"RUNNING\"",
+        "\"state\":\"UNHEALTHY\",\"healthReport\":\"1/1 local-dirs usable space is below configured utilization percentage\"",
+    );
+    let (problem, _) =
+        preflight::yarn(&preflight::parse_nodes(&sick).unwrap(), max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").unwrap();
+    assert!(
+        problem.contains("(listed: nm-1 UNHEALTHY (1/1 local-dirs usable space is below configured utilization percentage), nm-2 LOST)"),
+        "{problem}"
+    );
     // No NodeManager at all.
     let none = preflight::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
     let (problem, fix) = preflight::yarn(&none, max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").unwrap();

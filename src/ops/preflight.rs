@@ -223,6 +223,9 @@ pub struct Node {
     pub used_mb: u64,
     #[serde(default, rename = "availMemoryMB")]
     pub avail_mb: u64,
+    /// Why an UNHEALTHY NodeManager is (a full disk, …).
+    #[serde(default, rename = "healthReport")]
+    pub health: String,
 }
 
 impl Node {
@@ -246,10 +249,13 @@ pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, String> {
         .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
 }
 
-/// A property of the ResourceManager's `/conf?format=json`.
+/// A property of the ResourceManager's `/conf`: JSON (asked for with
+/// `Accept: application/json`; Hadoop 3.5 ignores `?format=json`) or XML.
 pub fn conf_value(body: &str, key: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    v["properties"].as_array()?.iter().find(|p| p["key"] == key).and_then(|p| p["value"].as_str().map(String::from))
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v["properties"].as_array()?.iter().find(|p| p["key"] == key).and_then(|p| p["value"].as_str().map(String::from)),
+        Err(_) => crate::plan::spark::site_properties(body).into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
+    }
 }
 
 /// A YARN job whose containers can never be placed: (problem, fix).
@@ -266,7 +272,13 @@ pub fn yarn(
 ) -> Option<(String, String)> {
     let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
     if running.is_empty() {
-        let listed = nodes.iter().map(|n| format!("{} {}", n.host, n.state)).collect::<Vec<_>>();
+        let listed = nodes
+            .iter()
+            .map(|n| match n.health.trim() {
+                "" => format!("{} {}", n.host, n.state),
+                why => format!("{} {} ({})", n.host, n.state, why.chars().take(160).collect::<String>()),
+            })
+            .collect::<Vec<_>>();
         let listed = if listed.is_empty() { String::new() } else { format!(" (listed: {})", listed.join(", ")) };
         return Some((
             format!(
@@ -322,7 +334,7 @@ pub fn master_ui(plan: &Plan) -> Option<EndpointDef> {
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<String> {
-    let resp = client.get(url).timeout(Duration::from_secs(10)).send().await.map_err(|e| {
+    let resp = client.get(url).header("Accept", "application/json").timeout(Duration::from_secs(10)).send().await.map_err(|e| {
         Error::help(format!("cannot ask {url}: {}", crate::probe::root_cause(&e)), "check `bdprov status`; the job was not submitted")
     })?;
     let status = resp.status();
@@ -393,7 +405,7 @@ pub async fn check(
             let base = super::ready::reach(engine, tracking).await?;
             let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?).map_err(Error::msg)?;
             // The live setting when the RM shows it, else the rendered one.
-            let conf = get(&client, &format!("{base}/conf?format=json")).await.ok();
+            let conf = get(&client, &format!("{base}/conf")).await.ok();
             let mb = |key: &str| conf.as_deref().and_then(|c| conf_value(c, key)).and_then(|v| v.parse::<u64>().ok()).map(|v| v * MIB);
             let max = mb("yarn.scheduler.maximum-allocation-mb");
             let min = mb("yarn.scheduler.minimum-allocation-mb").or(job.limits.min_allocation);
