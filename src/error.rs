@@ -29,6 +29,13 @@ impl Error {
         Error::Failed { message: message.into(), help: Some(help.into()) }
     }
 
+    /// Bad input found on the command line or against the cluster's
+    /// definition (an unknown role, a request that can never be met):
+    /// nothing was changed; exit code 2 like every other input error.
+    pub fn input(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Input(crate::diag::Diagnostic::new(message).help(help).into())
+    }
+
     /// The same error, its message prefixed with where it happened.
     pub fn context(self, what: &str) -> Error {
         match self {
@@ -37,7 +44,8 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error.
+    /// The process exit code for this error: 2 for bad input (as clap's
+    /// own usage errors), 1 for anything else, a job's own code.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,

@@ -12,7 +12,7 @@
 //! [`units`] parses sizes, CPUs, modes, durations and names for both the blueprint and the plan.
 //! [`systems`] holds what bdprov knows about particular systems (HDFS, YARN, Spark, Storm, ZooKeeper): their APIs and
 //! command lines, used by probes, hooks and `submit`/`storm`. [`images`] builds offline images; [`cli`] is the command
-//! line; [`output`] reports progress.
+//! line; [`output`] reports progress; [`table`] aligns tables.
 //! [`signals`] makes every interruption (SIGINT, SIGTERM, SIGHUP, SIGQUIT) clean up like Ctrl-C.
 
 pub mod blueprint;
@@ -30,6 +30,7 @@ pub mod probe;
 pub mod render;
 pub mod signals;
 pub mod systems;
+pub mod table;
 pub mod units;
 pub mod yaml;
 

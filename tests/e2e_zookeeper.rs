@@ -60,7 +60,7 @@ fn e2e_zookeeper_ensemble() {
     assert_eq!(resize.code, 1);
     assert!(resize.stderr.contains("runs 3 members and would get 5"), "{}", resize.stderr);
     let scale = bdprov(&["scale", CLUSTER, "zookeeper=5"]);
-    assert_eq!(scale.code, 1);
+    assert_eq!(scale.code, 2, "{}", scale.stderr);
     assert!(scale.stderr.contains("does not change while it runs"), "{}", scale.stderr);
 
     // logs: a role's members, or one member by name.

@@ -11,6 +11,8 @@
 //!   (in the offline Spark image).
 //! * `engines` reaches the engine through a throwaway sshd (ssh://) and
 //!   Docker contexts in a temporary DOCKER_CONFIG; checks `completions`.
+//! * `preflight_fixtures` plays the Spark master (`/json/`) and the
+//!   ResourceManager for `submit`'s preflight decisions.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
 //! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
@@ -37,5 +39,6 @@ mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
+mod preflight_fixtures;
 mod render;
 mod storm_fixtures;

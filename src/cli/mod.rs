@@ -52,6 +52,10 @@ pub enum Command {
     /// Show a role's logs across all its tasks
     Logs(LogsArgs),
     /// Run an application once as a swarm job, stream its output, exit with its code
+    ///
+    /// Run an application once as a swarm job, stream its output, exit with its code.
+    /// Refused first (exit 2) when the cluster could never give it resources: no ALIVE Spark
+    /// worker or RUNNING NodeManager, or executors larger than any of them offers.
     Submit(SubmitArgs),
     /// List and kill Storm topologies (through the Storm UI's REST API)
     Storm(StormArgs),
@@ -127,6 +131,10 @@ pub struct BlueprintArgs {
 pub struct UpArgs {
     #[command(flatten)]
     pub blueprint: BlueprintArgs,
+    /// Show what `up` would change on the swarm (services created, updated with the fields
+    /// that differ, scaled, removed; configs rotated; ports remapped) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -98,8 +98,10 @@ fn write(dir: &Path, rel: &str, data: &str) -> Result<()> {
 }
 
 pub fn blueprints() -> Result<()> {
+    let mut table = crate::table::Table::headless(2);
     for (name, text) in library::BUILTIN {
-        println!("{name:<18} {}", library::description(text));
+        table.row([name.to_string(), library::description(text).to_string()]);
     }
+    print!("{table}");
     Ok(())
 }

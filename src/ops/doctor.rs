@@ -221,9 +221,11 @@ pub fn report(findings: &[Finding]) -> String {
         }
     }
     let mut out = String::new();
+    let mut table = crate::table::Table::headless(2);
     for (w, (ok, bad)) in &by_where {
-        out.push_str(&format!("{w:<14} {ok} ok, {bad} problem(s)\n"));
+        table.row([w.to_string(), format!("{ok} ok, {bad} problem(s)")]);
     }
+    out.push_str(&table.render());
     for f in findings.iter().filter(|f| f.check == "ipvs") {
         out.push_str(&format!("IPVS on {}: {}\n", f.seen_from, f.detail));
     }

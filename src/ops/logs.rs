@@ -18,7 +18,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
         let mut names: Vec<String> = plan.services.iter().map(|s| s.role.clone()).collect();
         names.extend(plan.services.iter().filter(|s| s.member.is_some()).map(ServiceDef::step));
         names.dedup();
-        return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", names.join(", "))));
+        return Err(Error::input(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", names.join(", "))));
     }
     let mut streams = SelectAll::new();
     let mut attached: HashSet<String> = HashSet::new();

@@ -11,10 +11,12 @@ pub mod apply;
 pub mod decommission;
 pub mod doctor;
 pub mod down;
+pub mod dryrun;
 pub mod hooks;
 pub mod job;
 pub mod logs;
 pub mod nodeloss;
+pub mod preflight;
 pub mod ready;
 pub mod rounds;
 pub mod scale;
@@ -32,7 +34,9 @@ pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
         (Some(n), _) => n.to_string(),
         (None, []) => return Err(Error::help("no bdprov cluster runs on this swarm", "start one with `bdprov up spark-standalone`")),
         (None, [only]) => only.clone(),
-        (None, many) => return Err(Error::help(format!("{} clusters run here: {}", many.len(), many.join(", ")), "name the one you mean")),
+        (None, many) => {
+            return Err(Error::input(format!("{} clusters run here: {}", many.len(), many.join(", ")), "name the one you mean"))
+        }
     };
     match engine.load_state(&name).await? {
         Some(plan) => Ok(plan),
@@ -42,7 +46,7 @@ pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
                 true => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
                 false => format!("clusters here: {}", clusters.join(", ")),
             });
-            Err(Error::help(format!("no cluster `{name}` on this swarm"), help))
+            Err(Error::input(format!("no cluster `{name}` on this swarm"), help))
         }
     }
 }

@@ -248,10 +248,11 @@ pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], re
         "role `{}` is not ready: {reason}\n  desired {}, running {}, ready {}\n  tasks:\n",
         state.role, state.desired, state.running, state.ready
     );
+    let mut table = crate::table::Table::headless(5).indent(4);
     for t in tasks.iter().take(8) {
-        let err = if t.error.is_empty() { String::new() } else { format!("  {}", t.error) };
-        out.push_str(&format!("    {}.{} {:<9} desired {:<9}{err}\n", state.role, t.slot, t.state, t.desired));
+        table.row([format!("{}.{}", state.role, t.slot), t.state.to_string(), "desired".into(), t.desired.to_string(), t.error.clone()]);
     }
+    out.push_str(&table.render());
     if let Some(t) = tasks.iter().find(|t| t.container_id.is_some()) {
         let lines = engine.last_lines(&t.id, 15).await;
         if !lines.is_empty() {

@@ -28,17 +28,17 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
         let Some(svc) = plan.service(role) else {
             let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
             let help = did_you_mean(role, &roles, Some("roles"), || format!("roles of {}: {}", plan.cluster, roles.join(", ")));
-            return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
+            return Err(Error::input(format!("cluster {} has no role `{role}`", plan.cluster), help));
         };
         if svc.member.is_some() {
-            return Err(Error::help(
+            return Err(Error::input(
                 format!("role `{role}` is an ensemble of {} members; its size does not change while it runs", plan.services_of(role).count()),
                 "members keep their identity and data; to resize: `bdprov down` (volumes are kept), then `bdprov up` with --set ROLE.members=N",
             ));
         }
         if let Some(reason) = &svc.singleton {
             if *n != 1 {
-                return Err(Error::help(
+                return Err(Error::input(
                     format!("role `{role}` cannot be scaled: {reason}"),
                     "scale the roles that hold replicas (see `bdprov status`)",
                 ));

@@ -8,6 +8,7 @@ use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::plan::{ImageSet, Plan};
+use crate::table::Table;
 
 #[derive(Debug, Serialize)]
 pub struct ClusterStatus {
@@ -86,18 +87,28 @@ impl std::fmt::Display for ClusterStatus {
             self.network,
             if self.ready { "ready" } else { "NOT READY" }
         )?;
-        writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE")?;
+        let mut roles = Table::new(&["ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE", "UI"]).right(&[1, 2, 3]);
         for r in &self.roles {
             let state = if r.is_ready { "ready" } else { "not ready" };
             let mode = r.mode.as_deref().unwrap_or("-");
-            writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} {}", r.role, r.desired, r.running, r.ready, state, mode, r.urls.join(" "))?;
+            roles.row([
+                r.role.clone(),
+                r.desired.to_string(),
+                r.running.to_string(),
+                r.ready.to_string(),
+                state.into(),
+                mode.into(),
+                r.urls.join(" "),
+            ]);
         }
-        writeln!(f, "\nTASK             NODE         STATE      ERROR")?;
+        write!(f, "{roles}")?;
+        let mut tasks = Table::new(&["TASK", "NODE", "STATE", "ERROR"]);
         for r in &self.roles {
             for t in &r.tasks {
-                writeln!(f, "{:<16} {:<12} {:<10} {}", t.name, t.node, t.state, t.error)?;
+                tasks.row([t.name.clone(), t.node.clone(), t.state.to_string(), t.error.clone()]);
             }
         }
+        write!(f, "\n{tasks}")?;
         if !self.lost_nodes.is_empty() {
             writeln!(f, "\nnodes unavailable:")?;
             for l in &self.lost_nodes {

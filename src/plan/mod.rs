@@ -7,6 +7,7 @@ pub mod build;
 pub mod compose;
 pub mod diff;
 pub mod ports;
+pub mod preview;
 pub mod spark;
 
 use std::collections::BTreeMap;

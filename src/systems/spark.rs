@@ -159,6 +159,8 @@ pub async fn run_spark(
         SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| job::no_jobs(plan, "yarn"))?,
     };
     check_memory(job, memory).map_err(Error::Input)?;
+    // Refused here when the cluster can never give it resources.
+    let checked = crate::ops::preflight::check(engine, plan, on, job, memory, progress).await?;
     let upload = match app {
         SparkApp::File { file, .. } => Some(job::read_upload(file)?),
         SparkApp::Pi { .. } => None,
@@ -172,7 +174,10 @@ pub async fn run_spark(
     let command = spark_command(job, app, memory, upload.as_ref());
     let template = job::colocated(engine, plan, &job.template, job.colocate.as_deref()).await?;
     let echo = if job.tracking.is_some() { Echo::Tee } else { Echo::Stream };
-    let (code, output) = job::run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress).await?;
+    let (code, output) = tokio::select! {
+        r = job::run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress) => r?,
+        never = crate::ops::preflight::watch(&checked, crate::ops::preflight::executor_wait(), progress) => match never {},
+    };
     let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else { return Ok(Submitted { code, application: None }) };
     let id = yarn::application_id(&output).ok_or_else(|| {
         Error::help(

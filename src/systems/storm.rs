@@ -261,19 +261,11 @@ pub fn table(topologies: &[Topology]) -> String {
         return "no topologies are running\n".to_string();
     }
     let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-    let rows: Vec<[String; 7]> = topologies
-        .iter()
-        .map(|t| [t.name.clone(), t.status.clone(), t.uptime.clone(), n(t.workers), n(t.executors), n(t.tasks), t.id.clone()])
-        .collect();
-    let header = ["NAME", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "ID"].map(String::from);
-    let widths: Vec<usize> = (0..7).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for row in [&header].into_iter().chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+    let mut table = crate::table::Table::new(&["NAME", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "ID"]);
+    for t in topologies {
+        table.row([t.name.clone(), t.status.clone(), t.uptime.clone(), n(t.workers), n(t.executors), n(t.tasks), t.id.clone()]);
     }
-    out
+    table.render()
 }
 
 /// The Storm UI's REST API at one address.
