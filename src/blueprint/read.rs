@@ -30,6 +30,33 @@ pub(super) fn field<'e>(fields: &'e [Entry], key: &str) -> Option<&'e Entry> {
     given(fields).find(|f| f.key == key)
 }
 
+/// The entries of a mapping, reporting unknown keys into `errs`. A null is
+/// an empty mapping.
+pub(super) fn mapping<'n>(node: &'n Node, path: &str, known: &[&str], errs: &mut Diagnostics) -> Option<&'n [Entry]> {
+    match &node.value {
+        Value::Null => Some(&[]),
+        Value::Map(entries) => {
+            for e in entries {
+                if !known.contains(&e.key.as_str()) {
+                    let help = match suggest(&e.key, known.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("known fields here: {}", known.join(", ")),
+                    };
+                    errs.push(Diagnostic::at(&e.key_span, format!("{path}: unknown field `{}`", e.key)).help(help));
+                }
+            }
+            Some(entries)
+        }
+        _ => {
+            errs.push(
+                Diagnostic::at(&node.span, format!("{path}: expected a mapping, found {}", node.kind()))
+                    .help("write `key: value` lines indented under it"),
+            );
+            None
+        }
+    }
+}
+
 impl Decoder {
     pub(super) fn err(&mut self, span: &Span, msg: impl Into<String>, help: impl Into<String>) {
         self.errs.push(Diagnostic::at(span, msg).help(help));
@@ -37,29 +64,7 @@ impl Decoder {
 
     /// The entries of a mapping, reporting unknown keys. A null is an empty mapping.
     pub(super) fn map<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<&'n [Entry]> {
-        match &node.value {
-            Value::Null => Some(&[]),
-            Value::Map(entries) => {
-                for e in entries {
-                    if !known.contains(&e.key.as_str()) {
-                        let help = match suggest(&e.key, known.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("known fields here: {}", known.join(", ")),
-                        };
-                        self.err(&e.key_span, format!("{path}: unknown field `{}`", e.key), help);
-                    }
-                }
-                Some(entries)
-            }
-            _ => {
-                self.err(
-                    &node.span,
-                    format!("{path}: expected a mapping, found {}", node.kind()),
-                    "write `key: value` lines indented under it",
-                );
-                None
-            }
-        }
+        mapping(node, path, known, &mut self.errs)
     }
 
     /// The entries of a mapping whose keys are names chosen by the user.

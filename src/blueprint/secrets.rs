@@ -34,30 +34,7 @@ fn err(errs: &mut Diagnostics, span: &crate::diag::Span, msg: String, help: impl
 
 /// Entries of a mapping; unknown keys reported.
 fn fields<'n>(node: &'n Node, path: &str, known: &[&str], errs: &mut Diagnostics) -> Option<&'n [Entry]> {
-    match &node.value {
-        Value::Null => Some(&[]),
-        Value::Map(entries) => {
-            for e in entries {
-                if !known.contains(&e.key.as_str()) {
-                    let help = match suggest(&e.key, known.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("known fields here: {}", known.join(", ")),
-                    };
-                    err(errs, &e.key_span, format!("{path}: unknown field `{}`", e.key), help);
-                }
-            }
-            Some(entries)
-        }
-        _ => {
-            err(
-                errs,
-                &node.span,
-                format!("{path}: expected a mapping, found {}", node.kind()),
-                "write `key: value` lines indented under it",
-            );
-            None
-        }
-    }
+    super::read::mapping(node, path, known, errs)
 }
 
 fn number(node: &Node, path: &str, min: u64, max: u64, errs: &mut Diagnostics) -> Option<u64> {

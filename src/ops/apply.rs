@@ -81,8 +81,23 @@ impl Step {
     }
 }
 
-pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
-    let started = Instant::now();
+/// What `up` works out before it changes anything, from the plan and the
+/// swarm (reads only): also what `up --dry-run` reports.
+pub struct Prepared {
+    /// The plan with placement pinned and ports remapped.
+    pub plan: Plan,
+    /// The plan the last `up` stored.
+    pub previous: Option<Plan>,
+    /// Host ports other services publish → their service.
+    pub taken: BTreeMap<u16, String>,
+    pub remaps: Vec<ports::Remap>,
+    pub observed: diff::Observed,
+    pub changes: Changes,
+}
+
+/// Placement, stranded coordinators, port remaps and the diff against what
+/// runs, the same for `up` and `up --dry-run`.
+pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
     engine.manager().await?;
     let mut plan = plan.clone();
     // Any error reading the stored state (unreadable because another bdprov
@@ -110,19 +125,26 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         return Err(Error::help(format!("{}; nothing was changed", lines.join("\n       ")), first.help()));
     }
     let taken = engine.foreign_ports(&plan.cluster).await?;
-    for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
-        progress.note(&remap.to_string());
-    }
-    let plan = &plan;
-    preflight(engine, plan, &taken).await?;
-    let mut observed = engine.observe(plan).await?;
+    let remaps = ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)?;
+    let mut observed = engine.observe(&plan).await?;
     observed.secrets = engine.cluster_secrets(&plan.cluster).await?;
-    let changes = diff::diff(plan, &observed).map_err(|conflicts| {
+    let changes = diff::diff(&plan, &observed).map_err(|conflicts| {
         Error::help(
             conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "),
             "bdprov only changes objects it created for this cluster",
         )
     })?;
+    Ok(Prepared { plan, previous, taken, remaps, observed, changes })
+}
+
+pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
+    let started = Instant::now();
+    let Prepared { plan, taken, remaps, observed, changes, .. } = prepare(engine, plan).await?;
+    for remap in &remaps {
+        progress.note(&remap.to_string());
+    }
+    let plan = &plan;
+    preflight(engine, plan, &taken).await?;
     super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
 
