@@ -15,6 +15,13 @@ if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! c
 fi
 # Only the tests need Maven (they check that scripts/maven-lock.sh regenerates
 # the committed locks); building the images does not.
+# The ssh:// tests (tests/engines.rs) start their own sshd on a spare localhost
+# port with a throwaway config and keys; the system's sshd is not configured.
+if [ -n "${BDPROV_TEST:-}" ] && [ ! -x /usr/sbin/sshd ]; then
+  log "installing openssh-server (Debian package, for the ssh:// engine tests)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssh-server openssh-client >/dev/null
+fi
 if [ -n "${BDPROV_TEST:-}" ] && ! command -v mvn >/dev/null; then
   log "installing maven (Debian package, for the lock check)"
   as_root apt-get update -qq

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # All tests on a fresh machine: set up Docker, the swarm and the offline
-# images, then run unit, snapshot, compose and end-to-end tests (the latter
-# against the real swarm).
+# images, check formatting (rustfmt.toml) and lints (clippy), then run unit,
+# snapshot, compose and end-to-end tests (the latter against the real swarm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BDPROV_TEST=1 ./scripts/setup.sh
+# Style and lints first: they take seconds, the end-to-end tests minutes.
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
 cargo test --all-targets

@@ -89,12 +89,11 @@ impl fmt::Display for Diagnostic {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
             writeln!(f, "{pad}--> {}:{}:{}", span.file.name, span.line, span.col)?;
-            if let Some(text) = span.file.text.lines().nth(span.line - 1) {
-                let text = text.trim_end();
-                let width = span.width.min(text.chars().count().saturating_sub(span.col - 1)).max(1);
+            if let Some(text) = span.file.text.lines().nth(span.line.saturating_sub(1)) {
+                let (text, col, width) = window(text.trim_end(), span.col.max(1), span.width);
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{} | {}", span.line, text)?;
-                writeln!(f, "{pad} | {}{}", " ".repeat(span.col - 1), "^".repeat(width))?;
+                writeln!(f, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width))?;
             }
             if let Some(help) = &self.help {
                 writeln!(f, "{pad} = help: {help}")?;
@@ -104,6 +103,37 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// The most characters of a source line a diagnostic shows.
+pub const MAX_SHOWN: usize = 120;
+
+/// The part of `line` worth showing for a span at `col` (1-based, in
+/// characters) of `width`: the whole line when it is short, else a window of
+/// about [`MAX_SHOWN`] characters around the column, each cut marked with `…`.
+/// Returns the text, the column and the caret width within it.
+fn window(line: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let len = line.chars().count();
+    let fit = |col: usize, shown: usize| width.min(shown.saturating_sub(col - 1)).max(1);
+    if len <= MAX_SHOWN {
+        return (line.to_string(), col, fit(col, len));
+    }
+    // Some context before the column, the rest after it.
+    let before = MAX_SHOWN / 3;
+    let start = (col - 1).saturating_sub(before).min(len.saturating_sub(MAX_SHOWN));
+    let start = start.min(col - 1);
+    let end = (start + MAX_SHOWN).min(len);
+    let mut text: String = line.chars().skip(start).take(end - start).collect();
+    let mut col = col - start;
+    if start > 0 {
+        text.insert(0, '…');
+        col += 1;
+    }
+    let shown = text.chars().count();
+    if end < len {
+        text.push('…');
+    }
+    (text, col, fit(col, shown))
 }
 
 /// All the problems found in one pass over the input.
@@ -170,6 +200,17 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The help for `word`, which is none of `known`: ``did you mean `x`?`` when
+/// one is close (listing `known` after it as `(WHAT: a, b)` when `what` is
+/// given), else `otherwise`. Every "did you mean" bdprov prints comes from here.
+pub fn did_you_mean(word: &str, known: &[&str], what: Option<&str>, otherwise: impl FnOnce() -> String) -> String {
+    match (suggest(word, known.iter().copied()), what) {
+        (Some(s), Some(what)) => format!("did you mean `{s}`? ({what}: {})", known.join(", ")),
+        (Some(s), None) => format!("did you mean `{s}`?"),
+        (None, _) => otherwise(),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -199,9 +240,41 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_is_cut_to_a_window_with_the_caret_in_place() {
+        let line = format!("{}replica: 3{}", "a".repeat(5000), "b".repeat(5000));
+        let file = SourceFile::new("x.yaml", format!("roles:\n{line}\n"));
+        let d = Diagnostic::at(&Span::new(&file, 2, 5001, 7), "unknown field `replica`");
+        let text = d.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        let (source, caret) = (lines[3], lines[4]);
+        assert!(source.chars().count() < MAX_SHOWN + 10, "{source}");
+        assert!(source.starts_with("2 | …") && source.ends_with('…'), "{source}");
+        let at = caret.chars().position(|c| c == '^').unwrap();
+        assert_eq!(source.chars().skip(at).take(7).collect::<String>(), "replica");
+        assert_eq!(caret.matches('^').count(), 7);
+        // Near either end, only the other end is cut.
+        let (t, c, w) = window(&line, 1, 3);
+        assert!(!t.starts_with('…') && t.ends_with('…') && c == 1 && w == 3, "{t}");
+        let (t, c, _) = window(&line, line.chars().count(), 1);
+        assert!(t.starts_with('…') && !t.ends_with('…'), "{t}");
+        assert_eq!(t.chars().nth(c - 1), Some('b'));
+        // Past the end of the line (an error at the end of the file) still draws a caret.
+        let (t, c, w) = window(&line, line.chars().count() + 5, 1);
+        assert!(t.starts_with('…') && c > 1 && w == 1, "{t}");
+    }
+
+    #[test]
     fn suggests_close_words_only() {
         assert_eq!(suggest("replica", ["image", "replicas"]), Some("replicas"));
         assert_eq!(suggest("wroker", ["master", "worker", "history"]), Some("worker"));
         assert_eq!(suggest("zzz", ["master", "worker"]), None);
+    }
+
+    #[test]
+    fn did_you_mean_lists_the_known_names_when_asked() {
+        let known = ["master", "worker"];
+        assert_eq!(did_you_mean("wroker", &known, Some("roles"), String::new), "did you mean `worker`? (roles: master, worker)");
+        assert_eq!(did_you_mean("wroker", &known, None, String::new), "did you mean `worker`?");
+        assert_eq!(did_you_mean("zzz", &known, Some("roles"), || "roles: master, worker".into()), "roles: master, worker");
     }
 }

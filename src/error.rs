@@ -10,8 +10,12 @@ pub enum Error {
     Input(Diagnostics),
     /// Anything else, with advice.
     Failed { message: String, help: Option<String> },
-    /// A job ran and exited with this code; its output was already shown.
+    /// A command whose outcome is an exit code: a job that exited with this
+    /// code, or `doctor` finding a problem (1). Its output (the job's, or the
+    /// doctor's report) was already shown, so nothing more is printed.
     JobExit(i32),
+    /// A signal stopped the command: what it left, and how to go on.
+    Interrupted { signal: crate::signals::Signal, report: String, help: Option<String> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,6 +29,13 @@ impl Error {
         Error::Failed { message: message.into(), help: Some(help.into()) }
     }
 
+    /// Bad input found on the command line or against the cluster's
+    /// definition (an unknown role, a request that can never be met):
+    /// nothing was changed; exit code 2 like every other input error.
+    pub fn input(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Input(crate::diag::Diagnostic::new(message).help(help).into())
+    }
+
     /// The same error, its message prefixed with where it happened.
     pub fn context(self, what: &str) -> Error {
         match self {
@@ -33,12 +44,14 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error.
+    /// The process exit code for this error: 2 for bad input (as clap's
+    /// own usage errors), 1 for anything else, a job's own code.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
             Error::Failed { .. } => 1,
             Error::JobExit(code) => *code,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 }
@@ -55,6 +68,13 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::JobExit(code) => writeln!(f, "error: the job exited with code {code}"),
+            Error::Interrupted { signal, report, help } => {
+                writeln!(f, "error: interrupted by {}: {report}", signal.name())?;
+                if let Some(h) = help {
+                    writeln!(f, "  = help: {h}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

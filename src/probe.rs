@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::plan::CheckDef;
+use crate::systems::zookeeper;
 
 /// What one probe round found.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -66,7 +67,7 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
             };
             Verdict { ready: n == want, count: Some(n), detail, mode: None }
         }
-        (CheckDef::Zookeeper { znode: None }, Response::Text(text)) => match zk_mode(text) {
+        (CheckDef::Zookeeper { znode: None }, Response::Text(text)) => match zookeeper::mode(text) {
             Some(mode @ ("leader" | "follower" | "standalone")) => {
                 Verdict { mode: Some(mode.to_string()), ..Verdict::ready(None, format!("Mode: {mode}")) }
             }
@@ -76,11 +77,6 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
         (CheckDef::Http { expect, count, .. }, Response::Http(status, body)) => judge_http(expect, count.as_deref(), *status, body, want),
         _ => Verdict::not_ready("unexpected response"),
     }
-}
-
-/// The `Mode:` line of ZooKeeper's `srvr` answer.
-pub fn zk_mode(srvr: &str) -> Option<&str> {
-    srvr.lines().find_map(|l| l.strip_prefix("Mode:")).map(str::trim)
 }
 
 fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, status: u16, body: &str, want: u64) -> Verdict {
@@ -173,8 +169,11 @@ fn short(v: &Value) -> String {
 /// Ask the endpoint once.
 pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port: u16) -> Response {
     match check {
-        CheckDef::Zookeeper { znode: None } => four_letter_word(addr, port, "srvr").await,
-        CheckDef::Zookeeper { znode: Some(path) } => match crate::zk::children(addr, port, path).await {
+        CheckDef::Zookeeper { znode: None } => match zookeeper::four_letter_word(addr, port, "srvr").await {
+            Ok(text) => Response::Text(text),
+            Err(e) => Response::Failed(e),
+        },
+        CheckDef::Zookeeper { znode: Some(path) } => match zookeeper::children(addr, port, path).await {
             Ok(children) => Response::Children(path.clone(), children),
             Err(e) => Response::Failed(e),
         },
@@ -199,27 +198,6 @@ pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port:
                 Err(e) => Response::Failed(format!("{url}: {}", root_cause(&e))),
             }
         }
-    }
-}
-
-/// Send a ZooKeeper four-letter word and read the answer.
-pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Response {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let target = format!("{addr}:{port}");
-    let talk = async {
-        let mut s = tokio::net::TcpStream::connect(&target).await?;
-        s.write_all(word.as_bytes()).await?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).await?;
-        Ok::<String, std::io::Error>(out)
-    };
-    match tokio::time::timeout(Duration::from_secs(3), talk).await {
-        Ok(Ok(text)) if !text.is_empty() => Response::Text(text),
-        Ok(Ok(_)) => {
-            Response::Failed(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)"))
-        }
-        Ok(Err(e)) => Response::Failed(format!("{target}: {e}")),
-        Err(_) => Response::Failed(format!("{target}: timed out")),
     }
 }
 
@@ -342,7 +320,7 @@ mod tests {
         );
         assert!(!v.ready);
         assert_eq!(v.detail, "This ZooKeeper instance is not currently serving requests");
-        assert_eq!(zk_mode("Mode: leader\n"), Some("leader"));
+        assert_eq!(zookeeper::mode("Mode: leader\n"), Some("leader"));
     }
 
     #[test]

@@ -27,6 +27,36 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
 ];
 
+/// Items all `range()` calls of one rendering may make together. Nested
+/// loops over ranges are what make a template run for hours; real templates
+/// use a few dozen.
+pub const RANGE_BUDGET: usize = 100_000;
+
+thread_local! {
+    static RANGE_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(RANGE_BUDGET) };
+}
+
+/// Tera's `range(start=0, end, step_by=1)`, counted against [`RANGE_BUDGET`].
+fn range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<i128>> {
+    let start = kwargs.get::<i128>("start")?.unwrap_or_default();
+    let end = kwargs.must_get::<i128>("end")?;
+    let step = kwargs.get::<i128>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message("`range` was called with `step_by=0`"));
+    }
+    let span = if step > 0 { end.saturating_sub(start) } else { start.saturating_sub(end) };
+    let len = (span.max(0) as u128).div_ceil(step.unsigned_abs());
+    let left = RANGE_LEFT.get();
+    if len > left as u128 {
+        return Err(tera::Error::message(format!(
+            "`range` would make {len} more items, past the limit of {RANGE_BUDGET} for all ranges of one template together \
+             (loops over ranges inside loops grow fast)"
+        )));
+    }
+    RANGE_LEFT.set(left - len as usize);
+    Ok((0..len as i128).map(|i| start + i * step).collect())
+}
+
 pub struct Renderer {
     tera: Tera,
     sources: BTreeMap<String, Arc<SourceFile>>,
@@ -44,6 +74,8 @@ impl Renderer {
         tera.register_filter("xml", |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
             xml_escape(&v.as_str().map_or_else(|| v.to_string(), String::from))
         });
+        // Tera caps one `range` at 100,000 items, but not loops in loops.
+        tera.register_function("range", range);
         for (name, file) in &sources {
             let (protected, _) = protect(&file.text);
             tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file))?;
@@ -64,13 +96,13 @@ impl Renderer {
     pub fn file(&self, name: &str, ctx: &Context, at: &Span) -> Result<String, Diagnostic> {
         let Some(file) = self.sources.get(name) else {
             let names: Vec<&str> = self.template_names().collect();
-            let help = match crate::diag::suggest(name, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("templates: {}; or put the file in a templates/ folder next to your blueprint", names.join(", ")),
-            };
+            let help = crate::diag::did_you_mean(name, &names, None, || {
+                format!("templates: {}; or put the file in a templates/ folder next to your blueprint", names.join(", "))
+            });
             return Err(Diagnostic::at(at, format!("no template `{name}`")).help(help));
         };
         let (_, held) = protect(&file.text);
+        RANGE_LEFT.set(RANGE_BUDGET);
         let out = self.tera.render(name, ctx).map_err(|e| to_diagnostic(&e, file))?;
         Ok(restore(&out, &held))
     }
@@ -81,6 +113,7 @@ impl Renderer {
             return Ok(t.text.clone());
         }
         let (protected, held) = protect(&t.text);
+        RANGE_LEFT.set(RANGE_BUDGET);
         match self.tera.render_str(&protected, ctx, false) {
             Ok(out) => Ok(restore(&out, &held)),
             Err(e) => {

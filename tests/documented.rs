@@ -81,7 +81,8 @@ fn check(at: &str, cmd: &[String]) -> Vec<String> {
         problems.push(format!("{at}: `{}` does not parse:\n{}", cmd.join(" "), run.stderr));
     }
     if args.first() == Some(&"up") {
-        let mut render = args.clone();
+        // `render` takes the same blueprint arguments; `--dry-run` is `up`'s own.
+        let mut render: Vec<&str> = args.iter().copied().filter(|a| *a != "--dry-run").collect();
         render[0] = "render";
         let run = bdprov_env(&render, &[]);
         if run.code != 0 {

@@ -1,11 +1,17 @@
 //! End to end on a three-node swarm (Docker-in-Docker nodes on this machine):
 //! a remote manager over TLS, a private registry, images distributed through
 //! it, coordinators on the labelled node, workers spread, probes and jobs
-//! reaching tasks on other nodes, and `doctor` on every node.
+//! reaching tasks on other nodes, and `doctor` on every node. Then node loss:
+//! a drained worker node, a worker node whose engine dies, and the node that
+//! holds the pinned coordinators drained.
 
+use std::collections::BTreeSet;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use crate::common::{bdprov_env, get_json, root, Run};
+use serde_json::Value;
+
+use crate::common::{bdprov_env, docker, eventually, get_json, root, Run};
 
 const MANAGER: &str = "172.31.250.11";
 
@@ -33,6 +39,69 @@ fn certs() -> String {
     format!("{cache}/test-node-certs")
 }
 
+/// `docker` on the manager node (node1), from outside bdprov.
+fn on_manager(args: &[&str]) -> Run {
+    let mut all = vec!["exec", "bdprov-node1", "docker"];
+    all.extend_from_slice(args);
+    docker(&all)
+}
+
+/// The ids of the workers the Spark master lists ALIVE (None while it does not answer).
+fn alive_workers() -> Option<BTreeSet<String>> {
+    let m = get_json(&format!("http://{MANAGER}:8080/json/"))?;
+    Some(m["workers"].as_array()?.iter().filter(|w| w["state"] == "ALIVE").filter_map(|w| w["id"].as_str().map(String::from)).collect())
+}
+
+fn status_json() -> Value {
+    serde_json::from_str(&remote(&["status", "spark-standalone", "--output", "json"]).ok().stdout).expect("status --output json")
+}
+
+/// (task, node, state) of a role's tasks as `status` shows them.
+fn tasks_of(st: &Value, role: &str) -> Vec<(String, String, String)> {
+    let r = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == role).unwrap();
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    r["tasks"].as_array().unwrap().iter().map(|t| (s(&t["name"]), s(&t["node"]), s(&t["state"]))).collect()
+}
+
+/// After `node` was lost: both workers run elsewhere, and the master lists
+/// exactly two ALIVE workers, not the set it listed `before` (the lost one
+/// is gone, its replacement registered). Returns the status then.
+fn workers_recovered(node: &str, before: &BTreeSet<String>, limit: Duration) -> Value {
+    eventually(&format!("both workers running off {node} and 2 ALIVE workers (a new one) on the master"), limit, || {
+        let alive = alive_workers()?;
+        if alive.len() != 2 || &alive == before {
+            return None;
+        }
+        let st = status_json();
+        let workers = tasks_of(&st, "worker");
+        (workers.len() == 2 && workers.iter().all(|(_, n, s)| n != node && s == "running")).then_some(st)
+    })
+}
+
+/// The `lost_nodes` entry of `status --output json` for `node`.
+fn lost<'a>(st: &'a Value, node: &str) -> &'a Value {
+    st["lost_nodes"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["node"] == node))
+        .unwrap_or_else(|| panic!("{node} not in lost_nodes: {st}"))
+}
+
+/// `up` with the same flags every time (so it changes nothing): workers and
+/// master time out silent workers after 15 s instead of 60 s, to keep the
+/// test short when a node dies without closing its connections.
+const UP: &[&str] = &[
+    "up",
+    "spark-standalone",
+    "--images",
+    "local",
+    "--registry",
+    "172.31.250.11:5000",
+    "--set",
+    "master.env.SPARK_MASTER_OPTS=-Dspark.worker.timeout=15",
+    "--set",
+    "worker.env.SPARK_WORKER_OPTS=-Dspark.worker.timeout=15",
+];
+
 fn remote(args: &[&str]) -> Run {
     let certs = certs();
     bdprov_env(args, &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", &certs)])
@@ -41,6 +110,7 @@ fn remote(args: &[&str]) -> Run {
 #[test]
 fn e2e_multinode_registry_placement_tls_doctor() {
     let _serial = crate::common::swarm_lock();
+    let started = Instant::now();
     let _nodes = Nodes::up();
 
     // A bad certificate path is one clear error, not a panic.
@@ -60,7 +130,8 @@ fn e2e_multinode_registry_placement_tls_doctor() {
     assert!(catalog["repositories"].as_array().unwrap().iter().any(|r| r == "bdprov/spark"), "{catalog}");
 
     // Spark over three nodes: workers pull from the registry on their nodes.
-    let up = remote(&["up", "spark-standalone", "--images", "local", "--registry", &registry]).ok();
+    assert_eq!(UP[5], registry);
+    let up = remote(UP).ok();
     assert!(up.stdout.contains("is ready"), "{}", up.stdout);
     let st: serde_json::Value = serde_json::from_str(&remote(&["status", "spark-standalone", "--output", "json"]).ok().stdout).unwrap();
     let nodes_of = |role: &str| -> Vec<String> {
@@ -91,4 +162,89 @@ fn e2e_multinode_registry_placement_tls_doctor() {
     seen.dedup();
     assert_eq!(seen, ["node1", "node2", "node3"]);
     assert!(findings.as_array().unwrap().iter().any(|f| f["check"] == "dns master" && f["ok"] == true));
+
+    let before_loss = started.elapsed();
+    node_loss(&workers);
+    eprintln!("multinode: {before_loss:?} before node loss, {:?} in all (after the swarm lock)", started.elapsed());
+}
+
+/// Node loss on the running cluster (`workers`: the nodes the two workers
+/// started on).
+fn node_loss(workers: &[String]) {
+    // 1. Drain a node that runs a worker (not node1, the manager holding the
+    //    coordinators): swarm moves the worker at once.
+    let t = Instant::now();
+    let drained = workers.iter().find(|n| *n != "node1").expect("a worker off node1").clone();
+    let before = alive_workers().expect("the master answers");
+    assert_eq!(before.len(), 2, "{before:?}");
+    on_manager(&["node", "update", "--availability", "drain", &drained]).ok();
+    let st = workers_recovered(&drained, &before, Duration::from_secs(90));
+    let loss = lost(&st, &drained);
+    assert_eq!(loss["why"], "drained", "{loss}");
+    let moved = loss["tasks"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "one worker ran on {drained}: {loss}");
+    assert!(moved[0]["task"].as_str().unwrap().starts_with("worker."), "{loss}");
+    assert!(moved[0]["now"].as_str().unwrap().starts_with("running on node"), "{loss}");
+    assert_eq!(st["ready"], true, "the cluster is whole again: {st}");
+    let text = remote(&["status", "spark-standalone"]).ok().stdout;
+    assert!(text.contains(&format!("{drained} is drained: it ran worker.")), "{text}");
+    eprintln!("drain {drained}: workers recovered in {:?}", t.elapsed());
+    on_manager(&["node", "update", "--availability", "active", &drained]).ok();
+
+    // 2. Kill the engine of another node that runs a worker (the whole node
+    //    container, as a power loss): once swarm marks it down the worker
+    //    moves, and the master drops the silent worker after its timeout.
+    let t = Instant::now();
+    let st = status_json();
+    let dead = tasks_of(&st, "worker").into_iter().map(|(_, n, _)| n).find(|n| n != "node1" && n != &drained);
+    let dead = dead.unwrap_or_else(|| panic!("a worker on the third node: {st}"));
+    let before = alive_workers().expect("the master answers");
+    docker(&["kill", &format!("bdprov-{dead}")]).ok();
+    let st = workers_recovered(&dead, &before, Duration::from_secs(120));
+    let loss = lost(&st, &dead);
+    assert_eq!(loss["why"], "down", "{loss}");
+    let moved = loss["tasks"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "one worker ran on {dead}: {loss}");
+    assert!(moved[0]["now"].as_str().unwrap().starts_with("running on node"), "{loss}");
+    let text = remote(&["status", "spark-standalone"]).ok().stdout;
+    assert!(text.contains(&format!("{dead} is down: it ran worker.")), "{text}");
+    eprintln!("kill {dead}: workers recovered in {:?}", t.elapsed());
+
+    // 3. The node holding the pinned coordinators (node1: master, and history
+    //    with its event-log volume) is lost. Stopping node1's engine would take
+    //    the swarm's only manager with it (nothing left to ask, and `status`
+    //    could only say the engine is unreachable), so node1 is drained: the
+    //    same "no eligible node" for the pinned roles, with the manager still
+    //    answering.
+    let t = Instant::now();
+    on_manager(&["node", "update", "--availability", "drain", "node1"]).ok();
+    let st = eventually("master and history not running", Duration::from_secs(60), || {
+        let st = status_json();
+        ["master", "history"].iter().all(|r| tasks_of(&st, r).iter().all(|(_, _, s)| s != "running")).then_some(st)
+    });
+    let stranded: Vec<&str> = st["stranded"].as_array().unwrap().iter().map(|s| s["role"].as_str().unwrap()).collect();
+    assert_eq!(stranded, ["master", "history"], "{st}");
+    let text = remote(&["status", "spark-standalone"]).ok().stdout;
+    for want in [
+        "master: pinned to node1, which is drained (node.labels.bdprov.role==master); it has no volume of its own",
+        "history: pinned to node1, which is drained (node.labels.bdprov.role==master); its volume spark-standalone_events is on that node",
+        "docker node update --availability active node1",
+        "--label-add bdprov.role=master OTHER_NODE",
+    ] {
+        assert!(text.contains(want), "status should say {want:?}:\n{text}");
+    }
+    // `up` refuses at once, changing nothing, with the same words.
+    let refused = remote(UP);
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("role `master` cannot run: pinned to node1, which is drained"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("role `history` cannot run"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("nothing was changed"), "{}", refused.stderr);
+    // Brought back, the node takes its coordinators again and `up` sees the
+    // cluster ready (the workers register with the restarted master).
+    on_manager(&["node", "update", "--availability", "active", "node1"]).ok();
+    let up = remote(UP).ok();
+    assert!(up.stdout.contains("is ready"), "{}", up.stdout);
+    assert_eq!(tasks_of(&status_json(), "master")[0].1, "node1");
+    eventually("2 ALIVE workers on the restarted master", Duration::from_secs(60), || alive_workers().filter(|a| a.len() == 2));
+    eprintln!("drain node1: refused, restored in {:?}", t.elapsed());
 }

@@ -127,7 +127,7 @@ fn e2e_spark_standalone_lifecycle() {
     // With a second cluster running, commands without a cluster name ask for one.
     bdprov(&["up", "registry", "--name", "e2e-second", "--images", "local", "--set", "registry.ports.http.published=25000"]).ok();
     let ambiguous = bdprov(&["submit", "spark-pi"]);
-    assert_eq!(ambiguous.code, 1, "{}", ambiguous.stderr);
+    assert_eq!(ambiguous.code, 2, "{}", ambiguous.stderr);
     assert!(ambiguous.stderr.contains("e2e-second") && ambiguous.stderr.contains("name the one you mean"), "{}", ambiguous.stderr);
     bdprov(&["down", "e2e-second", "--volumes"]).ok();
 
@@ -136,6 +136,25 @@ fn e2e_spark_standalone_lifecycle() {
     let line = pi.stdout.lines().find(|l| l.starts_with("Pi is roughly")).unwrap_or_else(|| panic!("no result line:\n{}", pi.stdout));
     let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
     assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
+
+    // SIGTERM (as `timeout` or a CI runner sends it) ends a job like Ctrl-C:
+    // its service is removed, and nothing keeps holding the cluster's cores.
+    let sleeper = std::env::temp_dir().join(format!("bdprov-sleeper-{}.py", std::process::id()));
+    std::fs::write(&sleeper, "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n").unwrap();
+    let job = crate::common::spawn_bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", sleeper.to_str().unwrap()]);
+    let jobs = format!("bdprov.cluster={CLUSTER}");
+    let running = || {
+        let names = crate::common::services_labelled(&jobs);
+        names.iter().any(|n| n.contains("_job-")).then_some(names)
+    };
+    eventually("the job's service to exist", Duration::from_secs(60), running);
+    std::thread::sleep(Duration::from_secs(3));
+    let term = crate::common::signal_and_wait(job, "TERM");
+    assert_eq!(term.code, 143, "exit code after SIGTERM:\n{}", term.stderr);
+    assert!(term.stderr.contains("interrupted by SIGTERM: job ") && term.stderr.contains(" removed"), "{}", term.stderr);
+    let left = crate::common::services_labelled(&jobs);
+    assert!(!left.iter().any(|n| n.contains("_job-")), "the job's service was left running: {left:?}");
+    let _ = std::fs::remove_file(&sleeper);
 
     // Job memory Spark would refuse, or no worker could hold, is refused before anything runs.
     let small = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--executor-memory", "300m"]);
@@ -188,7 +207,7 @@ fn e2e_spark_standalone_lifecycle() {
     bdprov(&["scale", CLUSTER, "worker=3"]).ok();
     assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
     let refused = bdprov(&["scale", CLUSTER, "master=2"]);
-    assert_eq!(refused.code, 1);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
 
     // down: no service of the cluster left, volumes kept, the outsider untouched.
@@ -206,4 +225,86 @@ fn e2e_spark_standalone_lifecycle() {
     assert!(vols.trim().is_empty(), "volumes left: {vols}");
     let _ = docker(&["service", "rm", "e2e-outsider"]);
     let _ = std::fs::remove_file(jar);
+}
+
+/// `up --dry-run` on a cluster that is not there, unchanged, and after a
+/// `--set`; then `submit` refused at once when no worker can run an executor.
+#[test]
+fn e2e_spark_dry_run_and_submit_preflight() {
+    const C: &str = "e2e-preflight";
+    let _serial = crate::common::swarm_lock();
+    let _ = bdprov(&["down", C, "--volumes"]);
+    let up: &[&str] = &[
+        "up",
+        "spark-standalone",
+        "--name",
+        C,
+        "--set",
+        "worker.replicas=1",
+        "--set",
+        "master.ports.ui.published=28380",
+        "--set",
+        "history.ports.ui.published=28480",
+    ];
+    let versions = || {
+        let ids = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={C}")]).ok_stdout();
+        let mut v: Vec<String> = ids
+            .lines()
+            .map(|id| docker(&["service", "inspect", "--format", "{{.Spec.Name}}={{.Version.Index}}", id]).ok_stdout().trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+
+    // Not there: every object is a create, and nothing is created.
+    let fresh = bdprov_env(&[up, &["--dry-run"]].concat(), LOCAL);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    for line in [
+        format!("create  network  {C}-net"),
+        format!("create  service  {C}_master (1 replicas)"),
+        format!("create  service  {C}_worker (1 replicas)"),
+    ] {
+        assert!(fresh.stdout.contains(&line), "missing `{line}`:\n{}", fresh.stdout);
+    }
+    assert!(versions().is_empty(), "a dry run created services: {:?}", versions());
+    assert_ne!(docker(&["network", "inspect", &format!("{C}-net")]).code, 0, "a dry run created the network");
+
+    let started = bdprov_env(up, LOCAL);
+    assert_eq!(started.code, 0, "{}\n{}", started.stdout, started.stderr);
+    let before = versions();
+    assert_eq!(before.len(), 3, "{before:?}");
+
+    // Unchanged: no changes.
+    let same = bdprov_env(&[up, &["--dry-run"]].concat(), LOCAL);
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    assert!(same.stdout.contains(": no changes"), "{}", same.stdout);
+    assert!(!same.stdout.contains("update") && !same.stdout.contains("create"), "{}", same.stdout);
+
+    // A --set: the updates, with the field that differs; nothing touched.
+    let changed = bdprov_env(&[up, &["--set", "values.daemon_heap=300m", "--dry-run"]].concat(), LOCAL);
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    assert!(changed.stdout.contains(&format!("update  service  {C}_master (1 replicas, rolling)")), "{}", changed.stdout);
+    assert!(changed.stdout.contains("\"SPARK_DAEMON_MEMORY=256m\" → \"SPARK_DAEMON_MEMORY=300m\""), "{}", changed.stdout);
+    assert_eq!(versions(), before, "a dry run changed a service spec");
+
+    // No worker: `submit spark-pi` is refused at once, with the numbers and the fix, and leaves no job.
+    bdprov(&["scale", C, "worker=0"]).ok();
+    let t = std::time::Instant::now();
+    let refused = bdprov(&["submit", "--cluster", C, "spark-pi"]);
+    assert_eq!(refused.code, 2, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(t.elapsed() < Duration::from_secs(20), "the refusal took {:?}", t.elapsed());
+    // Right after the scale the master may still list the stopped worker ALIVE: the swarm's tasks count.
+    assert!(refused.stderr.contains(&format!("error: cluster {C} runs no `worker` task")), "{}", refused.stderr);
+    assert!(refused.stderr.contains(&format!("`bdprov scale {C} worker=N`")), "{}", refused.stderr);
+    let jobs = docker(&["service", "ls", "-q", "--filter", &format!("name={C}_job")]).ok_stdout();
+    assert!(jobs.trim().is_empty(), "a job service was left: {jobs}");
+
+    // Back to one worker (1g): an executor of 2g is refused with both numbers; 512m runs.
+    bdprov(&["scale", C, "worker=1"]).ok();
+    let big = bdprov(&["submit", "--cluster", C, "spark-pi", "--executor-memory", "1536m"]);
+    assert_eq!(big.code, 2, "{}", big.stderr);
+    let pi = bdprov(&["submit", "--cluster", C, "spark-pi", "--slices", "2"]);
+    assert_eq!(pi.code, 0, "{}\n{}", pi.stdout, pi.stderr);
+
+    bdprov(&["down", C, "--volumes"]).ok();
 }

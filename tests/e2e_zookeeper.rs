@@ -32,6 +32,16 @@ fn e2e_zookeeper_ensemble() {
     let _serial = crate::common::swarm_lock();
     let _ = bdprov(&["down", CLUSTER, "--volumes"]);
 
+    // A closed terminal (SIGHUP) while `up` waits: it says what it left and
+    // how to go on; the next `up` goes on from there.
+    let first = crate::common::spawn_bdprov(UP);
+    let ours = format!("bdprov.cluster={CLUSTER}");
+    eventually("a service of the cluster", Duration::from_secs(60), || (!crate::common::services_labelled(&ours).is_empty()).then_some(()));
+    let hup = crate::common::signal_and_wait(first, "HUP");
+    assert_eq!(hup.code, 129, "exit code after SIGHUP:\n{}", hup.stderr);
+    assert!(hup.stderr.contains(&format!("interrupted by SIGHUP: cluster {CLUSTER} is left as it is (")), "{}", hup.stderr);
+    assert!(hup.stderr.contains("run the same `bdprov up` again"), "{}", hup.stderr);
+
     // Quorum: one leader, two followers.
     let up = bdprov_env(UP, &[]).ok();
     assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
@@ -50,7 +60,7 @@ fn e2e_zookeeper_ensemble() {
     assert_eq!(resize.code, 1);
     assert!(resize.stderr.contains("runs 3 members and would get 5"), "{}", resize.stderr);
     let scale = bdprov(&["scale", CLUSTER, "zookeeper=5"]);
-    assert_eq!(scale.code, 1);
+    assert_eq!(scale.code, 2, "{}", scale.stderr);
     assert!(scale.stderr.contains("does not change while it runs"), "{}", scale.stderr);
 
     // logs: a role's members, or one member by name.

@@ -6,11 +6,13 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use bdprov::ops::webhdfs::{self, Outcome};
-use bdprov::ops::{decommission, hdfs_paths, yarn};
-use bdprov::output::Progress;
+use bdprov::ops::decommission;
+use bdprov::output::{Progress, State};
 use bdprov::plan::{CheckDef, DecommissionDef, HookActionDef, PathDef, Plan};
 use bdprov::probe::{self, Response};
+use bdprov::systems::hdfs::{self, Outcome};
+use bdprov::systems::hdfs_paths;
+use bdprov::systems::yarn;
 
 use crate::common::bdprov;
 use crate::common::http::{route, Fixture};
@@ -28,7 +30,7 @@ fn probe_of(plan: &Plan, role: &str) -> CheckDef {
 struct Recorded(Mutex<Vec<String>>);
 
 impl Progress for Recorded {
-    fn step(&self, name: &str, state: &str, detail: &str) {
+    fn step(&self, name: &str, state: State, detail: &str) {
         self.0.lock().unwrap().push(format!("{name} {state} {detail}"));
     }
     fn note(&self, text: &str) {
@@ -139,7 +141,7 @@ fn not_found(path: &str) -> String {
 }
 
 fn ensure(nn: &Fixture, user: &str, paths: &[PathDef]) -> bdprov::Result<Vec<(String, Outcome)>> {
-    runtime().block_on(webhdfs::ensure(&probe::client(), &nn.base(), user, paths))
+    runtime().block_on(hdfs::ensure(&probe::client(), &nn.base(), user, paths))
 }
 
 #[test]
@@ -160,7 +162,7 @@ fn webhdfs_makes_the_paths_once_and_then_leaves_them_alone() {
         route("PUT", "op=SETOWNER", &[(200, "")]),
     ]);
     let first = ensure(&nn, &user, &paths).unwrap();
-    assert_eq!(webhdfs::summary(&first), "/spark/history created, /tmp created, /user/spark created");
+    assert_eq!(hdfs::summary(&first), "/spark/history created, /tmp created, /user/spark created");
     assert_eq!(
         nn.requests_with("PUT"),
         vec![
@@ -176,7 +178,7 @@ fn webhdfs_makes_the_paths_once_and_then_leaves_them_alone() {
     // The second `up`: every path is as it should be, nothing is changed, and it says so.
     let puts = nn.requests_with("PUT").len();
     let second = ensure(&nn, &user, &paths).unwrap();
-    assert_eq!(webhdfs::summary(&second), "3 paths unchanged");
+    assert_eq!(hdfs::summary(&second), "3 paths unchanged");
     assert_eq!(nn.requests_with("PUT").len(), puts, "no change on the second run");
 }
 
@@ -221,7 +223,7 @@ fn webhdfs_refusals_say_why_and_what_to_do() {
     let gone = Fixture::start(vec![]);
     let base = gone.base();
     drop(gone);
-    let e = runtime().block_on(webhdfs::ensure(&probe::client(), &base, "hadoop", &paths)).unwrap_err().to_string();
+    let e = runtime().block_on(hdfs::ensure(&probe::client(), &base, "hadoop", &paths)).unwrap_err().to_string();
     assert!(e.starts_with(&format!("error: cannot reach the NameNode's WebHDFS at {base}")), "{e}");
     assert!(e.contains("help: check `bdprov status`"), "{e}");
 }
@@ -257,7 +259,7 @@ fn hdfs_jobs_make_the_paths_once_and_then_leave_them_alone() {
     ]);
     let seen = hdfs_paths::parse_listing(&paths, &first).unwrap();
     let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
-    assert_eq!(webhdfs::summary(&done), "/spark/history created, /tmp created, /user/spark created");
+    assert_eq!(hdfs::summary(&done), "/spark/history created, /tmp created, /user/spark created");
     assert_eq!(
         hdfs_paths::commands(&ops),
         vec![
@@ -278,7 +280,7 @@ fn hdfs_jobs_make_the_paths_once_and_then_leave_them_alone() {
     let seen = hdfs_paths::parse_listing(&paths, &second).unwrap();
     let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
     assert!(ops.is_empty(), "{ops:?}");
-    assert_eq!(webhdfs::summary(&done), "3 paths unchanged");
+    assert_eq!(hdfs::summary(&done), "3 paths unchanged");
 }
 
 #[test]
@@ -292,7 +294,7 @@ fn hdfs_jobs_fix_a_wrong_mode_and_owner() {
     let seen = hdfs_paths::parse_listing(&paths, &out).unwrap();
     let (ops, done) = hdfs_paths::plan_fixes(&paths, &seen).unwrap();
     assert_eq!(
-        webhdfs::summary(&done),
+        hdfs::summary(&done),
         "/spark/history unchanged, /tmp fixed (mode 755 → 1777), /user/spark fixed (mode 700 → 755, owner hadoop → spark)"
     );
     assert_eq!(

@@ -9,8 +9,14 @@
 //! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
+//! * `engines` reaches the engine through a throwaway sshd (ssh://) and
+//!   Docker contexts in a temporary DOCKER_CONFIG; checks `completions`.
+//! * `preflight_fixtures` plays the Spark master (`/json/`) and the
+//!   ResourceManager for `submit`'s preflight decisions.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
+//! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
+//!   once crashed on, through the same entry points (no fuzzer needed).
 //! * `e2e_*` run against a real swarm (`e2e_examples`: each example as its
 //!   header says) with the offline images
 //!   (`scripts/test.sh` sets both up on a fresh machine).
@@ -24,12 +30,16 @@ mod documented;
 mod e2e_examples;
 mod e2e_hadoop;
 mod e2e_multinode;
+mod e2e_secrets;
 mod e2e_spark;
 mod e2e_storm;
 mod e2e_zookeeper;
+mod engines;
 mod exposure;
+mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
+mod preflight_fixtures;
 mod render;
 mod storm_fixtures;

@@ -132,7 +132,7 @@ fn kill_gives_up_when_the_topology_stays_listed() {
     let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE), (200, KILLED)]);
     ui.on("POST", "/api/v1/topology/wc-1-1700000000/kill/0", &[(200, KILL_OK)]);
-    let storm = bdprov::ops::storm::Ui::at(&ui.base()).unwrap();
+    let storm = bdprov::systems::storm::Ui::at(&ui.base()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let err = rt
         .block_on(storm.kill("wc", 0, Duration::from_millis(600), Duration::from_millis(100), &bdprov::output::Silent))

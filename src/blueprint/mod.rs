@@ -3,12 +3,19 @@
 //! `source text → YAML tree (with spans) → includes → -f values → --set →
 //! decode + cross-checks → Blueprint`. Reading files is the loader's job.
 
-pub mod decode;
+mod check;
+mod decode;
 pub mod exposure;
+mod fields;
+mod hooks;
+mod jobs;
 pub mod library;
 pub mod loader;
 pub mod model;
 pub mod overlay;
+mod read;
+mod roles;
+pub mod secrets;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +34,9 @@ pub struct Overrides {
 }
 
 /// Assemble and validate a blueprint: includes, then values files, then
-/// `--set`, then decoding. All problems come back together.
+/// `--set`, then decoding. A bad include stops at once; the problems of all
+/// values files and `--set`s come back together, and decoding (which
+/// reports its own together) runs only when there were none.
 pub fn assemble(
     main: &Arc<SourceFile>,
     dir: Option<PathBuf>,

@@ -21,6 +21,8 @@ pub struct Blueprint {
     pub roles: Vec<Role>,
     pub hooks: Vec<Hook>,
     pub jobs: Jobs,
+    /// Generated secrets of the cluster (`secrets:`), see [`super::secrets`].
+    pub secrets: Vec<SecretDecl>,
 }
 
 impl Blueprint {
@@ -71,6 +73,31 @@ pub struct Workload {
     pub configs: Vec<ConfigFile>,
     pub volumes: Vec<VolumeMount>,
     pub resources: Resources,
+    /// The cluster's secrets this container gets as files.
+    pub secrets: Vec<SecretUse>,
+}
+
+/// A secret the cluster generates once (random bytes) and keeps as a swarm secret.
+#[derive(Clone, Debug)]
+pub struct SecretDecl {
+    pub name: String,
+    /// Random bytes; the file holds them hex-encoded (twice as many characters).
+    pub length: u32,
+    pub span: Span,
+}
+
+/// A secret given to a container as a file.
+#[derive(Clone, Debug)]
+pub struct SecretUse {
+    pub name: String,
+    /// Absolute path in the container; default `/run/secrets/<name>`.
+    pub target: String,
+    /// Owner of the file (numeric, as swarm wants it); default 0.
+    pub uid: u32,
+    pub gid: u32,
+    /// Default 0400: only the owner reads it.
+    pub mode: u32,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -35,6 +35,8 @@ pub fn with_includes(
     let names: Vec<(String, Span)> = match &include.value.value {
         Value::Seq(items) => items.iter().filter_map(|n| n.as_scalar().map(|s| (s.to_string(), n.span.clone()))).collect(),
         Value::Scalar { text, .. } => vec![(text.clone(), include.value.span.clone())],
+        // `include: ~` is not given, like any other field.
+        Value::Null => return Ok(node),
         _ => {
             return Err(Diagnostic::at(&include.value.span, "include: expected a blueprint name or a list of them")
                 .help("write `include: [zookeeper]`")

@@ -11,6 +11,13 @@ pub async fn up(args: UpArgs) -> Result<()> {
     // Every input problem is found before the engine is even asked.
     let plan = load_plan(&args.blueprint)?;
     let engine = Engine::connect().await?;
+    if args.dry_run {
+        let run = ops::dryrun::dry_run(&engine, &plan).await?;
+        let what = if run.changes.is_empty() { "no changes" } else { "would change (dry run: nothing was changed)" };
+        println!("cluster {} (blueprint {}) on {}: {what}", plan.cluster, plan.blueprint, engine.endpoint);
+        print!("{}", run.report);
+        return Ok(());
+    }
     let progress = reporter();
     progress.note(&format!("cluster {} (blueprint {}) on {}", plan.cluster, plan.blueprint, engine.endpoint));
     for (role, why) in &plan.left_out {
@@ -23,11 +30,13 @@ pub async fn up(args: UpArgs) -> Result<()> {
     } else {
         println!("cluster {} is ready: no changes ({secs:.1}s)", plan.cluster);
     }
+    let mut urls = crate::table::Table::headless(2).indent(2);
     for r in &out.roles {
         for url in &r.urls {
-            println!("  {:<10} {url}", r.role);
+            urls.row([&r.role, url]);
         }
     }
+    print!("{urls}");
     Ok(())
 }
 
@@ -43,6 +52,7 @@ pub async fn down(args: DownArgs) -> Result<()> {
     let out = ops::down::down(&engine, &cluster, args.volumes, progress.as_ref()).await?;
     if out.services.is_empty()
         && out.configs.is_empty()
+        && out.secrets.is_empty()
         && out.network.is_none()
         && out.volumes_removed.is_empty()
         && out.volumes_kept.is_empty()
@@ -50,10 +60,11 @@ pub async fn down(args: DownArgs) -> Result<()> {
         return Err(Error::help(format!("nothing of cluster `{cluster}` is on this swarm"), "`bdprov status` shows the clusters that run"));
     }
     println!(
-        "cluster {} removed: {} service(s), {} config(s){}",
+        "cluster {} removed: {} service(s), {} config(s){}{}",
         cluster,
         out.services.len(),
         out.configs.len(),
+        if out.secrets.is_empty() { String::new() } else { format!(", secret(s) {}", out.secrets.join(" ")) },
         out.network.as_ref().map(|n| format!(", network {n}")).unwrap_or_default()
     );
     if !out.volumes_removed.is_empty() {
@@ -91,7 +102,13 @@ pub async fn scale(args: ScaleArgs) -> Result<()> {
         _ => (None, args.args.as_slice()),
     };
     if reqs.is_empty() {
-        return Err(Error::help("nothing to scale", "write ROLE=N, e.g. `bdprov scale worker=3`"));
+        return Err(Error::input(
+            match cluster {
+                Some(word) => format!("`{word}` is not ROLE=N, and nothing else says what to scale"),
+                None => "nothing to scale".to_string(),
+            },
+            "write ROLE=N, e.g. `bdprov scale worker=3` (or `bdprov scale CLUSTER worker=3`)",
+        ));
     }
     let requests = reqs.iter().map(|r| ops::scale::parse_request(r)).collect::<Result<Vec<_>>>()?;
     let engine = Engine::connect().await?;
@@ -111,7 +128,7 @@ pub async fn logs(args: LogsArgs) -> Result<()> {
     let (cluster, role) = match args.args.as_slice() {
         [role] => (None, role.as_str()),
         [cluster, role] => (Some(cluster.as_str()), role.as_str()),
-        _ => return Err(Error::help("expected [CLUSTER] ROLE", "e.g. `bdprov logs worker`")),
+        _ => return Err(Error::input("expected [CLUSTER] ROLE", "e.g. `bdprov logs worker`")),
     };
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, cluster).await?;

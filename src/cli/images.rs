@@ -1,19 +1,22 @@
-//! `images build` and `images list`.
+//! `images build`, `images list` and `images push`.
 
 use super::{ImagesArgs, ImagesCommand};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::images;
 use crate::output::reporter;
+use crate::table::Table;
 
 pub async fn images(args: ImagesArgs) -> Result<()> {
     let engine = Engine::connect().await?;
     match args.command {
         ImagesCommand::Build { names, force } => {
             let progress = reporter();
+            let mut table = Table::headless(2);
             for (reference, state) in images::build(&engine, &names, force, progress.as_ref()).await? {
-                println!("{reference:<32} {state}");
+                table.row([reference, state.to_string()]);
             }
+            print!("{table}");
         }
         ImagesCommand::Push { names, registry } => {
             let registry = match registry {
@@ -21,9 +24,11 @@ pub async fn images(args: ImagesArgs) -> Result<()> {
                 None => crate::ops::registry_address(&engine).await?,
             };
             let progress = reporter();
+            let mut table = Table::headless(3);
             for (image, target) in images::push(&engine, &names, &registry, progress.as_ref()).await? {
-                println!("{image:<32} → {target}");
+                table.row([image.to_string(), "→".into(), target.to_string()]);
             }
+            print!("{table}");
             println!("use them with: bdprov up BLUEPRINT --images local --registry {registry}");
         }
         ImagesCommand::List => {
@@ -31,9 +36,11 @@ pub async fn images(args: ImagesArgs) -> Result<()> {
             if rows.is_empty() {
                 println!("no offline images yet; `bdprov images build` makes them");
             }
+            let mut table = Table::headless(3).right(&[1]);
             for r in rows {
-                println!("{:<36} {:>8}  {}", r["image"], r["size"], r["versions"]);
+                table.row([r["image"].to_string(), r["size"].to_string(), r["versions"].to_string()]);
             }
+            print!("{table}");
         }
     }
     Ok(())

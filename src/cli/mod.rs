@@ -1,12 +1,14 @@
 //! Command-line interface: definitions here, one file per group of commands.
 
 mod cluster;
+mod completions;
 mod images;
 mod render;
 mod storm;
 mod submit;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -19,10 +21,20 @@ use crate::plan::ImageSet;
     version,
     about = "Declarative big-data clusters (Spark, HDFS, YARN, ZooKeeper, Storm) on Docker Swarm",
     long_about = "Describe a cluster in a blueprint and get it running on Docker Swarm with one command.\n\
-                  bdprov talks to the engine named by DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), \
-                  else the local socket, and only ever touches objects labelled with its own cluster labels."
+                  bdprov talks to the same Docker engine as the docker CLI would: --host, else --context, else DOCKER_HOST \
+                  (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), else DOCKER_CONTEXT, else the current context of \
+                  `docker context use` (in DOCKER_CONFIG, default ~/.docker), else the local socket. \
+                  ssh://[user@]host[:port] runs your own ssh (keys, agent, ~/.ssh/config) with `docker system dial-stdio`; \
+                  published ports are still reached directly at each node's address (its `bdprov.address` label, \
+                  else its swarm address). bdprov only ever touches objects labelled with its own cluster labels."
 )]
 pub struct Cli {
+    /// The Docker engine: unix:///PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT] (like docker -H)
+    #[arg(short = 'H', long, global = true, value_name = "URL", conflicts_with = "context", help_heading = "Docker engine")]
+    pub host: Option<String>,
+    /// The Docker context to use (`docker context ls`); wins over DOCKER_HOST and DOCKER_CONTEXT
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Docker engine")]
+    pub context: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -40,6 +52,10 @@ pub enum Command {
     /// Show a role's logs across all its tasks
     Logs(LogsArgs),
     /// Run an application once as a swarm job, stream its output, exit with its code
+    ///
+    /// Run an application once as a swarm job, stream its output, exit with its code.
+    /// Refused first (exit 2) when the cluster could never give it resources: no ALIVE Spark
+    /// worker or RUNNING NodeManager, or executors larger than any of them offers.
     Submit(SubmitArgs),
     /// List and kill Storm topologies (through the Storm UI's REST API)
     Storm(StormArgs),
@@ -53,10 +69,38 @@ pub enum Command {
     Init(InitArgs),
     /// Check a cluster from inside its overlay on every node, and say how to fix what is wrong
     Doctor(StatusArgs),
+    /// Print a shell completion script (commands, options, built-in blueprints and roles)
+    #[command(after_help = "Load it for this shell, or install it:\n  \
+        bash: source <(bdprov completions bash)   (or save it to ~/.local/share/bash-completion/completions/bdprov)\n  \
+        zsh:  bdprov completions zsh > \"${fpath[1]}/_bdprov\"\n  \
+        fish: bdprov completions fish > ~/.config/fish/completions/bdprov.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `--images`: the command line's own spelling of the plan's [`ImageSet`],
+/// so the pure plan stage does not depend on clap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImageSetArg {
+    #[default]
+    Official,
+    Local,
+}
+
+impl From<ImageSetArg> for ImageSet {
+    fn from(images: ImageSetArg) -> ImageSet {
+        match images {
+            ImageSetArg::Official => ImageSet::Official,
+            ImageSetArg::Local => ImageSet::Local,
+        }
+    }
 }
 
 /// Which blueprint, and how it is changed on the command line.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Blueprint")]
 pub struct BlueprintArgs {
     /// A built-in blueprint name (see `bdprov blueprints`) or a path to a blueprint file
@@ -72,7 +116,7 @@ pub struct BlueprintArgs {
     pub values: Vec<PathBuf>,
     /// Official images, or the offline kit's builds (`bdprov images build`)
     #[arg(long, value_enum, env = "BDPROV_IMAGES", default_value = "official")]
-    pub images: ImageSet,
+    pub images: ImageSetArg,
     /// With --images local: pull the kit's images from this registry
     /// (HOST:PORT, see `bdprov images push`) instead of each node's own copy
     #[arg(long, env = "BDPROV_REGISTRY", value_name = "HOST:PORT")]
@@ -87,6 +131,10 @@ pub struct BlueprintArgs {
 pub struct UpArgs {
     #[command(flatten)]
     pub blueprint: BlueprintArgs,
+    /// Show what `up` would change on the swarm (services created, updated with the fields
+    /// that differ, scaled, removed; configs rotated; ports remapped) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +366,7 @@ pub fn main() -> i32 {
     if std::env::var_os("BDPROV_PARSE_ONLY").is_some_and(|v| v == "1") {
         return 0;
     }
+    crate::engine::choose(cli.host.clone(), cli.context.clone());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => 0,
@@ -330,6 +379,17 @@ pub fn main() -> i32 {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    // Commands that create something clean up after a signal themselves:
+    // give them the time to (see `signals`).
+    let grace = match &cli.command {
+        Command::Render(_) | Command::Blueprints | Command::Status(_) | Command::Completions { .. } => Duration::ZERO,
+        _ => Duration::from_secs(30),
+    };
+    crate::signals::install(grace)?;
+    crate::signals::guarded(dispatch(cli), grace).await
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Up(a) => cluster::up(a).await,
         Command::Down(a) => cluster::down(a).await,
@@ -343,5 +403,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Images(a) => images::images(a).await,
         Command::Init(a) => cluster::init(a).await,
         Command::Doctor(a) => cluster::doctor(a).await,
+        Command::Completions { shell } => completions::print(shell),
     }
 }

@@ -5,11 +5,9 @@ use std::time::Duration;
 use super::{Output, StormArgs, StormCommand};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ops::{
-    self,
-    storm::{Nimbus, Ui},
-};
+use crate::ops;
 use crate::output::reporter;
+use crate::systems::storm::{self, Nimbus, Ui};
 
 /// How much longer than `--wait` a kill may take before bdprov gives up
 /// waiting: Storm stops the workers after the wait, then forgets the topology.
@@ -28,7 +26,7 @@ pub async fn storm(args: StormArgs) -> Result<()> {
                 Nimbus::Ui(Ui::of_cluster(&engine, &plan).await?)
             } else {
                 // No UI in this cluster (offline images): Storm's CLI, in jobs.
-                Nimbus::Cli(ops::storm::Cli::of_cluster(&engine, &plan)?)
+                Nimbus::Cli(storm::Cli::of_cluster(&engine, &plan)?)
             }
         }
     };
@@ -38,7 +36,7 @@ pub async fn storm(args: StormArgs) -> Result<()> {
             let topologies = nimbus.topologies(progress.as_ref()).await?;
             match output {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&topologies).expect("topologies serialize")),
-                Output::Table => print!("{}", ops::storm::table(&topologies)),
+                Output::Table => print!("{}", storm::table(&topologies)),
             }
         }
         StormCommand::Kill { topology, wait } => {

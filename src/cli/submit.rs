@@ -3,8 +3,10 @@
 use super::{Job, Master, SubmitArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::{self, storm::StormApp, submit::JobMemory, submit::SparkApp, submit::SparkOn};
+use crate::ops;
 use crate::output::reporter;
+use crate::systems::spark::{self, JobMemory, SparkApp, SparkOn};
+use crate::systems::storm::{self, StormApp};
 
 pub async fn submit(args: SubmitArgs) -> Result<()> {
     let (on, app, memory) = match args.job {
@@ -20,7 +22,7 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
             let engine = Engine::connect().await?;
             let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
             let progress = reporter();
-            let code = ops::storm::submit(&engine, &plan, &StormApp { jar, class, name, args: app_args }, progress.as_ref()).await?;
+            let code = storm::submit(&engine, &plan, &StormApp { jar, class, name, args: app_args }, progress.as_ref()).await?;
             return exit(code);
         }
     };
@@ -28,7 +30,7 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
     let memory = JobMemory { executor: memory.executor_memory, driver: memory.driver_memory };
-    let out = ops::submit::run_spark(&engine, &plan, on, &app, &memory, progress.as_ref()).await?;
+    let out = spark::run_spark(&engine, &plan, on, &app, &memory, progress.as_ref()).await?;
     match out.application {
         Some(a) if a.succeeded() => {
             println!("application {} finished: {}", a.id, a.final_status);

@@ -4,14 +4,22 @@
 //! removes came from such a list: objects without this cluster's labels are
 //! never touched.
 
+mod connect;
 pub mod images;
+pub mod secrets;
 pub mod spec;
+
+pub use connect::choose;
+use connect::{endpoint_host, unreachable};
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use base64::Engine as _;
-use bollard::models::{ConfigSpec, NetworkCreateRequest, SwarmInitRequest, TaskState};
+use bollard::models::{
+    ConfigSpec, LocalNodeState, NetworkCreateRequest, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, SwarmInitRequest,
+    TaskState as BollardTaskState,
+};
 use bollard::query_parameters::{
     InspectServiceOptions, ListConfigsOptionsBuilder, ListNetworksOptionsBuilder, ListNodesOptions, ListServicesOptionsBuilder,
     ListTasksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveVolumeOptionsBuilder, UpdateServiceOptionsBuilder,
@@ -22,6 +30,12 @@ use futures_util::{Stream, StreamExt};
 use crate::error::{Error, Result};
 use crate::plan::diff::{Observed, ObservedService};
 use crate::plan::{labels, ConfigDef, NetworkDef, Plan, ServiceDef};
+use crate::poll::{self, Seen};
+
+/// How often to try again to remove an object that is still in use.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// How long an object may stay in use after what used it was removed.
+const UNTIL_FREE: Duration = Duration::from_secs(30);
 
 pub struct Engine {
     pub(crate) docker: Docker,
@@ -35,8 +49,8 @@ pub struct TaskInfo {
     pub id: String,
     pub slot: u64,
     pub node_id: String,
-    pub state: String,
-    pub desired: String,
+    pub state: TaskState,
+    pub desired: TaskState,
     pub message: String,
     pub error: String,
     pub exit_code: Option<i64>,
@@ -47,12 +61,103 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     pub fn is_running(&self) -> bool {
-        self.state == "running"
+        self.state == TaskState::Running
     }
 
     /// Ended for good: complete, failed, rejected, shut down.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.state.as_str(), "complete" | "failed" | "rejected" | "shutdown" | "orphaned" | "remove")
+        self.state.is_terminal()
+    }
+}
+
+/// The state of a swarm task (actual or desired), as the swarm names it.
+/// bollard's states become these at the engine's edge, so the rest of bdprov
+/// matches on variants instead of comparing strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    New,
+    Allocated,
+    Pending,
+    Assigned,
+    Accepted,
+    Preparing,
+    Ready,
+    Starting,
+    Running,
+    Complete,
+    Shutdown,
+    Failed,
+    Rejected,
+    Remove,
+    Orphaned,
+    /// The engine gave no state.
+    Unknown,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::New => "new",
+            TaskState::Allocated => "allocated",
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Accepted => "accepted",
+            TaskState::Preparing => "preparing",
+            TaskState::Ready => "ready",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Complete => "complete",
+            TaskState::Shutdown => "shutdown",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
+            TaskState::Unknown => "unknown",
+        }
+    }
+
+    /// Ended for good: complete, failed, rejected, shut down.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskState::Complete | TaskState::Failed | TaskState::Rejected | TaskState::Shutdown | TaskState::Orphaned | TaskState::Remove
+        )
+    }
+
+    /// Failed or refused by the swarm.
+    pub fn is_failure(self) -> bool {
+        matches!(self, TaskState::Failed | TaskState::Rejected)
+    }
+}
+
+impl From<Option<BollardTaskState>> for TaskState {
+    fn from(s: Option<BollardTaskState>) -> TaskState {
+        use BollardTaskState as B;
+        match s {
+            None => TaskState::Unknown,
+            Some(B::NEW) => TaskState::New,
+            Some(B::ALLOCATED) => TaskState::Allocated,
+            Some(B::PENDING) => TaskState::Pending,
+            Some(B::ASSIGNED) => TaskState::Assigned,
+            Some(B::ACCEPTED) => TaskState::Accepted,
+            Some(B::PREPARING) => TaskState::Preparing,
+            Some(B::READY) => TaskState::Ready,
+            Some(B::STARTING) => TaskState::Starting,
+            Some(B::RUNNING) => TaskState::Running,
+            Some(B::COMPLETE) => TaskState::Complete,
+            Some(B::SHUTDOWN) => TaskState::Shutdown,
+            Some(B::FAILED) => TaskState::Failed,
+            Some(B::REJECTED) => TaskState::Rejected,
+            Some(B::REMOVE) => TaskState::Remove,
+            Some(B::ORPHANED) => TaskState::Orphaned,
+        }
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -64,7 +169,30 @@ pub struct NodeInfo {
     pub addr: String,
     pub manager: bool,
     pub ready: bool,
+    /// The swarm's view of the node.
+    pub state: NodeCondition,
+    /// `docker node update --availability`.
+    pub availability: Availability,
     pub labels: BTreeMap<String, String>,
+}
+
+/// A node's state as the swarm reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeCondition {
+    Ready,
+    Down,
+    Disconnected,
+    Unknown,
+}
+
+/// Whether the swarm schedules tasks on a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    Active,
+    Pause,
+    Drain,
 }
 
 /// A service's name, endpoint mode, and (published port, publish mode) pairs.
@@ -84,10 +212,6 @@ pub struct LogLine {
     pub stderr: bool,
 }
 
-fn endpoint() -> String {
-    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
-}
-
 fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
     let mut m: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in pairs {
@@ -100,24 +224,11 @@ fn label(k: &str, v: &str) -> (&'static str, String) {
     ("label", format!("{k}={v}"))
 }
 
-fn state_name(s: Option<TaskState>) -> String {
-    s.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())
-}
-
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }
 
 impl Engine {
-    /// Connect the way the docker CLI does: `DOCKER_HOST`, `DOCKER_TLS_VERIFY`,
-    /// `DOCKER_CERT_PATH`, else the local socket.
-    pub async fn connect() -> Result<Engine> {
-        let endpoint = endpoint();
-        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(&endpoint, e))?;
-        let docker = docker.negotiate_version().await.map_err(|e| unreachable(&endpoint, e))?;
-        Ok(Engine { docker, endpoint })
-    }
-
     fn err(&self, what: &str) -> impl Fn(bollard::errors::Error) -> Error + '_ {
         let what = what.to_string();
         move |e| match e {
@@ -148,7 +259,7 @@ impl Engine {
     /// Make this engine a single-node swarm. Returns false if it already is in one.
     pub async fn init_swarm(&self, advertise: &str) -> Result<bool> {
         let info = self.docker.info().await.map_err(self.err("cannot read the engine's info"))?;
-        if info.swarm.and_then(|s| s.local_node_state).map(|s| s.to_string()) == Some("active".into()) {
+        if info.swarm.and_then(|s| s.local_node_state) == Some(LocalNodeState::ACTIVE) {
             return Ok(false);
         }
         self.docker
@@ -183,8 +294,19 @@ impl Engine {
                     id: n.id.unwrap_or_default(),
                     hostname: n.description.and_then(|d| d.hostname).unwrap_or_default(),
                     addr,
-                    manager: spec.role.map(|r| r.to_string()) == Some("manager".into()),
-                    ready: status.state.map(|s| s.to_string()) == Some("ready".into()),
+                    manager: spec.role == Some(NodeSpecRoleEnum::MANAGER),
+                    ready: status.state == Some(NodeState::READY),
+                    state: match status.state {
+                        Some(NodeState::READY) => NodeCondition::Ready,
+                        Some(NodeState::DOWN) => NodeCondition::Down,
+                        Some(NodeState::DISCONNECTED) => NodeCondition::Disconnected,
+                        _ => NodeCondition::Unknown,
+                    },
+                    availability: match spec.availability {
+                        Some(NodeSpecAvailabilityEnum::DRAIN) => Availability::Drain,
+                        Some(NodeSpecAvailabilityEnum::PAUSE) => Availability::Pause,
+                        _ => Availability::Active,
+                    },
                     labels,
                 }
             })
@@ -237,7 +359,7 @@ impl Engine {
                 foreign.push(s.name.clone());
             }
         }
-        Ok(Observed { network, configs, services, foreign_services: foreign })
+        Ok(Observed { network, configs, services, foreign_services: foreign, ..Default::default() })
     }
 
     /// Config name → id for every config of the cluster.
@@ -333,17 +455,11 @@ impl Engine {
 
     /// Remove a config once no service uses it any more (after `down` removed them).
     pub async fn remove_config_when_free(&self, id: &str) -> Result<()> {
-        for _ in 0..60 {
-            match self.docker.delete_config(id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) if message.contains("in use") => {
-                    tokio::time::sleep(Duration::from_millis(500)).await
-                }
-                Err(e) => return Err(self.err(&format!("cannot remove config {id}"))(e)),
-            }
+        let in_use = |e: &bollard::errors::Error| matches!(e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("in use"));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, || self.docker.delete_config(id), in_use).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove config {id}"))(e)),
+            _ => Ok(()),
         }
-        self.remove_config(id).await
     }
 
     pub async fn create_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<String> {
@@ -374,8 +490,8 @@ impl Engine {
 
     /// Update with the current version, retrying when another writer got there first.
     async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
-        let mut attempt = 0;
-        loop {
+        let cannot = |e| self.err(&format!("cannot update service {name}"))(e);
+        let look = async || {
             let svc = self
                 .docker
                 .inspect_service(name, None::<InspectServiceOptions>)
@@ -385,16 +501,14 @@ impl Engine {
             let spec = f(svc.spec.unwrap_or_default());
             let opts = UpdateServiceOptionsBuilder::default().version(version).build();
             match self.docker.update_service(name, spec, opts, None).await {
-                Ok(_) => return Ok(()),
-                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
-                    if message.contains("out of sequence") && attempt < 5 =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok(_) => Ok(Seen::Done(())),
+                Err(e) if matches!(&e, bollard::errors::Error::DockerResponseServerError { message, .. } if message.contains("out of sequence")) => {
+                    Ok(Seen::Waiting(e))
                 }
-                Err(e) => return Err(self.err(&format!("cannot update service {name}"))(e)),
+                Err(e) => Err(cannot(e)),
             }
-        }
+        };
+        poll::until(Duration::from_millis(200), Duration::from_secs(1), look, |last, _| cannot(last)).await
     }
 
     pub async fn remove_service(&self, name: &str) -> Result<()> {
@@ -415,19 +529,17 @@ impl Engine {
         let Some(net) = nets.into_iter().next() else { return Ok(None) };
         let (id, name) = (net.id.unwrap_or_default(), net.name.unwrap_or_default());
         let mut removed = false;
-        for _ in 0..60 {
+        let gone = poll::watch(RETRY_EVERY, UNTIL_FREE, async || {
             match self.docker.remove_network(&id).await {
                 Ok(()) => removed = true,
                 Err(e) if is_not_found(&e) => removed = true,
                 Err(_) => {}
             }
             // The engine keeps showing a removed overlay until its last endpoint is gone.
-            if removed && !self.network_exists(&id).await? {
-                return Ok(Some(name));
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        if !removed {
+            Ok::<_, Error>(if removed && !self.network_exists(&id).await? { Seen::Done(()) } else { Seen::Waiting(()) })
+        })
+        .await?;
+        if gone.is_err() && !removed {
             self.docker.remove_network(&id).await.map_err(self.err(&format!("cannot remove network {name}")))?;
         }
         Ok(Some(name))
@@ -453,19 +565,12 @@ impl Engine {
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<()> {
-        let mut last = None;
         // A volume stays in use until the containers of removed tasks are gone.
-        for _ in 0..60 {
-            match self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build())).await {
-                Ok(()) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(e) => {
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
+        let remove = || self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().force(false).build()));
+        match poll::retry(RETRY_EVERY, UNTIL_FREE, remove, |e| !is_not_found(e)).await {
+            Err(e) if !is_not_found(&e) => Err(self.err(&format!("cannot remove volume {name}"))(e)),
+            _ => Ok(()),
         }
-        Err(self.err(&format!("cannot remove volume {name}"))(last.expect("an error after retries")))
     }
 
     pub async fn tasks(&self, service: &str) -> Result<Vec<TaskInfo>> {
@@ -484,8 +589,8 @@ impl Engine {
                     id: t.id.unwrap_or_default(),
                     slot: t.slot.unwrap_or(0) as u64,
                     node_id: t.node_id.unwrap_or_default(),
-                    state: state_name(status.state),
-                    desired: state_name(t.desired_state),
+                    state: status.state.into(),
+                    desired: t.desired_state.into(),
                     message: status.message.unwrap_or_default(),
                     error: status.err.unwrap_or_default(),
                     exit_code: cs.exit_code,
@@ -505,7 +610,7 @@ impl Engine {
         let nodes = self.nodes().await?;
         Ok(tasks
             .iter()
-            .filter(|t| t.is_running() && t.desired == "running")
+            .filter(|t| t.is_running() && t.desired == TaskState::Running)
             .filter_map(|t| nodes.iter().find(|n| n.id == t.node_id).cloned())
             .collect())
     }
@@ -637,37 +742,4 @@ fn is_connection(e: &bollard::errors::Error) -> bool {
     use bollard::errors::Error as E;
     matches!(e, E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) | E::RequestTimeoutError)
         || e.to_string().contains("connect")
-}
-
-fn unreachable(endpoint: &str, e: bollard::errors::Error) -> Error {
-    Error::help(
-        format!("cannot reach the Docker engine at {endpoint}: {e}"),
-        "start it (`dockerd &` as root, or `systemctl start docker`), or point DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS) at a running engine",
-    )
-}
-
-/// The host part of DOCKER_HOST, for reaching published ports of a remote engine.
-fn endpoint_host(endpoint: &str) -> String {
-    let rest = endpoint.split("://").nth(1).unwrap_or("");
-    if endpoint.starts_with("unix://") || endpoint.starts_with("npipe://") || rest.is_empty() {
-        return "127.0.0.1".into();
-    }
-    let hostport = rest.split('/').next().unwrap_or(rest);
-    // ssh://user@host: the host is what publishes ports.
-    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
-    let host = hostport.rsplit_once(':').map(|(h, _)| h).unwrap_or(hostport);
-    host.trim_start_matches('[').trim_end_matches(']').to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoint_hosts() {
-        assert_eq!(endpoint_host("unix:///var/run/docker.sock"), "127.0.0.1");
-        assert_eq!(endpoint_host("tcp://10.0.0.5:2376"), "10.0.0.5");
-        assert_eq!(endpoint_host("ssh://me@box"), "box");
-        assert_eq!(endpoint_host("ssh://me@box:2222"), "box");
-    }
 }

@@ -6,11 +6,12 @@ use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum, EndpointSpec, EndpointSpecModeEnum,
     HealthConfig, Limit, Mount, MountType, MountVolumeOptions, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode,
     ServiceSpecModeReplicated, ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum,
-    TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecConfigs, TaskSpecContainerSpecFile1, TaskSpecPlacement,
-    TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecResources, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+    TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecConfigs, TaskSpecContainerSpecFile, TaskSpecContainerSpecFile1,
+    TaskSpecContainerSpecSecrets, TaskSpecPlacement, TaskSpecPlacementPreferences, TaskSpecPlacementSpread, TaskSpecResources,
+    TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
-use crate::plan::{labels, Restart, ServiceDef};
+use crate::plan::{labels, Protocol, Restart, ServiceDef};
 
 const NS: f64 = 1e9;
 
@@ -19,7 +20,7 @@ fn map(l: &BTreeMap<String, String>) -> HashMap<String, String> {
 }
 
 /// The Engine API spec for `def` running `replicas` tasks. `config_ids` maps
-/// config names to the ids the swarm gave them.
+/// config (and secret) names to the ids the swarm gave them.
 pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> ServiceSpec {
     let mut svc_labels = map(&def.labels);
     if !def.job {
@@ -53,6 +54,20 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
             ..Default::default()
         })
         .collect();
+    let secrets = def
+        .secrets
+        .iter()
+        .map(|s| TaskSpecContainerSpecSecrets {
+            file: Some(TaskSpecContainerSpecFile {
+                name: Some(s.target.clone()),
+                uid: Some(s.uid.to_string()),
+                gid: Some(s.gid.to_string()),
+                mode: Some(s.mode),
+            }),
+            secret_id: config_ids.get(&s.secret).cloned(),
+            secret_name: Some(s.secret.clone()),
+        })
+        .collect::<Vec<_>>();
     let container = TaskSpecContainerSpec {
         image: Some(def.image.clone()),
         labels: Some(map(&def.labels)),
@@ -64,6 +79,7 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         dir: def.workdir.clone(),
         mounts: Some(mounts),
         configs: Some(configs),
+        secrets: (!secrets.is_empty()).then_some(secrets),
         health_check: def.healthcheck.as_ref().map(|h| HealthConfig {
             test: Some(h.test.clone()),
             interval: Some((h.interval_secs * NS) as i64),
@@ -111,7 +127,10 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         .filter_map(|p| {
             p.published.map(|published| EndpointPortConfig {
                 name: Some(p.name.clone()),
-                protocol: Some(if p.protocol == "udp" { EndpointPortConfigProtocolEnum::UDP } else { EndpointPortConfigProtocolEnum::TCP }),
+                protocol: Some(match p.protocol {
+                    Protocol::Tcp => EndpointPortConfigProtocolEnum::TCP,
+                    Protocol::Udp => EndpointPortConfigProtocolEnum::UDP,
+                }),
                 target_port: Some(p.target as i64),
                 published_port: Some(published as i64),
                 publish_mode: Some(EndpointPortConfigPublishModeEnum::HOST),
@@ -166,7 +185,7 @@ mod tests {
                     name: "ui".into(),
                     target: 8080,
                     published: Some(8080),
-                    protocol: "tcp".into(),
+                    protocol: Protocol::Tcp,
                     web: true,
                     preferred: None,
                     unauthenticated: None,
@@ -175,7 +194,7 @@ mod tests {
                     name: "rpc".into(),
                     target: 7077,
                     published: None,
-                    protocol: "tcp".into(),
+                    protocol: Protocol::Tcp,
                     web: false,
                     preferred: None,
                     unauthenticated: None,

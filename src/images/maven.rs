@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 pub const CENTRAL: &str = "https://repo1.maven.org/maven2";
 
@@ -129,11 +129,11 @@ pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn 
         out.push((a.dest.clone(), path));
     }
     if missing.is_empty() {
-        progress.step(image, "cached", &format!("{} artifacts", lock.len()));
+        progress.step(image, State::Cached, &format!("{} artifacts", lock.len()));
         return Ok(out);
     }
     let total: u64 = missing.iter().map(|(a, _)| a.size).sum();
-    progress.step(image, "download", &format!("{} of {} artifacts ({} MB) from {repo}", missing.len(), lock.len(), total / 1_000_000));
+    progress.step(image, State::Download, &format!("{} of {} artifacts ({} MB) from {repo}", missing.len(), lock.len(), total / 1_000_000));
     let done = std::sync::atomic::AtomicUsize::new(0);
     let count = missing.len();
     futures_util::stream::iter(missing.iter().map(|(a, path)| {
@@ -142,7 +142,7 @@ pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn 
             download(client, repo, a, path).await?;
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if n % 20 == 0 || n == count {
-                progress.step(image, "download", &format!("{n} / {count}"));
+                progress.step(image, State::Download, &format!("{n} / {count}"));
             }
             Ok::<(), Error>(())
         }

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 pub const KIT_LABEL: &str = "bdprov.kit";
 pub const INPUTS_LABEL: &str = "bdprov.kit.inputs";
@@ -153,7 +153,7 @@ async fn root_image(
     let reference = reference.replace("{key}", &key);
     let state = ensure(engine, root.name, &reference, &key, force, progress, || async {
         let (tarball, versions) = rootfs::make(cache, root.name, &key, root.packages, progress).await?;
-        progress.step(root.name, "importing", &reference);
+        progress.step(root.name, State::Importing, &reference);
         let mut changes: Vec<String> = root.changes.iter().map(|c| c.to_string()).collect();
         changes.push(format!("LABEL {KIT_LABEL}={} {INPUTS_LABEL}={key} {VERSIONS_LABEL}=\"{versions}\"", root.name));
         engine.import_rootfs(&tarball, &reference, changes).await
@@ -225,10 +225,10 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             let mut files: Vec<(&str, &[u8], u32)> = vec![("Dockerfile", dockerfile.as_bytes(), 0o644)];
             files.extend(child.files.iter().map(|(n, c, m)| (*n, c.as_bytes(), *m)));
             let context = cache.join(format!("{}-context-{key}.tar", child.name));
-            progress.step(child.name, "preparing", "build context");
+            progress.step(child.name, State::Preparing, "build context");
             pyspark::context(archive.as_ref(), &context, &files, &artifacts)?;
-            progress.step(child.name, "building", &reference);
-            let result = engine.build_image(&context, &reference, &|line| progress.step(child.name, "building", line)).await;
+            progress.step(child.name, State::Building, &reference);
+            let result = engine.build_image(&context, &reference, &|line| progress.step(child.name, State::Building, line)).await;
             let _ = std::fs::remove_file(&context);
             result
         })
@@ -259,13 +259,13 @@ where
 {
     let existing = engine.image_labels(reference).await?;
     if !force && existing.as_ref().and_then(|l| l.get(INPUTS_LABEL)).map(String::as_str) == Some(key) {
-        progress.step(name, "cached", reference);
+        progress.step(name, State::Cached, reference);
         return Ok("cached");
     }
     make().await?;
     // The build it replaced, if any, is now untagged: remove it.
     let _ = engine.remove_replaced(KIT_LABEL).await;
-    progress.step(name, "done", reference);
+    progress.step(name, State::Done, reference);
     Ok("built")
 }
 
@@ -303,9 +303,9 @@ pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &
             return Err(Error::help(format!("{image} is not built"), format!("run `bdprov images build {name}` first")));
         }
         let target = format!("{registry}/{image}");
-        progress.step(name, "pushing", &target);
-        engine.push(&image, &target, &|line| progress.step(name, "pushing", line)).await?;
-        progress.step(name, "done", &target);
+        progress.step(name, State::Pushing, &target);
+        engine.push(&image, &target, &|line| progress.step(name, State::Pushing, line)).await?;
+        progress.step(name, State::Done, &target);
         out.push((image, target));
     }
     if out.is_empty() {

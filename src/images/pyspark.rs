@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 pub struct Archive {
     pub path: PathBuf,
@@ -42,7 +42,7 @@ pub async fn fetch(cache: &Path, version: &str, progress: &dyn Progress) -> Resu
     if let (true, Ok(want)) = (path.exists(), std::fs::read_to_string(&sidecar)) {
         let sha256 = sha256_file(&path)?;
         if sha256 == want.trim() {
-            progress.step("spark", "cached", &format!("pyspark {version} archive"));
+            progress.step("spark", State::Cached, &format!("pyspark {version} archive"));
             return Ok(Archive { path, sha256 });
         }
     }
@@ -73,7 +73,7 @@ pub async fn fetch(cache: &Path, version: &str, progress: &dyn Progress) -> Resu
         .to_string();
     let want = sdist["digests"]["sha256"].as_str().unwrap_or_default().to_string();
     let size = sdist["size"].as_u64().unwrap_or(0);
-    progress.step("spark", "download", &format!("pyspark {version} ({} MB) from {index}", size / 1_000_000));
+    progress.step("spark", State::Download, &format!("pyspark {version} ({} MB) from {index}", size / 1_000_000));
     let resp = client.get(&url).send().await.and_then(|r| r.error_for_status()).map_err(|e| fail(format!("cannot download {url}: {e}")))?;
     let part = path.with_extension("gz.part");
     let mut file = File::create(&part).map_err(|e| Error::msg(format!("cannot write {}: {e}", part.display())))?;
@@ -88,7 +88,7 @@ pub async fn fetch(cache: &Path, version: &str, progress: &dyn Progress) -> Resu
         got += chunk.len() as u64;
         if got - shown > 50_000_000 {
             shown = got;
-            progress.step("spark", "download", &format!("{} / {} MB", got / 1_000_000, size / 1_000_000));
+            progress.step("spark", State::Download, &format!("{} / {} MB", got / 1_000_000, size / 1_000_000));
         }
     }
     let sha256 = hex::encode(h.finalize());

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use tokio::process::Command;
 
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 /// Folders emptied after debootstrap: documentation, locales, apt caches.
 pub const TRIM: &str = "usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists";
@@ -21,7 +21,7 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
     let versions_file = cache.join(format!("rootfs-{key}.versions"));
     if tarball.exists() {
         if let Ok(v) = std::fs::read_to_string(&versions_file) {
-            progress.step(name, "cached", &format!("root filesystem {}", tarball.display()));
+            progress.step(name, State::Cached, &format!("root filesystem {}", tarball.display()));
             return Ok((tarball, v.trim().to_string()));
         }
     }
@@ -32,7 +32,7 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
     let log = cache.join(format!("debootstrap-{key}.log"));
     progress.step(
         name,
-        "debootstrap",
+        State::Debootstrap,
         &format!("Debian {} with {} (about a minute; log {})", super::SUITE, packages.join(", "), log.display()),
     );
     let out = std::fs::File::create(&log).map_err(|e| Error::msg(format!("cannot write {}: {e}", log.display())))?;
@@ -72,7 +72,7 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
     }
     let status_file = std::fs::read_to_string(dir.join("var/lib/dpkg/status")).unwrap_or_default();
     let versions = package_versions(&status_file, &["openjdk-17-jre-headless", "python3", "zookeeper", "docker-registry"]);
-    progress.step(name, "packing", &tarball.display().to_string());
+    progress.step(name, State::Packing, &tarball.display().to_string());
     let part = tarball.with_extension("tar.part");
     let st = Command::new("tar")
         .args(["--numeric-owner", "-C"])
@@ -92,7 +92,8 @@ pub async fn make(cache: &Path, name: &str, key: &str, packages: &[&str], progre
     Ok((tarball, versions))
 }
 
-/// "java 17.0.19, python3 3.11.2, zookeeper 3.8.0" from a dpkg status file.
+/// "java 17.0.19; python3 3.11.2; zookeeper 3.8.0" from a dpkg status file: the
+/// `wanted` packages' upstream versions (OpenJDK named `java`), sorted, `; `-separated.
 pub fn package_versions(status: &str, wanted: &[&str]) -> String {
     let mut found = Vec::new();
     for para in status.split("\n\n") {

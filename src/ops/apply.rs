@@ -7,16 +7,16 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 
 use super::ready::{self, RoleState};
+use super::rounds::{self, Stage, Verdict};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::diff::{self, Action, Changes};
 use crate::plan::ports;
 use crate::plan::{ImageSet, Plan, ServiceDef};
 
 const POLL: Duration = Duration::from_millis(250);
-const DEFAULT_TIMEOUT: u64 = 180;
 
 pub struct Outcome {
     pub changed: bool,
@@ -59,10 +59,10 @@ async fn preflight(engine: &Engine, plan: &Plan, taken: &BTreeMap<u16, String>) 
     errs.finish(()).map_err(Error::Input)
 }
 
+/// Where a service is, with what `up` remembers of applying it.
 enum Step {
-    /// Waiting for the roles it comes after.
     Blocked,
-    /// Created, updated or kept; waiting to be ready.
+    /// Applied at `at`; `before`: ids of its tasks older than the change.
     Applied {
         at: Instant,
         before: HashSet<String>,
@@ -71,12 +71,38 @@ enum Step {
     Ready,
 }
 
-pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
-    let started = Instant::now();
+impl Step {
+    fn stage(&self) -> Stage {
+        match self {
+            Step::Blocked => Stage::Blocked,
+            Step::Applied { .. } => Stage::Applied,
+            Step::Ready => Stage::Ready,
+        }
+    }
+}
+
+/// What `up` works out before it changes anything, from the plan and the
+/// swarm (reads only): also what `up --dry-run` reports.
+pub struct Prepared {
+    /// The plan with placement pinned and ports remapped.
+    pub plan: Plan,
+    /// The plan the last `up` stored.
+    pub previous: Option<Plan>,
+    /// Host ports other services publish → their service.
+    pub taken: BTreeMap<u16, String>,
+    pub remaps: Vec<ports::Remap>,
+    pub observed: diff::Observed,
+    pub changes: Changes,
+}
+
+/// Placement, stranded coordinators, port remaps and the diff against what
+/// runs, the same for `up` and `up --dry-run`.
+pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
     engine.manager().await?;
     let mut plan = plan.clone();
-    // Unreadable state (written by another bdprov version) only means that
-    // pins and remappable ports are chosen afresh.
+    // Any error reading the stored state (unreadable because another bdprov
+    // version wrote it, or the engine failing to list it) is swallowed: it only
+    // means that pins and remappable ports are chosen afresh.
     let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
@@ -85,8 +111,36 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)),
         previous.as_ref(),
     );
+    // A pinned role whose node is down or drained cannot start anywhere else
+    // without its data: say so now, before changing anything, instead of
+    // waiting for its probe to time out.
+    let stranded: Vec<_> = plan
+        .services
+        .iter()
+        .filter_map(|s| super::nodeloss::stranded(s, &nodes))
+        .map(|s| super::nodeloss::Stranded { ran_there: previous.is_some(), ..s })
+        .collect();
+    if let Some(first) = stranded.first() {
+        let lines: Vec<String> = stranded.iter().map(|s| format!("role `{}` cannot run: {}", s.role, s.problem())).collect();
+        return Err(Error::help(format!("{}; nothing was changed", lines.join("\n       ")), first.help()));
+    }
     let taken = engine.foreign_ports(&plan.cluster).await?;
-    for remap in ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)? {
+    let remaps = ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)?;
+    let mut observed = engine.observe(&plan).await?;
+    observed.secrets = engine.cluster_secrets(&plan.cluster).await?;
+    let changes = diff::diff(&plan, &observed).map_err(|conflicts| {
+        Error::help(
+            conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "),
+            "bdprov only changes objects it created for this cluster",
+        )
+    })?;
+    Ok(Prepared { plan, previous, taken, remaps, observed, changes })
+}
+
+pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
+    let started = Instant::now();
+    let Prepared { plan, taken, remaps, observed, changes, .. } = prepare(engine, plan).await?;
+    for remap in &remaps {
         progress.note(&remap.to_string());
     }
     for note in ports::exposure_notes(&plan) {
@@ -94,13 +148,6 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     }
     let plan = &plan;
     preflight(engine, plan, &taken).await?;
-    let observed = engine.observe(plan).await?;
-    let changes = diff::diff(plan, &observed).map_err(|conflicts| {
-        Error::help(
-            conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n       "),
-            "bdprov only changes objects it created for this cluster",
-        )
-    })?;
     super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
 
@@ -115,6 +162,13 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         let def = plan.config(name).expect("diff names plan configs");
         config_ids.insert(name.clone(), engine.create_config(def).await?);
     }
+    // Secrets are generated once and kept: services find them by id like configs.
+    config_ids.extend(observed.secrets.iter().map(|(n, id)| (n.clone(), id.clone())));
+    for name in &changes.create_secrets {
+        let def = plan.secret(name).expect("diff names plan secrets");
+        config_ids.insert(name.clone(), engine.create_secret(def).await?);
+        progress.note(&format!("created secret {name}"));
+    }
 
     let roles = wait_in_order(engine, plan, &changes, &config_ids, true, progress).await?;
 
@@ -128,6 +182,12 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
             let _ = engine.remove_config(id).await;
         }
     }
+    for name in &changes.remove_secrets {
+        if let Some(id) = observed.secrets.get(name) {
+            engine.remove_secret_when_free(id).await?;
+            progress.note(&format!("removed secret {name} (the blueprint no longer names it)"));
+        }
+    }
     Ok(Outcome { changed, roles, elapsed: started.elapsed() })
 }
 
@@ -139,7 +199,8 @@ pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress:
 
 /// Apply each service once the roles it comes after are ready, and wait for
 /// all. A role is ready when all its services are (for an ensemble: all its
-/// members, with exactly one leader).
+/// members, with exactly one leader). What to do each round is decided in
+/// [`rounds`]; this carries it out.
 async fn wait_in_order(
     engine: &Engine,
     plan: &Plan,
@@ -155,50 +216,41 @@ async fn wait_in_order(
     let mut hooks_done: HashSet<&str> = if run_hooks { HashSet::new() } else { plan.hooks.iter().map(|h| h.name.as_str()).collect() };
     let waiting_for = |after: &[String]| if after.is_empty() { String::new() } else { format!("for {}", after.join(", ")) };
     for svc in &plan.services {
-        progress.step(&svc.step(), "waiting", &waiting_for(&svc.after));
+        progress.step(&svc.step(), State::Waiting, &waiting_for(&svc.after));
     }
     for hook in plan.hooks.iter().filter(|_| run_hooks) {
-        progress.step(&hook.name, "waiting", &waiting_for(&hook.after));
+        progress.step(&hook.name, State::Waiting, &waiting_for(&hook.after));
     }
     loop {
-        let mut done: HashSet<&str> = plan
-            .services
-            .iter()
-            .map(|s| s.role.as_str())
-            .filter(|role| plan.services.iter().zip(&steps).filter(|(s, _)| s.role == *role).all(|(_, st)| matches!(st, Step::Ready)))
-            .collect();
-        done.extend(hooks_done.iter().copied());
-        let known = |a: &str| plan.service(a).is_some() || plan.hooks.iter().any(|h| h.name == a);
-        let unblocked = |after: &[String]| after.iter().all(|a| done.contains(a.as_str()) || !known(a));
-        for hook in &plan.hooks {
-            if !hooks_done.contains(hook.name.as_str()) && unblocked(&hook.after) {
-                progress.step(&hook.name, "running", "");
-                let what =
-                    super::hooks::run(engine, plan, hook, progress).await.inspect_err(|_| progress.step(&hook.name, "failed", ""))?;
-                progress.step(&hook.name, "done", &what);
-                hooks_done.insert(&hook.name);
-            }
-        }
-        for (i, svc) in plan.services.iter().enumerate() {
-            if matches!(steps[i], Step::Blocked) && unblocked(&svc.after) {
-                let action = changes.action(&svc.name).cloned().unwrap_or(Action::Create);
-                // Retired hosts whose slots run again must be taken back first.
-                if let (Some(def), Action::Scale { to, .. } | Action::Update { replicas: to, .. }) =
-                    (plan.decommission_of(&svc.role), &action)
-                {
-                    super::decommission::readmit(engine, plan, svc, def, *to, progress).await?;
+        let stages: Vec<Stage> = steps.iter().map(Step::stage).collect();
+        let moves = rounds::next_moves(plan, &stages, &hooks_done);
+        for hook in moves.hooks.iter().map(|&h| &plan.hooks[h]) {
+            progress.step(&hook.name, State::Running, "");
+            let what = match super::hooks::run(engine, plan, hook, progress).await {
+                Ok(what) => what,
+                Err(Error::Interrupted { signal, report, .. }) => {
+                    progress.step(&hook.name, State::Failed, &report);
+                    return Err(interrupted(plan, &steps, signal));
                 }
-                let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
-                let desired = apply_one(engine, svc, &action, config_ids).await?;
-                let word = match action {
-                    Action::Create => "created",
-                    Action::Update { .. } => "updated",
-                    Action::Scale { .. } => "scaled",
-                    Action::Keep { .. } => "unchanged",
-                };
-                progress.step(&svc.step(), "starting", word);
-                steps[i] = Step::Applied { at: Instant::now(), before, desired };
+                Err(e) => {
+                    progress.step(&hook.name, State::Failed, "");
+                    return Err(e);
+                }
+            };
+            progress.step(&hook.name, State::Done, &what);
+            hooks_done.insert(&hook.name);
+        }
+        for i in moves.services {
+            let svc = &plan.services[i];
+            let action = rounds::action_of(changes, svc);
+            // Retired hosts whose slots run again must be taken back first.
+            if let Some((def, to)) = rounds::readmit_before(plan, svc, &action) {
+                super::decommission::readmit(engine, plan, svc, def, to, progress).await?;
             }
+            let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
+            let desired = apply_one(engine, svc, &action, config_ids).await?;
+            progress.step(&svc.step(), State::Starting, rounds::action_word(&action));
+            steps[i] = Step::Applied { at: Instant::now(), before, desired };
         }
         let nodes = engine.nodes().await?;
         let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
@@ -217,70 +269,64 @@ async fn wait_in_order(
             tasks_of.insert(i, tasks);
         }
         // Decide per role: every service of the role observed this round.
-        let roles: Vec<&str> =
-            pending.iter().map(|&i| plan.services[i].role.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        for role in roles {
-            let idx: Vec<usize> = (0..n).filter(|&i| plan.services[i].role == role).collect();
-            if !idx.iter().all(|i| pending.contains(i)) {
-                continue; // some members still blocked
-            }
+        for (_, idx) in rounds::roles_to_judge(plan, &pending) {
             let states: Vec<&RoleState> = idx.iter().filter_map(|&i| last[i].as_ref()).collect();
-            let ensemble = ready::ensemble_problem(&states);
-            let all_ready = states.iter().all(|s| s.is_ready) && ensemble.is_none();
+            let (role_ready, ensemble) = rounds::role_verdict(&states);
             for &i in &idx {
                 let svc = &plan.services[i];
                 let state = last[i].as_ref().expect("observed");
-                if all_ready {
-                    progress.step(&svc.step(), "ready", &ready_detail(state));
-                    steps[i] = Step::Ready;
-                    continue;
-                }
-                let detail = match (&ensemble, state.is_ready) {
-                    (Some(problem), true) => format!("{}; {problem}", state.detail),
-                    _ => state.detail.clone(),
-                };
-                progress.step(&svc.step(), "starting", &detail);
                 let Step::Applied { at, before, .. } = &steps[i] else { continue };
-                let timeout = Duration::from_secs(svc.probe.as_ref().map_or(DEFAULT_TIMEOUT, |p| p.timeout_secs));
-                let problem = ready::trouble(&tasks_of[&i], before)
-                    .or_else(|| (at.elapsed() > timeout).then(|| format!("not ready after {}s: {detail}", timeout.as_secs())));
-                if let Some(problem) = problem {
-                    progress.step(&svc.step(), "failed", &problem);
-                    let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
-                    return Err(Error::help(diagnosis.trim_end().to_string(), help_for(&problem, svc)));
+                let verdict =
+                    rounds::judge(state, role_ready, ensemble.as_deref(), &tasks_of[&i], before, at.elapsed(), rounds::timeout_of(svc));
+                match verdict {
+                    Verdict::Ready { detail } => {
+                        progress.step(&svc.step(), State::Ready, &detail);
+                        steps[i] = Step::Ready;
+                    }
+                    Verdict::Starting { detail } => progress.step(&svc.step(), State::Starting, &detail),
+                    Verdict::Failed { detail, problem } => {
+                        progress.step(&svc.step(), State::Starting, &detail);
+                        progress.step(&svc.step(), State::Failed, &problem.to_string());
+                        let diagnosis = ready::diagnose(engine, state, &tasks_of[&i], &problem).await;
+                        return Err(Error::help(diagnosis.trim_end().to_string(), problem.help(svc)));
+                    }
                 }
             }
         }
         if steps.iter().all(|s| matches!(s, Step::Ready)) && hooks_done.len() == plan.hooks.len() {
             return Ok(last.into_iter().flatten().collect());
         }
-        tokio::time::sleep(POLL).await;
+        if let Err(signal) = crate::signals::sleep(POLL).await {
+            return Err(interrupted(plan, &steps, signal));
+        }
     }
 }
 
-fn ready_detail(s: &RoleState) -> String {
-    let mut d = format!("{}/{} ready", s.ready, s.desired);
-    if let Some(m) = &s.mode {
-        d.push_str(&format!(" ({m})"));
+/// What an interrupted `up` leaves: each role where it got to, and how to go on.
+fn interrupted(plan: &Plan, steps: &[Step], signal: crate::signals::Signal) -> Error {
+    let mut ready = Vec::new();
+    let mut starting = Vec::new();
+    let mut untouched = Vec::new();
+    for (svc, step) in plan.services.iter().zip(steps) {
+        match step {
+            Step::Ready => ready.push(svc.step()),
+            Step::Applied { .. } => starting.push(svc.step()),
+            Step::Blocked => untouched.push(svc.step()),
+        }
     }
-    if !s.urls.is_empty() {
-        d.push_str(&format!("  {}", s.urls.join(" ")));
+    let mut parts = Vec::new();
+    for (what, names) in [("ready", ready), ("started, not ready yet", starting), ("not applied yet", untouched)] {
+        if !names.is_empty() {
+            parts.push(format!("{what}: {}", names.join(", ")));
+        }
     }
-    d
-}
-
-fn help_for(problem: &str, svc: &ServiceDef) -> String {
-    if problem.contains("image") {
-        format!("build the offline images (`bdprov images build`) and use --images local, or make {} pullable on every node", svc.image)
-    } else if problem.contains("per node") {
-        format!("add nodes, or lower the replicas: --set {}.replicas=N (or `bdprov scale {}=N`)", svc.role, svc.role)
-    } else if problem.contains("port") {
-        format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
-    } else {
-        format!(
-            "see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)",
-            svc.role
-        )
+    Error::Interrupted {
+        signal,
+        report: format!("cluster {} is left as it is ({})", plan.cluster, parts.join("; ")),
+        help: Some(format!(
+            "run the same `bdprov up` again to go on from there (what exists is kept), or `bdprov down {}` to remove it",
+            plan.cluster
+        )),
     }
 }
 

@@ -16,19 +16,22 @@
 //! before the replicas drop.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use super::submit::{self, Echo};
+use super::job::{self, Echo};
 use crate::blueprint::{for_slot, HOSTS_FILE};
-use crate::engine::Engine;
+use crate::engine::{Engine, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
 use crate::plan::diff::{Action, Changes, ObservedService};
 use crate::plan::{labels, retired_config_name, ConfigDef, ConfigMount, DecommissionDef, MemberStatusDef, Plan, ServiceDef};
+use crate::poll::{self, Seen};
 
 const POLL: Duration = Duration::from_secs(2);
+/// How often to look at the tasks of retiring members.
+const TASK_POLL: Duration = Duration::from_millis(500);
 /// How long a stopped member may take to end its task.
 const STOP_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -137,7 +140,7 @@ pub async fn retire(
 ) -> Result<()> {
     let role = &svc.role;
     let tasks = engine.tasks(&svc.name).await?;
-    let wanted: Vec<_> = tasks.iter().filter(|t| t.desired == "running").collect();
+    let wanted: Vec<_> = tasks.iter().filter(|t| t.desired == TaskState::Running).collect();
     if let Some(t) = wanted.iter().find(|t| !t.is_running()) {
         return Err(Error::help(
             format!("`{role}` task {} is {}, not running: members are retired only from a settled role", t.slot, t.state),
@@ -150,18 +153,18 @@ pub async fn retire(
     let (leaving, staying) = (hosts(svc, &leaving_slots), hosts(svc, &staying_slots));
     let (previous, _) = engine.retired(&plan.cluster, role).await?;
 
-    progress.step(role, "retiring", &format!("{}: telling the cluster", leaving.join(", ")));
+    progress.step(role, State::Retiring, &format!("{}: telling the cluster", leaving.join(", ")));
     refresh(engine, plan, def, &exclusion(&previous, &leaving, &staying), progress).await?;
 
     let base = super::ready::reach(engine, &def.status.endpoint).await?;
     let timeout = Duration::from_secs(def.timeout_secs);
     wait_retired(&crate::probe::client(), &base, def, &leaving, progress, POLL, timeout).await?;
 
-    progress.step(role, "retiring", &format!("stopping {}", leaving.join(", ")));
+    progress.step(role, State::Retiring, &format!("stopping {}", leaving.join(", ")));
     run_with_hosts(engine, plan, def, "stop", &def.stop, &leaving, progress).await?;
     wait_stopped(engine, svc, &leaving_slots, &leaving, progress).await?;
 
-    progress.step(role, "scaling", &format!("{} → {target}", running.len()));
+    progress.step(role, State::Scaling, &format!("{} → {target}", running.len()));
     engine.scale_service(&svc.name, target, Some(svc.replicas)).await?;
     wait_dropped(engine, svc, &leaving_slots).await
 }
@@ -183,7 +186,7 @@ pub async fn readmit(
         return Ok(());
     }
     let back: Vec<&String> = previous.iter().filter(|h| !list.contains(h)).collect();
-    progress.step(&svc.role, "readmitting", &back.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "));
+    progress.step(&svc.role, State::Readmitting, &back.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "));
     refresh(engine, plan, def, &list, progress).await
 }
 
@@ -195,13 +198,12 @@ pub async fn wait_retired(
     def: &DecommissionDef,
     hosts: &[String],
     progress: &dyn Progress,
-    poll: Duration,
+    every: Duration,
     timeout: Duration,
 ) -> Result<()> {
     let status = &def.status;
     let url = format!("{base}{}", status.path);
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let seen = match client.get(&url).timeout(Duration::from_secs(10)).send().await {
             Ok(r) => match r.text().await {
                 Ok(body) => member_states(&body, status, hosts),
@@ -218,24 +220,25 @@ pub async fn wait_retired(
                     ));
                 }
                 match awaited(states, &status.done) {
-                    None => return Ok(()),
+                    None => return Ok(Seen::Done(())),
                     Some(open) => format!("waiting for {} to be {}: {open}", hosts.join(", "), status.done),
                 }
             }
             Err(why) => format!("waiting for {} to be {}: {url}: {why}", hosts.join(", "), status.done),
         };
-        progress.step(&def.role, "retiring", &detail);
-        if started.elapsed() > timeout {
-            return Err(Error::help(
-                format!("`{}` members not retired after {}s: {detail}", def.role, timeout.as_secs()),
-                format!(
-                    "nothing was removed; they stay excluded. Run `bdprov scale` again to keep waiting, or `bdprov scale {}=<current count>` to take them back",
-                    def.role
-                ),
-            ));
-        }
-        tokio::time::sleep(poll).await;
-    }
+        progress.step(&def.role, State::Retiring, &detail);
+        Ok(Seen::Waiting(detail))
+    };
+    poll::until(every, timeout, look, |detail, _| {
+        Error::help(
+            format!("`{}` members not retired after {}s: {detail}", def.role, timeout.as_secs()),
+            format!(
+                "nothing was removed; they stay excluded. Run `bdprov scale` again to keep waiting, or `bdprov scale {}=<current count>` to take them back",
+                def.role
+            ),
+        )
+    })
+    .await
 }
 
 /// Record `list` as the role's retired hosts and run `refresh` with it.
@@ -275,7 +278,7 @@ async fn run_with_hosts(
     progress: &dyn Progress,
 ) -> Result<()> {
     let data = format!("{}\n", hosts.join("\n"));
-    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, submit::job_id());
+    let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, job::job_id());
     let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)) }).await?;
     let result = run_step(engine, plan, def, step, command, &name, progress).await;
     engine.remove_config_when_free(&id).await?;
@@ -292,14 +295,14 @@ async fn run_step(
     hosts: &str,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let mut template = submit::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
+    let mut template = job::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
     template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
     let kind = format!("{}-{step}", def.role);
-    let (code, output) = submit::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
+    let (code, output) = job::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
     if code == 0 {
         return Ok(());
     }
-    Err(submit::failed(
+    Err(job::failed(
         &format!("the `{step}` step of retiring `{}`", def.role),
         code,
         &output,
@@ -309,16 +312,15 @@ async fn run_step(
 
 /// Wait until the tasks of the stopped slots ended with exit 0.
 async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &[String], progress: &dyn Progress) -> Result<()> {
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let tasks = engine.tasks(&svc.name).await?;
         let mut open = Vec::new();
         for (slot, host) in slots.iter().zip(hosts) {
             // Newest task first within a slot.
             let Some(t) = tasks.iter().find(|t| t.slot == *slot) else { continue };
-            match t.state.as_str() {
-                "complete" => {}
-                "failed" | "rejected" | "orphaned" => {
+            match t.state {
+                TaskState::Complete => {}
+                TaskState::Failed | TaskState::Rejected | TaskState::Orphaned => {
                     return Err(Error::help(
                         format!(
                             "{host} did not stop cleanly: its task {} ({})",
@@ -332,36 +334,34 @@ async fn wait_stopped(engine: &Engine, svc: &ServiceDef, slots: &[u64], hosts: &
             }
         }
         if open.is_empty() {
-            return Ok(());
+            return Ok(Seen::Done(()));
         }
-        progress.step(&svc.role, "retiring", &format!("waiting for their tasks to end: {}", open.join(", ")));
-        if started.elapsed() > STOP_TIMEOUT {
-            return Err(Error::help(
-                format!("the stopped members of `{}` still run after {}s: {}", svc.role, STOP_TIMEOUT.as_secs(), open.join(", ")),
-                "they are retired; see `bdprov logs` for the role, then run `bdprov scale` again",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        progress.step(&svc.role, State::Retiring, &format!("waiting for their tasks to end: {}", open.join(", ")));
+        Ok(Seen::Waiting(open))
+    };
+    poll::until(TASK_POLL, STOP_TIMEOUT, look, |open, _| {
+        Error::help(
+            format!("the stopped members of `{}` still run after {}s: {}", svc.role, STOP_TIMEOUT.as_secs(), open.join(", ")),
+            "they are retired; see `bdprov logs` for the role, then run `bdprov scale` again",
+        )
+    })
+    .await
 }
 
 /// After the replicas dropped, no task may run again in a retired slot.
 async fn wait_dropped(engine: &Engine, svc: &ServiceDef, slots: &[u64]) -> Result<()> {
-    let started = Instant::now();
-    loop {
+    let look = async || {
         let tasks = engine.tasks(&svc.name).await?;
-        let back: Vec<u64> = tasks.iter().filter(|t| t.desired == "running" && slots.contains(&t.slot)).map(|t| t.slot).collect();
-        if back.is_empty() {
-            return Ok(());
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            return Err(Error::help(
-                format!("the swarm runs `{}` slots {back:?} again after the scale-down", svc.role),
-                "those members are retired and hold nothing the cluster needs; check `bdprov status` and scale again",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        let back: Vec<u64> = tasks.iter().filter(|t| t.desired == TaskState::Running && slots.contains(&t.slot)).map(|t| t.slot).collect();
+        Ok(if back.is_empty() { Seen::Done(()) } else { Seen::Waiting(back) })
+    };
+    poll::until(TASK_POLL, Duration::from_secs(30), look, |back, _| {
+        Error::help(
+            format!("the swarm runs `{}` slots {back:?} again after the scale-down", svc.role),
+            "those members are retired and hold nothing the cluster needs; check `bdprov status` and scale again",
+        )
+    })
+    .await
 }
 
 #[cfg(test)]

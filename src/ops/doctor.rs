@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{EndpointSpec, Engine};
+use crate::engine::{EndpointSpec, Engine, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
-use crate::plan::{labels, Plan, ServiceDef};
+use crate::output::{Progress, State};
+use crate::plan::{labels, Plan, Protocol, ServiceDef};
+use crate::poll::{self, Seen};
 use crate::probe;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,7 +39,7 @@ pub fn targets(plan: &Plan) -> Vec<(String, String)> {
             None => svc.role.clone(),
         };
         out.push(("dns".to_string(), host.clone()));
-        for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
+        for p in svc.ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
             out.push(("port".to_string(), format!("{host}:{}", p.target)));
         }
     }
@@ -150,9 +151,9 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     let nodes = engine.nodes().await?;
     let client = probe::client();
     for svc in &plan.services {
-        for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == "running") {
+        for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == TaskState::Running) {
             let Some(node) = nodes.iter().find(|n| n.id == task.node_id) else { continue };
-            for p in svc.ports.iter().filter(|p| p.protocol == "tcp") {
+            for p in svc.ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
                 let Some(published) = p.published else { continue };
                 let ok =
                     matches!(probe::fetch(&client, &crate::plan::CheckDef::Tcp, &node.addr, published).await, probe::Response::Connected);
@@ -187,40 +188,36 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
         global: true,
         ..Default::default()
     };
-    let name = format!("{}_doctor-{}", plan.cluster, super::submit::job_id());
+    let name = format!("{}_doctor-{}", plan.cluster, super::job::job_id());
     let mut svc = template;
     svc.name = name.clone();
     svc.labels.insert(labels::KIND.into(), "job".into());
-    progress.step("doctor", "running", "a check on every node, inside the overlay");
+    progress.step("doctor", State::Running, "a check on every node, inside the overlay");
     let id = engine.create_service(&svc, 0, &Default::default()).await?;
     let result = tokio::select! {
         r = collect(engine, &name) => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::msg("interrupted")),
+        signal = crate::signals::interrupted() => Err(Error::Interrupted { signal, report: format!("the check {name} was removed"), help: None }),
     };
     let _ = engine.remove_service(&id).await;
     let lines = result?;
-    progress.step("doctor", "done", &format!("{} lines from the nodes", lines.len()));
+    progress.step("doctor", State::Done, &format!("{} lines from the nodes", lines.len()));
     findings.extend(parse(&lines, plan));
     Ok(findings)
 }
 
 /// Wait for every task of the global job to end; their output.
 async fn collect(engine: &Engine, service: &str) -> Result<Vec<String>> {
-    let mut waited = Duration::ZERO;
-    let tasks = loop {
+    let look = async || {
         let tasks = engine.tasks(service).await?;
-        if !tasks.is_empty() && tasks.iter().all(|t| t.is_terminal()) {
-            break tasks;
-        }
-        if waited > Duration::from_secs(120) {
-            return Err(Error::help(
-                "the doctor's checks did not finish in 120s",
-                "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        waited += Duration::from_millis(300);
+        Ok(if !tasks.is_empty() && tasks.iter().all(|t| t.is_terminal()) { Seen::Done(tasks) } else { Seen::Waiting(()) })
     };
+    let tasks = poll::until(Duration::from_millis(300), Duration::from_secs(120), look, |(), _| {
+        Error::help(
+            "the doctor's checks did not finish in 120s",
+            "see `docker service ps` of the cluster's doctor service; nodes may be unable to pull the image",
+        )
+    })
+    .await?;
     let mut lines = Vec::new();
     for t in tasks.iter().filter(|t| t.container_id.is_some()) {
         lines.extend(engine.last_lines(&t.id, 1000).await);
@@ -240,9 +237,11 @@ pub fn report(findings: &[Finding]) -> String {
         }
     }
     let mut out = String::new();
+    let mut table = crate::table::Table::headless(2);
     for (w, (ok, bad)) in &by_where {
-        out.push_str(&format!("{w:<14} {ok} ok, {bad} problem(s)\n"));
+        table.row([w.to_string(), format!("{ok} ok, {bad} problem(s)")]);
     }
+    out.push_str(&table.render());
     for f in findings.iter().filter(|f| f.check == "ipvs") {
         out.push_str(&format!("IPVS on {}: {}\n", f.seen_from, f.detail));
     }

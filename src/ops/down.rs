@@ -5,12 +5,14 @@ use serde::Serialize;
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::output::Progress;
+use crate::output::{Progress, State};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Removed {
     pub services: Vec<String>,
     pub configs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
     pub network: Option<String>,
     pub volumes_removed: Vec<String>,
     pub volumes_kept: Vec<String>,
@@ -24,23 +26,28 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
     let mut out = Removed::default();
     for svc in engine.cluster_services(cluster, true).await? {
         engine.remove_service(&svc.id).await?;
-        progress.step(&svc.name, "removed", "");
+        progress.step(&svc.name, State::Removed, "");
         out.services.push(svc.name);
     }
     if let Some(net) = engine.remove_cluster_network(cluster).await? {
-        progress.step(&net, "removed", "network");
+        progress.step(&net, State::Removed, "network");
         out.network = Some(net);
     }
     for (name, id) in engine.cluster_configs(cluster).await? {
         engine.remove_config_when_free(&id).await?;
         out.configs.push(name);
     }
+    for (name, id) in engine.cluster_secrets(cluster).await? {
+        engine.remove_secret_when_free(&id).await?;
+        progress.step(&name, State::Removed, "secret");
+        out.secrets.push(name);
+    }
     out.other_nodes = engine.nodes().await?.len().saturating_sub(1);
     let vols = engine.cluster_volumes(cluster).await?;
     if volumes {
         for v in vols {
             engine.remove_volume(&v).await?;
-            progress.step(&v, "removed", "volume");
+            progress.step(&v, State::Removed, "volume");
             out.volumes_removed.push(v);
         }
     } else {

@@ -1,24 +1,26 @@
 //! Hooks: steps `up` runs itself once the roles they come after are ready.
 //! They run on every `up`, so each must be idempotent.
 
-use super::submit::{self, Echo};
-use super::{hdfs_paths, ready, webhdfs};
+use super::job::{self, Echo};
+use super::ready;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::output::Progress;
 use crate::plan::{HookActionDef, HookDef, Plan};
+use crate::systems::hdfs;
+use crate::systems::{hdfs as webhdfs, hdfs_paths};
 
 /// Run one hook; what it did, in a few words.
 pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Result<String> {
     match &hook.action {
         HookActionDef::Job { template, colocate } => {
-            let template = submit::colocated(engine, plan, template, colocate.as_deref()).await?;
+            let template = job::colocated(engine, plan, template, colocate.as_deref()).await?;
             let command = template.entrypoint.clone().unwrap_or_default();
-            let (code, output) = submit::run(engine, plan, &template, &hook.name, command, None, Echo::Keep, progress).await?;
+            let (code, output) = job::run(engine, plan, &template, &hook.name, command, None, Echo::Keep, progress).await?;
             if code == 0 {
                 return Ok("job exited 0".into());
             }
-            Err(submit::failed(
+            Err(job::failed(
                 &format!("hook `{}`", hook.name),
                 code,
                 &output,
@@ -27,10 +29,9 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
         }
         HookActionDef::Webhdfs { endpoint, user, paths } => {
             let base = ready::reach(engine, endpoint).await?;
-            let done = webhdfs::ensure(&crate::probe::client(), &base, user, paths)
-                .await
-                .map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
-            Ok(webhdfs::summary(&done))
+            let done =
+                hdfs::ensure(&crate::probe::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
+            Ok(hdfs::summary(&done))
         }
         HookActionDef::Hdfs { template, paths, .. } => {
             let done = hdfs_paths::ensure(engine, plan, &hook.name, template, paths, progress).await?;

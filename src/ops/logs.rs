@@ -18,7 +18,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
         let mut names: Vec<String> = plan.services.iter().map(|s| s.role.clone()).collect();
         names.extend(plan.services.iter().filter(|s| s.member.is_some()).map(ServiceDef::step));
         names.dedup();
-        return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", names.join(", "))));
+        return Err(Error::input(format!("cluster {} has no role `{role}`", plan.cluster), format!("roles: {}", names.join(", "))));
     }
     let mut streams = SelectAll::new();
     let mut attached: HashSet<String> = HashSet::new();
@@ -26,7 +26,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
     let attach = |step: String, tasks: Vec<crate::engine::TaskInfo>, attached: &mut HashSet<String>, streams: &mut SelectAll<_>| {
         for t in tasks {
             // Old tasks that never ran have no logs; replaced ones are shown unless following.
-            if t.container_id.is_none() || (follow && t.desired != "running") || !attached.insert(t.id.clone()) {
+            if t.container_id.is_none() || (follow && t.desired != crate::engine::TaskState::Running) || !attached.insert(t.id.clone()) {
                 continue;
             }
             let prefix = format!("{step}.{}", t.slot);
@@ -58,7 +58,7 @@ pub async fn logs(engine: &Engine, plan: &Plan, role: &str, follow: bool, tail: 
                     attach(svc.step(), engine.tasks(&svc.name).await?, &mut attached, &mut streams);
                 }
             }
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = crate::signals::interrupted() => return Ok(()),
         }
         let _ = out.flush();
     }

@@ -1,22 +1,26 @@
-//! What bdprov does with a cluster: apply a plan (`up`), observe it
-//! (`status`), change it (`scale`), run jobs on it (`submit`), read it
-//! (`logs`), remove it (`down`), and manage Storm topologies (`storm`). All
-//! Docker access goes through [`crate::engine`].
+//! What bdprov does with any cluster, whatever runs in it: apply a plan
+//! (`up`: [`apply`], deciding each round in [`rounds`]), observe it (`status`,
+//! [`ready`]), change it (`scale`, retiring members with [`decommission`]),
+//! run one-shot jobs on it ([`job`], used by [`hooks`] and by `submit`),
+//! read it (`logs`), check its network (`doctor`) and remove it (`down`).
+//! Knowledge of particular systems (WebHDFS, YARN, Spark, Storm,
+//! ZooKeeper) is in [`crate::systems`]. All Docker access goes through
+//! [`crate::engine`].
 
 pub mod apply;
 pub mod decommission;
 pub mod doctor;
 pub mod down;
-pub mod hdfs_paths;
+pub mod dryrun;
 pub mod hooks;
+pub mod job;
 pub mod logs;
+pub mod nodeloss;
+pub mod preflight;
 pub mod ready;
+pub mod rounds;
 pub mod scale;
 pub mod status;
-pub mod storm;
-pub mod submit;
-pub mod webhdfs;
-pub mod yarn;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -30,17 +34,19 @@ pub async fn pick_cluster(engine: &Engine, name: Option<&str>) -> Result<Plan> {
         (Some(n), _) => n.to_string(),
         (None, []) => return Err(Error::help("no bdprov cluster runs on this swarm", "start one with `bdprov up spark-standalone`")),
         (None, [only]) => only.clone(),
-        (None, many) => return Err(Error::help(format!("{} clusters run here: {}", many.len(), many.join(", ")), "name the one you mean")),
+        (None, many) => {
+            return Err(Error::input(format!("{} clusters run here: {}", many.len(), many.join(", ")), "name the one you mean"))
+        }
     };
     match engine.load_state(&name).await? {
         Some(plan) => Ok(plan),
         None => {
-            let help = match crate::diag::suggest(&name, clusters.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if clusters.is_empty() => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
-                None => format!("clusters here: {}", clusters.join(", ")),
-            };
-            Err(Error::help(format!("no cluster `{name}` on this swarm"), help))
+            let known: Vec<&str> = clusters.iter().map(String::as_str).collect();
+            let help = crate::diag::did_you_mean(&name, &known, None, || match known.is_empty() {
+                true => "no bdprov cluster runs here; start one with `bdprov up BLUEPRINT`".to_string(),
+                false => format!("clusters here: {}", clusters.join(", ")),
+            });
+            Err(Error::input(format!("no cluster `{name}` on this swarm"), help))
         }
     }
 }

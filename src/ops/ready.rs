@@ -3,10 +3,11 @@
 //! "ready".
 
 use std::collections::HashSet;
+use std::fmt;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, NodeInfo, TaskInfo};
+use crate::engine::{Engine, NodeInfo, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 use crate::plan::{CheckDef, EndpointDef, ServiceDef};
 use crate::probe::{self, Verdict};
@@ -34,7 +35,7 @@ pub struct RoleState {
 pub struct TaskView {
     pub name: String,
     pub node: String,
-    pub state: String,
+    pub state: TaskState,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub error: String,
 }
@@ -45,7 +46,7 @@ fn node<'a>(nodes: &'a [NodeInfo], id: &str) -> Option<&'a NodeInfo> {
 
 /// Tasks that should be running now (not ones already replaced).
 fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
-    tasks.iter().filter(|t| t.desired == "running" || t.desired == "complete")
+    tasks.iter().filter(|t| matches!(t.desired, TaskState::Running | TaskState::Complete))
 }
 
 /// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
@@ -142,59 +143,116 @@ fn views(role: &str, tasks: &[TaskInfo], nodes: &[NodeInfo]) -> Vec<TaskView> {
         .map(|t| TaskView {
             name: format!("{role}.{}", t.slot),
             node: node(nodes, &t.node_id).map(|n| n.hostname.clone()).unwrap_or_else(|| "-".into()),
-            state: t.state.clone(),
-            error: if t.error.is_empty() && !t.is_running() && t.state != "complete" { t.message.clone() } else { t.error.clone() },
+            state: t.state,
+            error: if t.error.is_empty() && !t.is_running() && t.state != TaskState::Complete {
+                t.message.clone()
+            } else {
+                t.error.clone()
+            },
         })
         .collect()
 }
 
 /// Why the most recent non-running task is not running.
 fn latest_problem(tasks: &[TaskInfo]) -> Option<String> {
-    current(tasks)
-        .find(|t| !t.is_running())
-        .map(|t| if t.error.is_empty() { t.state.clone() } else { format!("{} ({})", t.state, t.error) })
+    current(tasks).find(|t| !t.is_running()).map(|t| {
+        if t.error.is_empty() {
+            t.state.to_string()
+        } else {
+            format!("{} ({})", t.state, t.error)
+        }
+    })
+}
+
+/// Why a role will not become ready: found in its tasks, or a timeout. Each
+/// kind knows what the user can do about it ([`Problem::help`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A node cannot find or pull the image (the swarm's error).
+    ImageMissing(String),
+    /// A published port is held by something else on every eligible node.
+    PortTaken(String),
+    /// More replicas than nodes that may run them (one per node).
+    TooFewNodes(String),
+    /// Tasks keep failing since the change.
+    Failing { failed: usize, last: String },
+    /// Not ready within the role's probe timeout; `detail` is what was seen last.
+    Timeout { secs: u64, detail: String },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::ImageMissing(e) => write!(f, "the image cannot be found or pulled on the node: {e}"),
+            Problem::PortTaken(e) => write!(f, "a published port is already taken: {e}"),
+            Problem::TooFewNodes(e) => write!(f, "more replicas than nodes that may run them (at most one per node): {e}"),
+            Problem::Failing { failed, last } => write!(f, "{failed} tasks failed since the change; the last: {last}"),
+            Problem::Timeout { secs, detail } => write!(f, "not ready after {secs}s: {detail}"),
+        }
+    }
+}
+
+impl Problem {
+    /// What to do about it, for role `svc`.
+    pub fn help(&self, svc: &ServiceDef) -> String {
+        match self {
+            Problem::ImageMissing(_) => format!(
+                "build the offline images (`bdprov images build`) and use --images local, or make {} pullable on every node",
+                svc.image
+            ),
+            Problem::TooFewNodes(_) => {
+                format!("add nodes, or lower the replicas: --set {}.replicas=N (or `bdprov scale {}=N`)", svc.role, svc.role)
+            }
+            Problem::PortTaken(_) => {
+                format!("free the port, or publish {} elsewhere with --set {}.ports.<name>.published=<port>", svc.role, svc.role)
+            }
+            Problem::Failing { .. } | Problem::Timeout { .. } => format!(
+                "see `bdprov logs {}` and `bdprov status`; the cluster was left as it is for inspection (`bdprov down` removes it)",
+                svc.role
+            ),
+        }
+    }
 }
 
 /// A failure that waiting will not fix, seen in the tasks created since
 /// bdprov applied the change (`before` holds the ids of older tasks).
-pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<String> {
+pub fn trouble(tasks: &[TaskInfo], before: &HashSet<String>) -> Option<Problem> {
     let new: Vec<&TaskInfo> = tasks.iter().filter(|t| !before.contains(&t.id)).collect();
     if let Some(t) = new.iter().find(|t| t.error.contains("No such image") || t.error.contains("pull access denied")) {
-        return Some(format!("the image cannot be found or pulled on the node: {}", t.error));
+        return Some(Problem::ImageMissing(t.error.clone()));
     }
     // During a rolling update the new task waits for the old one to free
     // its host port: that is not a conflict.
-    let replacing = tasks.iter().any(|t| t.desired == "shutdown" && !t.is_terminal());
+    let replacing = tasks.iter().any(|t| t.desired == TaskState::Shutdown && !t.is_terminal());
     if !replacing {
-        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("port") && t.error.contains("in use")) {
-            return Some(format!("a published port is already taken: {}", t.error));
+        if let Some(t) = new.iter().find(|t| t.state == TaskState::Pending && t.error.contains("port") && t.error.contains("in use")) {
+            return Some(Problem::PortTaken(t.error.clone()));
         }
-        if let Some(t) = new.iter().find(|t| t.state == "pending" && t.error.contains("max replicas per node")) {
-            return Some(format!("more replicas than nodes that may run them (at most one per node): {}", t.error));
+        if let Some(t) = new.iter().find(|t| t.state == TaskState::Pending && t.error.contains("max replicas per node")) {
+            return Some(Problem::TooFewNodes(t.error.clone()));
         }
     }
-    let failed = new.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected")).count();
+    let failed = new.iter().filter(|t| t.state.is_failure()).count();
     if failed >= 3 {
-        let last = new.iter().find(|t| matches!(t.state.as_str(), "failed" | "rejected")).expect("a failed task");
-        return Some(format!(
-            "{failed} tasks failed since the change; the last: {}",
-            if last.error.is_empty() { &last.state } else { &last.error }
-        ));
+        let last = new.iter().find(|t| t.state.is_failure()).expect("a failed task");
+        let last = if last.error.is_empty() { last.state.to_string() } else { last.error.clone() };
+        return Some(Problem::Failing { failed, last });
     }
     None
 }
 
 /// A diagnosis: the role, its tasks with their states and errors, and the
 /// last log lines of its most recent task.
-pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], reason: &str) -> String {
+pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], reason: &Problem) -> String {
     let mut out = format!(
         "role `{}` is not ready: {reason}\n  desired {}, running {}, ready {}\n  tasks:\n",
         state.role, state.desired, state.running, state.ready
     );
+    let mut table = crate::table::Table::headless(5).indent(4);
     for t in tasks.iter().take(8) {
-        let err = if t.error.is_empty() { String::new() } else { format!("  {}", t.error) };
-        out.push_str(&format!("    {}.{} {:<9} desired {:<9}{err}\n", state.role, t.slot, t.state, t.desired));
+        table.row([format!("{}.{}", state.role, t.slot), t.state.to_string(), "desired".into(), t.desired.to_string(), t.error.clone()]);
     }
+    out.push_str(&table.render());
     if let Some(t) = tasks.iter().find(|t| t.container_id.is_some()) {
         let lines = engine.last_lines(&t.id, 15).await;
         if !lines.is_empty() {
@@ -211,13 +269,13 @@ pub async fn diagnose(engine: &Engine, state: &RoleState, tasks: &[TaskInfo], re
 mod tests {
     use super::*;
 
-    fn task(id: &str, state: &str, err: &str) -> TaskInfo {
+    fn task(id: &str, state: TaskState, err: &str) -> TaskInfo {
         TaskInfo {
             id: id.into(),
             slot: 1,
             node_id: "n".into(),
-            state: state.into(),
-            desired: "running".into(),
+            state,
+            desired: TaskState::Running,
             message: String::new(),
             error: err.into(),
             exit_code: None,
@@ -252,30 +310,69 @@ mod tests {
 
     #[test]
     fn missing_image_is_fatal_at_once() {
-        let t = vec![task("a", "rejected", "No such image: apache/spark:4.1.2")];
-        assert!(trouble(&t, &HashSet::new()).unwrap().contains("cannot be found"));
+        let t = vec![task("a", TaskState::Rejected, "No such image: apache/spark:4.1.2")];
+        assert!(trouble(&t, &HashSet::new()).unwrap().to_string().contains("cannot be found"));
     }
 
     #[test]
     fn taken_port_is_fatal_unless_an_old_task_still_holds_it() {
-        let pending = task("a", "pending", "no suitable node (host-mode port already in use on 1 node)");
-        assert!(trouble(std::slice::from_ref(&pending), &HashSet::new()).unwrap().contains("port is already taken"));
-        let mut old = task("old", "running", "");
-        old.desired = "shutdown".into();
+        let pending = task("a", TaskState::Pending, "no suitable node (host-mode port already in use on 1 node)");
+        assert!(trouble(std::slice::from_ref(&pending), &HashSet::new()).unwrap().to_string().contains("port is already taken"));
+        let mut old = task("old", TaskState::Running, "");
+        old.desired = TaskState::Shutdown;
         assert_eq!(trouble(&[pending, old], &HashSet::from(["old".to_string()])), None, "a rolling update frees the port");
     }
 
     #[test]
     fn more_replicas_than_nodes_is_fatal() {
-        let t = vec![task("a", "pending", "no suitable node (max replicas per node limit exceed)")];
-        assert!(trouble(&t, &HashSet::new()).unwrap().contains("at most one per node"));
+        let t = vec![task("a", TaskState::Pending, "no suitable node (max replicas per node limit exceed)")];
+        assert!(trouble(&t, &HashSet::new()).unwrap().to_string().contains("at most one per node"));
     }
 
     #[test]
     fn repeated_failures_are_fatal_but_old_ones_do_not_count() {
-        let t = vec![task("a", "failed", "exit 1"), task("b", "failed", "exit 1"), task("c", "failed", "exit 1")];
+        let t =
+            vec![task("a", TaskState::Failed, "exit 1"), task("b", TaskState::Failed, "exit 1"), task("c", TaskState::Failed, "exit 1")];
         assert!(trouble(&t, &HashSet::new()).is_some());
         assert!(trouble(&t, &HashSet::from(["a".to_string()])).is_none());
         assert!(trouble(&t[..2], &HashSet::new()).is_none());
+    }
+
+    fn role(image: &str) -> ServiceDef {
+        ServiceDef { role: "namenode".into(), image: image.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn each_problem_gives_its_own_advice() {
+        let svc = role("bdprov/hadoop:3.5.0");
+        let image = Problem::ImageMissing("No such image: bdprov/hadoop:3.5.0".into()).help(&svc);
+        assert!(image.contains("bdprov images build") && image.contains("bdprov/hadoop:3.5.0"), "{image}");
+        let nodes = Problem::TooFewNodes("max replicas per node limit exceed".into()).help(&svc);
+        assert!(nodes.contains("add nodes") && nodes.contains("bdprov scale namenode=N"), "{nodes}");
+        let port = Problem::PortTaken("host-mode port already in use on 1 node".into()).help(&svc);
+        assert!(port.contains("free the port") && port.contains("--set namenode.ports.<name>.published="), "{port}");
+        let failing = Problem::Failing { failed: 3, last: "exit 1".into() }.help(&svc);
+        assert!(failing.contains("bdprov logs namenode"), "{failing}");
+    }
+
+    /// A NameNode in safe mode says "The reported blocks …": that is a
+    /// timeout, not a port problem, whatever words its detail holds.
+    #[test]
+    fn safe_mode_is_not_mistaken_for_a_port_problem() {
+        let detail = "beans.0.Safemode is Safe mode is ON. The reported blocks 0 needs additional 3 blocks, want ";
+        let problem = Problem::Timeout { secs: 180, detail: detail.into() };
+        assert_eq!(problem.to_string(), format!("not ready after 180s: {detail}"));
+        let help = problem.help(&role("bdprov/hadoop:3.5.0"));
+        assert!(help.contains("bdprov logs namenode") && help.contains("bdprov status"), "{help}");
+        assert!(!help.contains("port") && !help.contains("images build"), "{help}");
+    }
+
+    #[test]
+    fn problems_read_as_before() {
+        assert_eq!(
+            Problem::Failing { failed: 4, last: "task: non-zero exit (1)".into() }.to_string(),
+            "4 tasks failed since the change; the last: task: non-zero exit (1)"
+        );
+        assert_eq!(Problem::PortTaken("x".into()).to_string(), "a published port is already taken: x");
     }
 }

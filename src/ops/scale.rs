@@ -2,12 +2,11 @@
 //! roles that hold data retire members first ([`decommission`]).
 
 use super::ready::RoleState;
-use super::{apply, decommission};
-use crate::diag::{suggest, Diagnostic};
+use super::{apply, decommission, rounds};
+use crate::diag::{did_you_mean, Diagnostic};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::plan::diff::{Action, Changes};
 use crate::plan::Plan;
 
 /// Parse `ROLE=N`.
@@ -28,21 +27,18 @@ pub fn check(plan: &Plan, requests: &[(String, u64)]) -> Result<()> {
     for (role, n) in requests {
         let Some(svc) = plan.service(role) else {
             let roles: Vec<&str> = plan.services.iter().map(|s| s.role.as_str()).collect();
-            let help = match suggest(role, roles.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? (roles: {})", roles.join(", ")),
-                None => format!("roles of {}: {}", plan.cluster, roles.join(", ")),
-            };
-            return Err(Error::help(format!("cluster {} has no role `{role}`", plan.cluster), help));
+            let help = did_you_mean(role, &roles, Some("roles"), || format!("roles of {}: {}", plan.cluster, roles.join(", ")));
+            return Err(Error::input(format!("cluster {} has no role `{role}`", plan.cluster), help));
         };
         if svc.member.is_some() {
-            return Err(Error::help(
+            return Err(Error::input(
                 format!("role `{role}` is an ensemble of {} members; its size does not change while it runs", plan.services_of(role).count()),
                 "members keep their identity and data; to resize: `bdprov down` (volumes are kept), then `bdprov up` with --set ROLE.members=N",
             ));
         }
         if let Some(reason) = &svc.singleton {
             if *n != 1 {
-                return Err(Error::help(
+                return Err(Error::input(
                     format!("role `{role}` cannot be scaled: {reason}"),
                     "scale the roles that hold replicas (see `bdprov status`)",
                 ));
@@ -59,29 +55,7 @@ pub async fn scale(engine: &Engine, plan: &Plan, requests: &[(String, u64)], pro
     check(plan, requests)?;
     engine.manager().await?;
     let current = engine.cluster_services(&plan.cluster, false).await?;
-    let mut changes = Changes::default();
-    let mut moves = Vec::new();
-    for svc in &plan.services {
-        let Some(obs) = current.iter().find(|o| o.name == svc.name) else {
-            return Err(Error::help(
-                format!("service {} of cluster {} is missing", svc.name, plan.cluster),
-                "run `bdprov up` to restore the cluster first",
-            ));
-        };
-        let target = requests.iter().find(|(r, _)| r == &svc.role).map(|(_, n)| *n);
-        let decommission = plan.decommission_of(&svc.role);
-        if let (Some(n), Some(def)) = (target, decommission) {
-            decommission::check_keep(def, obs.replicas, n)?;
-            moves.push((svc, def, obs.replicas, n));
-        }
-        let action = match target {
-            // Retiring lowers the replicas itself, at the right moment.
-            Some(n) if decommission.is_some() && n < obs.replicas => Action::Keep { replicas: n },
-            Some(n) if n != obs.replicas => Action::Scale { version: obs.version, from: obs.replicas, to: n },
-            _ => Action::Keep { replicas: obs.replicas },
-        };
-        changes.services.push((svc.name.clone(), action));
-    }
+    let (changes, moves) = rounds::scale_changes(plan, &current, requests)?;
     // Every request was checked; now the slow, safe part.
     for (svc, def, from, to) in moves {
         if to < from {

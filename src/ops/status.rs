@@ -3,10 +3,12 @@
 
 use serde::Serialize;
 
+use super::nodeloss::{self, NodeLoss, Stranded};
 use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::plan::{ImageSet, Plan};
+use crate::table::Table;
 
 #[derive(Debug, Serialize)]
 pub struct ClusterStatus {
@@ -16,6 +18,12 @@ pub struct ClusterStatus {
     pub images: ImageSet,
     pub ready: bool,
     pub roles: Vec<RoleState>,
+    /// Nodes that are down or drained, and which of the cluster's tasks ran there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lost_nodes: Vec<NodeLoss>,
+    /// Pinned roles whose node is lost: they cannot run until it is back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stranded: Vec<Stranded>,
 }
 
 pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
@@ -23,15 +31,25 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
     let nodes = engine.nodes().await?;
     let client = crate::probe::client();
     let mut roles = Vec::new();
+    let mut tasks = Vec::new();
+    let mut stranded = Vec::new();
     for svc in &plan.services {
         let desired = running.iter().find(|s| s.name == svc.name).map(|s| s.replicas);
-        let (mut state, _) = ready::observe(engine, &client, svc, desired.unwrap_or(0), &nodes).await?;
+        let (mut state, seen) = ready::observe(engine, &client, svc, desired.unwrap_or(0), &nodes).await?;
         if desired.is_none() {
             state.is_ready = false;
             state.detail = "service missing: run `bdprov up` again".into();
+        } else if let Some(s) = nodeloss::stranded(svc, &nodes) {
+            // Its node is lost: say so rather than "0/1 running: pending".
+            if !state.is_ready {
+                state.detail = s.problem();
+            }
+            stranded.push(s);
         }
+        tasks.push((state.role.clone(), seen));
         roles.push(state);
     }
+    let lost_nodes = nodeloss::lost_nodes(&tasks, &nodes);
     // Ensembles: exactly one leader among the members.
     for role in plan.services.iter().filter(|s| s.member == Some(1)).map(|s| s.role.clone()) {
         let idx: Vec<usize> = plan.services.iter().enumerate().filter(|(_, s)| s.role == role).map(|(i, _)| i).collect();
@@ -50,6 +68,8 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
         images: plan.images,
         ready: roles.iter().all(|r| r.is_ready),
         roles,
+        lost_nodes,
+        stranded,
     })
 }
 
@@ -67,16 +87,34 @@ impl std::fmt::Display for ClusterStatus {
             self.network,
             if self.ready { "ready" } else { "NOT READY" }
         )?;
-        writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} UI", "ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE")?;
+        let mut roles = Table::new(&["ROLE", "DESIRED", "RUNNING", "READY", "STATE", "MODE", "UI"]).right(&[1, 2, 3]);
         for r in &self.roles {
             let state = if r.is_ready { "ready" } else { "not ready" };
             let mode = r.mode.as_deref().unwrap_or("-");
-            writeln!(f, "{:<14} {:>7} {:>7} {:>5}  {:<9} {:<9} {}", r.role, r.desired, r.running, r.ready, state, mode, r.urls.join(" "))?;
+            roles.row([
+                r.role.clone(),
+                r.desired.to_string(),
+                r.running.to_string(),
+                r.ready.to_string(),
+                state.into(),
+                mode.into(),
+                r.urls.join(" "),
+            ]);
         }
-        writeln!(f, "\nTASK             NODE         STATE      ERROR")?;
+        write!(f, "{roles}")?;
+        let mut tasks = Table::new(&["TASK", "NODE", "STATE", "ERROR"]);
         for r in &self.roles {
             for t in &r.tasks {
-                writeln!(f, "{:<16} {:<12} {:<10} {}", t.name, t.node, t.state, t.error)?;
+                tasks.row([t.name.clone(), t.node.clone(), t.state.to_string(), t.error.clone()]);
+            }
+        }
+        write!(f, "\n{tasks}")?;
+        if !self.lost_nodes.is_empty() {
+            writeln!(f, "\nnodes unavailable:")?;
+            for l in &self.lost_nodes {
+                let ran: Vec<String> = l.tasks.iter().map(|t| format!("{} (now {})", t.task, t.now)).collect();
+                let ran = if ran.is_empty() { "nothing of this cluster".to_string() } else { ran.join(", ") };
+                writeln!(f, "  {} is {}: it ran {ran}", l.node, l.why)?;
             }
         }
         let not_ready: Vec<&RoleState> = self.roles.iter().filter(|r| !r.is_ready).collect();
@@ -85,6 +123,9 @@ impl std::fmt::Display for ClusterStatus {
             for r in not_ready {
                 writeln!(f, "  {}: {}", r.role, r.detail)?;
             }
+        }
+        for s in &self.stranded {
+            writeln!(f, "\nto run {} again: {}", s.role, s.help())?;
         }
         Ok(())
     }

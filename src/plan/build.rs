@@ -8,15 +8,13 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::decode::{
-    parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM,
-};
 use crate::blueprint::{Blueprint, Check, Decommission, HookAction, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
+use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
 
 /// Which images roles run: the official ones, or the offline kit's builds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageSet {
     #[default]
@@ -85,6 +83,15 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
     b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
+    let secrets = bp
+        .secrets
+        .iter()
+        .map(|d| {
+            let mut l = labels.clone();
+            l.insert(super::labels::KIND.to_string(), super::labels::SECRET.to_string());
+            SecretDef { name: secret_name(cluster, &d.name), length: d.length, labels: l }
+        })
+        .collect();
     let mut plan = Plan {
         cluster: cluster.to_string(),
         blueprint: bp.name.clone(),
@@ -97,6 +104,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         jobs,
         decommission,
         left_out,
+        secrets,
     };
     if b.errs.is_empty() {
         super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
@@ -290,6 +298,11 @@ impl Builder<'_> {
             let target = self.text(&v.target, ctx);
             s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
         }
+        s.secrets = w
+            .secrets
+            .iter()
+            .map(|u| SecretMount { secret: secret_name(cluster, &u.name), target: u.target.clone(), uid: u.uid, gid: u.gid, mode: u.mode })
+            .collect();
         let cpus = w
             .resources
             .cpus
@@ -329,7 +342,7 @@ impl Builder<'_> {
                     name: p.name.clone(),
                     target: p.target,
                     published,
-                    protocol: p.protocol.clone(),
+                    protocol: Protocol::from_blueprint(&p.protocol),
                     web: p.web,
                     preferred: published.filter(|_| p.remap),
                     unauthenticated: p.unauthenticated.clone().filter(|_| published.is_some()),
@@ -402,7 +415,7 @@ impl Builder<'_> {
             pi_class: sj.pi_class.clone(),
             colocate: sj.colocate.clone(),
             conf,
-            deploy_mode: sj.deploy_mode.clone(),
+            deploy_mode: sj.deploy_mode.as_deref().map(DeployMode::from_blueprint),
             tracking: sj.tracking.as_ref().map(|(role, port)| self.endpoint(role, port)),
             limits: Default::default(),
         }

@@ -54,6 +54,14 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
             svc.configs.iter().map(|c| json!({ "source": key(&c.config), "target": c.target, "mode": c.mode })).collect();
         s.insert("configs".into(), json!(configs));
     }
+    if !svc.secrets.is_empty() {
+        let secrets: Vec<Value> = svc
+            .secrets
+            .iter()
+            .map(|x| json!({ "source": key(&x.secret), "target": x.target, "uid": x.uid.to_string(), "gid": x.gid.to_string(), "mode": x.mode }))
+            .collect();
+        s.insert("secrets".into(), json!(secrets));
+    }
     if !svc.mounts.is_empty() {
         let vols: Vec<Value> = svc
             .mounts
@@ -136,6 +144,12 @@ pub fn compose(plan: &Plan) -> Compose {
         configs.insert(key(&c.name), json!({ "name": c.name, "file": format!("./{path}") }));
         files.push((path, c.data.clone()));
     }
+    // Secrets are made outside the file (their content is never written):
+    // the header says how.
+    let mut secrets = Map::new();
+    for x in &plan.secrets {
+        secrets.insert(key(&x.name), json!({ "name": x.name, "external": true }));
+    }
     let mut volumes = Map::new();
     for v in &plan.volumes {
         let mut labels = Map::new();
@@ -152,15 +166,24 @@ pub fn compose(plan: &Plan) -> Compose {
     if !configs.is_empty() {
         doc.insert("configs".into(), Value::Object(configs));
     }
+    if !secrets.is_empty() {
+        doc.insert("secrets".into(), Value::Object(secrets));
+    }
     if !volumes.is_empty() {
         doc.insert("volumes".into(), Value::Object(volumes));
     }
     let mut doc = Value::Object(doc);
     escape_interpolation(&mut doc);
-    let header = format!(
+    let mut header = format!(
         "# Compose file for cluster {} (blueprint {}), written by `bdprov render --format compose`.\n# Deploy with: docker stack deploy -c compose.yaml {}\n# (Config files are written next to it with --out DIR.)\n",
         plan.cluster, plan.blueprint, plan.cluster
     );
+    for x in &plan.secrets {
+        header.push_str(&format!(
+            "# Create secret {} first (`bdprov up` generates it): head -c {} /dev/urandom | od -An -v -tx1 | tr -d ' \\n' | docker secret create {} -\n",
+            x.name, x.length, x.name
+        ));
+    }
     Compose { yaml: format!("{header}{}", crate::yaml::to_string(&doc)), files }
 }
 

@@ -11,6 +11,8 @@ pub struct Observed {
     pub network: Option<BTreeMap<String, String>>,
     /// Configs carrying this cluster's label: name → id.
     pub configs: BTreeMap<String, String>,
+    /// Secrets carrying this cluster's label: name → id.
+    pub secrets: BTreeMap<String, String>,
     pub services: Vec<ObservedService>,
     /// Services with one of the plan's names that do NOT carry this cluster's label.
     pub foreign_services: Vec<String>,
@@ -50,18 +52,24 @@ pub enum Action {
 pub struct Changes {
     pub create_network: bool,
     pub create_configs: Vec<String>,
+    /// Secrets the cluster does not have yet (generated, never replaced).
+    pub create_secrets: Vec<String>,
     /// Per service of the plan, in plan order.
     pub services: Vec<(String, Action)>,
     /// Services of this cluster whose role left the blueprint.
     pub remove_services: Vec<String>,
     /// Configs of this cluster no longer used by the plan (removed after the update).
     pub remove_configs: Vec<String>,
+    /// Secrets of this cluster the plan no longer names (removed after the update).
+    pub remove_secrets: Vec<String>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
         !self.create_network
             && self.create_configs.is_empty()
+            && self.create_secrets.is_empty()
+            && self.remove_secrets.is_empty()
             && self.remove_services.is_empty()
             && self.remove_configs.is_empty()
             && self.services.iter().all(|(_, a)| matches!(a, Action::Keep { .. }))
@@ -125,6 +133,8 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
     }
     let mut ch = Changes { create_network: obs.network.is_none(), ..Default::default() };
     ch.create_configs = plan.configs.iter().filter(|c| !obs.configs.contains_key(&c.name)).map(|c| c.name.clone()).collect();
+    ch.create_secrets = plan.secrets.iter().filter(|s| !obs.secrets.contains_key(&s.name)).map(|s| s.name.clone()).collect();
+    ch.remove_secrets = obs.secrets.keys().filter(|name| plan.secret(name).is_none()).cloned().collect();
     for svc in &plan.services {
         ch.services.push((svc.name.clone(), service_action(svc, obs.services.iter().find(|o| o.name == svc.name))));
     }
@@ -206,6 +216,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         };
         let running: Vec<ObservedService> = (1..=3)

@@ -7,6 +7,7 @@ pub mod build;
 pub mod compose;
 pub mod diff;
 pub mod ports;
+pub mod preview;
 pub mod spark;
 
 use std::collections::BTreeMap;
@@ -26,13 +27,18 @@ pub mod labels {
     pub const SPEC: &str = "bdprov.spec";
     /// Replicas as the blueprint declared them at the last `up`.
     pub const REPLICAS: &str = "bdprov.replicas";
-    /// `state` on the config that stores the plan; `job` on job services.
+    /// What an object is for: `state` on the config that stores the plan, `job` on
+    /// one-shot job services (hooks, submits, decommission steps, doctor's probe),
+    /// `upload` on the configs carrying a submitted file, [`RETIRED`] on the config
+    /// listing a role's retired members. Services of roles carry no `KIND`.
     pub const KIND: &str = "bdprov.kind";
     pub const JOB: &str = "bdprov.job";
     /// The member number of an ensemble member's service.
     pub const MEMBER: &str = "bdprov.member";
     /// `KIND` of the config listing a role's retired members (its hosts).
     pub const RETIRED: &str = "retired";
+    /// `KIND` of the cluster's generated secrets.
+    pub const SECRET: &str = "secret";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +62,9 @@ pub struct Plan {
     /// Roles left out because their image has no offline build: (role, why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<(String, String)>,
+    /// Secrets `up` generates once for the cluster (names only, never content).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretDef>,
 }
 
 impl Plan {
@@ -67,6 +76,10 @@ impl Plan {
     /// Every service of a role (one, or one per ensemble member).
     pub fn services_of<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a ServiceDef> + 'a {
         self.services.iter().filter(move |s| s.role == role)
+    }
+
+    pub fn secret(&self, name: &str) -> Option<&SecretDef> {
+        self.secrets.iter().find(|s| s.name == name)
     }
 
     pub fn config(&self, name: &str) -> Option<&ConfigDef> {
@@ -101,6 +114,32 @@ pub struct ConfigDef {
     pub name: String,
     pub data: String,
     pub labels: BTreeMap<String, String>,
+}
+
+/// A generated secret: `up` creates it from random bytes when the swarm has
+/// none of this name for the cluster, and keeps it afterwards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretDef {
+    /// The swarm secret's name: `<cluster>_<secret>`.
+    pub name: String,
+    /// Random bytes; the file holds them hex-encoded.
+    pub length: u32,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A secret given to a container as a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretMount {
+    pub secret: String,
+    pub target: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+}
+
+/// The swarm name of the cluster's secret `name`.
+pub fn secret_name(cluster: &str, name: &str) -> String {
+    format!("{cluster}_{name}")
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -138,6 +177,8 @@ pub struct ServiceDef {
     pub configs: Vec<ConfigMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<MountDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortDef>,
     pub replicas: u64,
@@ -216,7 +257,7 @@ pub struct PortDef {
     /// Host-mode port on the task's node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<u16>,
-    pub protocol: String,
+    pub protocol: Protocol,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub web: bool,
     /// For a port that moves when taken: the port asked for. `published`
@@ -228,6 +269,53 @@ pub struct PortDef {
     /// `doctor` name such ports ([`ports::exposed`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unauthenticated: Option<String>,
+}
+
+/// A port's transport protocol (serialized as the swarm writes it: `tcp`, `udp`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    /// The blueprint's `protocol` (decoding accepts only `tcp` and `udp`).
+    pub fn from_blueprint(s: &str) -> Protocol {
+        if s == "udp" {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        }
+    }
+}
+
+/// Where spark-submit runs the driver (`--deploy-mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeployMode {
+    Client,
+    /// In the cluster: on YARN, in a container of its own.
+    Cluster,
+}
+
+impl DeployMode {
+    /// The blueprint's `deploy_mode` (decoding accepts only `client` and `cluster`).
+    pub fn from_blueprint(s: &str) -> DeployMode {
+        if s == "cluster" {
+            DeployMode::Cluster
+        } else {
+            DeployMode::Client
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployMode::Client => "client",
+            DeployMode::Cluster => "cluster",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -396,7 +484,7 @@ pub struct SparkJobDef {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conf: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deploy_mode: Option<String>,
+    pub deploy_mode: Option<DeployMode>,
     /// Where `submit` follows YARN applications to their final status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<EndpointDef>,
@@ -490,6 +578,7 @@ mod placement_tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         }
     }

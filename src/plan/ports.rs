@@ -158,14 +158,14 @@ pub fn exposure_notes(plan: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, ServiceDef};
+    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, Protocol, ServiceDef};
 
     fn port(name: &str, published: u16, remap: bool) -> PortDef {
         PortDef {
             name: name.into(),
             target: 8080,
             published: Some(published),
-            protocol: "tcp".into(),
+            protocol: Protocol::Tcp,
             web: true,
             preferred: remap.then_some(published),
             unauthenticated: None,
@@ -193,6 +193,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         }
     }

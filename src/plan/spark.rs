@@ -14,7 +14,7 @@ use crate::blueprint::{Blueprint, SparkJobs};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::render::Renderer;
 
-use super::{Plan, SparkJobDef};
+use super::{DeployMode, Plan, SparkJobDef};
 
 pub const MIB: u64 = 1 << 20;
 /// 1.5 × Spark's reserved memory (300 MiB): `INVALID_EXECUTOR_MEMORY` below it.
@@ -57,7 +57,7 @@ pub fn parse_memory(s: &str) -> Option<u64> {
 
 /// `450m`, `1g`, or bytes rounded up to MiB.
 pub fn show(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{}g", bytes >> 30)
     } else {
         format!("{}m", bytes.div_ceil(MIB))
@@ -269,7 +269,7 @@ pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &m
         let (Some(sj), Some(job)) = (sj, job) else { continue };
         let (container, min_allocation) = yarn_limits(bp, plan, sj, job, errs);
         let limits = SparkLimits { worker_memory: worker.filter(|_| job.master.starts_with("spark://")), container, min_allocation };
-        let in_container = job.deploy_mode.as_deref() == Some("cluster") && job.master == "yarn";
+        let in_container = job.deploy_mode == Some(DeployMode::Cluster) && job.master == "yarn";
         for (key, overhead_key, jvm) in [
             ("spark.executor.memory", "spark.executor.memoryOverhead", Jvm::Executor),
             ("spark.driver.memory", "spark.driver.memoryOverhead", Jvm::Driver { in_container }),
@@ -373,6 +373,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            secrets: vec![],
             jobs: Default::default(),
         };
         assert_eq!(worker_memory(&plan), Some(768 * MIB));

@@ -52,6 +52,31 @@ pub fn bdprov_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.output().expect("bdprov runs").into()
 }
 
+/// Start bdprov in the background (to be signalled).
+pub fn spawn_bdprov(args: &[&str]) -> std::process::Child {
+    Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .env_remove("BDPROV_IMAGES")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bdprov starts")
+}
+
+/// Send `signal` (TERM, HUP, INT …) to a child and wait for it to end.
+pub fn signal_and_wait(child: std::process::Child, signal: &str) -> Run {
+    let kill = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().expect("kill runs");
+    assert!(kill.success(), "kill -{signal} failed");
+    child.wait_with_output().expect("bdprov ends").into()
+}
+
+/// Names of the services carrying `label` (`key=value`).
+pub fn services_labelled(label: &str) -> Vec<String> {
+    docker(&["service", "ls", "--filter", &format!("label={label}"), "--format", "{{.Name}}"]).stdout.lines().map(String::from).collect()
+}
+
 /// The docker CLI, for checks from outside bdprov.
 pub fn docker(args: &[&str]) -> Run {
     Command::new("docker").args(args).output().expect("the docker CLI runs").into()

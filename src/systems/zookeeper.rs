@@ -1,4 +1,5 @@
-//! Just enough of ZooKeeper's client protocol to list a znode's children:
+//! ZooKeeper: four-letter words (`srvr`: is a member serving, and as what),
+//! and just enough of the client protocol to list a znode's children:
 //! a session (ConnectRequest), one `getChildren` and a close, in ZooKeeper's
 //! jute encoding (big-endian integers, length-prefixed strings and frames).
 //!
@@ -139,6 +140,30 @@ pub async fn children(addr: &str, port: u16, path: &str) -> Result<Option<Vec<St
     };
     match tokio::time::timeout(Duration::from_secs(5), talk).await {
         Ok(r) => r.map_err(|e| format!("{target}: {e}")),
+        Err(_) => Err(format!("{target}: timed out")),
+    }
+}
+
+/// The `Mode:` line of ZooKeeper's `srvr` answer.
+pub fn mode(srvr: &str) -> Option<&str> {
+    srvr.lines().find_map(|l| l.strip_prefix("Mode:")).map(str::trim)
+}
+
+/// Send a ZooKeeper four-letter word and read the answer.
+/// The answer, or why there is none.
+pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Result<String, String> {
+    let target = format!("{addr}:{port}");
+    let talk = async {
+        let mut s = tokio::net::TcpStream::connect(&target).await?;
+        s.write_all(word.as_bytes()).await?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).await?;
+        Ok::<String, std::io::Error>(out)
+    };
+    match tokio::time::timeout(Duration::from_secs(3), talk).await {
+        Ok(Ok(text)) if !text.is_empty() => Ok(text),
+        Ok(Ok(_)) => Err(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)")),
+        Ok(Err(e)) => Err(format!("{target}: {e}")),
         Err(_) => Err(format!("{target}: timed out")),
     }
 }

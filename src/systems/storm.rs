@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::submit::{self, Echo, Upload};
-use crate::diag::suggest;
+use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::ops::job::{self, Echo, Upload};
+use crate::output::{Progress, State};
 use crate::plan::{Plan, StormJobDef};
+use crate::poll::{self, Seen};
 use crate::probe;
 
 /// A topology to deploy: `storm jar JAR CLASS [NAME] [ARGS]`.
@@ -56,12 +57,12 @@ pub fn storm_command(job: &StormJobDef, app: &StormApp, upload: &Upload) -> Vec<
 
 /// Run `storm jar` once on the cluster's network and return its exit code,
 /// streaming its output. The jar travels as chunked swarm configs
-/// ([`submit::Upload`]), so no shared filesystem or registry is needed.
+/// ([`job::Upload`]), so no shared filesystem or registry is needed.
 pub async fn submit(engine: &Engine, plan: &Plan, app: &StormApp, progress: &dyn Progress) -> Result<i32> {
-    let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
-    let upload = submit::read_upload(&app.jar)?;
+    let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
+    let upload = job::read_upload(&app.jar)?;
     let command = storm_command(job, app, &upload);
-    let (code, _) = submit::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
+    let (code, _) = job::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
     Ok(code)
 }
 
@@ -105,7 +106,7 @@ pub struct Cli<'a> {
 
 impl<'a> Cli<'a> {
     pub fn of_cluster(engine: &'a Engine, plan: &'a Plan) -> Result<Cli<'a>> {
-        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
         Ok(Cli { engine, plan, job })
     }
 
@@ -113,43 +114,47 @@ impl<'a> Cli<'a> {
         let seeds = serde_json::to_string(&self.job.nimbus).expect("strings serialize");
         let mut cmd = vec!["storm".to_string(), args[0].to_string(), "-c".into(), format!("nimbus.seeds={seeds}")];
         cmd.extend(args[1..].iter().map(|a| a.to_string()));
-        submit::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
+        job::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
     }
 
     pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
         let (code, out) = self.storm("storm-list", &["list"], progress).await?;
         match parse_cli_list(&out) {
             Some(t) if code == 0 => Ok(t),
-            _ => Err(submit::failed("storm list", code, &out, "is nimbus up? see `bdprov status` and `bdprov logs nimbus`")),
+            _ => Err(job::failed("storm list", code, &out, "is nimbus up? see `bdprov status` and `bdprov logs nimbus`")),
         }
     }
 
     /// `storm kill NAME -w WAIT`, then wait until `storm list` no longer
     /// shows it, for at most `timeout`.
-    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
         let started = Instant::now();
         let topologies = self.topologies(progress).await?;
         let id = find(&topologies, name)?.id.clone();
         let (code, out) = self.storm("storm-kill", &["kill", name, "-w", &wait.to_string()], progress).await?;
         if code != 0 {
-            return Err(submit::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
+            return Err(job::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
         }
-        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
-        loop {
+        progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        let look = async || {
             let Some(t) = self.topologies(progress).await?.into_iter().find(|t| t.id == id) else {
-                progress.step(name, "done", "nimbus no longer lists it");
-                return Ok(started.elapsed());
+                progress.step(name, State::Done, "nimbus no longer lists it");
+                return Ok(Seen::Done(started.elapsed()));
             };
-            if started.elapsed() > timeout {
-                return Err(Error::help(
-                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
-                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
-                ));
-            }
-            progress.step(name, "killing", &format!("status {}", t.status));
-            tokio::time::sleep(poll).await;
-        }
+            progress.step(name, State::Killing, &format!("status {}", t.status));
+            Ok(Seen::Waiting(t.status))
+        };
+        poll::until(every, timeout.saturating_sub(started.elapsed()), look, |status, _| still_listed(name, &id, &status, started.elapsed()))
+            .await
     }
+}
+
+/// A killed topology that does not go away.
+fn still_listed(name: &str, id: &str, status: &str, after: Duration) -> Error {
+    Error::help(
+        format!("topology {name} ({id}) is still listed as {status} {}s after the kill", after.as_secs()),
+        "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
+    )
 }
 
 /// Where `storm list|kill` ask: the UI's REST API, or Storm's CLI in jobs.
@@ -221,11 +226,10 @@ pub fn find<'a>(topologies: &'a [Topology], name: &str) -> Result<&'a Topology> 
         return Ok(t);
     }
     let names: Vec<&str> = topologies.iter().map(|t| t.name.as_str()).collect();
-    let help = match (suggest(name, names.iter().copied()), names.is_empty()) {
-        (Some(s), _) => format!("did you mean `{s}`? (topologies: {})", names.join(", ")),
-        (None, true) => "no topology runs; `bdprov submit storm` deploys one".to_string(),
-        (None, false) => format!("topologies: {}", names.join(", ")),
-    };
+    let help = did_you_mean(name, &names, Some("topologies"), || match names.is_empty() {
+        true => "no topology runs; `bdprov submit storm` deploys one".to_string(),
+        false => format!("topologies: {}", names.join(", ")),
+    });
     Err(Error::help(format!("no topology `{name}` runs on this Storm cluster"), help))
 }
 
@@ -257,19 +261,11 @@ pub fn table(topologies: &[Topology]) -> String {
         return "no topologies are running\n".to_string();
     }
     let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-    let rows: Vec<[String; 7]> = topologies
-        .iter()
-        .map(|t| [t.name.clone(), t.status.clone(), t.uptime.clone(), n(t.workers), n(t.executors), n(t.tasks), t.id.clone()])
-        .collect();
-    let header = ["NAME", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "ID"].map(String::from);
-    let widths: Vec<usize> = (0..7).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for row in [&header].into_iter().chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+    let mut table = crate::table::Table::new(&["NAME", "STATUS", "UPTIME", "WORKERS", "EXECUTORS", "TASKS", "ID"]);
+    for t in topologies {
+        table.row([t.name.clone(), t.status.clone(), t.uptime.clone(), n(t.workers), n(t.executors), n(t.tasks), t.id.clone()]);
     }
-    out
+    table.render()
 }
 
 /// The Storm UI's REST API at one address.
@@ -292,7 +288,7 @@ impl Ui {
     /// The cluster's UI: the published port of `jobs.storm.ui`, at the node
     /// running the UI's task.
     pub async fn of_cluster(engine: &Engine, plan: &Plan) -> Result<Ui> {
-        let job = plan.jobs.storm.as_ref().ok_or_else(|| submit::no_jobs(plan, "storm"))?;
+        let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
         let svc = plan
             .service(&job.ui_role)
             .ok_or_else(|| Error::msg(format!("cluster {} has no role `{}` for the Storm UI", plan.cluster, job.ui_role)))?;
@@ -339,30 +335,28 @@ impl Ui {
 
     /// Kill topology `name` (Storm deactivates its spouts for `wait`
     /// seconds, then stops its workers) and wait until the summary no longer
-    /// lists it, polling every `poll`, for at most `timeout`. How long it took.
-    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, poll: Duration, progress: &dyn Progress) -> Result<Duration> {
+    /// lists it, looking every `every`, for at most `timeout`. How long it took.
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
         let started = Instant::now();
         let topologies = self.topologies().await?;
         let id = find(&topologies, name)?.id.clone();
         let url = self.url(&["api", "v1", "topology", &id, "kill", &wait.to_string()]);
         let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
         parse_kill(&body, &id).map_err(Error::msg)?;
-        progress.step(name, "killing", &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
-        loop {
-            tokio::time::sleep(poll).await;
+        progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        let look = async || {
             let Some(t) = self.topologies().await?.into_iter().find(|t| t.id == id) else {
-                progress.step(name, "done", "gone from the Storm UI");
-                return Ok(started.elapsed());
+                progress.step(name, State::Done, "gone from the Storm UI");
+                return Ok::<_, Error>(Seen::Done(started.elapsed()));
             };
-            if started.elapsed() > timeout {
-                progress.step(name, "failed", &t.status);
-                return Err(Error::help(
-                    format!("topology {name} ({id}) is still listed as {} {}s after the kill", t.status, started.elapsed().as_secs()),
-                    "Storm may still be stopping its workers: see `bdprov storm list` and `bdprov logs nimbus`",
-                ));
-            }
-            progress.step(name, "killing", &format!("status {}", t.status));
-        }
+            progress.step(name, State::Killing, &format!("status {}", t.status));
+            Ok(Seen::Waiting(t.status))
+        };
+        let limit = timeout.saturating_sub(started.elapsed());
+        poll::watch(every, limit, look).await?.map_err(|(status, _)| {
+            progress.step(name, State::Failed, &status);
+            still_listed(name, &id, &status, started.elapsed())
+        })
     }
 }
 
@@ -415,12 +409,12 @@ mod tests {
         let job = plan.jobs.storm.as_ref().unwrap();
         let jar: Vec<u8> = (0..20_000_000u32).map(|i| (i % 251) as u8).collect();
         let up = Upload::new("wc.jar", &jar);
-        assert_eq!(up.parts.len(), 23, "20 MB in parts of {} bytes", submit::CHUNK);
-        assert!(up.parts.iter().all(|p| p.len() <= submit::CHUNK) && submit::CHUNK < 1000 * 1024, "each part fits a swarm config");
+        assert_eq!(up.parts.len(), 23, "20 MB in parts of {} bytes", job::CHUNK);
+        assert!(up.parts.iter().all(|p| p.len() <= job::CHUNK) && job::CHUNK < 1000 * 1024, "each part fits a swarm config");
         assert_eq!(up.parts.concat(), jar);
 
         let command = storm_command(job, &app(&[]), &up);
-        let (svc, configs) = submit::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
+        let (svc, configs) = job::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
         assert_eq!(configs.len(), 23);
         assert_eq!(configs[22].name, "st_upload-abc123-0022");
 

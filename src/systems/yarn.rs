@@ -5,12 +5,13 @@
 //! Finding the application id in spark-submit's output and reading the
 //! RM's answers are pure; [`follow`] polls.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::output::Progress;
+use crate::output::{Progress, State};
+use crate::poll::{self, Seen};
 
 /// How long the ResourceManager may stay unreachable while an application runs.
 const UNREACHABLE_LIMIT: Duration = Duration::from_secs(60);
@@ -66,44 +67,44 @@ pub fn parse_app(body: &str) -> Result<App, String> {
 
 /// Poll the ResourceManager at `base` (`http://host:8088`) until application
 /// `id` is final, reporting each state it passes through.
-pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &dyn Progress, poll: Duration) -> Result<App> {
+pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &dyn Progress, every: Duration) -> Result<App> {
     let url = format!("{base}/ws/v1/cluster/apps/{id}");
-    let mut last_seen = Instant::now();
-    loop {
-        match client.get(&url).timeout(Duration::from_secs(10)).send().await {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let body = resp.text().await.unwrap_or_default();
-                if status == 200 {
-                    let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
-                    progress.step("yarn", &app.state.to_lowercase(), id);
-                    if app.is_final() {
-                        return Ok(app);
-                    }
-                    last_seen = Instant::now();
-                } else if status == 404 {
-                    return Err(Error::help(
-                        format!("the ResourceManager does not know application {id}"),
-                        "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
-                    ));
-                } else if last_seen.elapsed() > UNREACHABLE_LIMIT {
-                    // A standby or failing ResourceManager answers, but not with the application.
-                    return Err(Error::help(
-                        format!("the ResourceManager at {base} answered HTTP {status} for {id} for {}s", UNREACHABLE_LIMIT.as_secs()),
-                        "the application may still run: see the ResourceManager's web UI or `bdprov status`",
-                    ));
-                }
-            }
-            Err(e) if last_seen.elapsed() > UNREACHABLE_LIMIT => {
-                return Err(Error::help(
-                    format!("lost the ResourceManager at {base} while following {id}: {}", crate::probe::root_cause(&e)),
-                    "the application may still run: see the ResourceManager's web UI or `bdprov status`",
-                ));
-            }
-            Err(_) => {}
-        }
-        tokio::time::sleep(poll).await;
+    /// The last answer that was not the application.
+    enum Silence {
+        Status(u16),
+        Lost(String),
     }
+    let look = async || match client.get(&url).timeout(Duration::from_secs(10)).send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap_or_default();
+            match status {
+                200 => {
+                    let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
+                    progress.step("yarn", State::Application(app.state.to_lowercase()), id);
+                    Ok(if app.is_final() { Seen::Done(app) } else { Seen::Progressed(Silence::Status(status)) })
+                }
+                404 => Err(Error::help(
+                    format!("the ResourceManager does not know application {id}"),
+                    "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
+                )),
+                // A standby or failing ResourceManager answers, but not with the application.
+                _ => Ok(Seen::Waiting(Silence::Status(status))),
+            }
+        }
+        Err(e) => Ok(Seen::Waiting(Silence::Lost(crate::probe::root_cause(&e)))),
+    };
+    poll::until(every, UNREACHABLE_LIMIT, look, |last, _| match last {
+        Silence::Status(status) => Error::help(
+            format!("the ResourceManager at {base} answered HTTP {status} for {id} for {}s", UNREACHABLE_LIMIT.as_secs()),
+            "the application may still run: see the ResourceManager's web UI or `bdprov status`",
+        ),
+        Silence::Lost(why) => Error::help(
+            format!("lost the ResourceManager at {base} while following {id}: {why}"),
+            "the application may still run: see the ResourceManager's web UI or `bdprov status`",
+        ),
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use super::submit::{self, sh_quote, Echo};
-use super::webhdfs::{self, FileStatus, Op, Outcome};
+use super::hdfs::{self as webhdfs, FileStatus, Op, Outcome};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::ops::job::{self as submit, sh_quote, Echo};
 use crate::output::Progress;
 use crate::plan::{PathDef, Plan, ServiceDef};
 
@@ -106,12 +106,12 @@ pub fn commands(ops: &[(String, Vec<Op>)]) -> Vec<String> {
     grouped.into_iter().map(|(_, action, paths)| format!("hdfs dfs {action} {}", paths.join(" "))).collect()
 }
 
+/// The calls to make per path, and the outcome to report per path.
+pub type Fixes = (Vec<(String, Vec<Op>)>, Vec<(String, Outcome)>);
+
 /// What to do for every path, from the listing: the calls per path and the
 /// outcomes to report.
-pub fn plan_fixes(
-    paths: &[PathDef],
-    listing: &BTreeMap<String, Option<FileStatus>>,
-) -> std::result::Result<(Vec<(String, Vec<Op>)>, Vec<(String, Outcome)>), String> {
+pub fn plan_fixes(paths: &[PathDef], listing: &BTreeMap<String, Option<FileStatus>>) -> std::result::Result<Fixes, String> {
     let mut ops = Vec::new();
     let mut done = Vec::new();
     for want in paths {

@@ -1,5 +1,8 @@
-//! `submit`: run an application once, as a swarm job on the cluster's
-//! network, stream its output, and return its exit code.
+//! One-shot jobs: the generic runner that `submit` (Spark, Storm), hooks,
+//! decommission steps and the Storm CLI all use. A job is a swarm service
+//! in `replicated-job` mode on the cluster's network, made from a blueprint's
+//! job template; bdprov streams (or keeps) its output, returns its exit code,
+//! and removes what it created.
 //!
 //! Files from the user's machine reach the job without a shared filesystem
 //! or a registry: bdprov cuts the file into swarm configs (at most 900 KB
@@ -9,19 +12,16 @@
 //! multi-node swarm, for files of tens of MB.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::yarn;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
-use crate::engine::{Engine, TaskInfo};
+use crate::engine::{Engine, TaskInfo, TaskState};
 use crate::error::{Error, Result};
-use crate::output::Progress;
-use crate::plan::spark::{self, Jvm};
-use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef, SparkJobDef};
+use crate::output::{Progress, State};
+use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
 
 /// How long a job may wait to be placed on a node.
 const PLACEMENT_LIMIT: Duration = Duration::from_secs(180);
@@ -29,44 +29,6 @@ const PLACEMENT_LIMIT: Duration = Duration::from_secs(180);
 /// Bytes per upload config; the swarm refuses configs of 1000 KiB and more.
 pub const CHUNK: usize = 900_000;
 const UPLOAD_DIR: &str = "/bdprov/upload";
-
-#[derive(Clone, Debug)]
-pub enum SparkApp {
-    /// SparkPi from the image's examples.
-    Pi { slices: u32 },
-    /// The user's jar (with a main class) or Python file.
-    File { class: Option<String>, file: PathBuf, args: Vec<String> },
-}
-
-/// `--executor-memory` and `--driver-memory` as given to `submit`.
-#[derive(Clone, Debug, Default)]
-pub struct JobMemory {
-    pub executor: Option<String>,
-    pub driver: Option<String>,
-}
-
-/// Refuse memory Spark would refuse, or that no worker or YARN container
-/// could hold (the limits `render` recorded in the plan), before anything runs.
-pub fn check_memory(job: &SparkJobDef, memory: &JobMemory) -> std::result::Result<(), Diagnostics> {
-    let overhead = |key: &str| job.conf.iter().find(|(k, _)| k == key).and_then(|(_, v)| spark::parse_memory(v));
-    let in_container = job.master == "yarn" && job.deploy_mode.as_deref() == Some("cluster");
-    let mut errs = Diagnostics::default();
-    for (flag, given, jvm, overhead) in [
-        ("--executor-memory", &memory.executor, Jvm::Executor, overhead("spark.executor.memoryOverhead")),
-        ("--driver-memory", &memory.driver, Jvm::Driver { in_container }, overhead("spark.driver.memoryOverhead")),
-    ] {
-        let Some(given) = given else { continue };
-        let at = Span::whole(&SourceFile::new(flag, given.as_str()));
-        let problem = match spark::parse_memory(given) {
-            None => Some((format!("`{given}` is not a memory size"), "write a size such as 512m or 1g".to_string())),
-            Some(bytes) => spark::check(jvm, bytes, overhead, &job.limits),
-        };
-        if let Some((problem, help)) = problem {
-            errs.push(Diagnostic::at(&at, format!("{flag}: {problem}")).help(help));
-        }
-    }
-    errs.finish(())
-}
 
 /// A file for the job, cut into configs.
 pub struct Upload {
@@ -106,37 +68,6 @@ pub fn sh_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
-}
-
-/// The spark-submit command line for `app` with the blueprint's job settings.
-pub fn spark_command(job: &SparkJobDef, app: &SparkApp, memory: &JobMemory, upload: Option<&Upload>) -> Vec<String> {
-    let mut cmd = vec!["/opt/spark/bin/spark-submit".to_string(), "--master".into(), job.master.clone()];
-    if let Some(mode) = &job.deploy_mode {
-        cmd.push("--deploy-mode".into());
-        cmd.push(mode.clone());
-    }
-    for (flag, given) in [("--executor-memory", &memory.executor), ("--driver-memory", &memory.driver)] {
-        if let Some(m) = given {
-            cmd.extend([flag.to_string(), m.clone()]);
-        }
-    }
-    for (k, v) in &job.conf {
-        cmd.push("--conf".into());
-        cmd.push(format!("{k}={v}"));
-    }
-    let (class, file, args) = match app {
-        SparkApp::Pi { slices } => {
-            cmd.extend(["--name".to_string(), "SparkPi".to_string()]);
-            (job.pi_class.as_ref(), job.pi.clone(), vec![slices.to_string()])
-        }
-        SparkApp::File { class, args, .. } => (class.as_ref(), upload.map(Upload::path).expect("files are uploaded"), args.clone()),
-    };
-    if let Some(c) = class {
-        cmd.extend(["--class".to_string(), c.clone()]);
-    }
-    cmd.push(file);
-    cmd.extend(args);
-    cmd
 }
 
 pub(crate) fn no_jobs(plan: &Plan, kind: &str) -> Error {
@@ -185,66 +116,6 @@ pub fn job_service(
         }
     }
     (svc, configs)
-}
-
-/// Which of the blueprint's Spark job settings a submission uses.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum SparkOn {
-    /// The cluster's own master (`jobs.spark`).
-    Cluster,
-    /// YARN (`jobs.yarn`).
-    Yarn,
-}
-
-/// How a submission ended.
-#[derive(Clone, Debug)]
-pub struct Submitted {
-    /// spark-submit's exit code.
-    pub code: i32,
-    /// Where the blueprint says how to follow applications (YARN): the
-    /// application, as the ResourceManager last reported it (final).
-    pub application: Option<yarn::App>,
-}
-
-/// Run a job, streaming its output, and follow the application it submitted
-/// when the blueprint says where (YARN's ResourceManager).
-pub async fn run_spark(
-    engine: &Engine,
-    plan: &Plan,
-    on: SparkOn,
-    app: &SparkApp,
-    memory: &JobMemory,
-    progress: &dyn Progress,
-) -> Result<Submitted> {
-    let job = match on {
-        SparkOn::Cluster => plan.jobs.spark.as_ref().ok_or_else(|| no_jobs(plan, "spark"))?,
-        SparkOn::Yarn => plan.jobs.yarn.as_ref().ok_or_else(|| no_jobs(plan, "yarn"))?,
-    };
-    check_memory(job, memory).map_err(Error::Input)?;
-    let upload = match app {
-        SparkApp::File { file, .. } => Some(read_upload(file)?),
-        SparkApp::Pi { .. } => None,
-    };
-    let kind = match (on, app) {
-        (SparkOn::Cluster, SparkApp::Pi { .. }) => "spark-pi",
-        (SparkOn::Cluster, _) => "spark",
-        (SparkOn::Yarn, SparkApp::Pi { .. }) => "yarn-pi",
-        (SparkOn::Yarn, _) => "yarn",
-    };
-    let command = spark_command(job, app, memory, upload.as_ref());
-    let template = colocated(engine, plan, &job.template, job.colocate.as_deref()).await?;
-    let echo = if job.tracking.is_some() { Echo::Tee } else { Echo::Stream };
-    let (code, output) = run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress).await?;
-    let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else { return Ok(Submitted { code, application: None }) };
-    let id = yarn::application_id(&output).ok_or_else(|| {
-        Error::help(
-            "spark-submit exited 0 but printed no YARN application id",
-            "its log level must show the Client's INFO lines (spark-submit's default)",
-        )
-    })?;
-    let base = super::ready::reach(engine, tracking).await?;
-    let application = yarn::follow(&crate::probe::client(), &base, &id, progress, Duration::from_secs(1)).await?;
-    Ok(Submitted { code, application: Some(application) })
 }
 
 /// `template`, placed on the node of `role`'s running task when asked to
@@ -311,6 +182,15 @@ pub async fn run(
     let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
+    // … and the cluster's secrets it is given (Spark's RPC secret …).
+    let secrets = engine.cluster_secrets(&plan.cluster).await?;
+    if let Some(missing) = svc.secrets.iter().find(|s| !secrets.contains_key(&s.secret)) {
+        return Err(Error::help(
+            format!("secret {} of cluster {} is missing", missing.secret, plan.cluster),
+            "run `bdprov up` again to make it",
+        ));
+    }
+    ids.extend(secrets);
     if let Some(missing) = svc.configs.iter().filter(|c| !configs.iter().any(|u| u.name == c.config)).find(|c| !ids.contains_key(&c.config))
     {
         return Err(Error::help(
@@ -328,13 +208,13 @@ pub async fn run(
             ids.insert(def.name.clone(), id.clone());
             uploaded.push(id);
         }
-        progress.step(kind, "starting", &svc.name);
+        progress.step(kind, State::Starting, &svc.name);
         service_id = Some(engine.create_service(&svc, 1, &ids).await?);
         follow(engine, &svc.name, kind, echo, &mut kept, progress).await
     };
     let result = tokio::select! {
         r = work => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::msg(format!("interrupted: job {} removed", svc.name))),
+        signal = crate::signals::interrupted() => Err(Error::Interrupted { signal, report: format!("job {} removed", svc.name), help: None }),
     };
     if let Some(id) = &service_id {
         let _ = engine.remove_service(id).await;
@@ -344,7 +224,7 @@ pub async fn run(
     }
     let code = result?;
     let secs = started.elapsed().as_secs_f64();
-    progress.step(kind, if code == 0 { "done" } else { "failed" }, &format!("exit {code} after {secs:.1}s"));
+    progress.step(kind, if code == 0 { State::Done } else { State::Failed }, &format!("exit {code} after {secs:.1}s"));
     Ok((code, kept))
 }
 
@@ -386,7 +266,7 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
                     ));
                 }
                 if logs.is_none() && t.container_id.is_some() && !t.is_terminal() {
-                    progress.step(kind, "running", &t.state);
+                    progress.step(kind, State::Running, t.state.as_str());
                     logs = Some(engine.task_logs(&t.id, true, None).boxed());
                 }
                 if t.is_terminal() {
@@ -408,9 +288,9 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
             }
         }
     }
-    match task.state.as_str() {
-        "complete" => Ok(0),
-        "failed" => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
+    match task.state {
+        TaskState::Complete => Ok(0),
+        TaskState::Failed => Ok(task.exit_code.filter(|c| *c != 0).unwrap_or(1) as i32),
         _ => Err(Error::help(
             format!("the job did not run: {} {}", task.state, task.error),
             "check the image and the cluster with `bdprov status`",
@@ -421,65 +301,6 @@ async fn follow(engine: &Engine, service: &str, kind: &str, echo: Echo, kept: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn job(master: &str, limits: spark::SparkLimits) -> SparkJobDef {
-        let deploy_mode = (master == "yarn").then(|| "cluster".to_string());
-        SparkJobDef {
-            template: ServiceDef::default(),
-            master: master.into(),
-            pi: String::new(),
-            pi_class: None,
-            colocate: None,
-            conf: vec![],
-            deploy_mode,
-            tracking: None,
-            limits,
-        }
-    }
-
-    fn memory(executor: Option<&str>, driver: Option<&str>) -> JobMemory {
-        JobMemory { executor: executor.map(String::from), driver: driver.map(String::from) }
-    }
-
-    #[test]
-    fn job_memory_below_spark_minimum_or_above_a_worker_is_refused() {
-        let standalone = job("spark://master:7077", spark::SparkLimits { worker_memory: Some(1 << 30), ..Default::default() });
-        assert!(check_memory(&standalone, &memory(Some("1g"), Some("2g"))).is_ok(), "the driver does not run on a worker");
-        let text = check_memory(&standalone, &memory(Some("384m"), Some("300m"))).unwrap_err().to_string();
-        assert!(text.contains("--executor-memory: 384m is below Spark's minimum executor memory of 450m"), "{text}");
-        assert!(text.contains("--driver-memory: 300m is below Spark's minimum driver memory of 450m"), "{text}");
-        assert!(text.contains("help: give the executor at least 450m"), "{text}");
-        let text = check_memory(&standalone, &memory(Some("2g"), None)).unwrap_err().to_string();
-        assert!(text.contains("--executor-memory: 2g is more than a worker offers (1g)") && text.contains("ask for at most 1g"), "{text}");
-        let text = check_memory(&standalone, &memory(Some("lots"), None)).unwrap_err().to_string();
-        assert!(text.contains("`lots` is not a memory size"), "{text}");
-    }
-
-    #[test]
-    fn job_memory_must_fit_a_yarn_container() {
-        let limits = spark::SparkLimits {
-            container: Some((2 << 30, "yarn.scheduler.maximum-allocation-mb".into())),
-            min_allocation: Some(256 << 20),
-            ..Default::default()
-        };
-        let mut yarn = job("yarn", limits);
-        assert!(check_memory(&yarn, &memory(Some("1536m"), Some("1g"))).is_ok());
-        let text = check_memory(&yarn, &memory(None, Some("1800m"))).unwrap_err().to_string();
-        assert!(text.contains("--driver-memory: 1800m makes a YARN container of 2304m"), "{text}");
-        // An overhead the blueprint sets counts instead of Spark's default.
-        yarn.conf.push(("spark.executor.memoryOverhead".into(), "1g".into()));
-        let text = check_memory(&yarn, &memory(Some("1200m"), None)).unwrap_err().to_string();
-        assert!(text.contains("container of 2304m with its overhead (1g)"), "{text}");
-    }
-
-    #[test]
-    fn job_memory_reaches_spark_submit() {
-        let cmd = spark_command(&job("yarn", Default::default()), &SparkApp::Pi { slices: 2 }, &memory(Some("1g"), Some("768m")), None);
-        let at = cmd.iter().position(|a| a == "--executor-memory").unwrap();
-        assert_eq!(cmd[at + 1], "1g");
-        let at = cmd.iter().position(|a| a == "--driver-memory").unwrap();
-        assert_eq!(cmd[at + 1], "768m");
-    }
 
     #[test]
     fn quoting() {

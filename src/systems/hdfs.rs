@@ -11,9 +11,9 @@ use std::time::Duration;
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
-use crate::blueprint::decode::parse_mode;
 use crate::error::{Error, Result};
 use crate::plan::PathDef;
+use crate::units::parse_mode;
 
 /// What GETFILESTATUS tells about a path (the fields bdprov compares).
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -1,0 +1,546 @@
+//! `submit`'s preflight: before a Spark job is created, ask the cluster
+//! whether its executors (and, on YARN, its application master) can ever
+//! get resources, and refuse with the numbers and the fix when they cannot;
+//! while a standalone job runs, say why it gets no executor instead of
+//! leaving the user with Spark's "Initial job has not accepted any
+//! resources" every 15 s; a YARN application still not RUNNING is told
+//! what the ResourceManager says about it.
+//!
+//! The decisions ([`standalone`], [`waiting`], [`yarn`]) are pure, over the
+//! answers of the Spark master's `/json/` and the ResourceManager's
+//! `/ws/v1/cluster/nodes` and `/conf`; [`check`] and [`watch`] fetch them
+//! through the roles' published ports, as probes do.
+//!
+//! A refusal is an input error (exit code 2, like a `--executor-memory`
+//! Spark itself would refuse): the job as asked can never run here.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::spark::{container_size, parse_memory, show, MIB};
+use crate::plan::{EndpointDef, Plan, SparkJobDef};
+use crate::systems::spark::{JobMemory, SparkOn};
+
+/// Spark's defaults when nothing sets them.
+const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// How long a standalone job may go without an executor before `submit`
+/// says why: `BDPROV_EXECUTOR_WAIT` seconds, else 60.
+pub fn executor_wait() -> Duration {
+    let secs = std::env::var("BDPROV_EXECUTOR_WAIT").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+/// What one executor (and on YARN the application master) asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub executor_memory: u64,
+    /// `spark.executor.cores`; unset on standalone: one executor takes all
+    /// the free cores of a worker, at least one.
+    pub executor_cores: Option<u64>,
+    pub executor_overhead: Option<u64>,
+    pub driver_memory: u64,
+    pub driver_overhead: Option<u64>,
+}
+
+/// The job's effective Spark setting: its `conf`, else the
+/// `spark-defaults.conf` it mounts.
+fn setting(plan: &Plan, job: &SparkJobDef, key: &str) -> Option<String> {
+    if let Some((_, v)) = job.conf.iter().find(|(k, _)| k == key) {
+        return Some(v.clone());
+    }
+    let mount = job.template.configs.iter().find(|m| m.target.ends_with("/spark-defaults.conf"))?;
+    let data = &plan.config(&mount.config)?.data;
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// The request of a submission: `--executor-memory`/`--driver-memory`,
+/// else the blueprint's settings, else Spark's defaults.
+pub fn request(plan: &Plan, job: &SparkJobDef, memory: &JobMemory) -> Request {
+    let mem = |given: &Option<String>, key: &str| {
+        given.clone().or_else(|| setting(plan, job, key)).and_then(|v| parse_memory(&v)).unwrap_or(DEFAULT_MEMORY)
+    };
+    Request {
+        executor_memory: mem(&memory.executor, "spark.executor.memory"),
+        executor_cores: setting(plan, job, "spark.executor.cores").and_then(|v| v.parse().ok()),
+        executor_overhead: setting(plan, job, "spark.executor.memoryOverhead").and_then(|v| parse_memory(&v)),
+        driver_memory: mem(&memory.driver, "spark.driver.memory"),
+        driver_overhead: setting(plan, job, "spark.driver.memoryOverhead").and_then(|v| parse_memory(&v)),
+    }
+}
+
+/// A worker as the standalone master's `/json/` lists it (memory in MiB).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Worker {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub host: String,
+    pub cores: u64,
+    #[serde(default)]
+    pub coresused: u64,
+    pub memory: u64,
+    #[serde(default)]
+    pub memoryused: u64,
+    pub state: String,
+}
+
+impl Worker {
+    fn alive(&self) -> bool {
+        self.state == "ALIVE"
+    }
+    fn free_cores(&self) -> u64 {
+        self.cores.saturating_sub(self.coresused)
+    }
+    fn free_memory(&self) -> u64 {
+        self.memory.saturating_sub(self.memoryused) * MIB
+    }
+}
+
+/// An application as `/json/` lists it: `cores` are the cores granted.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct App {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub cores: u64,
+    #[serde(default)]
+    pub state: String,
+}
+
+/// The standalone master's `/json/`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Master {
+    #[serde(default)]
+    pub workers: Vec<Worker>,
+    #[serde(default)]
+    pub activeapps: Vec<App>,
+}
+
+pub fn parse_master(body: &str) -> std::result::Result<Master, String> {
+    serde_json::from_str(body).map_err(|e| format!("unexpected answer from the Spark master ({e})"))
+}
+
+fn cores(n: u64) -> String {
+    format!("{n} core{}", if n == 1 { "" } else { "s" })
+}
+
+fn asks(req: &Request) -> String {
+    format!("an executor asks for {} and {}", show(req.executor_memory), cores(req.executor_cores.unwrap_or(1)))
+}
+
+/// A standalone job that can never get an executor: (problem, fix).
+/// `worker_role` and `cluster` name the fix; `tasks` is how many tasks of
+/// the worker role the swarm runs (the master lists a worker that just
+/// stopped as ALIVE until it notices, up to `spark.worker.timeout`).
+pub fn standalone(master: &Master, req: &Request, cluster: &str, worker_role: &str, tasks: Option<u64>) -> Option<(String, String)> {
+    let alive: Vec<&Worker> = master.workers.iter().filter(|w| w.alive()).collect();
+    let need_cores = req.executor_cores.unwrap_or(1);
+    if tasks == Some(0) {
+        return Some((
+            format!("cluster {cluster} runs no `{worker_role}` task, so the Spark master has no worker: the job would wait for an executor for ever"),
+            format!("start workers first: `bdprov scale {cluster} {worker_role}=N` (N ≥ 1)"),
+        ));
+    }
+    if alive.is_empty() {
+        let others = master.workers.iter().map(|w| format!("{} {}", w.host, w.state)).collect::<Vec<_>>();
+        let listed = if others.is_empty() { String::new() } else { format!(" (listed: {})", others.join(", ")) };
+        return Some((
+            format!("the Spark master of cluster {cluster} has no ALIVE worker{listed}: the job would wait for an executor for ever"),
+            format!("start workers first: `bdprov scale {cluster} {worker_role}=N` (N ≥ 1)"),
+        ));
+    }
+    if alive.iter().any(|w| w.memory * MIB >= req.executor_memory && w.cores >= need_cores) {
+        return None;
+    }
+    let most_memory = alive.iter().map(|w| w.memory).max().unwrap_or(0) * MIB;
+    let most_cores = alive.iter().map(|w| w.cores).max().unwrap_or(0);
+    let mut fixes = Vec::new();
+    if req.executor_memory > most_memory {
+        fixes.push(format!("--executor-memory {} (at most what a worker offers)", show(most_memory)));
+    }
+    if need_cores > most_cores {
+        fixes.push(format!("spark.executor.cores at most {most_cores}"));
+    }
+    fixes.push("or give the workers more (e.g. --set values.worker_memory=… / values.worker_cores=… with `bdprov up`)".to_string());
+    Some((
+        format!(
+            "{}, but no ALIVE worker offers that: the largest offers {} and {} ({} ALIVE worker{}); the job would wait for ever",
+            asks(req),
+            show(most_memory),
+            cores(most_cores),
+            alive.len(),
+            if alive.len() == 1 { "" } else { "s" }
+        ),
+        format!("ask for less: {}", fixes.join("; ")),
+    ))
+}
+
+/// Why an application gets no executor right now, from what the master
+/// shows; `None` while some worker could start one.
+pub fn waiting(master: &Master, req: &Request, app: &str) -> Option<String> {
+    let alive: Vec<&Worker> = master.workers.iter().filter(|w| w.alive()).collect();
+    if alive.is_empty() {
+        return Some("the master has no ALIVE worker".to_string());
+    }
+    let need_cores = req.executor_cores.unwrap_or(1);
+    if alive.iter().any(|w| w.free_memory() >= req.executor_memory && w.free_cores() >= need_cores) {
+        return None;
+    }
+    let free = alive
+        .iter()
+        .map(|w| format!("{} {} and {} free", w.host, show(w.free_memory()), cores(w.free_cores())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let holders: Vec<String> = master
+        .activeapps
+        .iter()
+        .filter(|a| a.id != app && a.cores > 0)
+        .map(|a| format!("{} ({}, {})", a.id, a.name, cores(a.cores)))
+        .collect();
+    let by = if holders.is_empty() { String::new() } else { format!("; held by {}", holders.join(", ")) };
+    Some(format!("not enough free memory or cores: {}, workers have {free}{by}", asks(req)))
+}
+
+/// A NodeManager as `/ws/v1/cluster/nodes` lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Node {
+    #[serde(default, rename = "nodeHostName")]
+    pub host: String,
+    pub state: String,
+    #[serde(default, rename = "usedMemoryMB")]
+    pub used_mb: u64,
+    #[serde(default, rename = "availMemoryMB")]
+    pub avail_mb: u64,
+    /// Why an UNHEALTHY NodeManager is (a full disk, …).
+    #[serde(default, rename = "healthReport")]
+    pub health: String,
+}
+
+impl Node {
+    fn total(&self) -> u64 {
+        (self.used_mb + self.avail_mb) * MIB
+    }
+}
+
+pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, String> {
+    #[derive(Deserialize)]
+    struct Nodes {
+        #[serde(default)]
+        node: Vec<Node>,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        nodes: Option<Nodes>,
+    }
+    serde_json::from_str::<Answer>(body)
+        .map(|a| a.nodes.map(|n| n.node).unwrap_or_default())
+        .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+}
+
+/// A property of the ResourceManager's `/conf`: JSON (asked for with
+/// `Accept: application/json`; Hadoop 3.5 ignores `?format=json`) or XML.
+pub fn conf_value(body: &str, key: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v["properties"].as_array()?.iter().find(|p| p["key"] == key).and_then(|p| p["value"].as_str().map(String::from)),
+        Err(_) => crate::plan::spark::site_properties(body).into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
+    }
+}
+
+/// A YARN job whose containers can never be placed: (problem, fix).
+/// `max_allocation` is `yarn.scheduler.maximum-allocation-mb` (bytes),
+/// `min_allocation` the size requests are rounded up to.
+pub fn yarn(
+    nodes: &[Node],
+    max_allocation: Option<u64>,
+    min_allocation: Option<u64>,
+    req: &Request,
+    in_container: bool,
+    cluster: &str,
+    nm_role: &str,
+) -> Option<(String, String)> {
+    let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
+    if running.is_empty() {
+        let listed = nodes
+            .iter()
+            .map(|n| match n.health.trim() {
+                "" => format!("{} {}", n.host, n.state),
+                why => format!("{} {} ({})", n.host, n.state, why.chars().take(160).collect::<String>()),
+            })
+            .collect::<Vec<_>>();
+        let listed = if listed.is_empty() { String::new() } else { format!(" (listed: {})", listed.join(", ")) };
+        return Some((
+            format!(
+                "the ResourceManager of cluster {cluster} has no RUNNING NodeManager{listed}: the application would stay ACCEPTED for ever"
+            ),
+            format!("start NodeManagers first: `bdprov scale {cluster} {nm_role}=N` (N ≥ 1)"),
+        ));
+    }
+    let largest = running.iter().map(|n| n.total()).max().unwrap_or(0);
+    let mut containers = vec![("an executor", "--executor-memory", req.executor_memory, req.executor_overhead)];
+    if in_container {
+        containers.push(("the driver (the application master)", "--driver-memory", req.driver_memory, req.driver_overhead));
+    }
+    for (what, flag, memory, overhead) in containers {
+        let size = container_size(memory, overhead, min_allocation);
+        if let Some(max) = max_allocation.filter(|m| size > *m) {
+            return Some((
+                format!(
+                    "{what} of {} needs a YARN container of {} with its overhead, more than the ResourceManager's yarn.scheduler.maximum-allocation-mb ({})",
+                    show(memory),
+                    show(size),
+                    show(max)
+                ),
+                format!("lower {flag}, or raise yarn.scheduler.maximum-allocation-mb"),
+            ));
+        }
+        if size > largest {
+            return Some((
+                format!(
+                    "{what} of {} needs a YARN container of {} with its overhead, and the largest RUNNING NodeManager has {} ({} RUNNING)",
+                    show(memory),
+                    show(size),
+                    show(largest),
+                    running.len()
+                ),
+                format!("lower {flag}, or give the NodeManagers more (yarn.nodemanager.resource.memory-mb)"),
+            ));
+        }
+    }
+    None
+}
+
+/// The role whose command runs `class` (the master, the workers).
+fn role_running<'a>(plan: &'a Plan, class: &str) -> Option<&'a crate::plan::ServiceDef> {
+    plan.services.iter().find(|s| s.command.iter().flatten().any(|a| a == class))
+}
+
+/// Where the standalone master's web UI answers (`/json/`), if the plan has it.
+pub fn master_ui(plan: &Plan) -> Option<EndpointDef> {
+    let svc = role_running(plan, "org.apache.spark.deploy.master.Master")?;
+    let port = svc.ports.iter().filter(|p| p.web || p.name == "ui").find_map(|p| p.published)?;
+    Some(EndpointDef { service: svc.name.clone(), role: svc.role.clone(), port })
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> Result<String> {
+    let resp = client.get(url).header("Accept", "application/json").timeout(Duration::from_secs(10)).send().await.map_err(|e| {
+        Error::help(format!("cannot ask {url}: {}", crate::probe::root_cause(&e)), "check `bdprov status`; the job was not submitted")
+    })?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(Error::help(format!("{url} answered HTTP {}", status.as_u16()), "check `bdprov status`; the job was not submitted"));
+    }
+    Ok(body)
+}
+
+/// The standalone master's view, at `base` (`http://host:8080`).
+pub async fn master_view(client: &reqwest::Client, base: &str) -> Result<Master> {
+    let url = format!("{base}/json/");
+    parse_master(&get(client, &url).await?).map_err(|e| Error::msg(format!("{url}: {e}")))
+}
+
+/// What the preflight found, for the watch that follows.
+pub enum Checked {
+    /// A standalone job: the master's UI, the request, the applications already there.
+    Standalone {
+        base: String,
+        request: Request,
+        before: BTreeSet<String>,
+    },
+    /// A YARN job: the ResourceManager, the applications it already knew.
+    Yarn {
+        base: String,
+        before: BTreeSet<String>,
+    },
+    Nothing,
+}
+
+/// Refuse a job that can never get resources (an input error, exit 2).
+/// A cluster whose master or ResourceManager the plan does not name is not checked.
+pub async fn check(
+    engine: &Engine,
+    plan: &Plan,
+    on: SparkOn,
+    job: &SparkJobDef,
+    memory: &JobMemory,
+    progress: &dyn Progress,
+) -> Result<Checked> {
+    let client = crate::probe::client();
+    let req = request(plan, job, memory);
+    let refuse = |(problem, fix): (String, String)| Error::input(problem, fix);
+    match on {
+        SparkOn::Cluster => {
+            let Some(ep) = master_ui(plan).filter(|_| job.master.starts_with("spark://")) else { return Ok(Checked::Nothing) };
+            let base = super::ready::reach(engine, &ep).await?;
+            let master = master_view(&client, &base).await?;
+            let worker = role_running(plan, "org.apache.spark.deploy.worker.Worker");
+            let worker_role = worker.map_or("worker", |s| s.role.as_str());
+            let tasks = match worker {
+                Some(w) => Some(engine.running_nodes(&w.name).await?.len() as u64),
+                None => None,
+            };
+            if let Some(no) = standalone(&master, &req, &plan.cluster, worker_role, tasks) {
+                return Err(refuse(no));
+            }
+            if let Some(why) = waiting(&master, &req, "") {
+                progress.note(&format!("the job will wait for an executor: {why}"));
+            }
+            let before = master.activeapps.iter().map(|a| a.id.clone()).collect();
+            Ok(Checked::Standalone { base, request: req, before })
+        }
+        SparkOn::Yarn => {
+            let Some(tracking) = &job.tracking else { return Ok(Checked::Nothing) };
+            let base = super::ready::reach(engine, tracking).await?;
+            let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?).map_err(Error::msg)?;
+            // The live setting when the RM shows it, else the rendered one.
+            let conf = get(&client, &format!("{base}/conf")).await.ok();
+            let mb = |key: &str| conf.as_deref().and_then(|c| conf_value(c, key)).and_then(|v| v.parse::<u64>().ok()).map(|v| v * MIB);
+            let max = mb("yarn.scheduler.maximum-allocation-mb");
+            let min = mb("yarn.scheduler.minimum-allocation-mb").or(job.limits.min_allocation);
+            let in_container = job.deploy_mode == Some(crate::plan::DeployMode::Cluster);
+            let nm_role = role_running(plan, "nodemanager")
+                .or_else(|| plan.services.iter().find(|s| s.role.contains("nodemanager")))
+                .map_or("nodemanager", |s| s.role.as_str());
+            if let Some(no) = yarn(&nodes, max, min, &req, in_container, &plan.cluster, nm_role) {
+                return Err(refuse(no));
+            }
+            let apps = get(&client, &format!("{base}/ws/v1/cluster/apps")).await.ok();
+            let before = apps.as_deref().and_then(|a| parse_apps(a).ok()).unwrap_or_default().into_iter().map(|a| a.id).collect();
+            Ok(Checked::Yarn { base, before })
+        }
+    }
+}
+
+/// While a standalone job runs: once it has waited `after` without an
+/// executor, say why (and again whenever the reason changes). Never ends.
+pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) -> std::convert::Infallible {
+    let client = crate::probe::client();
+    let (base, request, before) = match checked {
+        Checked::Standalone { base, request, before } => (base, request, before),
+        Checked::Yarn { base, before } => return watch_yarn(&client, base, before, after, progress).await,
+        Checked::Nothing => return std::future::pending().await,
+    };
+    tokio::time::sleep(after).await;
+    let mut said = String::new();
+    loop {
+        if let Ok(master) = master_view(&client, base).await {
+            // Ours: an application that came after the submission and has no cores yet.
+            let waiting_app = master.activeapps.iter().find(|a| !before.contains(&a.id) && a.cores == 0);
+            if let Some(app) = waiting_app {
+                let why = waiting(&master, request, &app.id)
+                    .unwrap_or_else(|| "the workers have room now; the master should start an executor shortly".to_string());
+                if why != said {
+                    progress.note(&format!("application {} has no executor after {}s: {why}", app.id, after.as_secs()));
+                    said = why;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}
+
+/// An application as `/ws/v1/cluster/apps` lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct YarnApp {
+    pub id: String,
+    pub state: String,
+    #[serde(default)]
+    pub diagnostics: String,
+}
+
+pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
+    #[derive(Deserialize)]
+    struct Apps {
+        #[serde(default)]
+        app: Vec<YarnApp>,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        apps: Option<Apps>,
+    }
+    serde_json::from_str::<Answer>(body)
+        .map(|a| a.apps.map(|a| a.app).unwrap_or_default())
+        .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+}
+
+/// Why a new YARN application still waits: the ResourceManager's own
+/// diagnostics of an application not yet RUNNING, with the NodeManagers' free memory.
+pub fn yarn_waiting(apps: &[YarnApp], before: &BTreeSet<String>, nodes: &[Node]) -> Option<(String, String)> {
+    let app =
+        apps.iter().find(|a| !before.contains(&a.id) && matches!(a.state.as_str(), "NEW" | "NEW_SAVING" | "SUBMITTED" | "ACCEPTED"))?;
+    let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
+    let free = if running.is_empty() {
+        "no NodeManager is RUNNING".to_string()
+    } else {
+        running.iter().map(|n| format!("{} {} free", n.host, show(n.avail_mb * MIB))).collect::<Vec<_>>().join(", ")
+    };
+    let diag = app.diagnostics.trim();
+    let diag = if diag.is_empty() { String::new() } else { format!("the ResourceManager says: {diag}; ") };
+    Some((app.id.clone(), format!("{} — {diag}NodeManagers: {free}", app.state)))
+}
+
+async fn watch_yarn(
+    client: &reqwest::Client,
+    base: &str,
+    before: &BTreeSet<String>,
+    after: Duration,
+    progress: &dyn Progress,
+) -> std::convert::Infallible {
+    tokio::time::sleep(after).await;
+    let mut said = String::new();
+    loop {
+        let apps = get(client, &format!("{base}/ws/v1/cluster/apps")).await.ok().and_then(|b| parse_apps(&b).ok());
+        let nodes = get(client, &format!("{base}/ws/v1/cluster/nodes")).await.ok().and_then(|b| parse_nodes(&b).ok());
+        if let (Some(apps), Some(nodes)) = (apps, nodes) {
+            if let Some((id, why)) = yarn_waiting(&apps, before, &nodes) {
+                if why != said {
+                    progress.note(&format!("application {id} is not running after {}s: {why}", after.as_secs()));
+                    said = why;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(mem: &str, cores: Option<u64>) -> Request {
+        Request {
+            executor_memory: parse_memory(mem).unwrap(),
+            executor_cores: cores,
+            executor_overhead: None,
+            driver_memory: 1 << 30,
+            driver_overhead: None,
+        }
+    }
+
+    #[test]
+    fn memory_and_cores_fit_a_worker() {
+        let m = parse_master(
+            r#"{"workers":[{"id":"w1","host":"10.0.0.3","cores":2,"coresused":2,"memory":1024,"memoryused":1024,"state":"ALIVE"}],
+               "activeapps":[{"id":"app-1","name":"Other","cores":2,"state":"RUNNING"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(standalone(&m, &req("512m", None), "c", "worker", Some(2)), None);
+        let (problem, fix) = standalone(&m, &req("2g", Some(4)), "c", "worker", None).unwrap();
+        assert!(problem.contains("asks for 2g and 4 cores") && problem.contains("largest offers 1g and 2 cores"), "{problem}");
+        assert!(fix.contains("--executor-memory 1g") && fix.contains("spark.executor.cores at most 2"), "{fix}");
+        let why = waiting(&m, &req("512m", None), "app-2").unwrap();
+        assert!(why.contains("10.0.0.3 0m and 0 cores free") && why.contains("held by app-1 (Other, 2 cores)"), "{why}");
+    }
+}

@@ -1,0 +1,157 @@
+//! Interruption. SIGINT (Ctrl-C), SIGTERM (`timeout`, `kill`, a CI runner),
+//! SIGHUP (a closed terminal or SSH session) and SIGQUIT all mean the same:
+//! stop, remove what this command created for itself (a job's service and
+//! uploads), and say what is left on the swarm and how to go on.
+//!
+//! The handlers are installed once, before any command runs ([`install`]),
+//! so a signal that comes early is not lost to the default action (which
+//! would end the process with the job still running). Code that creates
+//! something waits on [`interrupted`] next to its work; the command as a
+//! whole runs under [`guarded`], which gives that code time to clean up.
+//! A second signal ends the process at once, saying so.
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::error::{Error, Result};
+
+/// A signal that interrupts bdprov.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Int,
+    Term,
+    Hup,
+    Quit,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Int => "SIGINT",
+            Signal::Term => "SIGTERM",
+            Signal::Hup => "SIGHUP",
+            Signal::Quit => "SIGQUIT",
+        }
+    }
+
+    fn number(self) -> i32 {
+        match self {
+            Signal::Hup => 1,
+            Signal::Int => 2,
+            Signal::Quit => 3,
+            Signal::Term => 15,
+        }
+    }
+
+    /// The exit code of a process ended by this signal, as shells report it.
+    pub fn exit_code(self) -> i32 {
+        128 + self.number()
+    }
+}
+
+static RECEIVED: OnceLock<watch::Sender<Option<Signal>>> = OnceLock::new();
+
+fn channel() -> &'static watch::Sender<Option<Signal>> {
+    RECEIVED.get_or_init(|| watch::channel(None).0)
+}
+
+/// Listen for the four signals from now on. Call inside the runtime, before
+/// the command starts. `grace`: how long the command may take to clean up
+/// after a signal before the process ends regardless (a command busy
+/// computing never looks at [`interrupted`]).
+pub fn install(grace: Duration) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let kinds = [
+        (SignalKind::interrupt(), Signal::Int),
+        (SignalKind::terminate(), Signal::Term),
+        (SignalKind::hangup(), Signal::Hup),
+        (SignalKind::quit(), Signal::Quit),
+    ];
+    for (kind, which) in kinds {
+        let mut stream = signal(kind).map_err(|e| Error::msg(format!("cannot listen for {}: {e}", which.name())))?;
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                let tx = channel();
+                if tx.borrow().is_some() {
+                    eprintln!(
+                        "error: interrupted again ({}): stopped without cleaning up; `bdprov status` shows what is left",
+                        which.name()
+                    );
+                    std::process::exit(which.exit_code());
+                }
+                tx.send_replace(Some(which));
+                // On a thread of its own: the runtime's may all be busy.
+                std::thread::spawn(move || {
+                    std::thread::sleep(grace + Duration::from_secs(2));
+                    eprintln!("error: interrupted by {}: stopped", which.name());
+                    std::process::exit(which.exit_code());
+                });
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Resolves when a signal has come (at once if one already has); never
+/// without [`install`].
+pub async fn interrupted() -> Signal {
+    let mut rx = channel().subscribe();
+    loop {
+        if let Some(s) = *rx.borrow_and_update() {
+            return s;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Whether a signal has come.
+pub fn received() -> Option<Signal> {
+    *channel().borrow()
+}
+
+/// Run a command. On a signal, its own handlers get `grace` to clean up and
+/// report (they return [`Error::Interrupted`]); a command still running
+/// after that is dropped, and the error says the command was cut short.
+pub async fn guarded<T>(work: impl Future<Output = Result<T>>, grace: Duration) -> Result<T> {
+    tokio::pin!(work);
+    tokio::select! {
+        biased;
+        r = &mut work => r,
+        signal = interrupted() => match tokio::time::timeout(grace, &mut work).await {
+            Ok(Err(e)) => Err(e),
+            // It finished all the same: nothing was cut short.
+            Ok(Ok(v)) => Ok(v),
+            Err(_) => Err(Error::Interrupted {
+                signal,
+                report: "stopped before it finished".into(),
+                help: Some("`bdprov status` shows what is on the swarm; the same command run again goes on from there".into()),
+            }),
+        },
+    }
+}
+
+/// Sleep, unless a signal comes first.
+pub async fn sleep(d: Duration) -> Result<(), Signal> {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => Ok(()),
+        s = interrupted() => Err(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_what_shells_report() {
+        assert_eq!(Signal::Int.exit_code(), 130);
+        assert_eq!(Signal::Term.exit_code(), 143);
+        assert_eq!(Signal::Hup.exit_code(), 129);
+        assert_eq!(Signal::Quit.exit_code(), 131);
+    }
+}

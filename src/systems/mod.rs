@@ -1,0 +1,20 @@
+//! The systems bdprov knows by name, apart from the generic machinery in
+//! [`crate::ops`]: how to talk to each through its own API or command line.
+//! Blueprints describe clusters generically (roles, probes, hooks, jobs);
+//! these modules are where product knowledge lives.
+//!
+//! - [`hdfs`]: directories through the NameNode's WebHDFS API (the `webhdfs` hook).
+//! - [`yarn`]: following an application through the ResourceManager's REST API.
+//! - [`spark`]: spark-submit command lines for `submit spark|yarn`.
+//! - [`storm`]: `storm jar` for `submit storm`; `storm list|kill` through the UI's REST API or Storm's CLI.
+//! - [`zookeeper`]: four-letter words and a znode's children (readiness probes).
+//!
+//! Jobs run through [`crate::ops::job`]; HTTP APIs are reached on a role's
+//! published port ([`crate::ops::ready::reach`]).
+
+pub mod hdfs;
+pub mod hdfs_paths;
+pub mod spark;
+pub mod storm;
+pub mod yarn;
+pub mod zookeeper;
