@@ -241,7 +241,14 @@ fn node_loss(workers: &[String]) {
     // Brought back, the node takes its coordinators again and `up` sees the
     // cluster ready (the workers register with the restarted master).
     on_manager(&["node", "update", "--availability", "active", "node1"]).ok();
-    let up = remote(UP).ok();
+    // A worker that lost its master for a while is in Spark's prolonged
+    // registration retry (every 30-90 s): under load one `up` (120 s probe
+    // timeout) can end before it registers. `up` is declarative: the next one
+    // goes on waiting, and the test gives it two chances.
+    let up = eventually("up to see the cluster ready again", Duration::from_secs(300), || {
+        let run = remote(UP);
+        (run.code == 0).then_some(run)
+    });
     assert!(up.stdout.contains("is ready"), "{}", up.stdout);
     assert_eq!(tasks_of(&status_json(), "master")[0].1, "node1");
     eventually("2 ALIVE workers on the restarted master", Duration::from_secs(60), || alive_workers().filter(|a| a.len() == 2));
