@@ -8,7 +8,7 @@
 #       ResourceManager STARTED with 2 active NodeManagers, the Spark master
 #       ALIVE with 2 workers, the history server answering. The stack has no
 #       hooks, so the baseline also makes the HDFS paths the history server
-#       needs (WebHDFS MKDIRS/SETPERMISSION, as the tutorials do by hand) once
+#       needs (`docker exec` of `hdfs dfs`, as the tutorials do by hand) once
 #       the NameNode is up; bdprov's time also includes uploading Spark's jars
 #       and a Java runtime to HDFS for YARN jobs, which the baseline skips.
 #   (b) the whole cluster's memory once ready: the sum of its containers'
@@ -25,7 +25,7 @@ BDPROV=${BDPROV:-$PWD/target/release/bdprov}
 NAME=benchhy
 NN=39870 RM=38088 UI=38081 HS=38181
 SETS=(--name "$NAME" --images local
-  --set "namenode.ports.http.published=$NN" --set "resourcemanager.ports.http.published=$RM"
+  --set "namenode-web.ports.http.published=$NN" --set "resourcemanager-web.ports.http.published=$RM"
   --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
 OUT=bench/results
 mkdir -p "$OUT"
@@ -54,13 +54,10 @@ cluster_ready() {
 
 # What a person does by hand after `docker stack deploy`: the history dir and friends.
 make_paths() {
-  for p in /spark/history /tmp /user/spark /spark/lib; do
-    curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1$p?op=MKDIRS&user.name=hadoop" >/dev/null
-  done
-  for p in /spark/history /tmp; do
-    curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1$p?op=SETPERMISSION&permission=1777&user.name=hadoop" >/dev/null
-  done
-  curl -fsS -X PUT "http://127.0.0.1:$NN/webhdfs/v1/user/spark?op=SETOWNER&owner=spark&user.name=hadoop" >/dev/null
+  local nn
+  nn=$(docker ps -q --filter "label=com.docker.swarm.service.name=${NAME}_namenode" | head -1)
+  docker exec "$nn" sh -c 'hdfs dfs -mkdir -p /spark/history /tmp /user/spark /spark/lib &&
+    hdfs dfs -chmod 1777 /spark/history /tmp && hdfs dfs -chown spark /user/spark' >/dev/null
 }
 
 # Sum of total_rss over the cluster's running containers, in MiB.

@@ -25,6 +25,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
+    ("web/relay.py", include_str!("../templates/web/relay.py")),
+    ("zookeeper/relay.py", include_str!("../templates/zookeeper/relay.py")),
 ];
 
 /// Items all `range()` calls of one rendering may make together. Nested

@@ -23,9 +23,9 @@ const UP: &[&str] = &[
     "--name",
     CLUSTER,
     "--set",
-    "namenode.ports.http.published=29870",
+    "namenode-web.ports.http.published=29870",
     "--set",
-    "resourcemanager.ports.http.published=28088",
+    "resourcemanager-web.ports.http.published=28088",
     "--set",
     "master.ports.ui.published=28082",
     "--set",
@@ -134,10 +134,10 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
         let r = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == role).unwrap_or_else(|| panic!("no role {role} in {st:#}"));
         r["urls"][0].as_str().unwrap_or_else(|| panic!("no URL for {role}: {r:#}")).to_string()
     };
-    assert_eq!(url("namenode"), "http://127.0.0.1:29870/");
-    assert_eq!(url("resourcemanager"), "http://127.0.0.1:28088/");
+    assert_eq!(url("namenode-web"), "http://127.0.0.1:29870/");
+    assert_eq!(url("resourcemanager-web"), "http://127.0.0.1:28088/");
     for (role, path) in
-        [("namenode", "jmx"), ("resourcemanager", "ws/v1/cluster/info"), ("master", "json/"), ("history", "api/v1/applications")]
+        [("namenode-web", "jmx"), ("resourcemanager-web", "ws/v1/cluster/info"), ("master", "json/"), ("history", "api/v1/applications")]
     {
         assert!(get_json(&format!("{}{path}", url(role))).is_some(), "{role}'s UI at {} does not answer", url(role));
     }
@@ -162,18 +162,55 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert!(up.stderr.contains("/user/spark created"), "{}", up.stderr);
 
     // Exposure: `up` said what is published, and that none of it takes
-    // actions from strangers; anonymous callers are refused.
+    // actions from strangers. The NameNode's and ResourceManager's own web
+    // ports stay on the overlay; their read-only fronts refuse every write,
+    // whatever user it names, and the paths that are not plain reads.
     assert!(
-        up.stderr.contains("warning: published ports that accept actions without authentication:")
-            && up.stderr.contains("namenode port http (29870): anyone who reaches it can act as any HDFS user through WebHDFS"),
+        up.stderr.contains("exposure: published on the nodes: namenode-web http 29870, resourcemanager-web http 28088")
+            && up.stderr.contains("none accepts actions without authentication")
+            && !up.stderr.contains("warning: published ports"),
         "{}",
         up.stderr
     );
-    let (code, body) = anonymous("POST", &format!("{RM}/ws/v1/cluster/apps/new-application"));
-    assert_eq!(code, 403, "an anonymous YARN application id was handed out: {body}");
-    assert!(body.contains("App submission via REST is disabled"), "{body}");
-    // WebHDFS cannot be turned off in Hadoop 3 (seen live: it answered with
-    // dfs.webhdfs.enabled=false): `up` warned about it above.
+    for (method, url) in [
+        ("PUT", format!("{NN}/webhdfs/v1/evil?op=MKDIRS&user.name=hadoop")),
+        ("DELETE", format!("{NN}/webhdfs/v1/tmp?op=DELETE&recursive=true&user.name=hadoop")),
+        ("PUT", format!("{NN}/imagetransfer?txid=999999")),
+        ("POST", format!("{RM}/ws/v1/cluster/apps/new-application")),
+        ("PUT", format!("{RM}/ws/v1/cluster/apps/application_1_0001/state")),
+    ] {
+        let (code, body) = anonymous(method, &url);
+        assert_eq!(code, 405, "{method} {url} was not refused: {body}");
+        assert!(body.contains("published read-only by bdprov"), "{body}");
+    }
+    for url in [
+        format!("{NN}/imagetransfer?getimage=1&txid=latest"),
+        format!("{NN}/webhdfs/v1/tmp?op=OPEN&user.name=hadoop"),
+        format!("{NN}/logLevel?log=org.apache.hadoop&level=DEBUG"),
+        format!("{NN}/static/%2e%2e/imagetransfer?getimage=1&txid=latest"),
+        format!("{RM}/proxy/application_1_0001/"),
+        format!("{RM}/logs/"),
+    ] {
+        let (code, body) = anonymous("GET", &url);
+        assert_eq!(code, 403, "GET {url} was served: {body}");
+    }
+    assert!(status_of("/evil").is_none(), "an anonymous WebHDFS write went through");
+    // Reads pass, as the anonymous static user whatever `user.name` says.
+    let (code, body) = anonymous("GET", &format!("{NN}/webhdfs/v1/?op=LISTSTATUS&user.name=hadoop"));
+    assert!(code == 200 && body.contains("\"pathSuffix\":\"spark\""), "{code} {body}");
+    // The daemons' own ports are not published at all.
+    for port in [9871, 8089] {
+        let (code, _) = anonymous("GET", &format!("http://127.0.0.1:{port}/"));
+        assert_eq!(code, 0, "port {port} answers from outside");
+    }
+    // Behind the front, REST submissions are off too.
+    let (ok, out) = one_shot(
+        "e2e-hadoop-rest",
+        NET,
+        &image(),
+        &["sh", "-c", "curl -s -X POST -w ' %{http_code}' http://resourcemanager:8088/ws/v1/cluster/apps/new-application"],
+    );
+    assert!(ok && out.contains("App submission via REST is disabled") && out.contains(" 403"), "{out}");
     let (code, body) = anonymous("POST", &format!("{}app/kill/?id=app-x&terminate=true", url("master")));
     assert!(code != 200 && code != 302, "the Spark master's kill link is on: {code} {body}");
     // The read-only endpoints probes and status use still answer.
@@ -330,7 +367,7 @@ fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
         "--name",
         cluster,
         "--set",
-        "namenode.ports.http.published=29990",
+        "namenode-web.ports.http.published=29990",
         "--set",
         "datanode.replicas=1",
         "--set",
@@ -343,7 +380,7 @@ fn e2e_hdfs_namenode_port_taken_hooks_follow_the_remap() {
     assert!(said.contains("published on") && said.contains("instead of 29990") && said.contains("e2e-remap-outsider"), "{said}");
     assert!(said.contains("/user/spark created"), "the hdfs-paths hook did not make its paths:\n{said}");
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", cluster, "--output", "json"]).ok().stdout).unwrap();
-    let nn = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "namenode").unwrap();
+    let nn = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "namenode-web").unwrap();
     let url = nn["urls"][0].as_str().unwrap().to_string();
     assert_ne!(url, "http://127.0.0.1:29990/", "{st:#}");
     assert!(

@@ -22,7 +22,7 @@ const UP: &[&str] = &[
     "--name",
     CLUSTER,
     "--set",
-    "zookeeper.ports.client.published=22181",
+    "zookeeper-readonly.ports.client.published=22181",
     "--set",
     "values.daemon_heap=256m",
     "--set",

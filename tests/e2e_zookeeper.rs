@@ -8,9 +8,10 @@ use crate::common::{bdprov, bdprov_env, docker, eventually, one_shot};
 const CLUSTER: &str = "e2e-zk";
 const NET: &str = "e2e-zk-net";
 const IMAGE: &str = "bdprov/zookeeper:3.8";
-const UP: &[&str] = &["up", "zookeeper", "--name", CLUSTER, "--images", "local", "--set", "zookeeper.ports.client.published=22181"];
+const UP: &[&str] =
+    &["up", "zookeeper", "--name", CLUSTER, "--images", "local", "--set", "zookeeper-readonly.ports.client.published=22181"];
 
-/// Member → mode, from `status --output json`.
+/// Member → mode, from `status --output json` (the members, not their fronts).
 fn modes() -> Vec<(String, String)> {
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
     st["roles"]
@@ -18,6 +19,7 @@ fn modes() -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .map(|r| (r["role"].as_str().unwrap().to_string(), r["mode"].as_str().unwrap_or("-").to_string()))
+        .filter(|(role, _)| !role.starts_with("zookeeper-readonly"))
         .collect()
 }
 
@@ -74,6 +76,22 @@ fn e2e_zookeeper_ensemble() {
     // A znode written by a one-shot job.
     let (ok, out) = zk("e2e-zk-write", "zookeeper:2181", &["create", "/bdprov-e2e", "kept"]);
     assert!(ok, "write failed:\n{out}");
+
+    // The published fronts: reads pass, a write closes the connection before
+    // the member sees it, and the members' own ports are not published.
+    let (ok, out) = zk("e2e-zk-ro-read", "zookeeper-readonly-2:2181", &["get", "/bdprov-e2e"]);
+    assert!(ok && out.lines().any(|l| l.trim() == "kept"), "a read through the front failed:\n{out}");
+    let (_, out) = zk("e2e-zk-ro-write", "zookeeper-readonly-1:2181", &["create", "/evil", "x"]);
+    assert!(!out.contains("Created /evil"), "a write through the front went through:\n{out}");
+    let (_, out) = zk("e2e-zk-ro-check", "zookeeper:2181", &["stat", "/evil"]);
+    assert!(out.contains("does not exist"), "a write through the front went through:\n{out}");
+    let front = docker(&["service", "logs", "--raw", &format!("{CLUSTER}_zookeeper-readonly-1")]);
+    let front = format!("{}{}", front.stdout, front.stderr);
+    assert!(front.contains("changes data and is not served read-only"), "{front}");
+    for port in [2281, 2282, 2283] {
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "member port {port} is published");
+    }
+    assert!(up.stderr.contains("none accepts actions without authentication"), "{}", up.stderr);
 
     // down keeps the volumes; up again finds the znode.
     let down = bdprov(&["down", CLUSTER]).ok();

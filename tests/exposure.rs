@@ -60,10 +60,16 @@ fn a_port_with_a_note_stays_closed_unless_the_blueprint_or_set_publishes_it() {
 
 #[test]
 fn closing_a_port_bdprov_reaches_says_what_needs_it_and_how_to_reopen() {
-    let run = bdprov(&["render", "zookeeper", "--set", "zookeeper.ports.client.publish=false"]);
+    let run = bdprov(&["render", "zookeeper", "--set", "zookeeper-readonly.ports.client.publish=false"]);
     assert_ne!(run.code, 0, "{}", run.stdout);
-    assert!(run.stderr.contains("roles.zookeeper.ports.client: probed by roles.zookeeper.ready but kept closed"), "{}", run.stderr);
-    assert!(run.stderr.contains("--set zookeeper.ports.client.publish=true"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("roles.zookeeper-readonly.ports.client: probed by roles.zookeeper.ready but kept closed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--set zookeeper-readonly.ports.client.publish=true"), "{}", run.stderr);
+    // The members' own ports are closed by default, and closing them is fine.
+    bdprov(&["render", "zookeeper", "--set", "zookeeper.ports.client.publish=false"]).ok();
     let run = bdprov(&["render", "tests/fixtures/exposure.yaml", "--set", "app.ports.web.publish=maybe"]);
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("roles.app.ports.web.publish"), "{}", run.stderr);

@@ -13,6 +13,8 @@
 //!   Docker contexts in a temporary DOCKER_CONFIG; checks `completions`.
 //! * `preflight_fixtures` plays the Spark master (`/json/`) and the
 //!   ResourceManager for `submit`'s preflight decisions.
+//! * `relay` runs the read-only front of the NameNode's and
+//!   ResourceManager's web ports (`templates/web/relay.py`) before a fixture.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
 //! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
@@ -41,5 +43,6 @@ mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
 mod preflight_fixtures;
+mod relay;
 mod render;
 mod storm_fixtures;

@@ -72,7 +72,7 @@ fn nimbus_and_supervisors_are_probed_in_zookeeper() {
             serde_yaml::from_str(&bdprov(&["render", "storm", "--images", images, "--set", "supervisor.replicas=2"]).ok().stdout).unwrap();
         for (name, znode) in [("nimbus", "/storm/leader-lock"), ("supervisor", "/storm/supervisors")] {
             let p = role(&plan, name).probe.clone().unwrap();
-            assert_eq!(p.service, "storm_zookeeper-1", "{name} ({images}) asks the ensemble");
+            assert_eq!(p.service, "storm_zookeeper-readonly-1", "{name} ({images}) asks the ensemble through its read-only front");
             assert_eq!(p.check, bdprov::plan::CheckDef::Zookeeper { znode: Some(znode.into()) });
         }
         assert_eq!(plan.service("ui").is_some(), images == "official", "the UI runs only with official images");

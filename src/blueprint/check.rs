@@ -12,10 +12,13 @@ pub(super) fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
     let roles: Vec<&str> = bp.roles.iter().map(|r| r.name.as_str()).collect();
     let steps: Vec<&str> = roles.iter().copied().chain(bp.hooks.iter().map(|h| h.name.as_str())).collect();
     let unknown = |what: &str, name: &str, among: &[&str]| -> String {
-        match suggest(name, among.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? ({what}: {})", among.join(", ")),
-            None => format!("{what}: {}", among.join(", ")),
-        }
+        crate::diag::did_you_mean(name, among, Some(what), || match among {
+            [] if what == "images" => {
+                format!("add `images: {{ {name}: {{ official: REPO:TAG, local: REPO:TAG }} }}`, or name an image with its tag (`repo/name:tag`)")
+            }
+            [] => format!("this blueprint has no {what}"),
+            _ => format!("{what}: {}", among.join(", ")),
+        })
     };
     let check_colocate = |colocate: &Option<String>, path: &str, span: &Span, errs: &mut Diagnostics| {
         if let Some(c) = colocate {

@@ -31,6 +31,29 @@ pub fn decode(root: &Node) -> Result<Blueprint, Diagnostics> {
 }
 
 impl Decoder {
+    /// `members: <role>` takes that ensemble's count (after `--set`).
+    fn members_of(&mut self, roles: &mut [Role]) {
+        let counts: Vec<(String, Option<u64>)> = roles.iter().map(|r| (r.name.clone(), r.members)).collect();
+        for role in roles.iter_mut() {
+            let Some((name, span)) = role.members_of.clone() else { continue };
+            match counts.iter().find(|(n, _)| *n == name) {
+                Some((_, Some(m))) if name != role.name => role.members = Some(*m),
+                Some(_) if name != role.name => self.err(
+                    &span,
+                    format!("roles.{}.members: `{name}` is not an ensemble (it has no numeric `members:`)", role.name),
+                    "name a role with `members: N`, or give a number",
+                ),
+                _ => {
+                    let known: Vec<&str> = counts.iter().map(|(n, _)| n.as_str()).filter(|n| *n != role.name).collect();
+                    let help = crate::diag::did_you_mean(&name, &known, Some("roles"), || {
+                        "give a number, or the name of an ensemble role of this blueprint".to_string()
+                    });
+                    self.err(&span, format!("roles.{}.members: no role `{name}`", role.name), help)
+                }
+            }
+        }
+    }
+
     fn blueprint(&mut self, root: &Node) -> Option<Blueprint> {
         let entries = self.map(root, "blueprint", TOP)?;
         let get = |k: &str| field(entries, k);
@@ -81,10 +104,11 @@ impl Decoder {
             }
             None => serde_json::Value::Object(Default::default()),
         };
-        let roles = match get("roles") {
+        let mut roles: Vec<Role> = match get("roles") {
             Some(e) => self.named(&e.value, "roles").iter().filter_map(|r| self.role(r)).collect(),
             None => Vec::new(),
         };
+        self.members_of(&mut roles);
         if roles.is_empty() && self.errs.is_empty() {
             self.err(&root.span, "blueprint: no roles", "add a `roles:` mapping with at least one role");
         }
@@ -369,5 +393,29 @@ jobs:
                 );
             }
         }
+    }
+
+    /// `members: <role>` takes that ensemble's count; anything else it names
+    /// is refused at its place.
+    #[test]
+    fn members_may_name_an_ensemble() {
+        let text = |members: &str| {
+            format!(
+                "version: 1\nname: m\nroles:\n  zk:\n    image: bdprov/zookeeper:3.8\n    members: 5\n  web:\n    image: bdprov/zookeeper:3.8\n    replicas: 2\n  front:\n    image: bdprov/zookeeper:3.8\n    members: {members}\n"
+            )
+        };
+        let decoded = |members: &str| decode(&yaml::parse(&SourceFile::new("m.yaml", text(members))).unwrap());
+        let bp = decoded("zk").unwrap();
+        assert_eq!(bp.role("front").unwrap().members, Some(5));
+        assert_eq!(decoded("3").unwrap().role("front").unwrap().members, Some(3));
+        let e = decoded("zc").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.front.members: no role `zc`");
+        let help = e.0[0].help.clone().unwrap_or_default();
+        assert!(help.contains("did you mean `zk`?"), "{help}");
+        let span = e.0[0].span.clone().expect("the place of `members`");
+        assert_eq!((span.line, span.col), (12, 14));
+        let e = decoded("web").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.front.members: `web` is not an ensemble (it has no numeric `members:`)");
+        assert!(decoded("front").is_err(), "a role cannot take its own count");
     }
 }

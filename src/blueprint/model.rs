@@ -172,6 +172,10 @@ pub struct Role {
     /// (`<role>-1` …), each with its own volumes, and consecutive published
     /// ports starting at each port's `published`.
     pub members: Option<u64>,
+    /// `members: <role>`: as many members as that ensemble, member N beside
+    /// its member N (a read-only front per member, say). Resolved to
+    /// `members` once every role is decoded.
+    pub members_of: Option<(String, Span)>,
     /// Run exactly one; `scale` refuses with this reason.
     pub singleton: Option<String>,
     pub placement: Placement,

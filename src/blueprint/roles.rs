@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::fields::*;
 use super::model::*;
 use super::read::{field, given, Decoder, Endpoint};
-use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM};
+use crate::units::{parse_bytes, parse_cpus, parse_mode, valid_name, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM};
 use crate::yaml::{Entry, Node};
 
 impl Decoder {
@@ -22,6 +22,7 @@ impl Decoder {
             ports: Vec::new(),
             replicas: 1,
             members: None,
+            members_of: None,
             singleton: None,
             placement: Placement::default(),
             ready: None,
@@ -37,7 +38,12 @@ impl Decoder {
             match f.key.as_str() {
                 "ports" => role.ports = self.ports(v, &p),
                 "replicas" => role.replicas = self.uint(v, &p, 1000).unwrap_or(1),
-                "members" => role.members = self.uint(v, &p, 255),
+                "members" => match v.as_scalar() {
+                    Some(name) if name.parse::<i64>().is_err() && valid_name(name) => {
+                        role.members_of = Some((name.to_string(), v.span.clone()))
+                    }
+                    _ => role.members = self.uint(v, &p, 255),
+                },
                 "singleton" => {
                     role.singleton = match (v.as_bool(), v.as_scalar()) {
                         (Some(true), _) => Some(format!("the blueprint runs exactly one `{}`", e.key)),
@@ -72,14 +78,14 @@ impl Decoder {
             }
         }
         let field_span = |k: &str| field(fields, k).map_or(&e.key_span, |f| &f.value.span);
+        if (role.members.is_some() || role.members_of.is_some()) && (field(fields, "replicas").is_some() || role.singleton.is_some()) {
+            self.err(
+                field_span("members"),
+                format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"),
+                "keep `members` for an ensemble, or `replicas` for interchangeable tasks",
+            );
+        }
         if let Some(m) = role.members {
-            if field(fields, "replicas").is_some() || role.singleton.is_some() {
-                self.err(
-                    field_span("members"),
-                    format!("{path}: `members` runs one service per member; it does not go with `replicas` or `singleton`"),
-                    "keep `members` for an ensemble, or `replicas` for interchangeable tasks",
-                );
-            }
             if matches!(role.ready.as_ref().map(|p| &p.check), Some(Check::Zookeeper { znode: None, .. })) && (m == 0 || m % 2 == 0) {
                 self.err(
                     field_span("members"),

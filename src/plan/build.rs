@@ -386,6 +386,11 @@ impl Builder<'_> {
             // A member probes itself, on its own published port.
             let (service, port) = match member {
                 Some(m) if target.name == role.name => (s.name.clone(), port + m as u16 - 1),
+                // Member N of an ensemble beside another (a read-only front,
+                // `members: <role>`) asks that ensemble's member N.
+                Some(m) if target.members.is_some_and(|n| n >= m) => {
+                    (service_name(&self.opts.cluster, &member_host(&target.name, m)), port + m as u16 - 1)
+                }
                 // Another role's ensemble answers through its first member.
                 _ if target.members.is_some() => (service_name(&self.opts.cluster, &member_host(&target.name, 1)), port),
                 _ => (service_name(&self.opts.cluster, &target.name), port),

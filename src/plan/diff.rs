@@ -115,8 +115,10 @@ pub fn diff(plan: &Plan, obs: &Observed) -> Result<Changes, Vec<Conflict>> {
             conflicts.push(Conflict::Network(plan.network.name.clone()));
         }
     }
+    // Ensembles whose members keep state (a quorum's server list and data);
+    // members without volumes (read-only fronts) follow the count freely.
     let ensembles: std::collections::BTreeSet<&str> =
-        plan.services.iter().filter(|s| s.member.is_some()).map(|s| s.role.as_str()).collect();
+        plan.services.iter().filter(|s| s.member.is_some() && !s.mounts.is_empty()).map(|s| s.role.as_str()).collect();
     for role in ensembles {
         let wanted = plan.services_of(role).count();
         let running = obs
@@ -203,8 +205,23 @@ mod tests {
 
     #[test]
     fn ensemble_size_changes_are_refused() {
-        let member =
-            |m: u64| ServiceDef { name: format!("c_zk-{m}"), role: "zk".into(), member: Some(m), replicas: 1, ..Default::default() };
+        let data = |m: u64| super::super::MountDef {
+            source: format!("c_zk-{m}-data"),
+            target: "/data".into(),
+            readonly: false,
+            labels: BTreeMap::new(),
+        };
+        let member = |m: u64| ServiceDef {
+            name: format!("c_zk-{m}"),
+            role: "zk".into(),
+            member: Some(m),
+            replicas: 1,
+            mounts: vec![data(m)],
+            ..Default::default()
+        };
+        // A read-only front per member keeps nothing: it follows the count.
+        let front =
+            |m: u64| ServiceDef { name: format!("c_front-{m}"), role: "front".into(), member: Some(m), replicas: 1, ..Default::default() };
         let plan = Plan {
             cluster: "c".into(),
             blueprint: "zk".into(),
@@ -212,7 +229,7 @@ mod tests {
             network: super::super::NetworkDef { name: "c-net".into(), labels: BTreeMap::from([(labels::CLUSTER.into(), "c".into())]) },
             configs: vec![],
             volumes: vec![],
-            services: (1..=5).map(member).collect(),
+            services: (1..=5).map(member).chain((1..=5).map(front)).collect(),
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
@@ -220,10 +237,11 @@ mod tests {
             jobs: Default::default(),
         };
         let running: Vec<ObservedService> = (1..=3)
-            .map(|m| {
-                let mut o = observed(&member(m), 1, 1);
-                o.labels.insert(labels::ROLE.into(), "zk".into());
-                o.labels.insert(labels::MEMBER.into(), m.to_string());
+            .flat_map(|m| [member(m), front(m)])
+            .map(|s| {
+                let mut o = observed(&s, 1, 1);
+                o.labels.insert(labels::ROLE.into(), s.role.clone());
+                o.labels.insert(labels::MEMBER.into(), s.member.unwrap().to_string());
                 o
             })
             .collect();

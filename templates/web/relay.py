@@ -1,0 +1,120 @@
+# bdprov's read-only front for a web port that would otherwise take
+# unauthenticated actions (Hadoop's simple authentication believes any
+# `user.name`). It publishes the port in place of the daemon and forwards only
+# GET and HEAD requests for the paths the blueprint allows, without the
+# query parameters that choose a user; everything else is refused here.
+#
+# Environment: UPSTREAM (host:port on the overlay), LISTEN (port), ALLOW
+# (whitespace-separated rules: `/exact`, `/prefix/*`, either optionally
+# followed by `?param=A,B` to allow only those values of one parameter).
+import http.client
+import os
+import sys
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+UPSTREAM = os.environ["UPSTREAM"]
+LISTEN = int(os.environ.get("LISTEN", "8080"))
+# Parameters that pick the caller's identity (WebHDFS, YARN, Hadoop's
+# pseudo authentication): dropped, so every request runs as the daemon's
+# anonymous static user.
+IDENTITY = {"user.name", "doas", "delegation"}
+# Request headers worth passing on (Host, so that redirects point back here);
+# cookies and credentials are not.
+PASS_HEADERS = ("Host", "Accept", "Accept-Language", "If-Modified-Since", "If-None-Match", "Range")
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "set-cookie"}
+
+
+def parse_rules(text):
+    rules = []
+    for word in text.split():
+        path, _, query = word.partition("?")
+        param, _, values = query.partition("=")
+        prefix = path.endswith("*")
+        rules.append((path.rstrip("*"), prefix, param.lower(), {v.upper() for v in values.split(",") if v}))
+    return rules
+
+
+RULES = parse_rules(os.environ.get("ALLOW", ""))
+
+
+def allowed(path, query):
+    """None when the request may pass, else why not."""
+    decoded = urllib.parse.unquote(path)
+    segments = decoded.split("/")
+    if not decoded.startswith("/") or ".." in segments or "." in segments or ";" in decoded or "\\" in decoded:
+        return "not a plain path"
+    for base, prefix, param, values in RULES:
+        if decoded == base or (prefix and decoded.startswith(base)):
+            if not param:
+                return None
+            given = [v.upper() for k, v in query if k.lower() == param]
+            if given and all(v in values for v in given):
+                return None
+            return f"only {param}={','.join(sorted(values))} is served read-only here"
+    return "this path is not served read-only"
+
+
+class Relay(BaseHTTPRequestHandler):
+    server_version = "bdprov-relay"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.relay(body=True)
+
+    def do_HEAD(self):
+        self.relay(body=False)
+
+    def refuse(self):
+        self.answer(405, f"{self.command} is refused: this port is published read-only by bdprov (GET and HEAD only)\n", {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = refuse
+
+    def answer(self, code, text, headers=None):
+        data = text.encode()
+        self.send_response(code)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def relay(self, body):
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+        why = allowed(url.path, query)
+        if why:
+            self.answer(403, f"{url.path}: {why}; publish the daemon's own port to reach it (see `bdprov doctor`)\n")
+            return
+        # The query as it came, less the parameters that pick a user.
+        kept = "&".join(p for p in url.query.split("&") if p and urllib.parse.unquote_plus(p.partition("=")[0]).lower() not in IDENTITY)
+        target = url.path + ("?" + kept if kept else "")
+        headers = {h: self.headers[h] for h in PASS_HEADERS if self.headers.get(h)}
+        try:
+            conn = http.client.HTTPConnection(UPSTREAM, timeout=30)
+            conn.request(self.command, target, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except OSError as e:
+            self.answer(502, f"{UPSTREAM} does not answer: {e}\n")
+            return
+        finally:
+            conn.close()
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP and k.lower() != "content-length":
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+
+
+if __name__ == "__main__":
+    print(f"read-only relay: :{LISTEN} -> {UPSTREAM}, {len(RULES)} rules", flush=True)
+    ThreadingHTTPServer(("", LISTEN), Relay).serve_forever()

@@ -1,0 +1,106 @@
+//! The read-only front (`templates/web/relay.py`) that publishes the
+//! NameNode's and ResourceManager's web ports, run with the blueprint's
+//! rules in front of a local fixture: what passes, what is refused, and what
+//! the daemon behind it gets to see. (`e2e_hadoop` checks it live.)
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::common::http::{route, Fixture};
+use crate::common::{eventually, root};
+
+struct Relay {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The relay in front of `upstream` (host:port) with the NameNode front's rules.
+fn relay(upstream: &str) -> Relay {
+    let port = free_port();
+    let child = Command::new("python3")
+        .arg(root().join("templates/web/relay.py"))
+        .env("UPSTREAM", upstream)
+        .env("LISTEN", port.to_string())
+        .env("ALLOW", "/ /dfshealth.html /static/* /jmx /webhdfs/v1/*?op=LISTSTATUS,GETFILESTATUS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the relay");
+    eventually("the relay to listen", Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).ok());
+    Relay { child, base: format!("http://127.0.0.1:{port}") }
+}
+
+/// `curl -X METHOD`: the status code, the body and the headers.
+fn call(method: &str, url: &str) -> (u16, String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "--path-as-is", "--max-time", "10", "-X", method, "-D", "/dev/stderr", "-w", "\n%{http_code}", url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn relay_passes_reads_and_refuses_the_rest() {
+    let nn = Fixture::start(vec![
+        route("GET", "/jmx", &[(200, r#"{"beans":[{"Safemode":""}]}"#)]),
+        route("GET", "/webhdfs/v1/", &[(200, r#"{"FileStatuses":{"FileStatus":[]}}"#)]),
+        route("HEAD", "/dfshealth.html", &[(200, "")]),
+    ]);
+    let r = relay(&format!("127.0.0.1:{}", nn.port()));
+
+    // Reads pass, with their query; the parameters that pick a user do not.
+    let (code, body, _) = call("GET", &format!("{}/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo", r.base));
+    assert_eq!((code, body.as_str()), (200, r#"{"beans":[{"Safemode":""}]}"#));
+    let (code, _, _) =
+        call("GET", &format!("{}/webhdfs/v1/tmp?op=LISTSTATUS&user.name=hadoop&DoAs=root&user%2Ename=x&delegation=x", r.base));
+    assert_eq!(code, 200);
+    let (code, _, headers) = call("HEAD", &format!("{}/dfshealth.html", r.base));
+    assert_eq!(code, 200, "{headers}");
+    assert_eq!(
+        nn.requests(),
+        ["GET /jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo", "GET /webhdfs/v1/tmp?op=LISTSTATUS", "HEAD /dfshealth.html"]
+    );
+
+    // Every other method: 405, and the daemon never sees it.
+    for method in ["PUT", "POST", "DELETE", "PATCH", "OPTIONS"] {
+        let (code, body, headers) = call(method, &format!("{}/webhdfs/v1/tmp?op=DELETE&user.name=hadoop", r.base));
+        assert_eq!(code, 405, "{method}: {body}");
+        assert!(body.contains("published read-only by bdprov") && headers.contains("Allow: GET, HEAD"), "{body}\n{headers}");
+    }
+    // Paths and values outside the rules: 403, whatever the spelling.
+    for target in [
+        "/imagetransfer?getimage=1&txid=latest",
+        "/logLevel?log=x&level=DEBUG",
+        "/webhdfs/v1/tmp?op=OPEN",
+        "/webhdfs/v1/tmp?op=LISTSTATUS&op=OPEN",
+        "/webhdfs/v1/tmp",
+        "/static/../imagetransfer",
+        "/static/%2e%2e/imagetransfer",
+        "/static/%2E%2E%2Fimagetransfer",
+        "/jmx;jsessionid=x",
+        "/jmxx",
+    ] {
+        let (code, body, _) = call("GET", &format!("{}{target}", r.base));
+        assert_eq!(code, 403, "{target} was served: {body}");
+    }
+    assert_eq!(nn.requests().len(), 3, "refused requests reached the daemon: {:?}", nn.requests());
+
+    // The daemon down: 502, saying which.
+    drop(nn);
+    let (code, body, _) = call("GET", &format!("{}/jmx", r.base));
+    assert_eq!(code, 502, "{body}");
+    assert!(body.contains("does not answer"), "{body}");
+}
