@@ -75,6 +75,7 @@ teardown() {
   "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
   docker stack rm "$NAME" >/dev/null 2>&1 || true
   wait_gone
+  docker secret rm "${NAME}_spark-auth" >/dev/null 2>&1 || true
   docker volume ls -q --filter "name=^${NAME}_" | xargs -r docker volume rm >/dev/null 2>&1 || true
 }
 
@@ -93,6 +94,8 @@ for i in $(seq 1 "$ROUNDS"); do
   MEM_B+=("$(cluster_rss "bdprov.cluster=$NAME")")
   teardown
 
+  # The export names the cluster's secret as external: made by hand, as its header says.
+  openssl rand -hex 32 | docker secret create "${NAME}_spark-auth" - >/dev/null
   t0=$(now)
   docker stack deploy -c "$STACK_DIR/compose.yaml" "$NAME" >/dev/null 2>&1
   until namenode_up; do sleep 0.25; done

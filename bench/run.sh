@@ -40,6 +40,7 @@ teardown() {
   "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
   docker stack rm "$NAME" >/dev/null 2>&1 || true
   wait_gone
+  docker secret rm "${NAME}_spark-auth" >/dev/null 2>&1 || true
   docker volume rm "${NAME}_events" >/dev/null 2>&1 || true
 }
 
@@ -59,6 +60,8 @@ for i in $(seq 1 "$ROUNDS"); do
   MEM+=("$(cat "$OUT/mem.txt")")
   teardown
 
+  # The export names the cluster's secret as external: made by hand, as its header says.
+  openssl rand -hex 32 | docker secret create "${NAME}_spark-auth" - >/dev/null
   t0=$(now)
   docker stack deploy -c "$STACK_DIR/compose.yaml" "$NAME" >/dev/null 2>&1
   until cluster_ready; do sleep 0.25; done
@@ -87,8 +90,10 @@ for i in $(seq 1 "$ROUNDS"); do
     --constraint "node.hostname==$HISTORY_NODE" \
     --config "source=$CONFIG,target=/opt/spark/conf/spark-defaults.conf" \
     --mount "type=volume,source=${NAME}_events,target=/tmp/spark-events" \
+    --secret "source=${NAME}_spark-auth,target=spark-auth,uid=185,gid=185,mode=0400" \
     -e HOME=/tmp bdprov/spark:4.3.0 \
-    /opt/spark/bin/spark-submit --master spark://master:7077 /opt/spark/examples/src/main/python/pi.py 10 >/dev/null 2>&1
+    sh -c 'exec /opt/spark/bin/spark-submit --master spark://master:7077 --conf spark.authenticate=true \
+      --conf "spark.authenticate.secret=$(cat /run/secrets/spark-auth)" /opt/spark/examples/src/main/python/pi.py 10' >/dev/null 2>&1
   until docker service ps "$job" --format '{{.CurrentState}}' 2>/dev/null | grep -qE '^(Complete|Failed)'; do sleep 0.25; done
   t1=$(now)
   docker service logs "$job" 2>/dev/null | grep -q 'Pi is roughly' || { echo "hand-made job gave no result" >&2; exit 1; }
