@@ -37,8 +37,13 @@ impl Decoder {
         for role in roles.iter_mut() {
             let Some((name, span)) = role.members_of.clone() else { continue };
             match counts.iter().find(|(n, _)| *n == name) {
-                Some((_, Some(m))) if name != role.name => role.members = Some(*m),
-                Some(_) if name != role.name => self.err(
+                _ if name == role.name => self.err(
+                    &span,
+                    format!("roles.{name}.members: a role cannot take its own number of members"),
+                    "give a number, or the name of another ensemble role",
+                ),
+                Some((_, Some(m))) => role.members = Some(*m),
+                Some(_) => self.err(
                     &span,
                     format!("roles.{}.members: `{name}` is not an ensemble (it has no numeric `members:`)", role.name),
                     "name a role with `members: N`, or give a number",
@@ -416,6 +421,7 @@ jobs:
         assert_eq!((span.line, span.col), (12, 14));
         let e = decoded("web").unwrap_err();
         assert_eq!(e.0[0].message, "roles.front.members: `web` is not an ensemble (it has no numeric `members:`)");
-        assert!(decoded("front").is_err(), "a role cannot take its own count");
+        let e = decoded("front").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.front.members: a role cannot take its own number of members");
     }
 }

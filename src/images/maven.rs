@@ -108,7 +108,11 @@ pub fn repository() -> String {
 /// Every artifact of `lock` in the cache, downloaded where missing: the
 /// (destination, cached file) pairs, in the lock's order.
 pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn Progress) -> Result<Vec<(String, PathBuf)>> {
-    let repo = repository();
+    fetch_from(&repository(), cache, image, lock, progress).await
+}
+
+async fn fetch_from(repo: &str, cache: &Path, image: &str, lock: &[Artifact], progress: &dyn Progress) -> Result<Vec<(String, PathBuf)>> {
+    let repo = repo.to_string();
     let root = cache.join("maven");
     let client =
         reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(30)).build().map_err(|e| Error::msg(e.to_string()))?;
@@ -123,7 +127,10 @@ pub async fn fetch(cache: &Path, image: &str, lock: &[Artifact], progress: &dyn 
         .await
         .ok()
         .flatten();
-        if cached.as_deref() != Some(a.sha256.as_str()) {
+        // An artifact the lock lists twice (in `lib/` and in `lib-worker/`,
+        // say) is one file in the cache: downloaded once, or the second
+        // download's rename finds the first one's partial file gone.
+        if cached.as_deref() != Some(a.sha256.as_str()) && !missing.iter().any(|(_, p): &(&Artifact, PathBuf)| *p == path) {
             missing.push((a, path.clone()));
         }
         out.push((a.dest.clone(), path));
@@ -240,5 +247,42 @@ mod tests {
             assert!(!lock.is_empty(), "{name} pins nothing");
             assert!(lock.iter().all(|a| a.dest.ends_with(&format!(".{}", a.ext))), "{name}: a destination without its extension");
         }
+    }
+
+    /// An artifact the lock lists under two destinations is downloaded once,
+    /// even when both would start together (seen in a cold CI run: the
+    /// second download's rename found the first one's partial file gone).
+    #[test]
+    fn an_artifact_listed_twice_is_downloaded_once() {
+        use std::io::{Read, Write};
+        let body = b"shaded jar bytes".to_vec();
+        let sha = hex::encode(Sha256::digest(&body));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (count, reply) = (served.clone(), body.clone());
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // Slow, so that two downloads of the same file would overlap.
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", reply.len());
+                let _ = conn.write_all(&reply);
+            }
+        });
+        let text =
+            format!("lib/x-1.jar\torg.example:x:1:jar\t{sha}\t{n}\nlib-worker/x-1.jar\torg.example:x:1:jar\t{sha}\t{n}\n", n = body.len());
+        let lock = parse_lock("maven.lock", &text).unwrap();
+        let cache = std::env::temp_dir().join(format!("bdprov-maven-twice-{}", std::process::id()));
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let repo = format!("http://127.0.0.1:{port}/maven2");
+        let out = rt.block_on(fetch_from(&repo, &cache, "x", &lock, &crate::output::Silent)).unwrap();
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(out.len(), 2, "both destinations are served from the one cached file");
+        assert_eq!(out[0].1, out[1].1);
+        assert_eq!(std::fs::read(&out[0].1).unwrap(), body);
+        let _ = std::fs::remove_dir_all(&cache);
     }
 }
