@@ -14,8 +14,9 @@
 //! its repository path, so a second build downloads nothing.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -141,29 +142,45 @@ async fn fetch_from(repo: &str, cache: &Path, image: &str, lock: &[Artifact], pr
     }
     let total: u64 = missing.iter().map(|(a, _)| a.size).sum();
     progress.step(image, State::Download, &format!("{} of {} artifacts ({} MB) from {repo}", missing.len(), lock.len(), total / 1_000_000));
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let count = missing.len();
-    futures_util::stream::iter(missing.iter().map(|(a, path)| {
-        let (client, repo, done) = (&client, &repo, &done);
+    // The first error stops the rest at their next chunk. Every download
+    // runs to its end and removes its own partial file: a download dropped
+    // half-way could still create its file on tokio's blocking pool after
+    // any cleanup here (seen in CI: a `.part` file left behind).
+    let stop = AtomicBool::new(false);
+    let results: Vec<Result<Fetched>> = futures_util::stream::iter(missing.iter().map(|(a, path)| {
+        let (client, repo, done, stop) = (&client, &repo, &done, &stop);
         async move {
-            download(client, repo, a, path).await?;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 20 == 0 || n == count {
-                progress.step(image, State::Download, &format!("{n} / {count}"));
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Fetched::Stopped);
             }
-            Ok::<(), Error>(())
+            let fetched = download(client, repo, a, path, stop).await.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
+            if fetched == Fetched::Done {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if n % 20 == 0 || n == count {
+                    progress.step(image, State::Download, &format!("{n} / {count}"));
+                }
+            }
+            Ok(fetched)
         }
     }))
     .buffer_unordered(PARALLEL)
-    .try_collect::<Vec<()>>()
-    .await
-    .inspect_err(|_| {
-        // Downloads cut short by the first error leave their partial files.
-        for (a, path) in &missing {
-            let _ = std::fs::remove_file(part_path(a, path));
-        }
-    })?;
+    .collect()
+    .await;
+    // The first error in the order they happened.
+    if let Some(e) = results.into_iter().find_map(|r| r.err()) {
+        return Err(e);
+    }
     Ok(out)
+}
+
+/// How one download ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fetched {
+    Done,
+    /// Another download failed first; nothing was kept.
+    Stopped,
 }
 
 /// Where a download goes until it is checked.
@@ -172,8 +189,8 @@ fn part_path(a: &Artifact, path: &Path) -> PathBuf {
 }
 
 /// One artifact into `path`, checked; nothing is left at `path` unless it
-/// matches the lock.
-async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Path) -> Result<()> {
+/// matches the lock, and no partial file is left at all.
+async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Path, stop: &AtomicBool) -> Result<Fetched> {
     let url = format!("{repo}/{}", a.repo_path());
     let help = "check the address in BDPROV_MAVEN (a Maven repository or mirror that serves Maven Central's artifacts), or regenerate the lock with `scripts/maven-lock.sh IMAGE`";
     let fail = |why: String| Error::help(format!("artifact {} ({}): {why}", a.coordinate(), a.ext), help);
@@ -191,8 +208,11 @@ async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Pat
     let mut file = tokio::fs::File::create(&part).await.map_err(io)?;
     let mut h = Sha256::new();
     let mut stream = resp.bytes_stream();
-    let result: Result<()> = async {
+    let result: Result<Fetched> = async {
         while let Some(chunk) = stream.next().await {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Fetched::Stopped);
+            }
             let chunk = chunk.map_err(|e| fail(format!("download of {url} broke off: {e}")))?;
             h.update(&chunk);
             file.write_all(&chunk).await.map_err(io)?;
@@ -202,10 +222,12 @@ async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Pat
         if got != a.sha256 {
             return Err(fail(format!("{url} has SHA-256 {got}, the lock pins {}", a.sha256)));
         }
-        tokio::fs::rename(&part, path).await.map_err(io)
+        tokio::fs::rename(&part, path).await.map_err(io)?;
+        Ok(Fetched::Done)
     }
     .await;
-    if result.is_err() {
+    if !matches!(result, Ok(Fetched::Done)) {
+        drop(file);
         let _ = tokio::fs::remove_file(&part).await;
     }
     result
@@ -283,6 +305,58 @@ mod tests {
         assert_eq!(out.len(), 2, "both destinations are served from the one cached file");
         assert_eq!(out[0].1, out[1].1);
         assert_eq!(std::fs::read(&out[0].1).unwrap(), body);
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    /// The first failed download stops the others, and no partial file is
+    /// left in the cache, whatever stage each download had reached.
+    #[test]
+    fn a_failed_download_leaves_no_partial_files() {
+        use std::io::{Read, Write};
+        let body = vec![7u8; 64 * 1024];
+        let sha = hex::encode(Sha256::digest(&body));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                let body = body.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    let n = conn.read(&mut buf).unwrap_or(0);
+                    let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                    if request.contains("/missing/") {
+                        let _ = write!(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                        return;
+                    }
+                    // Slow, in pieces: still downloading when the 404 comes.
+                    let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                    for piece in body.chunks(4096) {
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                        if conn.write_all(piece).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let mut text = String::new();
+        for i in 0..6 {
+            text.push_str(&format!("lib/slow{i}-1.jar\torg.example:slow{i}:1:jar\t{sha}\t65536\n"));
+        }
+        text.push_str(&format!("lib/missing-1.jar\torg.example:missing:1:jar\t{sha}\t65536\n"));
+        let lock = parse_lock("maven.lock", &text).unwrap();
+        let cache = std::env::temp_dir().join(format!("bdprov-maven-stop-{}", std::process::id()));
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let repo = format!("http://127.0.0.1:{port}/maven2");
+        let err = rt.block_on(fetch_from(&repo, &cache, "x", &lock, &crate::output::Silent)).unwrap_err().to_string();
+        assert!(err.contains("org.example:missing:1") && err.contains("not found"), "{err}");
+        fn files(dir: &Path) -> Vec<PathBuf> {
+            let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+            entries.flatten().flat_map(|e| if e.path().is_dir() { files(&e.path()) } else { vec![e.path()] }).collect()
+        }
+        let left = files(&cache);
+        assert!(left.iter().all(|f| !f.to_string_lossy().contains(".part")), "partial files left: {left:?}");
+        assert!(left.len() < 6, "the slow downloads were stopped: {left:?}");
         let _ = std::fs::remove_dir_all(&cache);
     }
 }
