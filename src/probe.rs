@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::plan::CheckDef;
+use crate::plan::{CheckDef, ModesDef};
 use crate::systems::zookeeper;
 
 /// What one probe round found.
@@ -76,6 +76,28 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
         },
         (CheckDef::Http { expect, count, .. }, Response::Http(status, body)) => judge_http(expect, count.as_deref(), *status, body, want),
         _ => Verdict::not_ready("unexpected response"),
+    }
+}
+
+/// A member of a pair: read its mode from the answer (`beans.0.State` →
+/// `standby`). It is ready in the active mode or one of the standby modes;
+/// any other mode (Spark's RECOVERING, say) is still starting.
+pub fn judge_mode(modes: &ModesDef, resp: &Response, v: Verdict) -> Verdict {
+    let Response::Http(_, body) = resp else { return v };
+    if !v.ready {
+        return v;
+    }
+    let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some(mode) = lookup(&json, &modes.path).first().map(|m| short(m)) else {
+        return Verdict::not_ready(format!("{} missing in the response", modes.path));
+    };
+    let is = |want: &str| mode.eq_ignore_ascii_case(want);
+    if is(&modes.active) || modes.standby.iter().any(|s| is(s)) {
+        Verdict { mode: Some(mode), ..v }
+    } else {
+        let mut want = vec![modes.active.as_str()];
+        want.extend(modes.standby.iter().map(String::as_str));
+        Verdict { mode: Some(mode.clone()), ..Verdict::not_ready(format!("{} is {mode}, want {}", modes.path, want.join(" or "))) }
     }
 }
 
@@ -307,6 +329,27 @@ mod tests {
     }
 
     const SRVR_FOLLOWER: &str = "Zookeeper version: 3.8.0-debian, built on 2023-10-05\nLatency min/avg/max: 0/0.0/0\nReceived: 3\nSent: 2\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: follower\nNode count: 5\n";
+
+    #[test]
+    fn members_of_a_pair_say_whether_they_are_active() {
+        let modes = ModesDef { path: "beans.0.State".into(), active: "active".into(), standby: vec!["standby".into()] };
+        let answer = |state: &str| Response::Http(200, json!({"beans": [{"State": state}]}).to_string());
+        let judged = |state: &str| judge_mode(&modes, &answer(state), judge(&http(&[], None), &answer(state), 1));
+        let v = judged("active");
+        assert!(v.ready);
+        assert_eq!(v.mode.as_deref(), Some("active"));
+        let v = judged("standby");
+        assert!(v.ready);
+        assert_eq!(v.mode.as_deref(), Some("standby"));
+        let v = judged("initializing");
+        assert!(!v.ready);
+        assert_eq!(v.detail, "beans.0.State is initializing, want active or standby");
+        let v = judge_mode(&modes, &Response::Http(200, "{}".into()), judge(&http(&[], None), &Response::Http(200, "{}".into()), 1));
+        assert_eq!(v, Verdict::not_ready("beans.0.State missing in the response"));
+        // An answer that fails the check stays failed, whatever its mode.
+        let failed = judge(&http(&[], None), &Response::Http(503, String::new()), 1);
+        assert_eq!(judge_mode(&modes, &Response::Http(503, String::new()), failed.clone()), failed);
+    }
 
     #[test]
     fn zookeeper_modes() {

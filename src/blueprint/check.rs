@@ -64,6 +64,9 @@ pub(super) fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             let by = Reach { at: &d.span, by: format!("{dp}.status"), verb: ("to ask", "asked by") };
             check_endpoint(bp, &d.status.role, &d.status.port, &by, errs);
         }
+        if let Some(Failover::Job { workload, .. }) = &role.failover {
+            check_image(workload, &format!("{path}.failover.job"), errs);
+        }
         for port in &role.ports {
             let Some(first) = port.published else { continue };
             // Ensemble members publish consecutive ports.

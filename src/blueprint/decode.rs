@@ -254,6 +254,18 @@ roles:
       client: { target: 2181, published: 12181 }
     ready:
       zookeeper: { role: zk, port: client, znode: /zk }
+  nn:
+    image: bdprov/hadoop:3.5.0
+    members: 2
+    ports:
+      http: { target: 9870, published: 19870 }
+    ready:
+      http: { port: http, path: /jmx }
+      mode: beans.0.State
+      active: active
+      standby: [standby]
+    failover:
+      job: { image: bdprov/hadoop:3.5.0, command: [sh, -c, "hdfs haadmin -failover nn$FROM nn$TO"], env: { A: b }, user: hadoop, workdir: /tmp }
   datanode:
     image: bdprov/hadoop:3.5.0
     hostname: "datanode-{{.Task.Slot}}"
@@ -329,6 +341,9 @@ jobs:
             (PLACEMENT, "roles.master.placement"),
             (READY, "roles.master.ready"),
             (READY, "roles.zk.ready"),
+            (READY, "roles.nn.ready"),
+            (FAILOVER, "roles.nn.failover"),
+            (FAILOVER_JOB, "roles.nn.failover.job"),
             (HTTP, "roles.master.ready.http"),
             (HTTP, "roles.datanode.decommission.status.http"),
             (TCP, "jobs.storm.ui"),

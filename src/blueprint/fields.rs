@@ -29,6 +29,7 @@ pub(super) const ROLE: &[&str] = &[
     "stop_grace_period",
     "restart",
     "decommission",
+    "failover",
 ];
 pub(super) const SPARK_JOB: &[&str] = &[
     "image",
@@ -65,7 +66,9 @@ pub(super) const VOLUME: &[&str] = &["target", "per_replica", "readonly"];
 pub(super) const PORT: &[&str] = &["target", "published", "protocol", "web", "remap", "publish", "unauthenticated"];
 pub(super) const RESOURCES: &[&str] = &["cpus", "memory"];
 pub(super) const PLACEMENT: &[&str] = &["coordinator", "constraints", "max_per_node", "spread"];
-pub(super) const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout"];
+pub(super) const READY: &[&str] = &["http", "tcp", "zookeeper", "expect", "count", "timeout", "mode", "active", "standby"];
+pub(super) const FAILOVER: &[&str] = &["job"];
+pub(super) const FAILOVER_JOB: &[&str] = &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "secrets"];
 pub(super) const HTTP: &[&str] = &["role", "port", "path"];
 pub(super) const TCP: &[&str] = &["role", "port"];
 pub(super) const ZOOKEEPER: &[&str] = &["role", "port", "znode"];
@@ -88,6 +91,8 @@ pub(super) const ALL: &[&[&str]] = &[
     HDFS_PATH,
     DECOMMISSION,
     DECOMMISSION_JOB,
+    FAILOVER,
+    FAILOVER_JOB,
     MEMBER_STATUS,
     IMAGE,
     CONFIG,

@@ -186,12 +186,37 @@ pub struct Role {
     pub restart: Restart,
     /// How members leave without losing data when the role scales down.
     pub decommission: Option<Decommission>,
+    /// How `bdprov failover ROLE` hands the active part to another member.
+    pub failover: Option<Failover>,
 }
 
 impl Role {
     pub fn port(&self, name: &str) -> Option<&Port> {
         self.ports.iter().find(|p| p.name == name)
     }
+}
+
+/// How a pair (or ensemble) with one active member hands over.
+#[derive(Clone, Debug)]
+pub enum Failover {
+    /// A one-shot job on the cluster's network, with `FROM` and `TO` (member
+    /// numbers) in its environment: the product's own graceful hand-over.
+    Job { workload: Box<Workload>, command: Vec<Text> },
+    /// Restart the active member: for products whose members elect a leader
+    /// among themselves and have no hand-over command. The others take over
+    /// and the restarted member comes back as a standby.
+    Restart,
+}
+
+/// A member's part in its pair or ensemble, read from its probe's answer.
+#[derive(Clone, Debug)]
+pub struct Modes {
+    /// The JSON path of the member's mode in the probe's answer.
+    pub path: String,
+    /// The mode exactly one member must be in (`active`, `ALIVE`).
+    pub active: String,
+    /// Modes of a member ready to take over (`standby`).
+    pub standby: Vec<String>,
 }
 
 /// When the swarm restarts a role's task that ended.
@@ -286,6 +311,8 @@ pub struct Healthcheck {
 #[derive(Clone, Debug)]
 pub struct Probe {
     pub check: Check,
+    /// For members of a pair: which one is active.
+    pub modes: Option<Modes>,
     /// How long `up`/`scale` waits for it before failing with a diagnosis.
     pub timeout: Duration,
     pub span: Span,

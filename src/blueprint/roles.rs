@@ -31,6 +31,7 @@ impl Decoder {
             stop_grace: None,
             restart: Restart::Any,
             decommission: None,
+            failover: None,
         };
         for f in given(fields) {
             let p = format!("{path}.{}", f.key);
@@ -74,6 +75,7 @@ impl Decoder {
                     ),
                 },
                 "decommission" => role.decommission = self.decommission(v, &p),
+                "failover" => role.failover = self.failover(v, &p),
                 _ => {}
             }
         }
@@ -93,6 +95,13 @@ impl Decoder {
                     "use an odd number (1, 3, 5 …): an even ensemble tolerates no more failed members than the odd one below it, and 0 has no quorum",
                 );
             }
+        }
+        if role.failover.is_some() && (role.members.unwrap_or(0) < 2 || role.ready.as_ref().is_none_or(|p| p.modes.is_none())) {
+            self.err(
+                field_span("failover"),
+                format!("{path}.failover: only a role of two or more `members` whose probe reads their `mode` hands over"),
+                "give the role `members: 2` and a probe with `mode`, `active` and `standby`, or remove `failover`",
+            );
         }
         if role.singleton.is_some() && role.replicas > 1 {
             self.err(
@@ -380,7 +389,14 @@ impl Decoder {
                     "write the znode's full path, e.g. `/storm/supervisors`",
                 );
             }
-            return Some(Probe { check: Check::Zookeeper { role, port, znode }, timeout, span: node.span.clone() });
+            if let Some(m) = get("mode").or(get("active")).or(get("standby")) {
+                self.err(
+                    &m.span,
+                    format!("{path}: `mode`, `active` and `standby` need an http probe"),
+                    "a zookeeper probe reads srvr's Mode itself (one leader, the others followers)",
+                );
+            }
+            return Some(Probe { check: Check::Zookeeper { role, port, znode }, modes: None, timeout, span: node.span.clone() });
         }
         let check = match (get("http"), get("tcp")) {
             (Some(h), None) => {
@@ -408,7 +424,87 @@ impl Decoder {
                 return None;
             }
         };
-        Some(Probe { check, timeout, span: node.span.clone() })
+        let modes = self.modes(fields, path, matches!(check, Check::Http { .. }));
+        Some(Probe { check, modes, timeout, span: node.span.clone() })
+    }
+
+    /// `mode: PATH`, `active: VALUE`, `standby: [VALUE …]` of a probe: where
+    /// a member of a pair says whether it is the active one.
+    fn modes(&mut self, fields: &[Entry], path: &str, http: bool) -> Option<Modes> {
+        let get = |k: &str| field(fields, k).map(|f| &f.value);
+        let mode = get("mode").and_then(|v| self.string(v, &format!("{path}.mode")));
+        let active = get("active").and_then(|v| self.string(v, &format!("{path}.active")));
+        let standby = match get("standby") {
+            None => Vec::new(),
+            Some(v) => match (v.items(), v.as_scalar()) {
+                (Some(items), _) => items.iter().filter_map(|i| self.string(i, &format!("{path}.standby"))).collect(),
+                (None, Some(one)) => vec![one.to_string()],
+                _ => {
+                    self.err(&v.span, format!("{path}.standby: expected a mode or a list of them"), "write e.g. `standby: [standby]`");
+                    Vec::new()
+                }
+            },
+        };
+        let span = get("mode").or(get("active")).or(get("standby")).map(|v| v.span.clone())?;
+        match (mode, active) {
+            (Some(mode), Some(active)) if http => Some(Modes { path: mode, active, standby }),
+            (Some(_), Some(_)) => {
+                self.err(
+                    &span,
+                    format!("{path}: `mode` needs an http probe"),
+                    "read the member's mode from a JSON answer: `http: {port: …, path: …}`",
+                );
+                None
+            }
+            (None, _) => {
+                self.err(
+                    &span,
+                    format!("{path}: `mode` is missing"),
+                    "name the JSON path of the member's mode, e.g. `mode: beans.0.State`",
+                );
+                None
+            }
+            (Some(_), None) => {
+                self.err(&span, format!("{path}: `active` is missing"), "give the mode of the active member, e.g. `active: active`");
+                None
+            }
+        }
+    }
+
+    /// `failover: restart`, or `failover: { job: {image, command, …} }`.
+    pub(super) fn failover(&mut self, node: &Node, path: &str) -> Option<Failover> {
+        if node.as_scalar() == Some("restart") {
+            return Some(Failover::Restart);
+        }
+        if node.entries().is_none() {
+            self.err(
+                &node.span,
+                format!("{path}: expected `restart` or a mapping with `job`"),
+                "write `failover: restart`, or `failover: { job: { image: …, command: [sh, -c, \"… $FROM … $TO\"] } }`",
+            );
+            return None;
+        }
+        let fields = self.map(node, path, FAILOVER)?;
+        let Some(job) = field(fields, "job") else {
+            self.err(
+                &node.span,
+                format!("{path}: `job` is missing"),
+                "give the one-shot job that hands over: `job: { image: …, command: […] }`",
+            );
+            return None;
+        };
+        let jp = format!("{path}.job");
+        let jf = self.map(&job.value, &jp, FAILOVER_JOB)?;
+        let workload = self.workload(jf, &jp, &job.key_span);
+        let Some(command) = field(jf, "command").and_then(|f| self.texts(&f.value, &format!("{jp}.command"))) else {
+            self.err(
+                &job.key_span,
+                format!("{jp}: `command` is missing"),
+                "give the hand-over command; FROM and TO (member numbers) are in its environment",
+            );
+            return None;
+        };
+        Some(Failover::Job { workload: Box::new(workload), command })
     }
 
     pub(super) fn decommission(&mut self, node: &Node, path: &str) -> Option<Decommission> {

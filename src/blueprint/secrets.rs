@@ -164,6 +164,9 @@ fn workloads(bp: &Blueprint) -> Vec<(String, &Workload)> {
         if let Some(d) = &r.decommission {
             out.push((format!("roles.{}.decommission.job", r.name), &d.job));
         }
+        if let Some(super::Failover::Job { workload, .. }) = &r.failover {
+            out.push((format!("roles.{}.failover.job", r.name), workload));
+        }
     }
     for h in &bp.hooks {
         if let HookAction::Job { workload, .. } = &h.action {

@@ -371,7 +371,7 @@ mod tests {
 
     fn status(serving: Option<&str>) -> MemberStatusDef {
         MemberStatusDef {
-            endpoint: EndpointDef { service: "c_namenode".into(), role: "namenode".into(), port: 9870 },
+            endpoint: EndpointDef { service: "c_namenode".into(), role: "namenode".into(), port: 9870, others: vec![] },
             path: "/jmx".into(),
             members: "beans.0.LiveNodes".into(),
             field: "adminState".into(),

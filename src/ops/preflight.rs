@@ -329,8 +329,11 @@ fn role_running<'a>(plan: &'a Plan, class: &str) -> Option<&'a crate::plan::Serv
 /// Where the standalone master's web UI answers (`/json/`), if the plan has it.
 pub fn master_ui(plan: &Plan) -> Option<EndpointDef> {
     let svc = role_running(plan, "org.apache.spark.deploy.master.Master")?;
-    let port = svc.ports.iter().filter(|p| p.web || p.name == "ui").find_map(|p| p.published)?;
-    Some(EndpointDef { service: svc.name.clone(), role: svc.role.clone(), port })
+    let ui = |s: &crate::plan::ServiceDef| s.ports.iter().filter(|p| p.web || p.name == "ui").find_map(|p| p.published);
+    let port = ui(svc)?;
+    // Masters in a pair: the others answer when the first does not lead.
+    let others = plan.services_of(&svc.role).filter(|s| s.name != svc.name).filter_map(|s| Some((s.name.clone(), ui(s)?))).collect();
+    Some(EndpointDef { service: svc.name.clone(), role: svc.role.clone(), port, others })
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<String> {

@@ -17,9 +17,17 @@ pub struct RoleState {
     /// The role, or `role-N` for ensemble member N.
     pub role: String,
     pub service: String,
-    /// What the member is in its ensemble (ZooKeeper: leader, follower).
+    /// What the member is in its ensemble (ZooKeeper: leader, follower;
+    /// a pair: active, standby).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// Whether that mode is the one exactly one member must be in (the
+    /// leader, the active member); `None` when the member did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// The mode the active member is in, for messages (`leader`, `active`).
+    #[serde(skip)]
+    pub leading: Option<String>,
     pub desired: u64,
     pub running: u64,
     pub ready: u64,
@@ -52,10 +60,21 @@ fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
 /// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
 /// node of a running task: how bdprov talks to a role's API, as probes do.
 pub async fn reach(engine: &Engine, ep: &EndpointDef) -> Result<String> {
-    let addr = engine.running_nodes(&ep.service).await?.into_iter().next().map(|n| n.addr);
-    addr.map(|a| format!("http://{a}:{}", ep.port)).ok_or_else(|| {
+    reach_all(engine, ep).await?.into_iter().next().ok_or_else(|| {
         Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster")
     })
+}
+
+/// The base URLs of every member of the role that has a running task, first
+/// member first: where a caller that needs the active member of a pair looks.
+pub async fn reach_all(engine: &Engine, ep: &EndpointDef) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (service, port) in ep.candidates() {
+        if let Some(n) = engine.running_nodes(&service).await?.into_iter().next() {
+            out.push(format!("http://{}:{port}", n.addr));
+        }
+    }
+    Ok(out)
 }
 
 /// Observe one role: its tasks, and its probe when it has one.
@@ -75,16 +94,42 @@ pub async fn observe(
             let addrs: Vec<&str> =
                 current(&targets).filter(|t| t.is_running()).filter_map(|t| node(nodes, &t.node_id)).map(|n| n.addr.as_str()).collect();
             let counting = matches!(&p.check, CheckDef::Http { count: Some(_), .. } | CheckDef::Zookeeper { znode: Some(_) });
-            Some(if addrs.is_empty() {
+            let ask = |addr: String, port: u16| async move {
+                let resp = probe::fetch(client, &p.check, &addr, port).await;
+                let v = probe::judge(&p.check, &resp, desired);
+                match &p.modes {
+                    Some(m) => probe::judge_mode(m, &resp, v),
+                    None => v,
+                }
+            };
+            Some(if addrs.is_empty() && p.others.is_empty() {
                 Verdict::not_ready(format!("{} has no running task", p.role))
             } else if counting || p.service != svc.name {
-                probe::judge(&p.check, &probe::fetch(client, &p.check, addrs[0], p.port).await, desired)
+                // Another ensemble answers through its first member that does.
+                let mut v = match addrs.first() {
+                    Some(a) => ask(a.to_string(), p.port).await,
+                    None => Verdict::not_ready(format!("{} has no running task", p.role)),
+                };
+                for (other, port) in &p.others {
+                    if v.ready {
+                        break;
+                    }
+                    let tasks = engine.tasks(other).await.unwrap_or_default();
+                    let addr = current(&tasks).filter(|t| t.is_running()).find_map(|t| node(nodes, &t.node_id)).map(|n| n.addr.clone());
+                    if let Some(addr) = addr {
+                        let w = ask(addr, *port).await;
+                        if w.ready || v.detail.ends_with("has no running task") {
+                            v = w;
+                        }
+                    }
+                }
+                v
             } else {
                 // Each task answers for itself, on its own node.
                 let mut passing = 0;
                 let mut last = Verdict::not_ready("");
                 for addr in &addrs {
-                    let v = probe::judge(&p.check, &probe::fetch(client, &p.check, addr, p.port).await, desired);
+                    let v = ask(addr.to_string(), p.port).await;
                     if v.ready {
                         passing += 1;
                     }
@@ -108,6 +153,15 @@ pub async fn observe(
     };
     let views = views(&svc.step(), &tasks, nodes);
     let mode = verdict.as_ref().and_then(|v| v.mode.clone());
+    let leading = svc.probe.as_ref().and_then(|p| match (&p.modes, &p.check) {
+        (Some(m), _) => Some(m.active.clone()),
+        (None, CheckDef::Zookeeper { znode: None }) => Some("leader".to_string()),
+        _ => None,
+    });
+    let active = match (&mode, &leading) {
+        (Some(m), Some(l)) => Some(m.eq_ignore_ascii_case(l)),
+        _ => None,
+    };
     let urls = svc
         .ports
         .iter()
@@ -120,18 +174,43 @@ pub async fn observe(
         })
         .collect();
     Ok((
-        RoleState { role: svc.step(), service: svc.name.clone(), mode, desired, running, ready, is_ready, detail, tasks: views, urls },
+        RoleState {
+            role: svc.step(),
+            service: svc.name.clone(),
+            mode,
+            active,
+            leading,
+            desired,
+            running,
+            ready,
+            is_ready,
+            detail,
+            tasks: views,
+            urls,
+        },
         tasks,
     ))
 }
 
-/// For an ensemble whose members all answer: anything but exactly one leader.
+/// For an ensemble or a pair: anything but exactly one leader (active
+/// member). Judged when every member answered, or when the members that did
+/// already show none or several leading (a pair with its active member down
+/// and the other still standby has no active member).
 pub fn ensemble_problem(members: &[&RoleState]) -> Option<String> {
-    if members.len() < 2 || members.iter().any(|m| m.mode.is_none()) {
+    let answered: Vec<&&RoleState> = members.iter().filter(|m| m.active.is_some()).collect();
+    if members.len() < 2 || answered.is_empty() {
         return None;
     }
-    let leaders = members.iter().filter(|m| m.mode.as_deref() == Some("leader")).count();
-    (leaders != 1).then(|| format!("{leaders} leaders among {} members, want exactly 1", members.len()))
+    let leading = answered.iter().filter(|m| m.active == Some(true)).count();
+    if leading == 1 || (leading == 0 && answered.len() < members.len() && answered.iter().all(|m| !m.is_ready)) {
+        return None;
+    }
+    let n = members.len();
+    let all = if answered.len() < n { format!(" ({} answering)", answered.len()) } else { String::new() };
+    Some(match answered[0].leading.as_deref() {
+        Some("leader") | None => format!("{leading} leaders among {n} members{all}, want exactly 1"),
+        Some(word) => format!("{leading} of {n} members {word}{all}, want exactly 1"),
+    })
 }
 
 /// The newest task of each slot, for display.
@@ -292,6 +371,8 @@ mod tests {
             role: "zookeeper-1".into(),
             service: "c_zookeeper-1".into(),
             mode: mode.map(String::from),
+            active: mode.map(|m| m == "leader"),
+            leading: Some("leader".into()),
             desired: 1,
             running: 1,
             ready: 1,
@@ -309,6 +390,26 @@ mod tests {
         assert!(ensemble_problem(&[&f, &f, &f]).unwrap().starts_with("0 leaders"));
         assert!(ensemble_problem(&[&l, &l, &f]).unwrap().starts_with("2 leaders"));
         assert_eq!(ensemble_problem(&[&l]), None);
+    }
+
+    #[test]
+    fn a_pair_needs_exactly_one_active_member() {
+        let pair = |mode: Option<&str>, is_ready: bool| RoleState {
+            mode: mode.map(String::from),
+            active: mode.map(|m| m == "active"),
+            leading: Some("active".into()),
+            is_ready,
+            ..member(None)
+        };
+        let (a, s, down) = (pair(Some("active"), true), pair(Some("standby"), true), pair(None, false));
+        assert_eq!(ensemble_problem(&[&a, &s]), None);
+        assert_eq!(ensemble_problem(&[&s, &s]).as_deref(), Some("0 of 2 members active, want exactly 1"));
+        assert_eq!(ensemble_problem(&[&a, &a]).as_deref(), Some("2 of 2 members active, want exactly 1"));
+        // The active member is down and the other still standby: named.
+        assert_eq!(ensemble_problem(&[&down, &s]).as_deref(), Some("0 of 2 members active (1 answering), want exactly 1"));
+        // The active member down and the other taking over: fine.
+        assert_eq!(ensemble_problem(&[&down, &a]), None);
+        assert_eq!(ensemble_problem(&[&down, &down]), None);
     }
 
     #[test]

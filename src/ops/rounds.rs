@@ -248,7 +248,7 @@ mod tests {
             refresh: vec![],
             stop: vec![],
             status: MemberStatusDef {
-                endpoint: EndpointDef { service: "c_namenode".into(), role: "namenode".into(), port: 9870 },
+                endpoint: EndpointDef { service: "c_namenode".into(), role: "namenode".into(), port: 9870, others: vec![] },
                 path: "/jmx".into(),
                 members: "beans.0.LiveNodes".into(),
                 field: "adminState".into(),
@@ -265,6 +265,8 @@ mod tests {
             role: "zk-1".into(),
             service: "c_zk-1".into(),
             mode: mode.map(String::from),
+            active: mode.map(|m| m == "leader"),
+            leading: Some("leader".into()),
             desired: 1,
             running: 1,
             ready: u64::from(is_ready),
@@ -353,6 +355,8 @@ mod tests {
                 port: 1,
                 check: crate::plan::CheckDef::Tcp,
                 timeout_secs: 600,
+                modes: None,
+                others: vec![],
             }),
             ..svc("x", &[])
         };

@@ -54,6 +54,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
     };
     let mut services = Vec::new();
     let mut decommission = Vec::new();
+    let mut failover = Vec::new();
     let mut left_out = Vec::new();
     for role in &bp.roles {
         if let Some(why) = b.left_out(&role.workload) {
@@ -64,6 +65,9 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         ctx.insert("role", &role_vars.get(&role.name).cloned().unwrap_or_default());
         if let Some(d) = &role.decommission {
             decommission.push(b.decommission(role, d, &ctx));
+        }
+        if let Some(f) = &role.failover {
+            failover.push(b.failover(role, f, &ctx));
         }
         match role.members {
             None => services.extend(b.service(role, &ctx, None)),
@@ -105,6 +109,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         decommission,
         left_out,
         secrets,
+        failover,
     };
     if b.errs.is_empty() {
         super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
@@ -193,7 +198,31 @@ impl Builder<'_> {
     fn endpoint(&self, role: &str, port: &str) -> EndpointDef {
         let target = self.bp.role(role).expect("endpoint roles are checked");
         let port = target.port(port).and_then(|p| p.published).expect("endpoint ports are checked");
-        EndpointDef { service: service_name(&self.opts.cluster, role), role: role.to_string(), port }
+        let mut members = self.members_of(target, port).into_iter();
+        let (service, port) = members.next().unwrap_or_else(|| (service_name(&self.opts.cluster, role), port));
+        EndpointDef { service, role: role.to_string(), port, others: members.collect() }
+    }
+
+    /// The services and published ports of an ensemble's members (none for
+    /// a role without `members`): member N publishes `port + N - 1`.
+    fn members_of(&self, role: &Role, port: u16) -> Vec<(String, u16)> {
+        (1..=role.members.unwrap_or(0))
+            .map(|m| (service_name(&self.opts.cluster, &member_host(&role.name, m)), port + m as u16 - 1))
+            .collect()
+    }
+
+    fn failover(&mut self, role: &Role, f: &crate::blueprint::Failover, ctx: &Context) -> FailoverDef {
+        let action = match f {
+            crate::blueprint::Failover::Restart => FailoverActionDef::Restart,
+            crate::blueprint::Failover::Job { workload, command } => {
+                let mut template = self.job_template(workload, &format!("roles.{}.failover.job", role.name), ctx);
+                template.role = format!("{}-failover", role.name);
+                template.entrypoint = Some(self.texts(command, ctx));
+                template.command = None;
+                FailoverActionDef::Job { template: Box::new(template) }
+            }
+        };
+        FailoverDef { role: role.name.clone(), action }
     }
 
     /// Why a role is left out of this cluster: its image cannot be built
@@ -383,6 +412,12 @@ impl Builder<'_> {
                 Check::Tcp { .. } => CheckDef::Tcp,
                 Check::Zookeeper { znode, .. } => CheckDef::Zookeeper { znode: znode.clone() },
             };
+            let modes = p.modes.as_ref().map(|m| ModesDef { path: m.path.clone(), active: m.active.clone(), standby: m.standby.clone() });
+            // Another ensemble's other members answer when its first is down.
+            let others = match member {
+                None if target.name != role.name => self.members_of(target, port).into_iter().skip(1).collect(),
+                _ => Vec::new(),
+            };
             // A member probes itself, on its own published port.
             let (service, port) = match member {
                 Some(m) if target.name == role.name => (s.name.clone(), port + m as u16 - 1),
@@ -395,7 +430,7 @@ impl Builder<'_> {
                 _ if target.members.is_some() => (service_name(&self.opts.cluster, &member_host(&target.name, 1)), port),
                 _ => (service_name(&self.opts.cluster, &target.name), port),
             };
-            ProbeDef { service, role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs() }
+            ProbeDef { service, role: target.name.clone(), port, check, timeout_secs: p.timeout.as_secs(), modes, others }
         });
         Some(s)
     }

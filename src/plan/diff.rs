@@ -233,6 +233,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            failover: vec![],
             secrets: vec![],
             jobs: Default::default(),
         };

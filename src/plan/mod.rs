@@ -65,6 +65,9 @@ pub struct Plan {
     /// Secrets `up` generates once for the cluster (names only, never content).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretDef>,
+    /// How pairs hand over (`bdprov failover ROLE`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failover: Vec<FailoverDef>,
 }
 
 impl Plan {
@@ -84,6 +87,11 @@ impl Plan {
 
     pub fn config(&self, name: &str) -> Option<&ConfigDef> {
         self.configs.iter().find(|c| c.name == name)
+    }
+
+    /// How `role` hands over to another member, if it does.
+    pub fn failover_of(&self, role: &str) -> Option<&FailoverDef> {
+        self.failover.iter().find(|f| f.role == role)
     }
 
     /// How `role` retires members, if it does.
@@ -360,6 +368,17 @@ pub struct EndpointDef {
     pub service: String,
     pub role: String,
     pub port: u16,
+    /// The other members of an ensemble (service, port), asked in turn when
+    /// `service` has no running task or does not answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<(String, u16)>,
+}
+
+impl EndpointDef {
+    /// Every (service, port) that answers for the role, first member first.
+    pub fn candidates(&self) -> Vec<(String, u16)> {
+        std::iter::once((self.service.clone(), self.port)).chain(self.others.iter().cloned()).collect()
+    }
 }
 
 /// A readiness probe with every name resolved to a service and a port number.
@@ -372,6 +391,41 @@ pub struct ProbeDef {
     pub port: u16,
     pub check: CheckDef,
     pub timeout_secs: u64,
+    /// For a member of a pair: where its answer says whether it is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modes: Option<ModesDef>,
+    /// The other members of the asked ensemble (service, port): a probe of
+    /// another role's ensemble asks them in turn when the first is down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<(String, u16)>,
+}
+
+/// Where a member of a pair says whether it is the active one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModesDef {
+    /// JSON path of the mode in the probe's answer.
+    pub path: String,
+    /// The mode of the one active member.
+    pub active: String,
+    /// Modes of a member ready to take over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standby: Vec<String>,
+}
+
+/// How `bdprov failover ROLE` hands over (see [`crate::blueprint::Failover`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailoverDef {
+    pub role: String,
+    pub action: FailoverActionDef,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum FailoverActionDef {
+    /// A one-shot job; its entrypoint is the command, `FROM`/`TO` are added.
+    Job { template: Box<ServiceDef> },
+    /// Restart the active member's task.
+    Restart,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -580,6 +634,7 @@ mod placement_tests {
             left_out: vec![],
             secrets: vec![],
             jobs: Default::default(),
+            failover: vec![],
         }
     }
 

@@ -179,7 +179,15 @@ mod tests {
     /// A Storm-like cluster: the UI (remappable 8080) probed by nimbus, and a
     /// logviewer with a fixed 8081.
     fn plan() -> Plan {
-        let probe = ProbeDef { service: "c_ui".into(), role: "ui".into(), port: 8080, check: CheckDef::Tcp, timeout_secs: 10 };
+        let probe = ProbeDef {
+            service: "c_ui".into(),
+            role: "ui".into(),
+            port: 8080,
+            check: CheckDef::Tcp,
+            timeout_secs: 10,
+            modes: None,
+            others: vec![],
+        };
         let nimbus = ServiceDef { probe: Some(probe.clone()), ..service("nimbus", vec![]) };
         let ui = ServiceDef { probe: Some(probe), ..service("ui", vec![port("ui", 8080, true)]) };
         Plan {
@@ -193,6 +201,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            failover: vec![],
             secrets: vec![],
             jobs: Default::default(),
         }
@@ -243,7 +252,7 @@ mod tests {
     #[test]
     fn hooks_decommission_and_yarn_tracking_follow_a_remapped_port() {
         use crate::plan::{EndpointDef, HookDef, MemberStatusDef, SparkJobDef};
-        let endpoint = || EndpointDef { service: "c_ui".into(), role: "ui".into(), port: 8080 };
+        let endpoint = || EndpointDef { service: "c_ui".into(), role: "ui".into(), port: 8080, others: vec![] };
         let mut p = plan();
         p.hooks.push(HookDef {
             name: "paths".into(),

@@ -181,6 +181,7 @@ mod tests {
             hooks: vec![],
             decommission: vec![],
             left_out: vec![],
+            failover: vec![],
             jobs: Default::default(),
             secrets: vec![],
         };
