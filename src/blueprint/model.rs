@@ -156,6 +156,10 @@ pub struct Placement {
     /// labelled `bdprov.role=master`, else to a manager, unless `constraints`
     /// say otherwise.
     pub coordinator: bool,
+    /// Each member pinned to one node, chosen at its first `up` and kept
+    /// (its node-local volumes stay usable), the members of the role on
+    /// different nodes while the swarm has enough.
+    pub pinned: bool,
     pub constraints: Vec<String>,
     pub max_per_node: Option<u64>,
     pub spread: Option<String>,

@@ -103,6 +103,13 @@ impl Decoder {
                 "give the role `members: 2` and a probe with `mode`, `active` and `standby`, or remove `failover`",
             );
         }
+        if role.placement.pinned && (role.members.is_none() || role.placement.coordinator || !role.placement.constraints.is_empty()) {
+            self.err(
+                field_span("placement"),
+                format!("{path}.placement.pinned: pins the members of an ensemble (`members:`), each to its own node"),
+                "use it on a role with `members`, without `coordinator` or `constraints` (which pin it already)",
+            );
+        }
         if role.singleton.is_some() && role.replicas > 1 {
             self.err(
                 field_span("replicas"),
@@ -304,6 +311,7 @@ impl Decoder {
             let p = format!("{path}.{}", f.key);
             match f.key.as_str() {
                 "coordinator" => pl.coordinator = self.boolean(&f.value, &p).unwrap_or(false),
+                "pinned" => pl.pinned = self.boolean(&f.value, &p).unwrap_or(false),
                 "constraints" => pl.constraints = self.strings(&f.value, &p),
                 "max_per_node" => pl.max_per_node = self.uint(&f.value, &p, 1000),
                 "spread" => pl.spread = self.string(&f.value, &p),

@@ -1,7 +1,7 @@
 //! `up`, `down`, `status`, `scale`, `logs`, `init`.
 
 use super::render::load_plan;
-use super::{DownArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UpArgs};
+use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UpArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops;
@@ -133,6 +133,23 @@ pub async fn logs(args: LogsArgs) -> Result<()> {
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, cluster).await?;
     ops::logs::logs(&engine, &plan, role, args.follow, args.tail).await
+}
+
+pub async fn failover(args: FailoverArgs) -> Result<()> {
+    let (cluster, role) = match args.args.as_slice() {
+        [role] => (None, role.as_str()),
+        [cluster, role] => (Some(cluster.as_str()), role.as_str()),
+        _ => return Err(Error::input("expected [CLUSTER] ROLE", "e.g. `bdprov failover namenode`")),
+    };
+    let engine = Engine::connect().await?;
+    let plan = ops::pick_cluster(&engine, cluster).await?;
+    let progress = reporter();
+    let h = ops::failover::failover(&engine, &plan, role, args.to, progress.as_ref()).await?;
+    println!("{}: {} is active (was {}), handed over in {:.1}s", h.role, h.to, h.from, h.secs);
+    for m in &h.members {
+        println!("  {}  {}", m.role, m.mode.as_deref().unwrap_or("?"));
+    }
+    Ok(())
 }
 
 pub async fn init(args: InitArgs) -> Result<()> {

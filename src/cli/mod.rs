@@ -51,6 +51,13 @@ pub enum Command {
     Scale(ScaleArgs),
     /// Show a role's logs across all its tasks
     Logs(LogsArgs),
+    /// Hand the active part of a pair (NameNode, ResourceManager, Spark master, nimbus) to a standby member
+    ///
+    /// Hand the active part of a pair to a standby member, the way the blueprint says (the
+    /// product's own graceful hand-over, or restarting the active member so that the others
+    /// elect a new one), then wait until exactly one member is active and the others stand by.
+    /// Roles that hand over: those of the -ha blueprints (`bdprov status` names active and standby).
+    Failover(FailoverArgs),
     /// Run an application once as a swarm job, stream its output, exit with its code
     ///
     /// Run an application once as a swarm job, stream its output, exit with its code.
@@ -178,6 +185,16 @@ pub struct LogsArgs {
     /// Lines from the end of each task's log
     #[arg(long, value_name = "N")]
     pub tail: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FailoverArgs {
+    /// [CLUSTER] ROLE
+    #[arg(required = true, num_args = 1..=2, value_name = "[CLUSTER] ROLE")]
+    pub args: Vec<String>,
+    /// The member that takes over (its number: 2 for namenode-2) [default: a ready standby]
+    #[arg(long, value_name = "N")]
+    pub to: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -396,6 +413,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Status(a) => cluster::status(a).await,
         Command::Scale(a) => cluster::scale(a).await,
         Command::Logs(a) => cluster::logs(a).await,
+        Command::Failover(a) => cluster::failover(a).await,
         Command::Submit(a) => submit::submit(a).await,
         Command::Storm(a) => storm::storm(a).await,
         Command::Render(a) => render::render(a),

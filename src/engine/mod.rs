@@ -488,6 +488,18 @@ impl Engine {
         .await
     }
 
+    /// Restart every task of the service (the swarm replaces them, as
+    /// `docker service update --force` does).
+    pub async fn restart_service(&self, name: &str) -> Result<()> {
+        self.update_with_retry(name, |mut spec| {
+            if let Some(t) = spec.task_template.as_mut() {
+                t.force_update = Some(t.force_update.unwrap_or(0) + 1);
+            }
+            spec
+        })
+        .await
+    }
+
     /// Update with the current version, retrying when another writer got there first.
     async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
         let cannot = |e| self.err(&format!("cannot update service {name}"))(e);

@@ -93,6 +93,8 @@ pub struct Prepared {
     pub remaps: Vec<ports::Remap>,
     pub observed: diff::Observed,
     pub changes: Changes,
+    /// Roles of several pinned members that all run on one node.
+    pub together: Vec<String>,
 }
 
 /// Placement, stranded coordinators, port remaps and the diff against what
@@ -111,6 +113,9 @@ pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
         nodes.iter().any(|n| n.labels.get(key).map(String::as_str) == Some(value)),
         previous.as_ref(),
     );
+    let usable: Vec<String> =
+        nodes.iter().filter(|n| n.ready && n.availability == crate::engine::Availability::Active).map(|n| n.hostname.clone()).collect();
+    let together = crate::plan::pin_members(&mut plan, &usable, previous.as_ref());
     // A pinned role whose node is down or drained cannot start anywhere else
     // without its data: say so now, before changing anything, instead of
     // waiting for its probe to time out.
@@ -134,14 +139,20 @@ pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
             "bdprov only changes objects it created for this cluster",
         )
     })?;
-    Ok(Prepared { plan, previous, taken, remaps, observed, changes })
+    Ok(Prepared { plan, previous, taken, remaps, observed, changes, together })
 }
 
 pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result<Outcome> {
     let started = Instant::now();
-    let Prepared { plan, taken, remaps, observed, changes, .. } = prepare(engine, plan).await?;
+    let Prepared { plan, taken, remaps, observed, changes, together, .. } = prepare(engine, plan).await?;
     for remap in &remaps {
         progress.note(&remap.to_string());
+    }
+    if !together.is_empty() {
+        progress.note(&format!(
+            "every member of {} runs on one node: that node is still a single point of failure (members stay pinned where their data is; a cluster brought up on more nodes spreads them)",
+            together.join(", ")
+        ));
     }
     for note in ports::exposure_notes(&plan) {
         progress.note(&note);

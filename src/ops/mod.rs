@@ -12,6 +12,7 @@ pub mod decommission;
 pub mod doctor;
 pub mod down;
 pub mod dryrun;
+pub mod failover;
 pub mod hooks;
 pub mod job;
 pub mod logs;

@@ -24,6 +24,53 @@ pub struct ClusterStatus {
     /// Pinned roles whose node is lost: they cannot run until it is back.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stranded: Vec<Stranded>,
+    /// Roles whose members elect one active (leader) member: which one is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<Pair>,
+}
+
+/// A pair (or ensemble) at a glance: who is active, who can take over.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Pair {
+    pub role: String,
+    /// The mode of the one active member (`active`, `leader`, `ALIVE`).
+    pub mode: String,
+    /// The members in the active (leading) mode: exactly one when all is well.
+    pub active: Vec<String>,
+    /// Ready members in another mode (standby, follower): they can take over.
+    pub standby: Vec<String>,
+    /// Members not ready (down, starting, or out of step).
+    pub unavailable: Vec<String>,
+}
+
+impl Pair {
+    /// From the members' states (all of one role).
+    pub fn of(role: &str, members: &[&RoleState]) -> Pair {
+        let names = |f: &dyn Fn(&RoleState) -> bool| members.iter().filter(|m| f(m)).map(|m| m.role.clone()).collect();
+        Pair {
+            role: role.to_string(),
+            mode: members.iter().find_map(|m| m.leading.clone()).unwrap_or_else(|| "active".into()),
+            active: names(&|m| m.active == Some(true)),
+            standby: names(&|m| m.is_ready && m.active == Some(false)),
+            unavailable: names(&|m| !m.is_ready && m.active != Some(true)),
+        }
+    }
+
+    /// Serving (one active member), and whether anything can take over.
+    pub fn summary(&self) -> String {
+        let active = match self.active.as_slice() {
+            [one] => format!("{one} {}", self.mode),
+            [] => format!("NO MEMBER {}", self.mode.to_uppercase()),
+            many => format!("{} ALL {}", many.join(", "), self.mode.to_uppercase()),
+        };
+        let standby = if self.standby.is_empty() {
+            "none ready to take over".to_string()
+        } else {
+            format!("ready to take over: {}", self.standby.join(", "))
+        };
+        let down = if self.unavailable.is_empty() { String::new() } else { format!("; not ready: {}", self.unavailable.join(", ")) };
+        format!("{}: {active}; {standby}{down}", self.role)
+    }
 }
 
 pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
@@ -51,9 +98,14 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
     }
     let lost_nodes = nodeloss::lost_nodes(&tasks, &nodes);
     // Ensembles: exactly one leader among the members.
+    let mut pairs = Vec::new();
     for role in plan.services.iter().filter(|s| s.member == Some(1)).map(|s| s.role.clone()) {
         let idx: Vec<usize> = plan.services.iter().enumerate().filter(|(_, s)| s.role == role).map(|(i, _)| i).collect();
-        let problem = ready::ensemble_problem(&idx.iter().map(|&i| &roles[i]).collect::<Vec<_>>());
+        let members: Vec<&RoleState> = idx.iter().map(|&i| &roles[i]).collect();
+        if members.len() > 1 && members.iter().any(|m| m.leading.is_some()) {
+            pairs.push(Pair::of(&role, &members));
+        }
+        let problem = ready::ensemble_problem(&members);
         if let Some(problem) = problem {
             for &i in &idx {
                 roles[i].is_ready = false;
@@ -70,6 +122,7 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
         roles,
         lost_nodes,
         stranded,
+        pairs,
     })
 }
 
@@ -102,6 +155,12 @@ impl std::fmt::Display for ClusterStatus {
             ]);
         }
         write!(f, "{roles}")?;
+        if !self.pairs.is_empty() {
+            writeln!(f, "\nactive members:")?;
+            for p in &self.pairs {
+                writeln!(f, "  {}", p.summary())?;
+            }
+        }
         let mut tasks = Table::new(&["TASK", "NODE", "STATE", "ERROR"]);
         for r in &self.roles {
             for t in &r.tasks {
@@ -128,5 +187,38 @@ impl std::fmt::Display for ClusterStatus {
             writeln!(f, "\nto run {} again: {}", s.role, s.help())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(role: &str, mode: Option<&str>, is_ready: bool) -> RoleState {
+        RoleState {
+            role: role.into(),
+            service: format!("c_{role}"),
+            mode: mode.map(String::from),
+            active: mode.map(|m| m == "active"),
+            leading: Some("active".into()),
+            desired: 1,
+            running: u64::from(is_ready),
+            ready: u64::from(is_ready),
+            is_ready,
+            detail: String::new(),
+            tasks: vec![],
+            urls: vec![],
+        }
+    }
+
+    #[test]
+    fn a_pair_names_its_active_and_standby_members() {
+        let (a, s) = (member("nn-1", Some("active"), true), member("nn-2", Some("standby"), true));
+        assert_eq!(Pair::of("nn", &[&a, &s]).summary(), "nn: nn-1 active; ready to take over: nn-2");
+        let down = member("nn-1", None, false);
+        let took_over = member("nn-2", Some("active"), true);
+        assert_eq!(Pair::of("nn", &[&down, &took_over]).summary(), "nn: nn-2 active; none ready to take over; not ready: nn-1");
+        let lost = Pair::of("nn", &[&down, &s]);
+        assert_eq!(lost.summary(), "nn: NO MEMBER ACTIVE; ready to take over: nn-2; not ready: nn-1");
     }
 }

@@ -383,6 +383,7 @@ impl Builder<'_> {
         let replicated = role.singleton.is_none() && member.is_none();
         s.placement = PlacementDef {
             coordinator: role.placement.coordinator,
+            pinned: role.placement.pinned,
             constraints: role.placement.constraints.clone(),
             // Host-mode ports bind once per node.
             max_per_node: role

@@ -332,6 +332,10 @@ pub struct PlacementDef {
     /// [`resolve_placement`] before `up` compares or creates anything.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub coordinator: bool,
+    /// Pinned to one node, its members on different nodes: resolved by
+    /// [`pin_members`] before `up` compares or creates anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -591,6 +595,50 @@ pub fn resolve_placement(plan: &mut Plan, labelled: bool, previous: Option<&Plan
     }
 }
 
+/// Pin the members of `pinned` roles, each to one node (`node.hostname==…`),
+/// the members of a role on different nodes while there are enough of the
+/// `nodes` (hostnames of the nodes that take tasks). Each pinned role starts
+/// one node further along, so that the members of different pairs share the
+/// load. A member the last `up` pinned keeps its node (its data is there),
+/// even while that node is down. Returns the roles whose members all landed
+/// on one node, though they are several: that node is a single point of failure.
+pub fn pin_members(plan: &mut Plan, nodes: &[String], previous: Option<&Plan>) -> Vec<String> {
+    let mut nodes = nodes.to_vec();
+    nodes.sort();
+    nodes.dedup();
+    let mut roles: Vec<String> = Vec::new();
+    for svc in plan.services.iter().filter(|s| s.placement.pinned && s.member.is_some()) {
+        if !roles.contains(&svc.role) {
+            roles.push(svc.role.clone());
+        }
+    }
+    let mut together = Vec::new();
+    for (offset, role) in roles.iter().enumerate() {
+        let mut used = Vec::new();
+        for svc in plan.services.iter_mut().filter(|s| &s.role == role) {
+            let before = previous
+                .and_then(|p| p.services.iter().find(|s| s.name == svc.name))
+                .filter(|s| s.placement.pinned)
+                .map(|s| s.placement.constraints.clone())
+                .filter(|c| !c.is_empty());
+            svc.placement.constraints = match (before, nodes.is_empty()) {
+                (Some(c), _) => c,
+                (None, true) => Vec::new(),
+                (None, false) => {
+                    let m = svc.member.unwrap_or(1) as usize;
+                    vec![format!("node.hostname=={}", nodes[(offset + m - 1) % nodes.len()])]
+                }
+            };
+            used.push(svc.placement.constraints.clone());
+        }
+        used.dedup();
+        if used.len() == 1 && plan.services.iter().filter(|s| &s.role == role).count() > 1 {
+            together.push(role.clone());
+        }
+    }
+    together
+}
+
 /// How `submit storm` builds its one-shot service, and where `storm list`
 /// and `storm kill` reach the Storm UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -655,6 +703,47 @@ mod placement_tests {
         let mut now = plan_with(vec![]);
         resolve_placement(&mut now, true, Some(&before));
         assert_eq!(now.services[0].placement.constraints, ["node.role==manager"]);
+    }
+
+    fn members(role: &str, n: u64) -> Vec<ServiceDef> {
+        (1..=n)
+            .map(|m| ServiceDef {
+                name: format!("c_{role}-{m}"),
+                role: role.into(),
+                member: Some(m),
+                placement: PlacementDef { pinned: true, ..Default::default() },
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn members_of_a_pair_are_pinned_to_different_nodes_and_keep_them() {
+        let mut p = plan_with(vec![]);
+        p.services = [members("nn", 2), members("jn", 3)].concat();
+        let nodes = ["n3".to_string(), "n1".into(), "n2".into()];
+        assert!(pin_members(&mut p, &nodes, None).is_empty());
+        let on = |p: &Plan, name: &str| p.services.iter().find(|s| s.name == name).unwrap().placement.constraints.clone();
+        assert_eq!(on(&p, "c_nn-1"), ["node.hostname==n1"]);
+        assert_eq!(on(&p, "c_nn-2"), ["node.hostname==n2"]);
+        // The next role starts one node further along.
+        assert_eq!(on(&p, "c_jn-1"), ["node.hostname==n2"]);
+        assert_eq!(on(&p, "c_jn-2"), ["node.hostname==n3"]);
+        assert_eq!(on(&p, "c_jn-3"), ["node.hostname==n1"]);
+        // Later, with n1 gone from the usable nodes, every member keeps its node.
+        let mut again = plan_with(vec![]);
+        again.services = [members("nn", 2), members("jn", 3)].concat();
+        pin_members(&mut again, &["n2".to_string(), "n3".into()], Some(&p));
+        assert_eq!(on(&again, "c_nn-1"), ["node.hostname==n1"]);
+        assert_eq!(on(&again, "c_jn-3"), ["node.hostname==n1"]);
+    }
+
+    #[test]
+    fn one_node_runs_every_member_and_says_so() {
+        let mut p = plan_with(vec![]);
+        p.services = members("nn", 2);
+        assert_eq!(pin_members(&mut p, &["solo".to_string()], None), ["nn"]);
+        assert!(p.services.iter().all(|s| s.placement.constraints == ["node.hostname==solo"]));
     }
 
     #[test]
