@@ -189,11 +189,18 @@ impl Builder<'_> {
         value
     }
 
-    /// A role's published port; decoding checked that it exists.
+    /// A role's published port; decoding checked that it exists. An
+    /// ensemble answers through its first member (whose read-only front,
+    /// for a ResourceManager pair, follows a standby's redirects to the
+    /// active one).
     fn endpoint(&self, role: &str, port: &str) -> EndpointDef {
         let target = self.bp.role(role).expect("endpoint roles are checked");
         let port = target.port(port).and_then(|p| p.published).expect("endpoint ports are checked");
-        EndpointDef { service: service_name(&self.opts.cluster, role), role: role.to_string(), port }
+        let service = match target.members {
+            Some(_) => service_name(&self.opts.cluster, &member_host(role, 1)),
+            None => service_name(&self.opts.cluster, role),
+        };
+        EndpointDef { service, role: role.to_string(), port }
     }
 
     /// Why a role is left out of this cluster: its image cannot be built
