@@ -7,6 +7,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("yarn", include_str!("../../blueprints/yarn.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
     ("storm", include_str!("../../blueprints/storm.yaml")),
+    ("yarn-ha", include_str!("../../blueprints/yarn-ha.yaml")),
+    ("spark-standalone-ha", include_str!("../../blueprints/spark-standalone-ha.yaml")),
+    ("storm-ha", include_str!("../../blueprints/storm-ha.yaml")),
     ("registry", include_str!("../../blueprints/registry.yaml")),
 ];
 

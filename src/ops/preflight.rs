@@ -122,6 +122,11 @@ pub struct App {
 /// The standalone master's `/json/`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct Master {
+    /// ALIVE on the master that leads; STANDBY (RECOVERING,
+    /// COMPLETING_RECOVERY while it takes over) on the others of a
+    /// ZooKeeper-recovered pair. Absent from answers of old versions.
+    #[serde(default)]
+    pub status: String,
     #[serde(default)]
     pub workers: Vec<Worker>,
     #[serde(default)]
@@ -326,14 +331,47 @@ fn role_running<'a>(plan: &'a Plan, class: &str) -> Option<&'a crate::plan::Serv
     plan.services.iter().find(|s| s.command.iter().flatten().any(|a| a == class))
 }
 
-/// Where the standalone master's web UI answers (`/json/`), if the plan has it.
-pub fn master_ui(plan: &Plan) -> Option<EndpointDef> {
-    let svc = role_running(plan, "org.apache.spark.deploy.master.Master")?;
-    let ui = |s: &crate::plan::ServiceDef| s.ports.iter().filter(|p| p.web || p.name == "ui").find_map(|p| p.published);
-    let port = ui(svc)?;
-    // Masters in a pair: the others answer when the first does not lead.
-    let others = plan.services_of(&svc.role).filter(|s| s.name != svc.name).filter_map(|s| Some((s.name.clone(), ui(s)?))).collect();
-    Some(EndpointDef { service: svc.name.clone(), role: svc.role.clone(), port, others })
+/// Where the standalone masters' web UIs answer (`/json/`): one, or each
+/// member of a pair that recovers through ZooKeeper.
+pub fn master_uis(plan: &Plan) -> Vec<EndpointDef> {
+    const MASTER: &str = "org.apache.spark.deploy.master.Master";
+    plan.services
+        .iter()
+        .filter(|s| s.command.iter().flatten().any(|a| a == MASTER))
+        .filter_map(|svc| {
+            let port = svc.ports.iter().filter(|p| p.web || p.name == "ui").find_map(|p| p.published)?;
+            Some(EndpointDef { service: svc.name.clone(), role: svc.role.clone(), port, others: vec![] })
+        })
+        .collect()
+}
+
+/// The master that leads, and its view. Only the ALIVE one has workers and
+/// takes applications, so a standby's view would refuse every job; a
+/// lone master is asked whatever it says, as before.
+async fn leading_master(engine: &Engine, client: &reqwest::Client, masters: &[EndpointDef]) -> Result<(String, Master)> {
+    let mut seen = Vec::new();
+    let mut last_err = None;
+    for ep in masters {
+        let base = match super::ready::reach(engine, ep).await {
+            Ok(b) => b,
+            Err(e) => {
+                last_err = Some(e);
+                continue;
+            }
+        };
+        match master_view(client, &base).await {
+            Ok(m) if masters.len() == 1 || m.status == "ALIVE" => return Ok((base, m)),
+            Ok(m) => seen.push(format!("{base} is {}", if m.status.is_empty() { "?" } else { &m.status })),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    match (last_err, seen.is_empty()) {
+        (Some(e), true) => Err(e),
+        _ => Err(Error::help(
+            format!("no Spark master is ALIVE ({}): a standby takes over once the leader's ZooKeeper session ends", seen.join(", ")),
+            "try again in a minute; `bdprov status` and `bdprov logs master` show the masters; the job was not submitted",
+        )),
+    }
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<String> {
@@ -385,9 +423,11 @@ pub async fn check(
     let refuse = |(problem, fix): (String, String)| Error::input(problem, fix);
     match on {
         SparkOn::Cluster => {
-            let Some(ep) = master_ui(plan).filter(|_| job.master.starts_with("spark://")) else { return Ok(Checked::Nothing) };
-            let base = super::ready::reach(engine, &ep).await?;
-            let master = master_view(&client, &base).await?;
+            let masters = master_uis(plan);
+            if masters.is_empty() || !job.master.starts_with("spark://") {
+                return Ok(Checked::Nothing);
+            }
+            let (base, master) = leading_master(engine, &client, &masters).await?;
             let worker = role_running(plan, "org.apache.spark.deploy.worker.Worker");
             let worker_role = worker.map_or("worker", |s| s.role.as_str());
             let tasks = match worker {

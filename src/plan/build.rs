@@ -194,7 +194,10 @@ impl Builder<'_> {
         value
     }
 
-    /// A role's published port; decoding checked that it exists.
+    /// A role's published port; decoding checked that it exists. An
+    /// ensemble answers through its first member (whose read-only front,
+    /// for a ResourceManager pair, follows a standby's redirects to the
+    /// active one).
     fn endpoint(&self, role: &str, port: &str) -> EndpointDef {
         let target = self.bp.role(role).expect("endpoint roles are checked");
         let port = target.port(port).and_then(|p| p.published).expect("endpoint ports are checked");

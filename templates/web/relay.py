@@ -6,7 +6,10 @@
 #
 # Environment: UPSTREAM (host:port on the overlay), LISTEN (port), ALLOW
 # (whitespace-separated rules: `/exact`, `/prefix/*`, either optionally
-# followed by `?param=A,B` to allow only those values of one parameter).
+# followed by `?param=A,B` to allow only those values of one parameter),
+# FOLLOW (optional, host:port words): redirects to these upstreams are
+# followed here, on the overlay, whose names a client outside cannot resolve
+# (a standby ResourceManager redirects to the active one's own address).
 import http.client
 import os
 import sys
@@ -36,6 +39,8 @@ def parse_rules(text):
 
 
 RULES = parse_rules(os.environ.get("ALLOW", ""))
+FOLLOW = set(os.environ.get("FOLLOW", "").split())
+REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def allowed(path, query):
@@ -92,16 +97,23 @@ class Relay(BaseHTTPRequestHandler):
         kept = "&".join(p for p in url.query.split("&") if p and urllib.parse.unquote_plus(p.partition("=")[0]).lower() not in IDENTITY)
         target = url.path + ("?" + kept if kept else "")
         headers = {h: self.headers[h] for h in PASS_HEADERS if self.headers.get(h)}
-        try:
-            conn = http.client.HTTPConnection(UPSTREAM, timeout=30)
-            conn.request(self.command, target, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-        except OSError as e:
-            self.answer(502, f"{UPSTREAM} does not answer: {e}\n")
-            return
-        finally:
-            conn.close()
+        upstream = UPSTREAM
+        # A chain of redirects between members ends in a few hops.
+        for _ in range(4):
+            try:
+                conn = http.client.HTTPConnection(upstream, timeout=30)
+                conn.request(self.command, target, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+            except OSError as e:
+                self.answer(502, f"{upstream} does not answer: {e}\n")
+                return
+            finally:
+                conn.close()
+            nxt = self.follow(resp)
+            if nxt is None:
+                break
+            upstream, target = nxt
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
             if k.lower() not in HOP and k.lower() != "content-length":
@@ -110,6 +122,19 @@ class Relay(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+    def follow(self, resp):
+        """(upstream, target) of a redirect to one of FOLLOW for a path
+        served here, else None (the client gets the redirect as it is)."""
+        if resp.status not in REDIRECTS or not FOLLOW:
+            return None
+        loc = urllib.parse.urlsplit(resp.getheader("Location") or "")
+        if loc.scheme != "http" or loc.netloc not in FOLLOW:
+            return None
+        query = urllib.parse.parse_qsl(loc.query, keep_blank_values=True)
+        if allowed(loc.path or "/", query) or any(k.lower() in IDENTITY for k, _ in query):
+            return None
+        return loc.netloc, (loc.path or "/") + ("?" + loc.query if loc.query else "")
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
