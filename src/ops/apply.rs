@@ -106,6 +106,27 @@ pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
     // version wrote it, or the engine failing to list it) is swallowed: it only
     // means that pins and remappable ports are chosen afresh.
     let previous = engine.load_state(&plan.cluster).await.unwrap_or(None);
+    if let Some(before) = &previous {
+        let reshaped = crate::plan::reshaped(before, &plan);
+        if let Some((role, volumes)) = reshaped.first() {
+            let shape = |p: &Plan| if p.services_of(role).any(|s| s.member.is_some()) { "members of their own" } else { "one service" };
+            return Err(Error::help(
+                format!(
+                    "cluster {} runs `{role}` as {} (blueprint {}) on {}; blueprint {} makes it {}, which would start on new, empty volumes and leave its data behind; nothing was changed",
+                    plan.cluster,
+                    shape(before),
+                    before.blueprint,
+                    volumes.join(", "),
+                    plan.blueprint,
+                    shape(&plan)
+                ),
+                format!(
+                    "bring it up under another name (`--name`), or keep its blueprint; to move the data, `bdprov down {}` (volumes are kept) and convert by hand (HDFS: `hdfs namenode -initializeSharedEdits` on a copy of the NameNode's volume)",
+                    plan.cluster
+                ),
+            ));
+        }
+    }
     let nodes = engine.nodes().await?;
     let (key, value) = crate::plan::MASTER_LABEL;
     crate::plan::resolve_placement(

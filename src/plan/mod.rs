@@ -639,6 +639,27 @@ pub fn pin_members(plan: &mut Plan, nodes: &[String], previous: Option<&Plan>) -
     together
 }
 
+/// Roles whose data would not follow a change of shape: a role that ran as
+/// one service with volumes of its own and is now an ensemble of members
+/// (each with new, empty volumes of its own), or the other way round, like a
+/// NameNode made highly available. Each with the volumes it ran on.
+pub fn reshaped(previous: &Plan, plan: &Plan) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for before in &previous.services {
+        if out.iter().any(|(r, _)| r == &before.role) || before.mounts.is_empty() {
+            continue;
+        }
+        let was_members = before.member.is_some();
+        let now: Vec<&ServiceDef> = plan.services_of(&before.role).collect();
+        if now.is_empty() || now.iter().all(|s| s.member.is_some() == was_members) {
+            continue;
+        }
+        let volumes = previous.services_of(&before.role).flat_map(|s| s.mounts.iter().map(|m| m.source.clone())).collect();
+        out.push((before.role.clone(), volumes));
+    }
+    out
+}
+
 /// How `submit storm` builds its one-shot service, and where `storm list`
 /// and `storm kill` reach the Storm UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -744,6 +765,20 @@ mod placement_tests {
         p.services = members("nn", 2);
         assert_eq!(pin_members(&mut p, &["solo".to_string()], None), ["nn"]);
         assert!(p.services.iter().all(|s| s.placement.constraints == ["node.hostname==solo"]));
+    }
+
+    #[test]
+    fn a_role_that_becomes_a_pair_is_reshaped_and_its_volumes_named() {
+        let mount = |source: &str| MountDef { source: source.into(), target: "/data".into(), readonly: false, labels: Default::default() };
+        let mut before = plan_with(vec![]);
+        before.services[0].mounts = vec![mount("c_namenode")];
+        let mut after = plan_with(vec![]);
+        after.services = members("namenode", 2);
+        assert_eq!(reshaped(&before, &after), vec![("namenode".to_string(), vec!["c_namenode".to_string()])]);
+        // Same shape, or a role without volumes (a front): nothing to say.
+        assert!(reshaped(&before, &before).is_empty());
+        before.services[0].mounts.clear();
+        assert!(reshaped(&before, &after).is_empty());
     }
 
     #[test]
