@@ -77,6 +77,9 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
     };
     for probe in plan.services.iter_mut().filter_map(|s| s.probe.as_mut()) {
         follow(&probe.service, &mut probe.port);
+        for (service, port) in &mut probe.others {
+            follow(service, port);
+        }
     }
     // Everything else bdprov reaches a role through: WebHDFS hooks, the
     // decommission status, YARN tracking for `submit` (read from the stored plan).
@@ -89,6 +92,9 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
         .chain([plan.jobs.spark.as_mut(), plan.jobs.yarn.as_mut()].into_iter().flatten().filter_map(|j| j.tracking.as_mut()));
     for endpoint in endpoints {
         follow(&endpoint.service, &mut endpoint.port);
+        for (service, port) in &mut endpoint.others {
+            follow(service, port);
+        }
     }
     Ok(remaps)
 }
@@ -107,7 +113,10 @@ pub fn exposed(plan: &Plan) -> Vec<crate::blueprint::exposure::Exposed> {
     let endpoints = hooks
         .chain(plan.decommission.iter().map(|d| &d.status.endpoint))
         .chain([plan.jobs.spark.as_ref(), plan.jobs.yarn.as_ref()].into_iter().flatten().filter_map(|j| j.tracking.as_ref()));
-    used.extend(endpoints.map(|e| (e.service.as_str(), e.port)));
+    for e in endpoints {
+        used.insert((e.service.as_str(), e.port));
+        used.extend(e.others.iter().map(|(s, p)| (s.as_str(), *p)));
+    }
     let storm_ui = plan.jobs.storm.as_ref().map(|s| (s.ui_role.as_str(), s.ui_port.as_str()));
     let mut out: Vec<crate::blueprint::exposure::Exposed> = Vec::new();
     for svc in &plan.services {

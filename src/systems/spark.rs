@@ -185,8 +185,8 @@ pub async fn run_spark(
             "its log level must show the Client's INFO lines (spark-submit's default)",
         )
     })?;
-    let base = crate::ops::ready::reach(engine, tracking).await?;
-    let application = yarn::follow(&crate::probe::client(), &base, &id, progress, Duration::from_secs(1)).await?;
+    let bases = crate::ops::ready::reach_all(engine, tracking).await?;
+    let application = yarn::follow(&crate::probe::client(), &bases, &id, progress, Duration::from_secs(1)).await?;
     Ok(Submitted { code, application: Some(application) })
 }
 

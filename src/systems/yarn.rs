@@ -67,39 +67,61 @@ pub fn parse_app(body: &str) -> Result<App, String> {
 
 /// Poll the ResourceManager at `base` (`http://host:8088`) until application
 /// `id` is final, reporting each state it passes through.
-pub async fn follow(client: &reqwest::Client, base: &str, id: &str, progress: &dyn Progress, every: Duration) -> Result<App> {
-    let url = format!("{base}/ws/v1/cluster/apps/{id}");
+pub async fn follow(client: &reqwest::Client, bases: &[String], id: &str, progress: &dyn Progress, every: Duration) -> Result<App> {
+    let Some(first) = bases.first() else {
+        return Err(Error::help("no ResourceManager runs to follow the application", "check `bdprov status`"));
+    };
     /// The last answer that was not the application.
     enum Silence {
-        Status(u16),
-        Lost(String),
+        Status(String, u16),
+        Lost(String, String),
     }
-    let look = async || match client.get(&url).timeout(Duration::from_secs(10)).send().await {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let body = resp.text().await.unwrap_or_default();
-            match status {
-                200 => {
-                    let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
-                    progress.step("yarn", State::Application(app.state.to_lowercase()), id);
-                    Ok(if app.is_final() { Seen::Done(app) } else { Seen::Progressed(Silence::Status(status)) })
+    // With two ResourceManagers (each behind its own front), the one that
+    // answered last is asked first; the other answers once it takes over.
+    let mut at = 0;
+    let look = async || {
+        let mut last = Silence::Lost(first.clone(), "not asked".into());
+        for k in 0..bases.len() {
+            let base = &bases[(at + k) % bases.len()];
+            let url = format!("{base}/ws/v1/cluster/apps/{id}");
+            match client.get(&url).timeout(Duration::from_secs(10)).send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body = resp.text().await.unwrap_or_default();
+                    match status {
+                        200 => {
+                            at = (at + k) % bases.len();
+                            let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
+                            progress.step("yarn", State::Application(app.state.to_lowercase()), id);
+                            return Ok(if app.is_final() {
+                                Seen::Done(app)
+                            } else {
+                                Seen::Progressed(Silence::Status(base.clone(), status))
+                            });
+                        }
+                        // One ResourceManager: it forgot the application. Of a
+                        // pair, the one taking over may not have recovered it yet.
+                        404 if bases.len() == 1 => {
+                            return Err(Error::help(
+                                format!("the ResourceManager does not know application {id}"),
+                                "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
+                            ))
+                        }
+                        // A standby or failing ResourceManager answers, but not with the application.
+                        _ => last = Silence::Status(base.clone(), status),
+                    }
                 }
-                404 => Err(Error::help(
-                    format!("the ResourceManager does not know application {id}"),
-                    "it forgets applications when it restarts; see `bdprov logs resourcemanager`",
-                )),
-                // A standby or failing ResourceManager answers, but not with the application.
-                _ => Ok(Seen::Waiting(Silence::Status(status))),
+                Err(e) => last = Silence::Lost(base.clone(), crate::probe::root_cause(&e)),
             }
         }
-        Err(e) => Ok(Seen::Waiting(Silence::Lost(crate::probe::root_cause(&e)))),
+        Ok(Seen::Waiting(last))
     };
     poll::until(every, UNREACHABLE_LIMIT, look, |last, _| match last {
-        Silence::Status(status) => Error::help(
+        Silence::Status(base, status) => Error::help(
             format!("the ResourceManager at {base} answered HTTP {status} for {id} for {}s", UNREACHABLE_LIMIT.as_secs()),
             "the application may still run: see the ResourceManager's web UI or `bdprov status`",
         ),
-        Silence::Lost(why) => Error::help(
+        Silence::Lost(base, why) => Error::help(
             format!("lost the ResourceManager at {base} while following {id}: {why}"),
             "the application may still run: see the ResourceManager's web UI or `bdprov status`",
         ),
