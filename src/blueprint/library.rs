@@ -13,8 +13,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("registry", include_str!("../../blueprints/registry.yaml")),
 ];
 
+/// Layers: parts that built-in blueprints include, not clusters of their own
+/// (not listed by `bdprov blueprints`, but includable by name).
+pub const LAYERS: &[(&str, &str)] = &[("spark-on-hdfs", include_str!("../../blueprints/layers/spark-on-hdfs.yaml"))];
+
 pub fn builtin(name: &str) -> Option<&'static str> {
-    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    BUILTIN.iter().chain(LAYERS).find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 pub fn names() -> Vec<&'static str> {
