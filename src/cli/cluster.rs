@@ -124,23 +124,24 @@ pub async fn scale(args: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
+/// `[CLUSTER] ROLE` arguments.
+fn cluster_and_role<'a>(args: &'a [String], example: &str) -> Result<(Option<&'a str>, &'a str)> {
+    match args {
+        [role] => Ok((None, role.as_str())),
+        [cluster, role] => Ok((Some(cluster.as_str()), role.as_str())),
+        _ => Err(Error::input("expected [CLUSTER] ROLE", format!("e.g. `{example}`"))),
+    }
+}
+
 pub async fn logs(args: LogsArgs) -> Result<()> {
-    let (cluster, role) = match args.args.as_slice() {
-        [role] => (None, role.as_str()),
-        [cluster, role] => (Some(cluster.as_str()), role.as_str()),
-        _ => return Err(Error::input("expected [CLUSTER] ROLE", "e.g. `bdprov logs worker`")),
-    };
+    let (cluster, role) = cluster_and_role(&args.args, "bdprov logs worker")?;
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, cluster).await?;
     ops::logs::logs(&engine, &plan, role, args.follow, args.tail).await
 }
 
 pub async fn failover(args: FailoverArgs) -> Result<()> {
-    let (cluster, role) = match args.args.as_slice() {
-        [role] => (None, role.as_str()),
-        [cluster, role] => (Some(cluster.as_str()), role.as_str()),
-        _ => return Err(Error::input("expected [CLUSTER] ROLE", "e.g. `bdprov failover namenode`")),
-    };
+    let (cluster, role) = cluster_and_role(&args.args, "bdprov failover namenode")?;
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, cluster).await?;
     let progress = reporter();

@@ -38,9 +38,8 @@ pub fn choose(role: &str, members: &[(u64, RoleState)], to: Option<u64>) -> Resu
     let from = match active.as_slice() {
         [one] => one.0,
         [] => {
-            let seen: Vec<String> = members.iter().map(|(_, s)| format!("{}: {}", s.role, s.detail)).collect();
             return Err(Error::help(
-                format!("no member of `{role}` is active now ({})", seen.join("; ")),
+                format!("no member of `{role}` is active now ({})", seen(members)),
                 "there is nothing to hand over: `bdprov status` shows the members; they elect an active one by themselves",
             ));
         }
@@ -81,6 +80,11 @@ pub fn choose(role: &str, members: &[(u64, RoleState)], to: Option<u64>) -> Resu
         },
     };
     Ok((from, to))
+}
+
+/// What each member says, for messages: `nn-1: standby; nn-2: …`.
+fn seen(members: &[(u64, RoleState)]) -> String {
+    members.iter().map(|(_, s)| format!("{}: {}", s.role, s.detail)).collect::<Vec<_>>().join("; ")
 }
 
 async fn observe_all(engine: &Engine, members: &[&ServiceDef]) -> Result<Vec<(u64, RoleState)>> {
@@ -151,9 +155,8 @@ pub async fn failover(engine: &Engine, plan: &Plan, role: &str, to: Option<u64>,
             })
         },
         |now: Vec<(u64, RoleState)>, waited| {
-            let seen: Vec<String> = now.iter().map(|(_, s)| format!("{}: {}", s.role, s.detail)).collect();
             Error::help(
-                format!("no other member of `{role}` became active within {}s ({})", waited.as_secs(), seen.join("; ")),
+                format!("no other member of `{role}` became active within {}s ({})", waited.as_secs(), seen(&now)),
                 "`bdprov status` shows the members; `bdprov logs ROLE` their logs",
             )
         },
@@ -171,9 +174,8 @@ pub async fn failover(engine: &Engine, plan: &Plan, role: &str, to: Option<u64>,
             Ok(if whole { Seen::Done(now) } else { Seen::Waiting(now) })
         },
         |now: Vec<(u64, RoleState)>, waited| {
-            let seen: Vec<String> = now.iter().map(|(_, s)| format!("{}: {}", s.role, s.detail)).collect();
             Error::help(
-                format!("{role}-{took_over} is active, but the pair is not whole after {}s ({})", waited.as_secs(), seen.join("; ")),
+                format!("{role}-{took_over} is active, but the pair is not whole after {}s ({})", waited.as_secs(), seen(&now)),
                 "`bdprov status` shows the members; `bdprov up` restores a member that is gone",
             )
         },
