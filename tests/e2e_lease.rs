@@ -128,7 +128,11 @@ fn e2e_lease_one_changing_command_at_a_time() {
     signal(&up, "CONT");
     let gone = finish(up);
     assert_eq!(gone.code, 1, "{}\n{}", gone.stdout, gone.stderr);
-    assert!(gone.stderr.contains(&format!("service {MEMBER} (role `zookeeper-1`) was removed while this command waited")), "{}", gone.stderr);
+    assert!(
+        gone.stderr.contains(&format!("service {MEMBER} (role `zookeeper-1`) was removed while this command waited")),
+        "{}",
+        gone.stderr
+    );
     assert!(gone.stderr.contains("outside bdprov") && !gone.stderr.contains("for inspection"), "{}", gone.stderr);
 
     // `down --wait` during `up`: it removes the cluster after `up` ends.
@@ -164,7 +168,11 @@ fn e2e_lease_one_changing_command_at_a_time() {
     std::thread::sleep(Duration::from_secs(9).saturating_sub(killed_at.elapsed()));
     let after = bdprov_env(UP, &[]);
     assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
-    assert!(after.stderr.contains(&format!("`bdprov up` (pid {killed_pid} on host ")) && after.stderr.contains("expired"), "{}", after.stderr);
+    assert!(
+        after.stderr.contains(&format!("`bdprov up` (pid {killed_pid} on host ")) && after.stderr.contains("expired"),
+        "{}",
+        after.stderr
+    );
     assert!(after.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", after.stdout);
 
     // `unlock` on a free cluster is harmless; then clean up.

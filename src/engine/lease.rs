@@ -86,14 +86,12 @@ impl Engine {
         let opts = ListConfigsOptionsBuilder::default().filters(&f).build();
         let list = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list leases"))?;
         // The name filter matches prefixes: keep the exact one.
-        Ok(list.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(&lease_name(cluster))).map(|c| {
-            LeaseRecord {
-                id: c.id.unwrap_or_default(),
-                version: c.version.and_then(|v| v.index).unwrap_or(0),
-                labels: c.spec.and_then(|s| s.labels).unwrap_or_default(),
-                created: c.created_at.unwrap_or_default(),
-                updated: c.updated_at.unwrap_or_default(),
-            }
+        Ok(list.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(&lease_name(cluster))).map(|c| LeaseRecord {
+            id: c.id.unwrap_or_default(),
+            version: c.version.and_then(|v| v.index).unwrap_or(0),
+            labels: c.spec.and_then(|s| s.labels).unwrap_or_default(),
+            created: c.created_at.unwrap_or_default(),
+            updated: c.updated_at.unwrap_or_default(),
         }))
     }
 

@@ -256,6 +256,20 @@ pub fn busy(cluster: &str, command: &str, seen: &Seen) -> Error {
     )
 }
 
+/// What `status` says of a lease it finds.
+pub fn status_line(seen: &Seen) -> String {
+    if seen.expired() {
+        format!(
+            "lease: held by {} {}, expired (not renewed for {:.0}s): the next changing command takes it over",
+            seen.holder.describe(),
+            seen.since_text(),
+            seen.silent_for
+        )
+    } else {
+        format!("lease: {} is changing this cluster, {}", seen.holder.describe(), seen.since_text())
+    }
+}
+
 /// The note `--wait` shows while it waits.
 pub fn waiting_note(cluster: &str, seen: &Seen) -> String {
     format!("waiting for the lease on cluster {cluster}: {} holds it {}", seen.holder.describe(), seen.since_text())
@@ -361,11 +375,25 @@ pub async fn hold(engine: &Engine, cluster: &str, command: &str, wait: bool) -> 
         ttl.as_secs()
     );
     let mut told = false;
+    let mut unseen = 0;
     loop {
         if let Some(id) = engine.create_lease(cluster, me.labels(), &text).await? {
             return Ok(start_renewing(cluster, id, me));
         }
-        let Some(rec) = engine.find_lease(cluster).await? else { continue };
+        let Some(rec) = engine.find_lease(cluster).await? else {
+            // Released between the two calls, or a config of that name that is no lease.
+            unseen += 1;
+            if unseen == 3 {
+                let name = crate::engine::lease::lease_name(cluster);
+                return Err(Error::help(
+                    format!("a swarm config named {name} exists, without bdprov's lease labels, so no changing command can take cluster {cluster}'s lease"),
+                    format!("if nobody uses it, remove it (`docker config rm {name}`), or run the cluster under another name (--name)"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        unseen = 0;
         let seen = judge(engine, &rec).await?;
         if seen.expired() {
             eprintln!("note: {}", takeover_note(cluster, &seen));
@@ -574,6 +602,7 @@ mod tests {
         }
         assert_eq!(busy("ls1", "down", &seen).exit_code(), 1);
         assert!(waiting_note("ls1", &seen).contains("`bdprov up` (pid 4242 on host ci-7, user alice) holds it"));
+        assert!(status_line(&seen).starts_with("lease: `bdprov up` (pid 4242 on host ci-7, user alice) is changing this cluster, since"));
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub struct ClusterStatus {
     /// Pinned roles whose node is lost: they cannot run until it is back.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stranded: Vec<Stranded>,
+    /// The changing command that holds the cluster's lease, if one does:
+    /// what `status` shows may be changing under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changing: Option<String>,
 }
 
 pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
@@ -61,7 +65,9 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
             }
         }
     }
+    let changing = super::lease::holder(engine, &plan.cluster).await?.map(|seen| super::lease::status_line(&seen));
     Ok(ClusterStatus {
+        changing,
         cluster: plan.cluster.clone(),
         blueprint: plan.blueprint.clone(),
         network: plan.network.name.clone(),
@@ -126,6 +132,9 @@ impl std::fmt::Display for ClusterStatus {
         }
         for s in &self.stranded {
             writeln!(f, "\nto run {} again: {}", s.role, s.help())?;
+        }
+        if let Some(c) = &self.changing {
+            writeln!(f, "\n{c}")?;
         }
         Ok(())
     }
