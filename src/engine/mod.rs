@@ -630,6 +630,9 @@ impl Engine {
                 let stderr = matches!(out, bollard::container::LogOutput::StdErr { .. });
                 Ok(LogLine { text: String::from_utf8_lossy(&out.into_bytes()).trim_end_matches('\n').to_string(), stderr })
             }
+            Err(bollard::errors::Error::DockerResponseServerError { status_code, message }) => {
+                Err(conflict::explain("cannot read logs", status_code, &message))
+            }
             Err(e) => Err(Error::msg(format!("cannot read logs: {e}"))),
         })
     }
