@@ -8,7 +8,9 @@
 //! would end the process with the job still running). Code that creates
 //! something waits on [`interrupted`] next to its work; the command as a
 //! whole runs under [`guarded`], which gives that code time to clean up.
-//! A second signal ends the process at once, saying so.
+//! A second signal ends the process at once, saying so. Either way the
+//! cluster leases the process holds are given back first
+//! ([`crate::ops::lease::release_all`]), so nothing stays locked until expiry.
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -80,6 +82,8 @@ pub fn install(grace: Duration) -> Result<()> {
                         "error: interrupted again ({}): stopped without cleaning up; `bdprov status` shows what is left",
                         which.name()
                     );
+                    // Only the cluster's lease is still given back: else it would block others until it expires.
+                    crate::ops::lease::release_all(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
                 }
                 tx.send_replace(Some(which));
@@ -87,6 +91,7 @@ pub fn install(grace: Duration) -> Result<()> {
                 std::thread::spawn(move || {
                     std::thread::sleep(grace + Duration::from_secs(2));
                     eprintln!("error: interrupted by {}: stopped", which.name());
+                    crate::ops::lease::release_all(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
                 });
             }

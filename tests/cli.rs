@@ -5,7 +5,7 @@ use crate::common::bdprov;
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", bdprov(&["--help"]).ok().stdout);
-    for cmd in ["up", "down", "status", "scale", "logs", "submit", "storm", "render", "images"] {
+    for cmd in ["up", "down", "status", "scale", "logs", "submit", "storm", "render", "images", "unlock"] {
         insta::assert_snapshot!(format!("help-{cmd}"), bdprov(&[cmd, "--help"]).ok().stdout);
     }
 }

@@ -31,6 +31,7 @@ mod diagnostics;
 mod documented;
 mod e2e_examples;
 mod e2e_hadoop;
+mod e2e_lease;
 mod e2e_multinode;
 mod e2e_secrets;
 mod e2e_spark;

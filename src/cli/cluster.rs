@@ -1,7 +1,8 @@
-//! `up`, `down`, `status`, `scale`, `logs`, `init`.
+//! `up`, `down`, `status`, `scale`, `logs`, `init`, `unlock`. The commands
+//! that change a cluster hold its lease while they run ([`ops::lease`]).
 
 use super::render::load_plan;
-use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UpArgs};
+use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UnlockArgs, UpArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops;
@@ -18,6 +19,7 @@ pub async fn up(args: UpArgs) -> Result<()> {
         print!("{}", run.report);
         return Ok(());
     }
+    let _lease = ops::lease::hold(&engine, &plan.cluster, "up", args.lease.wait).await?;
     let progress = reporter();
     progress.note(&format!("cluster {} (blueprint {}) on {}", plan.cluster, plan.blueprint, engine.endpoint));
     for (role, why) in &plan.left_out {
@@ -48,6 +50,7 @@ pub async fn down(args: DownArgs) -> Result<()> {
         (Err(_), Some(name)) => name.clone(),
         (Err(e), None) => return Err(e),
     };
+    let _lease = ops::lease::hold(&engine, &cluster, "down", args.lease.wait).await?;
     let progress = reporter();
     let out = ops::down::down(&engine, &cluster, args.volumes, progress.as_ref()).await?;
     if out.services.is_empty()
@@ -112,7 +115,10 @@ pub async fn scale(args: ScaleArgs) -> Result<()> {
     }
     let requests = reqs.iter().map(|r| ops::scale::parse_request(r)).collect::<Result<Vec<_>>>()?;
     let engine = Engine::connect().await?;
-    let plan = ops::pick_cluster(&engine, cluster).await?;
+    let name = ops::pick_cluster(&engine, cluster).await?.cluster;
+    let _lease = ops::lease::hold(&engine, &name, "scale", args.lease.wait).await?;
+    // Read again under the lease: the command it waited for may have changed it.
+    let plan = ops::pick_cluster(&engine, Some(&name)).await?;
     let progress = reporter();
     let roles = ops::scale::scale(&engine, &plan, &requests, progress.as_ref()).await?;
     let summary: Vec<String> = roles
@@ -143,7 +149,10 @@ pub async fn logs(args: LogsArgs) -> Result<()> {
 pub async fn failover(args: FailoverArgs) -> Result<()> {
     let (cluster, role) = cluster_and_role(&args.args, "bdprov failover namenode")?;
     let engine = Engine::connect().await?;
-    let plan = ops::pick_cluster(&engine, cluster).await?;
+    let name = ops::pick_cluster(&engine, cluster).await?.cluster;
+    let _lease = ops::lease::hold(&engine, &name, "failover", args.lease.wait).await?;
+    // Read again under the lease: what a command before it left.
+    let plan = ops::pick_cluster(&engine, Some(&name)).await?;
     let progress = reporter();
     let h = ops::failover::failover(&engine, &plan, role, args.to, progress.as_ref()).await?;
     println!("{}: {} is active (was {}), handed over in {:.1}s", h.role, h.to, h.from, h.secs);
@@ -175,6 +184,18 @@ pub async fn doctor(args: StatusArgs) -> Result<()> {
     }
     if findings.iter().any(|f| !f.ok) {
         return Err(Error::JobExit(1));
+    }
+    Ok(())
+}
+
+pub async fn unlock(args: UnlockArgs) -> Result<()> {
+    let engine = Engine::connect().await?;
+    match ops::lease::unlock(&engine, &args.cluster).await? {
+        Some(seen) => {
+            eprintln!("{}", ops::lease::broken_warning(&args.cluster, &seen));
+            println!("cluster {} is unlocked", args.cluster);
+        }
+        None => println!("cluster {} has no lease: nothing to unlock", args.cluster),
     }
     Ok(())
 }

@@ -37,6 +37,7 @@ const POSITIONALS: &[(&str, &str, bool)] = &[
     ("down", "cluster", false),
     ("status", "cluster", false),
     ("doctor", "cluster", false),
+    ("unlock", "cluster", false),
     ("logs", "args", true),
 ];
 

@@ -76,6 +76,14 @@ pub enum Command {
     Init(InitArgs),
     /// Check a cluster from inside its overlay on every node, and say how to fix what is wrong
     Doctor(StatusArgs),
+    /// Break a cluster's lease, left by a changing command that is gone (killed, its machine lost)
+    ///
+    /// Break a cluster's lease, left by a changing command that is gone (killed, its machine lost).
+    /// Every command that changes a cluster (up, scale, down, failover) holds its lease while it runs and
+    /// renews it; a lease not renewed for its time to live (30s, BDPROV_LEASE_TTL) expires by itself.
+    /// This breaks it now, with a warning naming its holder: if that command still runs, it stops at
+    /// its next step.
+    Unlock(UnlockArgs),
     /// Print a shell completion script (commands, options, built-in blueprints and roles)
     #[command(after_help = "Load it for this shell, or install it:\n  \
         bash: source <(bdprov completions bash)   (or save it to ~/.local/share/bash-completion/completions/bdprov)\n  \
@@ -134,10 +142,20 @@ pub struct BlueprintArgs {
     pub templates: Option<PathBuf>,
 }
 
+/// How a changing command meets another one on the same cluster.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct LeaseArgs {
+    /// If another command is changing the cluster (holds its lease), wait until it ends instead of refusing
+    #[arg(long)]
+    pub wait: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct UpArgs {
     #[command(flatten)]
     pub blueprint: BlueprintArgs,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
     /// Show what `up` would change on the swarm (services created, updated with the fields
     /// that differ, scaled, removed; configs rotated; ports remapped) and change nothing
     #[arg(long)]
@@ -151,6 +169,14 @@ pub struct DownArgs {
     /// Also remove the cluster's volumes (its data)
     #[arg(long)]
     pub volumes: bool,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The cluster whose lease to break
+    pub cluster: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -172,6 +198,8 @@ pub struct ScaleArgs {
     /// [CLUSTER] ROLE=N [ROLE=N ...]
     #[arg(required = true, value_name = "[CLUSTER] ROLE=N")]
     pub args: Vec<String>,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +223,8 @@ pub struct FailoverArgs {
     /// The member that takes over (its number: 2 for namenode-2) [default: a ready standby]
     #[arg(long, value_name = "N")]
     pub to: Option<u64>,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -421,6 +451,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Images(a) => images::images(a).await,
         Command::Init(a) => cluster::init(a).await,
         Command::Doctor(a) => cluster::doctor(a).await,
+        Command::Unlock(a) => cluster::unlock(a).await,
         Command::Completions { shell } => completions::print(shell),
     }
 }

@@ -4,8 +4,10 @@
 //! removes came from such a list: objects without this cluster's labels are
 //! never touched.
 
+pub mod conflict;
 mod connect;
 pub mod images;
+pub mod lease;
 pub mod secrets;
 pub mod spec;
 
@@ -232,7 +234,7 @@ impl Engine {
     fn err(&self, what: &str) -> impl Fn(bollard::errors::Error) -> Error + '_ {
         let what = what.to_string();
         move |e| match e {
-            bollard::errors::Error::DockerResponseServerError { message, .. } => Error::msg(format!("{what}: {}", message.trim())),
+            bollard::errors::Error::DockerResponseServerError { status_code, message } => conflict::explain(&what, status_code, &message),
             other if is_connection(&other) => unreachable(&self.endpoint, other),
             other => Error::msg(format!("{what}: {other}")),
         }
@@ -639,6 +641,9 @@ impl Engine {
             Ok(out) => {
                 let stderr = matches!(out, bollard::container::LogOutput::StdErr { .. });
                 Ok(LogLine { text: String::from_utf8_lossy(&out.into_bytes()).trim_end_matches('\n').to_string(), stderr })
+            }
+            Err(bollard::errors::Error::DockerResponseServerError { status_code, message }) => {
+                Err(conflict::explain("cannot read logs", status_code, &message))
             }
             Err(e) => Err(Error::msg(format!("cannot read logs: {e}"))),
         })

@@ -284,6 +284,15 @@ async fn wait_in_order(
             progress.step(&svc.step(), State::Starting, rounds::action_word(&action));
             steps[i] = Step::Applied { at: Instant::now(), before, desired };
         }
+        // Between rounds, someone else may have acted: a broken lease, or a
+        // service removed under this command.
+        crate::ops::lease::check()?;
+        let present: HashSet<String> = engine.cluster_services(&plan.cluster, false).await?.into_iter().map(|s| s.name).collect();
+        let mut applied = plan.services.iter().zip(&steps).filter(|(_, step)| !matches!(step, Step::Blocked));
+        if let Some((gone, _)) = applied.find(|(svc, _)| !present.contains(&svc.name)) {
+            progress.step(&gone.step(), State::Failed, "removed outside bdprov");
+            return Err(removed_outside(&plan.cluster, gone));
+        }
         let nodes = engine.nodes().await?;
         let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
         let seen = join_all(pending.iter().map(|&i| {
@@ -332,6 +341,20 @@ async fn wait_in_order(
             return Err(interrupted(plan, &steps, signal));
         }
     }
+}
+
+/// A service this command applied is gone, and bdprov did not remove it: the
+/// command holds the cluster's lease, so no other bdprov command could have.
+pub fn removed_outside(cluster: &str, svc: &ServiceDef) -> Error {
+    Error::help(
+        format!(
+            "service {} (role `{}`) was removed while this command waited for it, by something outside bdprov \
+             (e.g. `docker service rm`): no bdprov command could, cluster {cluster} is leased to this one",
+            svc.name,
+            svc.step()
+        ),
+        format!("there is nothing of it left to inspect; `bdprov up` recreates it (`bdprov status {cluster}` shows what is left)"),
+    )
 }
 
 /// What an interrupted `up` leaves: each role where it got to, and how to go on.

@@ -147,6 +147,7 @@ pub async fn failover(engine: &Engine, plan: &Plan, role: &str, to: Option<u64>,
         Duration::from_millis(500),
         limit,
         async || {
+            crate::ops::lease::check()?;
             let now = observe_all(engine, &members).await?;
             let active: Vec<u64> = now.iter().filter(|(_, s)| s.active == Some(true)).map(|(n, _)| *n).collect();
             Ok(match active.as_slice() {

@@ -3,6 +3,7 @@
 //! [`ready`]), change it (`scale`, retiring members with [`decommission`]),
 //! run one-shot jobs on it ([`job`], used by [`hooks`] and by `submit`),
 //! read it (`logs`), check its network (`doctor`) and remove it (`down`).
+//! Every command that changes a cluster holds its [`lease`] while it does.
 //! Knowledge of particular systems (WebHDFS, YARN, Spark, Storm,
 //! ZooKeeper) is in [`crate::systems`]. All Docker access goes through
 //! [`crate::engine`].
@@ -15,6 +16,7 @@ pub mod dryrun;
 pub mod failover;
 pub mod hooks;
 pub mod job;
+pub mod lease;
 pub mod logs;
 pub mod nodeloss;
 pub mod preflight;

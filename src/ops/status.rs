@@ -27,6 +27,10 @@ pub struct ClusterStatus {
     /// Roles whose members elect one active (leader) member: which one is.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pairs: Vec<Pair>,
+    /// The changing command that holds the cluster's lease, if one does:
+    /// what `status` shows may be changing under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changing: Option<String>,
 }
 
 /// A pair (or ensemble) at a glance: who is active, who can take over.
@@ -113,7 +117,9 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
             }
         }
     }
+    let changing = super::lease::holder(engine, &plan.cluster).await?.map(|seen| super::lease::status_line(&seen));
     Ok(ClusterStatus {
+        changing,
         cluster: plan.cluster.clone(),
         blueprint: plan.blueprint.clone(),
         network: plan.network.name.clone(),
@@ -185,6 +191,9 @@ impl std::fmt::Display for ClusterStatus {
         }
         for s in &self.stranded {
             writeln!(f, "\nto run {} again: {}", s.role, s.help())?;
+        }
+        if let Some(c) = &self.changing {
+            writeln!(f, "\n{c}")?;
         }
         Ok(())
     }
