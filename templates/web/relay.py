@@ -6,7 +6,10 @@
 #
 # Environment: UPSTREAM (host:port on the overlay), LISTEN (port), ALLOW
 # (whitespace-separated rules: `/exact`, `/prefix/*`, either optionally
-# followed by `?param=A,B` to allow only those values of one parameter).
+# followed by `?param=A,B` to allow only those values of one parameter; a
+# `+` segment stands for exactly one non-empty segment, so that
+# `/api/v1/topology/+` passes a topology's page but not the actions below it,
+# as Storm's UI takes some actions by GET).
 import http.client
 import os
 import sys
@@ -38,6 +41,17 @@ def parse_rules(text):
 RULES = parse_rules(os.environ.get("ALLOW", ""))
 
 
+def matches(path, base, prefix):
+    want = base.split("/")
+    got = path.split("/")
+    if "+" not in want:
+        return path == base or (prefix and path.startswith(base))
+    same = lambda w, g: w == g or (w == "+" and g != "")
+    if prefix:
+        return len(got) >= len(want) and all(map(same, want[:-1], got)) and got[len(want) - 1].startswith(want[-1])
+    return len(got) == len(want) and all(map(same, want, got))
+
+
 def allowed(path, query):
     """None when the request may pass, else why not."""
     decoded = urllib.parse.unquote(path)
@@ -45,7 +59,7 @@ def allowed(path, query):
     if not decoded.startswith("/") or ".." in segments or "." in segments or ";" in decoded or "\\" in decoded:
         return "not a plain path"
     for base, prefix, param, values in RULES:
-        if decoded == base or (prefix and decoded.startswith(base)):
+        if matches(decoded, base, prefix):
             if not param:
                 return None
             given = [v.upper() for k, v in query if k.lower() == param]
