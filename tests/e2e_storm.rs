@@ -41,7 +41,8 @@ const LOGVIEWER: &str = "http://127.0.0.1:28000";
 
 /// `curl -X METHOD URL`: the status code and the body.
 fn http(method: &str, url: &str) -> (u16, String) {
-    let out = std::process::Command::new("curl").args(["-s", "--max-time", "20", "-X", method, "-w", "\n%{http_code}", url]).output().unwrap();
+    let out =
+        std::process::Command::new("curl").args(["-s", "--max-time", "20", "-X", method, "-w", "\n%{http_code}", url]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
     (code.trim().parse().unwrap_or(0), body.to_string())

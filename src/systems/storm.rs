@@ -1,10 +1,11 @@
 //! Storm: `submit storm` deploys a topology from a jar on the user's machine
-//! as a one-shot `storm jar` job; `storm list` and `storm kill` go through
-//! the Storm UI's REST API (`GET /api/v1/topology/summary`,
-//! `POST /api/v1/topology/{id}/kill/{wait}`) where the cluster runs a UI,
-//! and else through Storm's own CLI (`storm list`, `storm kill`) in one-shot
-//! jobs that talk to nimbus (the offline image has no UI: Storm's webapp is
-//! not published to Maven Central).
+//! as a one-shot `storm jar` job. `storm list` reads the Storm UI's REST API
+//! (`GET /api/v1/topology/summary`) where the cluster runs a UI; the
+//! blueprint publishes it through a read-only front, so `storm kill` runs
+//! Storm's own CLI (`storm kill`) in a one-shot job on the overlay and then
+//! watches the summary. A UI given by URL is killed through
+//! (`POST /api/v1/topology/{id}/kill/{wait}`); a cluster without a UI gets
+//! both from the CLI in jobs.
 //!
 //! The UI is reached the way probes reach their targets: through its
 //! published (host-mode) port at the address of the node that runs its task.
