@@ -1,7 +1,9 @@
-//! End to end on a real swarm: Storm with the offline images (Storm 2.8
-//! from Maven Central on a ZooKeeper ensemble). The kit has no Storm UI
-//! (storm-webapp is not on Maven Central): readiness comes from ZooKeeper,
-//! `storm list`/`kill` from Storm's CLI in one-shot jobs.
+//! End to end on a real swarm: Storm with the offline images (Storm 2.8's
+//! daemons from Maven Central, its UI and logviewer built from Apache's
+//! source release) on a ZooKeeper ensemble. The UI and the logviewer are
+//! published through read-only fronts: readiness, `storm list` and the
+//! checks here read the UI's REST API there; `storm kill` runs Storm's CLI
+//! in a one-shot job on the overlay, as actions through the front are refused.
 //!
 //! The topology is a real one from Maven Central: Storm's Flux runner
 //! (`org.apache.storm:flux-core`, pinned in templates/images/storm/examples.lock)
@@ -29,7 +31,37 @@ const UP: &[&str] = &[
     "values.worker_heap_mb=256",
     "--set",
     "values.slots_per_supervisor=2",
+    "--set",
+    "ui-web.ports.ui.published=28080",
+    "--set",
+    "logviewer-web.ports.http.published=28000",
 ];
+const UI: &str = "http://127.0.0.1:28080";
+const LOGVIEWER: &str = "http://127.0.0.1:28000";
+
+/// `curl -X METHOD URL`: the status code and the body.
+fn http(method: &str, url: &str) -> (u16, String) {
+    let out =
+        std::process::Command::new("curl").args(["-s", "--max-time", "20", "-X", method, "-w", "\n%{http_code}", url]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// A GET on the UI's REST API through its front, as JSON.
+fn ui_api(path: &str) -> serde_json::Value {
+    let (code, body) = http("GET", &format!("{UI}{path}"));
+    assert_eq!(code, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}\n{body}"))
+}
+
+/// What the UI counts as emitted by the topology's spout, all time (numbers
+/// may come as strings).
+fn ui_emitted(topology_id: &str) -> u64 {
+    let t = ui_api(&format!("/api/v1/topology/{topology_id}"));
+    let spouts = t["spouts"].as_array().cloned().unwrap_or_default();
+    spouts.iter().map(|s| s["emitted"].as_u64().or_else(|| s["emitted"].as_str().and_then(|v| v.parse().ok())).unwrap_or(0)).sum()
+}
 
 /// The Flux runner jar, downloaded once into the cache and checked against the lock.
 fn flux_jar() -> PathBuf {
@@ -73,15 +105,28 @@ fn emitted(topology_id: &str) -> usize {
 #[test]
 fn e2e_storm_topology_lifecycle() {
     let _serial = crate::common::swarm_lock();
-    // up: nimbus holds the leadership, the supervisor registered; the UI is left out, and says why.
+    // up: nimbus holds the leadership, the supervisor registered, the UI and
+    // a logviewer run from the kit's image, each behind its read-only front.
     let up = up_fresh(CLUSTER, UP, LOCAL);
-    assert!(up.stderr.contains("role `ui` is left out") && up.stderr.contains("Maven Central"), "{}", up.stderr);
+    assert!(!up.stderr.contains("is left out"), "{}", up.stderr);
+    assert!(up.stdout.contains(&format!("{UI}/")) && up.stdout.contains(&format!("{LOGVIEWER}/")), "{}", up.stdout);
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
     assert_eq!(st["ready"], true, "{st:#}");
     let role = |name: &str| st["roles"].as_array().unwrap().iter().find(|r| r["role"] == name).cloned();
     assert_eq!(role("supervisor").unwrap()["ready"], 1, "{st:#}");
     assert!(role("nimbus").unwrap()["detail"].as_str().unwrap_or("").contains("/storm/leader-lock"), "{st:#}");
-    assert!(role("ui").is_none(), "no UI role with the offline images: {st:#}");
+    for r in ["ui", "ui-web", "logviewer", "logviewer-web"] {
+        assert_eq!(role(r).unwrap_or_else(|| panic!("no role {r}: {st:#}"))["ready"], 1, "{st:#}");
+    }
+    // The UI's REST API, read from outside the swarm: a leader, the supervisor.
+    let nimbuses = ui_api("/api/v1/nimbus/summary");
+    assert!(nimbuses["nimbuses"].as_array().unwrap().iter().any(|n| n["status"] == "Leader"), "{nimbuses:#}");
+    let cluster = ui_api("/api/v1/cluster/summary");
+    assert_eq!(cluster["supervisors"], 1, "{cluster:#}");
+    assert_eq!(cluster["stormVersion"], "2.8.3", "{cluster:#}");
+    // Its pages, with the build's cache buster filled in.
+    let (code, page) = http("GET", &format!("{UI}/index.html"));
+    assert!(code == 200 && page.contains("_ts=2.8.3") && !page.contains("${packageTimestamp}"), "{code} {page}");
 
     // No topology yet.
     assert_eq!(topologies(), serde_json::json!([]));
@@ -109,6 +154,31 @@ fn e2e_storm_topology_lifecycle() {
     let table = bdprov(&["storm", "list", "--cluster", CLUSTER]).ok().stdout;
     assert!(table.lines().any(|l| l.starts_with("wordcount") && l.contains("ACTIVE")), "{table}");
     let first = eventually("tuples emitted by the spout", Duration::from_secs(120), || Some(emitted(&id)).filter(|n| *n > 0));
+    // The UI counts them too (its metrics lag the worker by a minute or so).
+    eventually("emitted tuples in the UI's REST API", Duration::from_secs(150), || Some(ui_emitted(&id)).filter(|n| *n > 0));
+
+    // The worker's log, through the logviewer link the UI gives (its host is
+    // the supervisor's name on the overlay: the front publishes that path).
+    let spout = ui_api(&format!("/api/v1/topology/{id}/component/words"));
+    let link = spout["executorStats"].as_array().and_then(|e| e.iter().find_map(|x| x["workerLogLink"].as_str())).map(str::to_string);
+    let link = link.unwrap_or_else(|| panic!("no worker log link: {spout:#}"));
+    let path = link.splitn(4, '/').nth(3).unwrap_or_else(|| panic!("{link}"));
+    assert!(link.contains(":8000/") && path.starts_with("api/v1/log?file="), "{link}");
+    let (code, log) = http("GET", &format!("{LOGVIEWER}/{path}"));
+    assert!(code == 200 && log.contains("Emitting"), "GET {link} through the front: {code}\n{log}");
+
+    // Actions through the UI's front are refused, those Storm takes by GET
+    // too; the topology keeps running.
+    for action in ["kill/0", "deactivate", "rebalance/0", "activate"] {
+        let (code, body) = http("POST", &format!("{UI}/api/v1/topology/{id}/{action}"));
+        assert_eq!(code, 405, "POST {action}: {body}");
+    }
+    let (code, body) = http("GET", &format!("{UI}/api/v1/topology/{id}/profiling/restartworker/supervisor-1:6700"));
+    assert_eq!(code, 403, "{body}");
+    let (code, body) = http("POST", &format!("{LOGVIEWER}/api/v1/log"));
+    assert_eq!(code, 405, "{body}");
+    let alive = topologies();
+    assert!(alive.as_array().unwrap().iter().any(|t| t["id"] == id.as_str() && t["status"] == "ACTIVE"), "{alive:#}");
 
     // A supervisor's container killed comes back, and the topology keeps running.
     let victim = supervisor_container();

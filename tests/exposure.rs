@@ -17,7 +17,7 @@ fn plan(args: &[&str]) -> Plan {
 #[test]
 fn exposure_notes_of_builtin_blueprints() {
     let mut out = String::new();
-    // The offline Storm image has no UI (left out): the official one has.
+    // Storm on the official images too: the same roles, the UI behind its front.
     let runs = BLUEPRINTS.iter().map(|bp| (*bp, true)).chain([("storm", false)]);
     for (bp, local) in runs {
         let p = if local { plan(&[bp, "--images", "local"]) } else { plan(&[bp]) };

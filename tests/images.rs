@@ -81,4 +81,12 @@ fn the_locks_are_what_the_script_regenerates() {
         );
         let _ = std::fs::remove_file(&out);
     }
+    // Storm's web applications: the source release and what its offline build reads.
+    let out = std::env::temp_dir().join(format!("bdprov-lock-storm-webapp-{}", std::process::id()));
+    let run = std::process::Command::new(root.join("scripts/storm-webapp-lock.sh")).env("MAVEN_LOCK_OUT", &out).output().unwrap();
+    assert!(run.status.success(), "storm-webapp-lock.sh: {}", String::from_utf8_lossy(&run.stderr));
+    let committed = std::fs::read_to_string(root.join("templates/images/storm/webapp.lock")).unwrap();
+    let fresh = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(entries(&fresh), entries(&committed), "templates/images/storm/webapp.lock is stale: run scripts/storm-webapp-lock.sh");
+    let _ = std::fs::remove_file(&out);
 }

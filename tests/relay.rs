@@ -27,12 +27,16 @@ fn free_port() -> u16 {
 
 /// The relay in front of `upstream` (host:port) with the NameNode front's rules.
 fn relay(upstream: &str) -> Relay {
+    relay_with(upstream, "/ /dfshealth.html /static/* /jmx /webhdfs/v1/*?op=LISTSTATUS,GETFILESTATUS")
+}
+
+fn relay_with(upstream: &str, allow: &str) -> Relay {
     let port = free_port();
     let child = Command::new("python3")
         .arg(root().join("templates/web/relay.py"))
         .env("UPSTREAM", upstream)
         .env("LISTEN", port.to_string())
-        .env("ALLOW", "/ /dfshealth.html /static/* /jmx /webhdfs/v1/*?op=LISTSTATUS,GETFILESTATUS")
+        .env("ALLOW", allow)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -103,4 +107,45 @@ fn relay_passes_reads_and_refuses_the_rest() {
     let (code, body, _) = call("GET", &format!("{}/jmx", r.base));
     assert_eq!(code, 502, "{body}");
     assert!(body.contains("does not answer"), "{body}");
+}
+
+/// The Storm UI's front, with the storm blueprint's own rules: a `+` segment
+/// passes one topology's pages, never the actions under them (Storm restarts
+/// workers and starts profilers with GET).
+#[test]
+fn storm_ui_front_passes_topology_reads_only() {
+    let text = std::fs::read_to_string(root().join("blueprints/storm.yaml")).unwrap();
+    let bp: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let allow = bp["roles"]["ui-web"]["env"]["ALLOW"].as_str().expect("ui-web has ALLOW").to_string();
+    let ui = Fixture::start(vec![route("GET", "/api/v1/", &[(200, "{}")]), route("GET", "/index.html", &[(200, "<html>")])]);
+    let r = relay_with(&format!("127.0.0.1:{}", ui.port()), &allow);
+    for target in [
+        "/index.html",
+        "/api/v1/cluster/summary",
+        "/api/v1/nimbus/summary",
+        "/api/v1/topology/summary",
+        "/api/v1/topology/wc-1-2",
+        "/api/v1/topology/wc-1-2?window=600",
+        "/api/v1/topology/wc-1-2/component/words",
+        "/api/v1/topology/wc-1-2/visualization",
+    ] {
+        let (code, body, _) = call("GET", &format!("{}{target}", r.base));
+        assert_eq!(code, 200, "{target}: {body}");
+    }
+    for target in [
+        "/api/v1/topology/wc-1-2/profiling/restartworker/supervisor-1:6700",
+        "/api/v1/topology/wc-1-2/profiling/start/supervisor-1:6700/10",
+        "/api/v1/topology/wc-1-2/profiling/dumpheap/supervisor-1:6700",
+        "/api/v1/topology/wc-1-2/kill/0",
+        "/api/v1/topology//component/words",
+        "/api/v1/topology/wc-1-2/component/words/debug/enable/10",
+    ] {
+        let (code, body, _) = call("GET", &format!("{}{target}", r.base));
+        assert_eq!(code, 403, "{target} was served: {body}");
+    }
+    for action in ["kill/0", "deactivate", "activate", "rebalance/0", "logconfig"] {
+        let (code, body, _) = call("POST", &format!("{}/api/v1/topology/wc-1-2/{action}", r.base));
+        assert_eq!(code, 405, "{action}: {body}");
+    }
+    assert_eq!(ui.requests().len(), 8, "refused requests reached the UI: {:?}", ui.requests());
 }

@@ -54,7 +54,7 @@ fn probe_once(svc: &ServiceDef, fixture: &Fixture) -> Verdict {
 fn the_ui_is_ready_only_when_it_lists_a_leader() {
     let plan = storm_plan();
     let svc = role(&plan, "ui");
-    assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui");
+    assert_eq!(svc.probe.as_ref().unwrap().service, "storm_ui-web", "the UI is read through its read-only front");
     let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/nimbus/summary", &[(500, NIMBUS_DOWN), (200, NO_LEADER), (200, r#"{"nimbuses":[]}"#), (200, LEADER)]);
     assert_eq!(probe_once(svc, &ui), Verdict::not_ready("HTTP 500"), "the UI cannot reach nimbus yet");
@@ -75,7 +75,9 @@ fn nimbus_and_supervisors_are_probed_in_zookeeper() {
             assert_eq!(p.service, "storm_zookeeper-readonly-1", "{name} ({images}) asks the ensemble through its read-only front");
             assert_eq!(p.check, bdprov::plan::CheckDef::Zookeeper { znode: Some(znode.into()) });
         }
-        assert_eq!(plan.service("ui").is_some(), images == "official", "the UI runs only with official images");
+        for r in ["ui", "ui-web", "logviewer", "logviewer-web"] {
+            assert!(plan.service(r).is_some(), "{r} runs with the {images} images too");
+        }
     }
 }
 

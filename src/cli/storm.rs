@@ -23,7 +23,9 @@ pub async fn storm(args: StormArgs) -> Result<()> {
             engine = Engine::connect().await?;
             plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
             if plan.jobs.storm.as_ref().is_some_and(|j| plan.service(&j.ui_role).is_some()) {
-                Nimbus::Ui(Ui::of_cluster(&engine, &plan).await?)
+                // The UI is published read-only: reads there, the kill by
+                // Storm's CLI in a job on the overlay.
+                Nimbus::Both(Ui::of_cluster(&engine, &plan).await?, storm::Cli::of_cluster(&engine, &plan)?)
             } else {
                 // No UI in this cluster (offline images): Storm's CLI, in jobs.
                 Nimbus::Cli(storm::Cli::of_cluster(&engine, &plan)?)

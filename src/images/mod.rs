@@ -49,8 +49,13 @@ struct Child {
     files: &'static [(&'static str, &'static str, u32)],
     /// Also lay out the Spark distribution under `spark/` in the context.
     spark: bool,
-    /// Artifacts from a Maven repository, pinned by this lock (its name, text).
-    lock: Option<(&'static str, &'static str)>,
+    /// Artifacts from a Maven repository, pinned by these locks (name, text).
+    locks: &'static [(&'static str, &'static str)],
+    /// A first stage builds on the kit's `builder` image (`{{ builder }}`).
+    builder: bool,
+    /// What the builder stage makes from a lock's `source-release` artifact
+    /// (named in the image's versions label).
+    from_source: &'static str,
 }
 
 const CHILDREN: &[Child] = &[
@@ -59,7 +64,9 @@ const CHILDREN: &[Child] = &[
         dockerfile: include_str!("../../templates/images/spark/Dockerfile"),
         files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
         spark: true,
-        lock: None,
+        locks: &[],
+        builder: false,
+        from_source: "",
     },
     Child {
         name: "zookeeper",
@@ -70,7 +77,9 @@ const CHILDREN: &[Child] = &[
             ("zkCli.sh", include_str!("../../templates/images/zookeeper/zkCli.sh"), 0o755),
         ],
         spark: false,
-        lock: None,
+        locks: &[],
+        builder: false,
+        from_source: "",
     },
     HADOOP,
     STORM,
@@ -87,6 +96,15 @@ struct Root {
 const BASE: Root = Root {
     name: "base",
     packages: BASE_PACKAGES,
+    changes: &["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8", "CMD [\"/bin/bash\"]"],
+};
+
+/// Debian's JDK and Maven, for a build stage that compiles from a source
+/// release offline (`mvn -o` on a local repository bdprov downloaded from a
+/// lock); unzip and perl (in minbase) unpack and adjust the sources.
+const BUILDER: Root = Root {
+    name: "builder",
+    packages: &["openjdk-17-jdk-headless", "maven", "unzip"],
     changes: &["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8", "CMD [\"/bin/bash\"]"],
 };
 
@@ -188,34 +206,50 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
         out.push((base_ref.clone(), base_state));
     }
     let base_versions = engine.image_labels(&base_ref).await?.and_then(|l| l.get(VERSIONS_LABEL).cloned()).unwrap_or_default();
+    // The builder (a JDK and Maven) only where a child compiles something.
+    let builder_ref = if children.iter().any(|c| c.builder) {
+        let pattern = format!("bdprov/builder:{SUITE}-{{key}}");
+        let (key, _) = root_image(engine, &cache, &BUILDER, &pattern, false, progress).await?;
+        pattern.replace("{key}", &key)
+    } else {
+        String::new()
+    };
     for child in children {
         let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
-        let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref);
+        let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref).replace("{{ builder }}", &builder_ref);
         let mut inputs = vec![base_key.as_str(), dockerfile.as_str()];
         inputs.extend(child.files.iter().map(|(_, content, _)| *content));
         if let Some(a) = &archive {
             inputs.push(&a.sha256);
         }
-        // The lock pins every artifact's SHA-256: it stands for their content.
-        if let Some((_, text)) = child.lock {
-            inputs.push(text);
-        }
+        // A lock pins every artifact's SHA-256: it stands for their content.
+        inputs.extend(child.locks.iter().map(|(_, text)| *text));
         let key = hash(&inputs);
         let reference = reference(child.name);
         let state = ensure(engine, child.name, &reference, &key, force, progress, || async {
-            let artifacts = match child.lock {
-                Some((lock_name, text)) => maven::fetch(&cache, child.name, &maven::parse_lock(lock_name, text)?, progress).await?,
-                None => Vec::new(),
-            };
+            let mut artifacts = Vec::new();
+            let mut sources = Vec::new();
+            for (lock_name, text) in child.locks {
+                let lock = maven::parse_lock(lock_name, text)?;
+                sources.extend(lock.iter().filter(|a| a.classifier.as_deref() == Some("source-release")).cloned());
+                artifacts.extend(maven::fetch(&cache, child.name, &lock, progress).await?);
+            }
             let versions = match &archive {
                 Some(a) => format!("spark {PYSPARK_VERSION} (pyspark sdist sha256 {}…); {base_versions}", &a.sha256[..12]),
                 None if !artifacts.is_empty() => {
                     let version = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
+                    // What was compiled here, and from which pinned source release.
+                    let built: String = sources
+                        .iter()
+                        .map(|a| {
+                            format!("; {} built from Apache's source release {} (sha256 {})", child.from_source, a.coordinate(), a.sha256)
+                        })
+                        .collect();
                     format!(
-                        "{} {version} ({} artifacts from Maven, lock {}); {base_versions}",
+                        "{} {version} ({} artifacts from Maven, lock {}{built}); {base_versions}",
                         child.name,
                         artifacts.len(),
-                        hash(&[child.lock.map_or("", |l| l.1)])
+                        hash(&[child.locks.first().map_or("", |l| l.1)])
                     )
                 }
                 None => base_versions.clone(),
@@ -315,10 +349,13 @@ pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &
 }
 
 /// The committed Maven locks (name, text), for checks.
-pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, STORM_LOCK, STORM_EXAMPLES_LOCK];
+pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, STORM_LOCK, STORM_WEBAPP_LOCK, STORM_EXAMPLES_LOCK];
 
 const HADOOP_LOCK: (&str, &str) = ("templates/images/hadoop/maven.lock", include_str!("../../templates/images/hadoop/maven.lock"));
 const STORM_LOCK: (&str, &str) = ("templates/images/storm/maven.lock", include_str!("../../templates/images/storm/maven.lock"));
+/// Storm's source release and the local Maven repository that builds its
+/// web applications offline (scripts/storm-webapp-lock.sh).
+const STORM_WEBAPP_LOCK: (&str, &str) = ("templates/images/storm/webapp.lock", include_str!("../../templates/images/storm/webapp.lock"));
 /// Topology jars for tests and examples: not part of the image.
 pub const STORM_EXAMPLES_LOCK: (&str, &str) =
     ("templates/images/storm/examples.lock", include_str!("../../templates/images/storm/examples.lock"));
@@ -338,21 +375,27 @@ const HADOOP: Child = Child {
         ("capacity-scheduler.xml", include_str!("../../templates/images/hadoop/capacity-scheduler.xml"), 0o644),
     ],
     spark: false,
-    lock: Some(HADOOP_LOCK),
+    locks: &[HADOOP_LOCK],
+    builder: false,
+    from_source: "",
 };
 
-/// Storm's daemons and CLI laid out like the official `storm` image; no UI
-/// (storm-webapp is not published to Maven Central).
+/// Storm laid out like the official `storm` image: daemons and CLI from
+/// Maven Central jars; the UI, logviewer and DRPC server (storm-webapp, not
+/// published to Maven Central) and Apache's launcher from Storm's source
+/// release, built offline in a first stage.
 const STORM: Child = Child {
     name: "storm",
     dockerfile: include_str!("../../templates/images/storm/Dockerfile"),
     files: &[
-        ("storm-launcher.py", include_str!("../../templates/images/storm/storm-launcher.py"), 0o755),
+        ("build-webapp.sh", include_str!("../../templates/images/storm/build-webapp.sh"), 0o755),
         ("docker-entrypoint.sh", include_str!("../../templates/images/storm/docker-entrypoint.sh"), 0o755),
         ("log4j2-cluster.xml", include_str!("../../templates/images/storm/log4j2-cluster.xml"), 0o644),
         ("log4j2-worker.xml", include_str!("../../templates/images/storm/log4j2-worker.xml"), 0o644),
         ("wordcount.yaml", include_str!("../../templates/images/storm/wordcount.yaml"), 0o644),
     ],
     spark: false,
-    lock: Some(STORM_LOCK),
+    locks: &[STORM_LOCK, STORM_WEBAPP_LOCK],
+    builder: true,
+    from_source: "UI, logviewer and DRPC server",
 };

@@ -1,10 +1,11 @@
 //! Storm: `submit storm` deploys a topology from a jar on the user's machine
-//! as a one-shot `storm jar` job; `storm list` and `storm kill` go through
-//! the Storm UI's REST API (`GET /api/v1/topology/summary`,
-//! `POST /api/v1/topology/{id}/kill/{wait}`) where the cluster runs a UI,
-//! and else through Storm's own CLI (`storm list`, `storm kill`) in one-shot
-//! jobs that talk to nimbus (the offline image has no UI: Storm's webapp is
-//! not published to Maven Central).
+//! as a one-shot `storm jar` job. `storm list` reads the Storm UI's REST API
+//! (`GET /api/v1/topology/summary`) where the cluster runs a UI; the
+//! blueprint publishes it through a read-only front, so `storm kill` runs
+//! Storm's own CLI (`storm kill`) in a one-shot job on the overlay and then
+//! watches the summary. A UI given by URL is killed through
+//! (`POST /api/v1/topology/{id}/kill/{wait}`); a cluster without a UI gets
+//! both from the CLI in jobs.
 //!
 //! The UI is reached the way probes reach their targets: through its
 //! published (host-mode) port at the address of the node that runs its task.
@@ -125,17 +126,22 @@ impl<'a> Cli<'a> {
         }
     }
 
-    /// `storm kill NAME -w WAIT`, then wait until `storm list` no longer
-    /// shows it, for at most `timeout`.
-    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
-        let started = Instant::now();
-        let topologies = self.topologies(progress).await?;
-        let id = find(&topologies, name)?.id.clone();
+    /// `storm kill NAME -w WAIT` in a job; the topology's id.
+    async fn send_kill(&self, name: &str, wait: u32, topologies: &[Topology], progress: &dyn Progress) -> Result<String> {
+        let id = find(topologies, name)?.id.clone();
         let (code, out) = self.storm("storm-kill", &["kill", name, "-w", &wait.to_string()], progress).await?;
         if code != 0 {
             return Err(job::failed("storm kill", code, &out, "see `bdprov logs nimbus`"));
         }
         progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        Ok(id)
+    }
+
+    /// `storm kill NAME -w WAIT`, then wait until `storm list` no longer
+    /// shows it, for at most `timeout`.
+    pub async fn kill(&self, name: &str, wait: u32, timeout: Duration, every: Duration, progress: &dyn Progress) -> Result<Duration> {
+        let started = Instant::now();
+        let id = self.send_kill(name, wait, &self.topologies(progress).await?, progress).await?;
         let look = async || {
             let Some(t) = self.topologies(progress).await?.into_iter().find(|t| t.id == id) else {
                 progress.step(name, State::Done, "nimbus no longer lists it");
@@ -157,16 +163,19 @@ fn still_listed(name: &str, id: &str, status: &str, after: Duration) -> Error {
     )
 }
 
-/// Where `storm list|kill` ask: the UI's REST API, or Storm's CLI in jobs.
+/// Where `storm list|kill` ask: the UI's REST API, Storm's CLI in jobs, or
+/// both: a cluster's UI is published read-only, so bdprov reads there and
+/// kills with the CLI on the overlay.
 pub enum Nimbus<'a> {
     Ui(Ui),
     Cli(Cli<'a>),
+    Both(Ui, Cli<'a>),
 }
 
 impl Nimbus<'_> {
     pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
         match self {
-            Nimbus::Ui(ui) => ui.topologies().await,
+            Nimbus::Ui(ui) | Nimbus::Both(ui, _) => ui.topologies().await,
             Nimbus::Cli(cli) => cli.topologies(progress).await,
         }
     }
@@ -175,6 +184,11 @@ impl Nimbus<'_> {
         match self {
             Nimbus::Ui(ui) => ui.kill(name, wait, timeout, poll, progress).await,
             Nimbus::Cli(cli) => cli.kill(name, wait, timeout, poll, progress).await,
+            Nimbus::Both(ui, cli) => {
+                let started = Instant::now();
+                let id = cli.send_kill(name, wait, &ui.topologies().await?, progress).await?;
+                ui.wait_gone(name, &id, started, timeout, poll, progress).await
+            }
         }
     }
 }
@@ -344,6 +358,20 @@ impl Ui {
         let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
         parse_kill(&body, &id).map_err(Error::msg)?;
         progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
+        self.wait_gone(name, &id, started, timeout, every, progress).await
+    }
+
+    /// Wait until the summary no longer lists topology `id`, looking every
+    /// `every`, until `timeout` after `started`. How long it took.
+    async fn wait_gone(
+        &self,
+        name: &str,
+        id: &str,
+        started: Instant,
+        timeout: Duration,
+        every: Duration,
+        progress: &dyn Progress,
+    ) -> Result<Duration> {
         let look = async || {
             let Some(t) = self.topologies().await?.into_iter().find(|t| t.id == id) else {
                 progress.step(name, State::Done, "gone from the Storm UI");
@@ -355,7 +383,7 @@ impl Ui {
         let limit = timeout.saturating_sub(started.elapsed());
         poll::watch(every, limit, look).await?.map_err(|(status, _)| {
             progress.step(name, State::Failed, &status);
-            still_listed(name, &id, &status, started.elapsed())
+            still_listed(name, id, &status, started.elapsed())
         })
     }
 }

@@ -6,10 +6,13 @@
 #
 # Environment: UPSTREAM (host:port on the overlay), LISTEN (port), ALLOW
 # (whitespace-separated rules: `/exact`, `/prefix/*`, either optionally
-# followed by `?param=A,B` to allow only those values of one parameter),
-# FOLLOW (optional, host:port words): redirects to these upstreams are
-# followed here, on the overlay, whose names a client outside cannot resolve
-# (a standby ResourceManager redirects to the active one's own address).
+# followed by `?param=A,B` to allow only those values of one parameter; a
+# `+` segment stands for exactly one non-empty segment, so that
+# `/api/v1/topology/+` passes a topology's page but not the actions below it,
+# as Storm's UI takes some actions by GET), FOLLOW (optional, host:port
+# words): redirects to these upstreams are followed here, on the overlay,
+# whose names a client outside cannot resolve (a standby ResourceManager
+# redirects to the active one's own address).
 import http.client
 import os
 import sys
@@ -43,6 +46,17 @@ FOLLOW = set(os.environ.get("FOLLOW", "").split())
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
+def matches(path, base, prefix):
+    want = base.split("/")
+    got = path.split("/")
+    if "+" not in want:
+        return path == base or (prefix and path.startswith(base))
+    same = lambda w, g: w == g or (w == "+" and g != "")
+    if prefix:
+        return len(got) >= len(want) and all(map(same, want[:-1], got)) and got[len(want) - 1].startswith(want[-1])
+    return len(got) == len(want) and all(map(same, want, got))
+
+
 def allowed(path, query):
     """None when the request may pass, else why not."""
     decoded = urllib.parse.unquote(path)
@@ -50,7 +64,7 @@ def allowed(path, query):
     if not decoded.startswith("/") or ".." in segments or "." in segments or ";" in decoded or "\\" in decoded:
         return "not a plain path"
     for base, prefix, param, values in RULES:
-        if decoded == base or (prefix and decoded.startswith(base)):
+        if matches(decoded, base, prefix):
             if not param:
                 return None
             given = [v.upper() for k, v in query if k.lower() == param]
