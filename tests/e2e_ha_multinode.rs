@@ -90,7 +90,8 @@ fn pair_is<'a>(active: &'a str, standby: &'a str, ready: bool) -> impl Fn() -> O
     move || {
         let st = status_json();
         let (a, s, _) = pair(&st, "master");
-        let mode = |m: &str| st["roles"].as_array().unwrap().iter().find(|r| r["role"] == m).and_then(|r| r["mode"].as_str().map(String::from));
+        let mode =
+            |m: &str| st["roles"].as_array().unwrap().iter().find(|r| r["role"] == m).and_then(|r| r["mode"].as_str().map(String::from));
         let ok = a == [active] && s == [standby] && mode(active).as_deref() == Some("ALIVE") && mode(standby).as_deref() == Some("STANDBY");
         (ok && (!ready || st["ready"] == true)).then_some(st)
     }
@@ -112,12 +113,16 @@ fn member_no(member: &str) -> u64 {
     member.rsplit('-').next().unwrap().parse().unwrap()
 }
 
-/// ALIVE workers of a master, from its web UI (published on its own node:
-/// the URL `status` gives).
-fn alive_workers(st: &Value, member: &str) -> Option<u64> {
+/// A master's `/json/`, from its web UI (published on its own node: the URL
+/// `status` gives).
+fn master_json(st: &Value, member: &str) -> Option<Value> {
     let r = st["roles"].as_array()?.iter().find(|r| r["role"] == member)?;
     let url = r["urls"].as_array()?.first()?.as_str()?;
-    get_json(&format!("{}/json/", url.trim_end_matches('/')))?["aliveworkers"].as_u64()
+    get_json(&format!("{}/json/", url.trim_end_matches('/')))
+}
+
+fn alive_workers(st: &Value, member: &str) -> Option<u64> {
+    master_json(st, member)?["aliveworkers"].as_u64()
 }
 
 #[test]
@@ -128,7 +133,10 @@ fn e2e_ha_multinode_spark_masters_survive_a_node() {
     let t_nodes = started.elapsed();
 
     // Three managers: the swarm keeps a quorum without any one of them.
-    let ls = Command::new("docker").args(["exec", "bdprov-node1", "docker", "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"]).output().unwrap();
+    let ls = Command::new("docker")
+        .args(["exec", "bdprov-node1", "docker", "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"])
+        .output()
+        .unwrap();
     let ls = String::from_utf8_lossy(&ls.stdout).to_string();
     assert_eq!(ls.lines().filter(|l| l.contains("Leader") || l.contains("Reachable")).count(), 3, "three managers:\n{ls}");
 
@@ -167,6 +175,18 @@ fn e2e_ha_multinode_spark_masters_survive_a_node() {
     let lost = node_of(&st, &active).unwrap();
     assert_ne!(lost, "node1");
     let n = lost.trim_start_matches("node").to_string();
+    // An application running when the node goes: a long SparkPi. It keeps
+    // running (its driver follows the new master, tasks lost with the node's
+    // executor run again) or its submit fails saying why; it never hangs.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t_app = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(remote(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "1000"]));
+    });
+    waiting(&format!("the long SparkPi running on {active}"), Duration::from_secs(120), || {
+        (master_json(&st, &active)?["activeapps"].as_array()?.len() == 1).then_some(())
+    });
+    eprintln!("ha-multinode: long SparkPi running after {:.1}s", t_app.elapsed().as_secs_f64());
     let t = Instant::now();
     let stop = nodes_sh(&["stop", &n]);
     assert!(stop.status.success(), "stopping {lost}: {}", String::from_utf8_lossy(&stop.stderr));
@@ -186,6 +206,16 @@ fn e2e_ha_multinode_spark_masters_survive_a_node() {
     for want in [format!("{lost} is down: it ran"), format!("master: {standby} ALIVE; none ready to take over; not ready: {active}")] {
         assert!(text.contains(&want), "status should say {want:?}:\n{text}");
     }
+    let inflight = rx
+        .recv_timeout(Duration::from_secs(240))
+        .unwrap_or_else(|_| panic!("the SparkPi running when {lost} stopped did not end within 240 s; status:\n{}", status_text()));
+    if inflight.code == 0 {
+        assert!(inflight.stdout.contains("Pi is roughly"), "{}", inflight.stdout);
+        eprintln!("ha-multinode: the SparkPi running through the loss of {lost} succeeded ({:.1}s)", t_app.elapsed().as_secs_f64());
+    } else {
+        assert!(inflight.stderr.contains("error:"), "a failed submit says why:\n{}\n{}", inflight.stdout, inflight.stderr);
+        eprintln!("ha-multinode: the SparkPi running through the loss of {lost} failed (exit {}):\n{}", inflight.code, inflight.stderr);
+    }
     // The workers follow the new leader (one may have moved off the lost node),
     // and a SparkPi runs on them.
     waiting(&format!("a worker ALIVE on {standby}"), Duration::from_secs(90), || alive_workers(&st, &standby).filter(|n| *n >= 1));
@@ -199,7 +229,11 @@ fn e2e_ha_multinode_spark_masters_survive_a_node() {
     let t = Instant::now();
     let start = nodes_sh(&["start", &n]);
     assert!(start.status.success(), "starting {lost}: {}", String::from_utf8_lossy(&start.stderr));
-    let st = waiting(&format!("{active} back as STANDBY on {lost}, the cluster ready"), Duration::from_secs(180), pair_is(&standby, &active, true));
+    let st = waiting(
+        &format!("{active} back as STANDBY on {lost}, the cluster ready"),
+        Duration::from_secs(180),
+        pair_is(&standby, &active, true),
+    );
     assert_eq!(node_of(&st, &active).as_deref(), Some(lost.as_str()), "{active} kept its node: {st}");
     assert!(st["lost_nodes"].is_null(), "no node lost any more: {}", st["lost_nodes"]);
     // Every task shown is the one running now, not the old task of the node
