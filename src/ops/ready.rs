@@ -213,12 +213,16 @@ pub fn ensemble_problem(members: &[&RoleState]) -> Option<String> {
     })
 }
 
-/// The newest task of each slot, for display.
+/// The task of each slot that swarm wants (the newest of those), else the
+/// newest, for display. Not simply the newest: a task left on a node that was
+/// down is updated to `shutdown` when the node comes back, after its
+/// replacement started elsewhere, and would hide the running replacement.
 fn views(role: &str, tasks: &[TaskInfo], nodes: &[NodeInfo]) -> Vec<TaskView> {
     let mut seen = HashSet::new();
-    tasks
-        .iter()
-        .filter(|t| seen.insert(t.slot))
+    let slots: Vec<u64> = tasks.iter().map(|t| t.slot).filter(|s| seen.insert(*s)).collect();
+    slots
+        .into_iter()
+        .filter_map(|slot| current(tasks).find(|t| t.slot == slot).or_else(|| tasks.iter().find(|t| t.slot == slot)))
         .map(|t| TaskView {
             name: format!("{role}.{}", t.slot),
             node: node(nodes, &t.node_id).map(|n| n.hostname.clone()).unwrap_or_else(|| "-".into()),
@@ -410,6 +414,31 @@ mod tests {
         // The active member down and the other taking over: fine.
         assert_eq!(ensemble_problem(&[&down, &a]), None);
         assert_eq!(ensemble_problem(&[&down, &down]), None);
+    }
+
+    #[test]
+    fn a_slot_shows_its_wanted_task_before_an_old_one_updated_later() {
+        // Newest first, as the engine lists them: the task of a node that came
+        // back (shut down just now), then its replacement running elsewhere.
+        let old = TaskInfo { node_id: "n2".into(), desired: TaskState::Shutdown, ..task("old", TaskState::Shutdown, "") };
+        let new = TaskInfo { node_id: "n1".into(), ..task("new", TaskState::Running, "") };
+        let node = |id: &str, host: &str| NodeInfo {
+            id: id.into(),
+            hostname: host.into(),
+            addr: String::new(),
+            manager: true,
+            ready: true,
+            state: crate::engine::NodeCondition::Ready,
+            availability: crate::engine::Availability::Active,
+            labels: Default::default(),
+        };
+        let nodes = [node("n1", "node1"), node("n2", "node2")];
+        let shown = views("zk", &[old.clone(), new], &nodes);
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].node.as_str(), shown[0].state), ("node1", TaskState::Running));
+        // With no task wanted any more (a service scaled to 0), the newest.
+        let shown = views("zk", &[old], &nodes);
+        assert_eq!((shown[0].node.as_str(), shown[0].state), ("node2", TaskState::Shutdown));
     }
 
     #[test]

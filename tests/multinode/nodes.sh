@@ -2,11 +2,20 @@
 # A three-node swarm on this machine, for bdprov's multi-node test:
 # Docker-in-Docker nodes (Debian's docker.io) on a bridge network, node 1 a
 # manager whose engine listens with TLS on tcp://172.31.250.11:2376, nodes 2
-# and 3 workers. Node 1 is labelled bdprov.role=master and trusts its own
-# registry at 172.31.250.11:5000 (insecure-registries), as every node does.
+# and 3 workers (or managers too, with --managers). Node 1 is labelled
+# bdprov.role=master and trusts its own registry at 172.31.250.11:5000
+# (insecure-registries), as every node does.
 #
-#   nodes.sh up     build the node image (cached), start the nodes, form the swarm,
-#                   load the offline images into node 1, write certs to $CERTS
+#   nodes.sh up [--managers] [--load-all] IMAGE…
+#                   build the node image (cached), start the nodes, form the swarm,
+#                   load the offline images into node 1 (--load-all: into every
+#                   node, for pinned members that may land anywhere without a
+#                   registry), write certs to $CERTS. --managers joins nodes 2
+#                   and 3 as managers: three managers keep a quorum when one
+#                   node is lost, so the control plane survives it too.
+#   nodes.sh start N / stop N
+#                   start or stop node N's engine (its container); its state
+#                   (/var/lib/docker, its swarm membership) stays
 #   nodes.sh down   remove the nodes, their volumes and the network
 #
 # `--privileged` does not work on these machines (no CAP_SYS_RESOURCE in the
@@ -84,6 +93,15 @@ wait_engine() {
 }
 
 up() {
+  local role=worker load=(1)
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --managers) role=manager ;;
+      --load-all) load=(1 2 3) ;;
+      *) break ;;
+    esac
+    shift
+  done
   mkdir -p "$CACHE"
   node_image
   certs
@@ -94,15 +112,20 @@ up() {
   start_node 2 172.31.250.12
   start_node 3 172.31.250.13
   for n in 1 2 3; do wait_engine "$n"; done
-  log "swarm: node 1 manager, nodes 2 and 3 workers"
+  log "swarm: node 1 manager, nodes 2 and 3 ${role}s"
   in_node 1 docker swarm init --advertise-addr "$MANAGER_IP" >/dev/null
   local token
-  token=$(in_node 1 docker swarm join-token -q worker)
-  in_node 2 docker swarm join --token "$token" "$MANAGER_IP:2377" >/dev/null
-  in_node 3 docker swarm join --token "$token" "$MANAGER_IP:2377" >/dev/null
+  token=$(in_node 1 docker swarm join-token -q "$role")
+  in_node 2 docker swarm join --advertise-addr 172.31.250.12 --token "$token" "$MANAGER_IP:2377" >/dev/null
+  in_node 3 docker swarm join --advertise-addr 172.31.250.13 --token "$token" "$MANAGER_IP:2377" >/dev/null
   in_node 1 docker node update --label-add bdprov.role=master node1 >/dev/null
-  log "loading the offline images into node 1"
-  docker save "$@" | docker exec -i bdprov-node1 docker load >/dev/null
+  log "loading the offline images into node ${load[*]}"
+  # One `docker save` for every node: saving is most of the cost.
+  local tar
+  tar=$(mktemp "$CACHE/test-node-images.XXXX")
+  docker save -o "$tar" "$@"
+  for n in "${load[@]}"; do docker exec -i "bdprov-node$n" docker load <"$tar" >/dev/null; done
+  rm -f "$tar"
   log "ready: DOCKER_HOST=tcp://$MANAGER_IP:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$CERTS"
 }
 
@@ -117,6 +140,8 @@ down() {
 
 case "${1:-}" in
   up) shift; up "$@" ;;
+  start) docker start "bdprov-node$2" >/dev/null && wait_engine "$2" ;;
+  stop) docker stop -t 20 "bdprov-node$2" >/dev/null ;;
   down) down ;;
-  *) echo "usage: $0 up IMAGE… | down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--managers] [--load-all] IMAGE… | start N | stop N | down" >&2; exit 2 ;;
 esac

@@ -1,0 +1,250 @@
+//! HA end to end on a three-manager swarm (the Docker-in-Docker nodes of
+//! `tests/multinode/nodes.sh up --managers`): spark-standalone-ha with its two
+//! masters and three ZooKeeper members pinned one per node; a hand-over with
+//! `failover`; then the node of the ALIVE master loses its engine (node 1, the
+//! manager bdprov talks to, stays up; two managers of three keep the swarm's
+//! quorum): the standby takes over, `status` names the lost node and the pair,
+//! a SparkPi succeeds; the node comes back and its master rejoins as standby.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{bdprov_env, get_json, root, Run};
+
+const MANAGER: &str = "172.31.250.11";
+const CLUSTER: &str = "hm-spark-ha";
+
+fn nodes_sh(args: &[&str]) -> std::process::Output {
+    Command::new(root().join("tests/multinode/nodes.sh")).args(args).output().expect("nodes.sh runs")
+}
+
+struct Nodes;
+
+impl Nodes {
+    /// Three managers, the kit's images loaded into every node: a pinned
+    /// member may be placed on any of them (loading measured faster than
+    /// pushing to the registry on node 1 and pulling on the others).
+    fn up() -> Nodes {
+        let out = nodes_sh(&["up", "--managers", "--load-all", "bdprov/spark:4.3.0", "bdprov/zookeeper:3.8"]);
+        assert!(out.status.success(), "could not start the nodes:\n{}", String::from_utf8_lossy(&out.stderr));
+        Nodes
+    }
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        let _ = nodes_sh(&["down"]);
+    }
+}
+
+fn remote(args: &[&str]) -> Run {
+    let cache = std::env::var("BDPROV_CACHE").unwrap_or_else(|_| format!("{}/.cache/bdprov", std::env::var("HOME").unwrap()));
+    let certs = format!("{cache}/test-node-certs");
+    bdprov_env(args, &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", &certs)])
+}
+
+/// The same flags at every `up`: small heaps, two workers, a silent worker
+/// dropped after 15 s instead of 60.
+const UP: &[&str] = &[
+    "up",
+    "spark-standalone-ha",
+    "--name",
+    CLUSTER,
+    "--images",
+    "local",
+    "--set",
+    "values.daemon_heap=256m",
+    "--set",
+    "values.worker_timeout=15",
+];
+
+fn status_json() -> Value {
+    let run = remote(&["status", CLUSTER, "--output", "json"]);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("status --output json ({e}):\n{}\n{}", run.stdout, run.stderr))
+}
+
+fn status_text() -> String {
+    let run = remote(&["status", CLUSTER]);
+    format!("{}{}", run.stdout, run.stderr)
+}
+
+/// The node a member's running task is on (`master-1`, `zookeeper-2`).
+fn node_of(st: &Value, member: &str) -> Option<String> {
+    let r = st["roles"].as_array()?.iter().find(|r| r["role"] == member)?;
+    r["tasks"].as_array()?.iter().find(|t| t["state"] == "running").and_then(|t| t["node"].as_str()).map(String::from)
+}
+
+/// `pairs` entry of `role`: (active, standby, unavailable) members.
+fn pair(st: &Value, role: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let p = st["pairs"].as_array().and_then(|ps| ps.iter().find(|p| p["role"] == role)).unwrap_or_else(|| panic!("no pair {role}: {st}"));
+    let names = |k: &str| -> Vec<String> { p[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
+    (names("active"), names("standby"), names("unavailable"))
+}
+
+/// The status when the master pair is exactly `active` ALIVE and `standby`
+/// STANDBY (and, with `ready`, the whole cluster ready).
+fn pair_is<'a>(active: &'a str, standby: &'a str, ready: bool) -> impl Fn() -> Option<Value> + 'a {
+    move || {
+        let st = status_json();
+        let (a, s, _) = pair(&st, "master");
+        let mode =
+            |m: &str| st["roles"].as_array().unwrap().iter().find(|r| r["role"] == m).and_then(|r| r["mode"].as_str().map(String::from));
+        let ok = a == [active] && s == [standby] && mode(active).as_deref() == Some("ALIVE") && mode(standby).as_deref() == Some("STANDBY");
+        (ok && (!ready || st["ready"] == true)).then_some(st)
+    }
+}
+
+/// Poll `f` until it returns Some; past `limit`, fail with what `status` says.
+fn waiting<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}; status says:\n{}", status_text());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn member_no(member: &str) -> u64 {
+    member.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+/// A master's `/json/`, from its web UI (published on its own node: the URL
+/// `status` gives).
+fn master_json(st: &Value, member: &str) -> Option<Value> {
+    let r = st["roles"].as_array()?.iter().find(|r| r["role"] == member)?;
+    let url = r["urls"].as_array()?.first()?.as_str()?;
+    get_json(&format!("{}/json/", url.trim_end_matches('/')))
+}
+
+fn alive_workers(st: &Value, member: &str) -> Option<u64> {
+    master_json(st, member)?["aliveworkers"].as_u64()
+}
+
+#[test]
+fn e2e_ha_multinode_spark_masters_survive_a_node() {
+    let _serial = crate::common::swarm_lock();
+    let started = Instant::now();
+    let _nodes = Nodes::up();
+    let t_nodes = started.elapsed();
+
+    // Three managers: the swarm keeps a quorum without any one of them.
+    let ls = Command::new("docker")
+        .args(["exec", "bdprov-node1", "docker", "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"])
+        .output()
+        .unwrap();
+    let ls = String::from_utf8_lossy(&ls.stdout).to_string();
+    assert_eq!(ls.lines().filter(|l| l.contains("Leader") || l.contains("Reachable")).count(), 3, "three managers:\n{ls}");
+
+    // up: each master and each ZooKeeper member on its own node.
+    let up = remote(UP).ok();
+    assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
+    assert!(!up.stderr.contains("single point of failure"), "no node runs a whole pair on three nodes:\n{}", up.stderr);
+    let t_up = started.elapsed();
+    let st = status_json();
+    let on = |m: &str| node_of(&st, m).unwrap_or_else(|| panic!("{m} is not running: {st}"));
+    let masters: BTreeSet<String> = ["master-1", "master-2"].iter().map(|m| on(m)).collect();
+    assert_eq!(masters.len(), 2, "the masters on two nodes: {masters:?}\n{}", status_text());
+    let zk: BTreeSet<String> = ["zookeeper-1", "zookeeper-2", "zookeeper-3"].iter().map(|m| on(m)).collect();
+    assert_eq!(zk.len(), 3, "the ZooKeeper members on three nodes: {zk:?}\n{}", status_text());
+    let (active, standby, _) = pair(&st, "master");
+    assert!(active.len() == 1 && standby.len() == 1, "one ALIVE master and one STANDBY: {:?}", st["pairs"]);
+
+    // failover: the standby becomes ALIVE, the old one comes back STANDBY.
+    let t = Instant::now();
+    let f = remote(&["failover", CLUSTER, "master"]).ok();
+    let (was, now) = (active[0].clone(), standby[0].clone());
+    assert!(f.stdout.contains(&format!("master: {now} is active (was {was})")), "{}", f.stdout);
+    let st = waiting(&format!("{now} ALIVE and {was} STANDBY after failover"), Duration::from_secs(30), pair_is(&now, &was, true));
+    eprintln!("ha-multinode: failover {was} -> {now} in {:?}", t.elapsed());
+
+    // The ALIVE master's node loses its engine; node 1 (bdprov's manager) must
+    // stay up, so hand over first if the ALIVE master is there.
+    let (mut active, mut standby) = (now, was);
+    if node_of(&st, &active).as_deref() == Some("node1") {
+        let to = member_no(&standby).to_string();
+        remote(&["failover", CLUSTER, "master", "--to", &to]).ok();
+        std::mem::swap(&mut active, &mut standby);
+        waiting(&format!("{active} ALIVE after failover --to {to}"), Duration::from_secs(30), pair_is(&active, &standby, true));
+    }
+    let st = status_json();
+    let lost = node_of(&st, &active).unwrap();
+    assert_ne!(lost, "node1");
+    let n = lost.trim_start_matches("node").to_string();
+    // An application running when the node goes: a long SparkPi. It keeps
+    // running (its driver follows the new master, tasks lost with the node's
+    // executor run again) or its submit fails saying why; it never hangs.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t_app = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(remote(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "1000"]));
+    });
+    waiting(&format!("the long SparkPi running on {active}"), Duration::from_secs(120), || {
+        (master_json(&st, &active)?["activeapps"].as_array()?.len() == 1).then_some(())
+    });
+    eprintln!("ha-multinode: long SparkPi running after {:.1}s", t_app.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let stop = nodes_sh(&["stop", &n]);
+    assert!(stop.status.success(), "stopping {lost}: {}", String::from_utf8_lossy(&stop.stderr));
+    let st = waiting(&format!("{standby} ALIVE after {lost} (running {active}) stopped"), Duration::from_secs(120), || {
+        let st = status_json();
+        let mode = st["roles"].as_array()?.iter().find(|r| r["role"] == standby.as_str())?["mode"].as_str().map(String::from);
+        (pair(&st, "master").0 == [standby.as_str()] && mode.as_deref() == Some("ALIVE")).then_some(st)
+    });
+    eprintln!("ha-multinode: {lost} stopped -> {standby} ALIVE in {:.1}s", t.elapsed().as_secs_f64());
+    // status: the lost node, what ran there, and the pair with its active member.
+    let st = waiting(&format!("{lost} listed as down"), Duration::from_secs(60), || {
+        let st = if st["lost_nodes"].is_array() { st.clone() } else { status_json() };
+        st["lost_nodes"].as_array()?.iter().any(|l| l["node"] == lost.as_str() && l["why"] == "down").then_some(st)
+    });
+    assert_eq!(st["ready"], false, "a master is gone, the cluster is not whole: {st}");
+    let text = status_text();
+    for want in [format!("{lost} is down: it ran"), format!("master: {standby} ALIVE; none ready to take over; not ready: {active}")] {
+        assert!(text.contains(&want), "status should say {want:?}:\n{text}");
+    }
+    let inflight = rx
+        .recv_timeout(Duration::from_secs(240))
+        .unwrap_or_else(|_| panic!("the SparkPi running when {lost} stopped did not end within 240 s; status:\n{}", status_text()));
+    if inflight.code == 0 {
+        assert!(inflight.stdout.contains("Pi is roughly"), "{}", inflight.stdout);
+        eprintln!("ha-multinode: the SparkPi running through the loss of {lost} succeeded ({:.1}s)", t_app.elapsed().as_secs_f64());
+    } else {
+        assert!(inflight.stderr.contains("error:"), "a failed submit says why:\n{}\n{}", inflight.stdout, inflight.stderr);
+        eprintln!("ha-multinode: the SparkPi running through the loss of {lost} failed (exit {}):\n{}", inflight.code, inflight.stderr);
+    }
+    // The workers follow the new leader (one may have moved off the lost node),
+    // and a SparkPi runs on them.
+    waiting(&format!("a worker ALIVE on {standby}"), Duration::from_secs(90), || alive_workers(&st, &standby).filter(|n| *n >= 1));
+    let t_pi = Instant::now();
+    let pi = remote(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "2"]);
+    assert_eq!(pi.code, 0, "SparkPi after {lost} was lost:\n{}\n{}\n{}", pi.stdout, pi.stderr, status_text());
+    assert!(pi.stdout.contains("Pi is roughly"), "{}", pi.stdout);
+    eprintln!("ha-multinode: SparkPi on {standby} in {:.1}s", t_pi.elapsed().as_secs_f64());
+
+    // The node comes back: its master (pinned there) rejoins as STANDBY.
+    let t = Instant::now();
+    let start = nodes_sh(&["start", &n]);
+    assert!(start.status.success(), "starting {lost}: {}", String::from_utf8_lossy(&start.stderr));
+    let st = waiting(
+        &format!("{active} back as STANDBY on {lost}, the cluster ready"),
+        Duration::from_secs(180),
+        pair_is(&standby, &active, true),
+    );
+    assert_eq!(node_of(&st, &active).as_deref(), Some(lost.as_str()), "{active} kept its node: {st}");
+    assert!(st["lost_nodes"].is_null(), "no node lost any more: {}", st["lost_nodes"]);
+    // Every task shown is the one running now, not the old task of the node
+    // that came back (shut down after its replacement started).
+    for r in st["roles"].as_array().unwrap() {
+        for t in r["tasks"].as_array().unwrap() {
+            assert_eq!(t["state"], "running", "{}: {t}\n{}", r["role"], status_text());
+        }
+    }
+    let text = status_text();
+    assert!(text.contains(&format!("master: {standby} ALIVE; ready to take over: {active}")), "{text}");
+    eprintln!("ha-multinode: {lost} back -> {active} STANDBY in {:.1}s", t.elapsed().as_secs_f64());
+    eprintln!("ha-multinode: nodes {t_nodes:?}, up {:?}, in all {:?}", t_up - t_nodes, started.elapsed());
+}
