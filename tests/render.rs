@@ -2,7 +2,18 @@
 
 use crate::common::bdprov;
 
-const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper", "registry", "storm", "hdfs", "yarn", "spark-hdfs-yarn"];
+const BLUEPRINTS: &[&str] = &[
+    "spark-standalone",
+    "zookeeper",
+    "registry",
+    "storm",
+    "hdfs",
+    "yarn",
+    "spark-hdfs-yarn",
+    "yarn-ha",
+    "spark-standalone-ha",
+    "storm-ha",
+];
 
 #[test]
 fn every_builtin_blueprint_is_listed() {
