@@ -64,7 +64,7 @@ fn ui_emitted(topology_id: &str) -> u64 {
 }
 
 /// The Flux runner jar, downloaded once into the cache and checked against the lock.
-fn flux_jar() -> PathBuf {
+pub(crate) fn flux_jar() -> PathBuf {
     let lock = std::fs::read_to_string(root().join("templates/images/storm/examples.lock")).unwrap();
     let line = lock.lines().find(|l| l.starts_with("examples/flux-core-")).expect("the lock pins flux-core");
     let cols: Vec<&str> = line.split('\t').collect();

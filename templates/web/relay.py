@@ -113,14 +113,19 @@ class Relay(BaseHTTPRequestHandler):
         headers = {h: self.headers[h] for h in PASS_HEADERS if self.headers.get(h)}
         upstream = UPSTREAM
         # A chain of redirects between members ends in a few hops.
-        for _ in range(4):
+        for hop in range(4):
             try:
-                conn = http.client.HTTPConnection(upstream, timeout=30)
+                # The member a standby names may be the one that just died:
+                # say so soon, the client asks again.
+                conn = http.client.HTTPConnection(upstream, timeout=30 if hop == 0 else 5)
                 conn.request(self.command, target, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
             except OSError as e:
-                self.answer(502, f"{upstream} does not answer: {e}\n")
+                if hop == 0:
+                    self.answer(502, f"{upstream} does not answer: {e}\n")
+                else:
+                    self.answer(503, f"{UPSTREAM} redirects to {upstream}, which does not answer: {e}\n", {"Retry-After": "5"})
                 return
             finally:
                 conn.close()
