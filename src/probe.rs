@@ -139,13 +139,19 @@ fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, stat
 /// Follow a dotted path through objects and arrays: `beans.0.NumLiveDataNodes`.
 /// A `*` segment stands for every element of an array (or value of an
 /// object), so `nimbuses.*.status` gives the status of each nimbus; an
-/// `expect` on such a path holds when any of them has the value.
+/// `expect` on such a path holds when any of them has the value. A
+/// `key=value` segment keeps the elements whose `key` is `value`:
+/// `nimbuses.host=nimbus-2.status` is that nimbus's status.
 pub fn lookup<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
     path.split('.').filter(|s| !s.is_empty()).fold(vec![v], |found, seg| {
         found
             .into_iter()
             .flat_map(|cur| -> Vec<&Value> {
                 match (cur, seg) {
+                    (Value::Array(a), _) if seg.contains('=') => {
+                        let (k, want) = seg.split_once('=').expect("has =");
+                        a.iter().filter(|e| e.get(k).is_some_and(|v| same(v, &Value::String(want.to_string())))).collect()
+                    }
                     (Value::Array(a), "*") => a.iter().collect(),
                     (Value::Object(m), "*") => m.values().collect(),
                     (Value::Object(m), _) => m.get(seg).into_iter().collect(),
@@ -240,7 +246,15 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().connect_timeout(Duration::from_secs(2)).build().expect("an HTTP client")
+    // A redirect is an answer, never followed: a standby ResourceManager
+    // redirects to the active one's name, which only the overlay resolves;
+    // bdprov asks the next member instead.
+    reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(2))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
 }
 
 #[cfg(test)]
@@ -303,6 +317,9 @@ mod tests {
         assert_eq!(lookup(&v, "nimbuses.1.status"), vec![&json!("Leader")]);
         assert!(lookup(&v, "nimbuses.*.nope").is_empty());
         assert!(lookup(&json!({"nimbuses": []}), "nimbuses.*.status").is_empty());
+        let v = json!({"nimbuses": [{"host": "nimbus-1", "status": "Not a Leader"}, {"host": "nimbus-2", "status": "Leader"}]});
+        assert_eq!(lookup(&v, "nimbuses.host=nimbus-2.status"), vec![&json!("Leader")]);
+        assert!(lookup(&v, "nimbuses.host=nimbus-3.status").is_empty());
     }
 
     /// Storm 2.x answers with strings where numbers are expected

@@ -215,8 +215,9 @@ pub enum Failover {
 /// A member's part in its pair or ensemble, read from its probe's answer.
 #[derive(Clone, Debug)]
 pub struct Modes {
-    /// The JSON path of the member's mode in the probe's answer.
-    pub path: String,
+    /// The JSON path of the member's mode in the probe's answer; it may
+    /// name the member (`nimbuses.host={{ member.host }}.status`).
+    pub path: Text,
     /// The mode exactly one member must be in (`active`, `ALIVE`).
     pub active: String,
     /// Modes of a member ready to take over (`standby`).

@@ -353,7 +353,8 @@ impl Decoder {
 
     pub(super) fn probe(&mut self, node: &Node, path: &str, role: &str) -> Option<Probe> {
         let fields = self.map(node, path, READY)?;
-        let get = |k: &str| field(fields, k).map(|f| &f.value);
+        // `~` is a field not given (an including blueprint removes a check so).
+        let get = |k: &str| field(fields, k).map(|f| &f.value).filter(|v| !v.is_null());
         let timeout = get("timeout").and_then(|v| self.duration(v, &format!("{path}.timeout"))).unwrap_or(Duration::from_secs(180));
         let expect: Vec<(String, serde_json::Value)> = match get("expect") {
             Some(v) => match v.entries() {
@@ -439,8 +440,8 @@ impl Decoder {
     /// `mode: PATH`, `active: VALUE`, `standby: [VALUE …]` of a probe: where
     /// a member of a pair says whether it is the active one.
     fn modes(&mut self, fields: &[Entry], path: &str, http: bool) -> Option<Modes> {
-        let get = |k: &str| field(fields, k).map(|f| &f.value);
-        let mode = get("mode").and_then(|v| self.string(v, &format!("{path}.mode")));
+        let get = |k: &str| field(fields, k).map(|f| &f.value).filter(|v| !v.is_null());
+        let mode = get("mode").and_then(|v| self.text(v, &format!("{path}.mode")));
         let active = get("active").and_then(|v| self.string(v, &format!("{path}.active")));
         let standby = match get("standby") {
             None => Vec::new(),
