@@ -20,6 +20,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hadoop/configuration.xml", include_str!("../templates/hadoop/configuration.xml")),
     ("hadoop/core-site.xml", include_str!("../templates/hadoop/core-site.xml")),
     ("hadoop/hdfs-site.xml", include_str!("../templates/hadoop/hdfs-site.xml")),
+    ("hadoop/hdfs-ha.xml", include_str!("../templates/hadoop/hdfs-ha.xml")),
     ("hadoop/mapred-site.xml", include_str!("../templates/hadoop/mapred-site.xml")),
     ("hadoop/yarn-site.xml", include_str!("../templates/hadoop/yarn-site.xml")),
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
@@ -78,9 +79,22 @@ impl Renderer {
         });
         // Tera caps one `range` at 100,000 items, but not loops in loops.
         tera.register_function("range", range);
-        for (name, file) in &sources {
-            let (protected, _) = protect(&file.text);
-            tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file))?;
+        // Tera checks a template's includes when it is added, so one that
+        // includes a template later in name order waits for another pass.
+        let mut pending: Vec<(&String, &Arc<SourceFile>)> = sources.iter().collect();
+        loop {
+            let mut failed = Vec::new();
+            for &(name, file) in &pending {
+                let (protected, _) = protect(&file.text);
+                if let Err(e) = tera.add_raw_template(name, &protected) {
+                    failed.push((name, file, e));
+                }
+            }
+            match failed.first() {
+                None => break,
+                Some((_, file, e)) if failed.len() == pending.len() => return Err(to_diagnostic(e, file)),
+                Some(_) => pending = failed.into_iter().map(|(n, f, _)| (n, f)).collect(),
+            }
         }
         Ok(Renderer { tera, sources })
     }
