@@ -2,7 +2,7 @@
 
 use crate::common::bdprov;
 
-const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper", "registry", "storm", "hdfs", "yarn", "spark-hdfs-yarn"];
+const BLUEPRINTS: &[&str] = &["spark-standalone", "zookeeper", "registry", "storm", "hdfs", "hdfs-ha", "yarn", "spark-hdfs-yarn"];
 
 #[test]
 fn every_builtin_blueprint_is_listed() {
