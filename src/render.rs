@@ -265,6 +265,49 @@ mod tests {
     }
 
     #[test]
+    fn an_hdfs_site_with_a_nameservice_derives_the_ha_properties_and_the_values_win() {
+        // A user template that includes one later in name order.
+        let user = vec![
+            ("a.conf".to_string(), SourceFile::new("my/templates/a.conf", "{% include \"z.conf\" %}")),
+            ("z.conf".to_string(), SourceFile::new("my/templates/z.conf", "z")),
+        ];
+        let r = Renderer::new(user).unwrap();
+        let at = Span::whole(&SourceFile::new("t", "t"));
+        assert_eq!(r.file("a.conf", &Context::new(), &at).unwrap(), "z");
+        let members = |role: &str, n: u64| -> Vec<serde_json::Value> {
+            (1..=n).map(|id| serde_json::json!({"id": id, "host": format!("{role}-{id}")})).collect()
+        };
+        let mut ctx = Context::new();
+        ctx.insert("cluster", &serde_json::json!({"name": "c"}));
+        ctx.insert("values", &serde_json::json!({"nameservice": "ns", "hdfs_site": {"dfs.ha.fencing.methods": "shell(/bin/true)"}}));
+        ctx.insert(
+            "roles",
+            &serde_json::json!({
+                "namenode": {"members": members("namenode", 2), "ports": {"rpc": 8020, "http": 9870}},
+                "journalnode": {"members": members("journalnode", 3), "ports": {"rpc": 8485}},
+                "zookeeper": {"members": members("zookeeper", 1), "ports": {"client": 2181}},
+            }),
+        );
+        let xml = r.file("hadoop/hdfs-site.xml", &ctx, &at).unwrap();
+        for (name, value) in [
+            ("dfs.nameservices", "ns"),
+            ("dfs.ha.namenodes.ns", "nn1,nn2"),
+            ("dfs.namenode.rpc-address.ns.nn2", "namenode-2:8020"),
+            ("dfs.namenode.http-address.ns.nn1", "namenode-1:9870"),
+            ("dfs.namenode.shared.edits.dir", "qjournal://journalnode-1:8485;journalnode-2:8485;journalnode-3:8485/ns"),
+            ("ha.zookeeper.quorum", "zookeeper-1:2181"),
+        ] {
+            assert!(xml.contains(&format!("<property><name>{name}</name><value>{value}</value></property>")), "{name}: {xml}");
+        }
+        // Hadoop takes the last of a property given twice: values come last.
+        assert!(xml.find("ha.zookeeper.quorum").unwrap() < xml.find("dfs.ha.fencing.methods").unwrap(), "{xml}");
+        assert!(!xml.contains("</property>\n\n"), "no blank line between properties: {xml}");
+        // Without a nameservice, nothing of HA.
+        ctx.insert("values", &serde_json::json!({"hdfs_site": {"dfs.replication": 2}}));
+        assert!(!r.file("hadoop/hdfs-site.xml", &ctx, &at).unwrap().contains("dfs.nameservices"));
+    }
+
+    #[test]
     fn template_errors_name_the_template_file_and_line() {
         let user = vec![("x.conf".to_string(), SourceFile::new("my/templates/x.conf", "a\nb {{ values.missing }}\n"))];
         let r = Renderer::new(user).unwrap();
