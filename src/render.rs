@@ -20,6 +20,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hadoop/configuration.xml", include_str!("../templates/hadoop/configuration.xml")),
     ("hadoop/core-site.xml", include_str!("../templates/hadoop/core-site.xml")),
     ("hadoop/hdfs-site.xml", include_str!("../templates/hadoop/hdfs-site.xml")),
+    ("hadoop/hdfs-ha.xml", include_str!("../templates/hadoop/hdfs-ha.xml")),
     ("hadoop/mapred-site.xml", include_str!("../templates/hadoop/mapred-site.xml")),
     ("hadoop/yarn-site.xml", include_str!("../templates/hadoop/yarn-site.xml")),
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
@@ -78,9 +79,22 @@ impl Renderer {
         });
         // Tera caps one `range` at 100,000 items, but not loops in loops.
         tera.register_function("range", range);
-        for (name, file) in &sources {
-            let (protected, _) = protect(&file.text);
-            tera.add_raw_template(name, &protected).map_err(|e| to_diagnostic(&e, file))?;
+        // Tera checks a template's includes when it is added, so one that
+        // includes a template later in name order waits for another pass.
+        let mut pending: Vec<(&String, &Arc<SourceFile>)> = sources.iter().collect();
+        loop {
+            let mut failed = Vec::new();
+            for &(name, file) in &pending {
+                let (protected, _) = protect(&file.text);
+                if let Err(e) = tera.add_raw_template(name, &protected) {
+                    failed.push((name, file, e));
+                }
+            }
+            match failed.first() {
+                None => break,
+                Some((_, file, e)) if failed.len() == pending.len() => return Err(to_diagnostic(e, file)),
+                Some(_) => pending = failed.into_iter().map(|(n, f, _)| (n, f)).collect(),
+            }
         }
         Ok(Renderer { tera, sources })
     }
@@ -248,6 +262,49 @@ mod tests {
         assert!(!xml.contains("x.gone"), "a null property is left out: {xml}");
         // Blueprint order is kept, so a file's content (and its config's name) is stable.
         assert!(xml.find("fs.defaultFS").unwrap() < xml.find("x.n").unwrap());
+    }
+
+    #[test]
+    fn an_hdfs_site_with_a_nameservice_derives_the_ha_properties_and_the_values_win() {
+        // A user template that includes one later in name order.
+        let user = vec![
+            ("a.conf".to_string(), SourceFile::new("my/templates/a.conf", "{% include \"z.conf\" %}")),
+            ("z.conf".to_string(), SourceFile::new("my/templates/z.conf", "z")),
+        ];
+        let r = Renderer::new(user).unwrap();
+        let at = Span::whole(&SourceFile::new("t", "t"));
+        assert_eq!(r.file("a.conf", &Context::new(), &at).unwrap(), "z");
+        let members = |role: &str, n: u64| -> Vec<serde_json::Value> {
+            (1..=n).map(|id| serde_json::json!({"id": id, "host": format!("{role}-{id}")})).collect()
+        };
+        let mut ctx = Context::new();
+        ctx.insert("cluster", &serde_json::json!({"name": "c"}));
+        ctx.insert("values", &serde_json::json!({"nameservice": "ns", "hdfs_site": {"dfs.ha.fencing.methods": "shell(/bin/true)"}}));
+        ctx.insert(
+            "roles",
+            &serde_json::json!({
+                "namenode": {"members": members("namenode", 2), "ports": {"rpc": 8020, "http": 9870}},
+                "journalnode": {"members": members("journalnode", 3), "ports": {"rpc": 8485}},
+                "zookeeper": {"members": members("zookeeper", 1), "ports": {"client": 2181}},
+            }),
+        );
+        let xml = r.file("hadoop/hdfs-site.xml", &ctx, &at).unwrap();
+        for (name, value) in [
+            ("dfs.nameservices", "ns"),
+            ("dfs.ha.namenodes.ns", "nn1,nn2"),
+            ("dfs.namenode.rpc-address.ns.nn2", "namenode-2:8020"),
+            ("dfs.namenode.http-address.ns.nn1", "namenode-1:9870"),
+            ("dfs.namenode.shared.edits.dir", "qjournal://journalnode-1:8485;journalnode-2:8485;journalnode-3:8485/ns"),
+            ("ha.zookeeper.quorum", "zookeeper-1:2181"),
+        ] {
+            assert!(xml.contains(&format!("<property><name>{name}</name><value>{value}</value></property>")), "{name}: {xml}");
+        }
+        // Hadoop takes the last of a property given twice: values come last.
+        assert!(xml.find("ha.zookeeper.quorum").unwrap() < xml.find("dfs.ha.fencing.methods").unwrap(), "{xml}");
+        assert!(!xml.contains("</property>\n\n"), "no blank line between properties: {xml}");
+        // Without a nameservice, nothing of HA.
+        ctx.insert("values", &serde_json::json!({"hdfs_site": {"dfs.replication": 2}}));
+        assert!(!r.file("hadoop/hdfs-site.xml", &ctx, &at).unwrap().contains("dfs.nameservices"));
     }
 
     #[test]

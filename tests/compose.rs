@@ -4,7 +4,7 @@ use crate::common::{bdprov, docker};
 
 #[test]
 fn compose_exports_pass_docker_stack_config() {
-    for bp in ["hdfs", "yarn", "spark-hdfs-yarn", "spark-standalone", "zookeeper", "registry", "storm"] {
+    for bp in ["hdfs", "hdfs-ha", "yarn", "spark-hdfs-yarn", "spark-standalone", "zookeeper", "registry", "storm"] {
         let dir = std::env::temp_dir().join(format!("bdprov-compose-{bp}-{}", std::process::id()));
         bdprov(&["render", bp, "--format", "compose", "--out", dir.to_str().unwrap()]).ok();
         let file = dir.join("compose.yaml");

@@ -30,6 +30,7 @@ mod compose;
 mod diagnostics;
 mod documented;
 mod e2e_examples;
+mod e2e_ha_hdfs;
 mod e2e_ha_multinode;
 mod e2e_ha_spark;
 mod e2e_ha_storm;

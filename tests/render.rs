@@ -8,11 +8,13 @@ const BLUEPRINTS: &[&str] = &[
     "registry",
     "storm",
     "hdfs",
+    "hdfs-ha",
     "yarn",
     "spark-hdfs-yarn",
     "yarn-ha",
     "spark-standalone-ha",
     "storm-ha",
+    "spark-hdfs-yarn-ha",
 ];
 
 #[test]

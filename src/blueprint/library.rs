@@ -4,6 +4,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("spark-standalone", include_str!("../../blueprints/spark-standalone.yaml")),
     ("spark-hdfs-yarn", include_str!("../../blueprints/spark-hdfs-yarn.yaml")),
     ("hdfs", include_str!("../../blueprints/hdfs.yaml")),
+    ("hdfs-ha", include_str!("../../blueprints/hdfs-ha.yaml")),
     ("yarn", include_str!("../../blueprints/yarn.yaml")),
     ("zookeeper", include_str!("../../blueprints/zookeeper.yaml")),
     ("storm", include_str!("../../blueprints/storm.yaml")),

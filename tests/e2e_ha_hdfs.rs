@@ -1,0 +1,144 @@
+//! End to end on a real swarm: hdfs-ha with the offline images. Two
+//! NameNodes (one active, one standby, a ZKFC beside each), three
+//! JournalNodes, a ZooKeeper of one member (two cores: the failover needs a
+//! quorum, not three members), two DataNodes.
+//!
+//! One test, because the steps build on each other: up → a multi-block file
+//! → the active NameNode's container killed → the standby takes over, the
+//! file reads back, writes go on → the killed member comes back as standby →
+//! `haadmin -failover` hands over → down and up formats nothing and keeps
+//! the file.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{bdprov_env, docker, eventually, get_json, up_fresh};
+
+const CLUSTER: &str = "e2e-ha-hdfs";
+const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+/// The read-only fronts of nn1 and nn2 (members publish consecutive ports).
+const FRONTS: [u16; 2] = [29890, 29891];
+const UP: &[&str] = &[
+    "up",
+    "hdfs-ha",
+    "--name",
+    CLUSTER,
+    "--set",
+    "namenode-web.ports.http.published=29890",
+    "--set",
+    "zookeeper-readonly.ports.client.published=22291",
+    "--set",
+    "zookeeper.members=1",
+    "--set",
+    "values.heap=128m",
+    "--set",
+    "values.hadoop_heap=256m",
+];
+
+/// One bean of member `nn`'s NameNode (1 or 2), through its front.
+fn bean(nn: usize, name: &str) -> Option<serde_json::Value> {
+    let j = get_json(&format!("http://127.0.0.1:{}/jmx?qry=Hadoop:service=NameNode,name={name}", FRONTS[nn - 1]))?;
+    Some(j["beans"][0].clone())
+}
+
+/// `active`, `standby` … as member `nn` says it (None: no answer).
+fn state(nn: usize) -> Option<String> {
+    bean(nn, "NameNodeStatus")?["State"].as_str().map(String::from)
+}
+
+fn cluster_id(nn: usize) -> String {
+    bean(nn, "NameNodeInfo").and_then(|b| b["ClusterId"].as_str().map(String::from)).unwrap_or_else(|| panic!("nn{nn} has no ClusterId"))
+}
+
+/// The member that is active, once exactly one is and the other is standby.
+fn active() -> Option<usize> {
+    match (state(1)?.as_str(), state(2)?.as_str()) {
+        ("active", "standby") => Some(1),
+        ("standby", "active") => Some(2),
+        _ => None,
+    }
+}
+
+fn container_of(service: &str) -> Option<String> {
+    let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")]);
+    out.stdout.lines().next().map(String::from)
+}
+
+/// A shell command in a DataNode's container: it has the cluster's site
+/// files, so clients there find the active NameNode by the nameservice.
+fn client(script: &str) -> (bool, String) {
+    let dn = container_of(&format!("{CLUSTER}_datanode")).expect("a running datanode");
+    let run = docker(&["exec", &dn, "bash", "-c", script]);
+    (run.code == 0, format!("{}{}", run.stdout, run.stderr))
+}
+
+fn checksum(path: &str) -> String {
+    let (ok, out) = client(&format!("hdfs dfs -checksum {path}"));
+    assert!(ok, "checksum of {path} failed:\n{out}");
+    out.lines().find(|l| l.starts_with(path)).and_then(|l| l.split_whitespace().last()).unwrap_or_else(|| panic!("{out}")).to_string()
+}
+
+/// How often each NameNode's container ran `namenode -format` (its logs).
+fn formats(nn: usize) -> usize {
+    let logs = docker(&["service", "logs", "--raw", &format!("{CLUSTER}_namenode-{nn}")]);
+    format!("{}{}", logs.stdout, logs.stderr).lines().filter(|l| l.contains("STARTUP_MSG:") && l.contains(", -format, ")).count()
+}
+
+#[test]
+fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
+    let _serial = crate::common::swarm_lock();
+    let started = Instant::now();
+    up_fresh(CLUSTER, UP, LOCAL);
+    let first = active().expect("up returned with one active and one standby NameNode");
+    let id = cluster_id(1);
+    assert_eq!(cluster_id(2), id, "the standby was bootstrapped from the active one");
+    assert_eq!(formats(1) + formats(2), 1, "the first up formats exactly once");
+    assert_eq!(formats(2), 0, "only member 1 formats");
+
+    // A multi-block file, through the nameservice.
+    let (ok, out) = client(
+        "head -c 5000000 /dev/urandom > /tmp/f && hdfs dfs -mkdir -p /ha && hdfs dfs -D dfs.blocksize=1048576 -put -f /tmp/f /ha/file && hdfs dfs -stat '%b %o' /ha/file",
+    );
+    assert!(ok && out.contains("5000000 1048576"), "writing the file failed:\n{out}");
+    let sum = checksum("/ha/file");
+
+    // The active NameNode's container dies (its ZKFC with it): the
+    // standby's ZKFC sees the lock lapse and makes it active.
+    let other = 3 - first;
+    let victim = container_of(&format!("{CLUSTER}_namenode-{first}")).expect("the active NameNode runs");
+    let killed = Instant::now();
+    docker(&["kill", &victim]).ok();
+    eventually("the standby to become active", Duration::from_secs(30), || (state(other).as_deref() == Some("active")).then_some(()));
+    let took_over = killed.elapsed();
+    let (ok, out) = client("hdfs dfs -put -f /etc/hostname /ha/after-failover");
+    assert!(ok, "a write after the failover failed:\n{out}");
+    eprintln!(
+        "failover: nn{other} active {:.1}s after the kill, first write done {:.1}s after it",
+        took_over.as_secs_f64(),
+        killed.elapsed().as_secs_f64()
+    );
+    assert_eq!(checksum("/ha/file"), sum, "the file changed across the failover");
+
+    // The swarm restarts the killed member; it comes back as standby.
+    eventually("the killed member back as standby", Duration::from_secs(180), || {
+        (container_of(&format!("{CLUSTER}_namenode-{first}")).is_some_and(|c| c != victim) && active() == Some(other)).then_some(())
+    });
+
+    // A graceful hand-over through the ZKFCs.
+    let (ok, out) = client(&format!("hdfs haadmin -failover nn{other} nn{first}"));
+    assert!(ok && out.contains("successful"), "haadmin -failover:\n{out}");
+    eventually("the hand-over", Duration::from_secs(30), || (active() == Some(first)).then_some(()));
+
+    // down keeps the volumes; up formats nothing: same cluster, same file.
+    bdprov_env(&["down", CLUSTER], &[]).ok();
+    let again = bdprov_env(UP, LOCAL).ok();
+    assert!(again.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", again.stdout);
+    assert!(active().is_some(), "one active and one standby after up again");
+    assert_eq!((cluster_id(1), cluster_id(2)), (id.clone(), id), "a NameNode was formatted again");
+    assert_eq!(formats(1) + formats(2), 0, "up over kept volumes ran a format");
+    assert_eq!(checksum("/ha/file"), sum);
+    let (ok, out) = client("hdfs dfs -cat /ha/after-failover");
+    assert!(ok && !out.trim().is_empty(), "the write made during the failover is gone:\n{out}");
+
+    bdprov_env(&["down", CLUSTER, "--volumes"], &[]).ok();
+    eprintln!("e2e hdfs-ha took {:.0}s", started.elapsed().as_secs_f64());
+}
