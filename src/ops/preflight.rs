@@ -380,11 +380,12 @@ pub fn yarn(
         ));
     }
     // Tasks the swarm runs offer what their site file says; without them, what the ResourceManager lists.
-    let (largest, most_vcores, count) = match (nms.tasks, nms.memory) {
-        (Some(n), Some(m)) => (m, nms.vcores.or_else(|| running.iter().map(|n| n.vcores()).max()), n),
-        _ => (running.iter().map(|n| n.total()).max().unwrap_or(0), running.iter().map(|n| n.vcores()).max(), running.len() as u64),
+    let (largest, most_vcores, counted) = match (nms.tasks, nms.memory) {
+        (Some(n), Some(m)) => {
+            (m, nms.vcores.or_else(|| running.iter().map(|n| n.vcores()).max()), format!("{n} `{nm_role}` task{} on the swarm", if n == 1 { "" } else { "s" }))
+        }
+        _ => (running.iter().map(|n| n.total()).max().unwrap_or(0), running.iter().map(|n| n.vcores()).max(), format!("{} RUNNING", running.len())),
     };
-    let plural = if count == 1 { "" } else { "s" };
     for ask in asks_of(req, in_container, limits.min_allocation) {
         let Ask { what, flag, cores_key, memory, size, vcores } = ask;
         if let Some(max) = limits.max_allocation.filter(|m| size > *m) {
@@ -401,7 +402,7 @@ pub fn yarn(
         if size > largest {
             return Some((
                 format!(
-                    "{what} of {} needs a YARN container of {} with its overhead, and the largest NodeManager has {} ({count} `{nm_role}` task{plural})",
+                    "{what} of {} needs a YARN container of {} with its overhead, and the largest NodeManager has {} ({counted})",
                     show(memory),
                     show(size),
                     show(largest),
@@ -420,7 +421,7 @@ pub fn yarn(
         }
         if let Some(most) = most_vcores.filter(|m| vcores > *m) {
             return Some((
-                format!("{what} asks for {vcores} vcores, and the largest NodeManager has {most} ({count} `{nm_role}` task{plural})"),
+                format!("{what} asks for {vcores} vcores, and the largest NodeManager has {most} ({counted})"),
                 format!("set {cores_key} to at most {most}, or give the NodeManagers more (yarn.nodemanager.resource.cpu-vcores)"),
             ));
         }

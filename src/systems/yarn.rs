@@ -158,6 +158,7 @@ pub async fn kill(engine: &Engine, plan: &Plan, base: Option<&str>, ids: &[Strin
     let Some(template) = client_template(plan) else {
         return format!("YARN application {list} NOT killed: the cluster has no ResourceManager role to run `yarn` from; {by_hand}");
     };
+    let _held = crate::signals::hold(format!("YARN application {list}, not killed yet ({by_hand})"));
     let options = job::Options { after_signal: true, limit: Some(KILL_LIMIT), ..Default::default() };
     progress.note(&format!("killing YARN application {list}"));
     let ran = job::run_with(engine, plan, &template, "yarn-kill", kill_command(ids), None, Echo::Keep, progress, options).await;
