@@ -177,7 +177,11 @@ fn the_swarm_s_nodemanager_tasks_count_before_the_resourcemanager_s_list() {
     assert!(preflight::yarn(&none, &nms(1), &limits, &request("1g", None, "1g"), true, "hy").is_none());
     // Sizes from the blueprint: 2g per NodeManager, under a 3g maximum allocation.
     let (problem, fix) = preflight::yarn(&none, &nms(2), &limits, &request("1800m", None, "1g"), true, "hy").unwrap();
-    assert!(problem.contains("an executor of 1800m needs a YARN container of 2304m") && problem.contains("has 2g (2 `nodemanager` tasks on the swarm)"), "{problem}");
+    assert!(
+        problem.contains("an executor of 1800m needs a YARN container of 2304m")
+            && problem.contains("has 2g (2 `nodemanager` tasks on the swarm)"),
+        "{problem}"
+    );
     assert!(fix.starts_with("lower --executor-memory"), "{fix}");
     // vcores: more than a NodeManager has, or than the ResourceManager allows.
     let (problem, fix) = preflight::yarn(&nodes, &nms(1), &limits, &request("1g", Some(3), "1g"), true, "hy").unwrap();
@@ -208,7 +212,8 @@ fn a_waiting_yarn_application_is_explained() {
     let body = rt.block_on(async { client.get(format!("{}/ws/v1/cluster/apps", rm.base())).send().await.unwrap().text().await.unwrap() });
     let apps = preflight::parse_apps(&body).unwrap();
     let nodes = preflight::parse_nodes(ONE_NODE).unwrap();
-    let nms = preflight::NodeManagers { role: "nodemanager".into(), service: None, tasks: Some(1), memory: Some(3072 << 20), vcores: Some(2) };
+    let nms =
+        preflight::NodeManagers { role: "nodemanager".into(), service: None, tasks: Some(1), memory: Some(3072 << 20), vcores: Some(2) };
     let app = &apps[0];
     // RUNNING, only its application master's container, executors asked for: not enough free memory.
     let why = preflight::yarn_stuck(app, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();

@@ -381,10 +381,16 @@ pub fn yarn(
     }
     // Tasks the swarm runs offer what their site file says; without them, what the ResourceManager lists.
     let (largest, most_vcores, counted) = match (nms.tasks, nms.memory) {
-        (Some(n), Some(m)) => {
-            (m, nms.vcores.or_else(|| running.iter().map(|n| n.vcores()).max()), format!("{n} `{nm_role}` task{} on the swarm", if n == 1 { "" } else { "s" }))
-        }
-        _ => (running.iter().map(|n| n.total()).max().unwrap_or(0), running.iter().map(|n| n.vcores()).max(), format!("{} RUNNING", running.len())),
+        (Some(n), Some(m)) => (
+            m,
+            nms.vcores.or_else(|| running.iter().map(|n| n.vcores()).max()),
+            format!("{n} `{nm_role}` task{} on the swarm", if n == 1 { "" } else { "s" }),
+        ),
+        _ => (
+            running.iter().map(|n| n.total()).max().unwrap_or(0),
+            running.iter().map(|n| n.vcores()).max(),
+            format!("{} RUNNING", running.len()),
+        ),
     };
     for ask in asks_of(req, in_container, limits.min_allocation) {
         let Ask { what, flag, cores_key, memory, size, vcores } = ask;
