@@ -13,7 +13,7 @@
 //! ([`crate::ops::lease::release_all`]), so nothing stays locked until expiry.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -78,10 +78,7 @@ pub fn install(grace: Duration) -> Result<()> {
             while stream.recv().await.is_some() {
                 let tx = channel();
                 if tx.borrow().is_some() {
-                    eprintln!(
-                        "error: interrupted again ({}): stopped without cleaning up; `bdprov status` shows what is left",
-                        which.name()
-                    );
+                    eprintln!("error: interrupted again ({}): stopped at once, without cleaning up{}", which.name(), left_report());
                     // Only the cluster's lease is still given back: else it would block others until it expires.
                     crate::ops::lease::release_all(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
@@ -90,7 +87,7 @@ pub fn install(grace: Duration) -> Result<()> {
                 // On a thread of its own: the runtime's may all be busy.
                 std::thread::spawn(move || {
                     std::thread::sleep(grace + Duration::from_secs(2));
-                    eprintln!("error: interrupted by {}: stopped", which.name());
+                    eprintln!("error: interrupted by {}: stopped before cleaning up{}", which.name(), left_report());
                     crate::ops::lease::release_all(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
                 });
@@ -98,6 +95,42 @@ pub fn install(grace: Duration) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// What the running command holds on the swarm or in a cluster right now,
+/// each with how to undo it by hand: what a process ended at once leaves.
+static HELD: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
+
+/// Something the command holds until this is dropped (a job's service, a
+/// YARN application it submitted), described for a user who has to remove
+/// it by hand.
+#[must_use = "what is held is forgotten when this is dropped"]
+pub struct Held(u64);
+
+pub fn hold(what: impl Into<String>) -> Held {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push((id, what.into()));
+    Held(id)
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// What is held now, oldest first.
+pub fn held() -> Vec<String> {
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, w)| w.clone()).collect()
+}
+
+/// The end of the message of a process that stops at once: what it leaves.
+fn left_report() -> String {
+    match held().as_slice() {
+        [] => "; `bdprov status` shows what is left".to_string(),
+        left => format!("; left behind:\n    - {}\n  = help: `bdprov status` shows the cluster", left.join("\n    - ")),
+    }
 }
 
 /// Resolves when a signal has come (at once if one already has); never
@@ -158,5 +191,16 @@ mod tests {
         assert_eq!(Signal::Term.exit_code(), 143);
         assert_eq!(Signal::Hup.exit_code(), 129);
         assert_eq!(Signal::Quit.exit_code(), 131);
+    }
+
+    #[test]
+    fn what_is_held_is_listed_until_dropped() {
+        let job = hold("job service c_job-yarn-1 (`docker service rm c_job-yarn-1`)");
+        let app = hold("YARN application application_1_0001");
+        assert!(left_report().contains("left behind:\n    - job service c_job-yarn-1"), "{}", left_report());
+        drop(job);
+        assert_eq!(held(), ["YARN application application_1_0001"]);
+        drop(app);
+        assert!(left_report().contains("`bdprov status` shows what is left"));
     }
 }

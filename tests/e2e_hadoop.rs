@@ -110,6 +110,32 @@ fn active_nodemanagers() -> Option<u64> {
     get_json(&format!("{RM}/ws/v1/cluster/metrics"))?["clusterMetrics"]["activeNodes"].as_u64()
 }
 
+/// The ResourceManager's applications, oldest first: id, state, milliseconds since submitted.
+fn yarn_apps() -> Vec<(String, String, i64)> {
+    let apps = get_json(&format!("{RM}/ws/v1/cluster/apps")).unwrap_or_default();
+    let mut out: Vec<(String, String, i64)> = apps["apps"]["app"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|a| {
+                    (
+                        a["id"].as_str().unwrap_or_default().to_string(),
+                        a["state"].as_str().unwrap_or_default().to_string(),
+                        a["elapsedTime"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Ids end in a sequence number of the same width within one ResourceManager's life.
+    out.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
+    out
+}
+
+fn yarn_state(id: &str) -> String {
+    get_json(&format!("{RM}/ws/v1/cluster/apps/{id}")).and_then(|a| a["app"]["state"].as_str().map(String::from)).unwrap_or_default()
+}
+
 fn container_of(service: &str) -> String {
     let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")]);
     out.stdout.lines().next().unwrap_or_else(|| panic!("no running container of {service}")).to_string()
@@ -326,6 +352,57 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     });
     let after = bdprov_env(UP, LOCAL).ok();
     assert!(after.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", after.stdout);
+
+    // YARN jobs keep the promises of standalone ones. Right after the
+    // NodeManagers are scaled away (the ResourceManager still lists them
+    // RUNNING for a while), a submit is refused at once with the fix, and
+    // no application reaches the ResourceManager.
+    let apps_before = yarn_apps().len();
+    bdprov(&["scale", CLUSTER, "nodemanager=0"]).ok();
+    let asked = std::time::Instant::now();
+    let refused = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--master", "yarn"]);
+    assert_eq!(refused.code, 2, "a YARN job with no NodeManager task must be refused:\n{}", refused.stderr);
+    assert!(asked.elapsed() < Duration::from_secs(20), "the refusal took {:?}", asked.elapsed());
+    assert!(refused.stderr.contains(&format!("`bdprov scale {CLUSTER} nodemanager=N`")), "{}", refused.stderr);
+    assert_eq!(yarn_apps().len(), apps_before, "an application reached the ResourceManager: {:?}", yarn_apps());
+    // One NodeManager of 3g: executors of 1700m (2304m containers) fit it,
+    // but not next to the application master's 1g. The application is told
+    // why within BDPROV_EXECUTOR_WAIT, and SIGTERM kills it in YARN.
+    bdprov(&["scale", CLUSTER, "nodemanager=1"]).ok();
+    let wait = [("BDPROV_EXECUTOR_WAIT", "5")];
+    let pi = ["submit", "--cluster", CLUSTER, "spark-pi", "--master", "yarn", "--executor-memory", "1700m"];
+    let job = crate::common::spawn_bdprov_env(&pi, &wait);
+    let (id, _, _) = eventually("the application RUNNING for 15 s", Duration::from_secs(150), || {
+        yarn_apps().into_iter().skip(apps_before).find(|(_, state, elapsed)| state == "RUNNING" && *elapsed >= 15_000)
+    });
+    let term = crate::common::signal_and_wait(job, "TERM");
+    assert_eq!(term.code, 143, "exit code after SIGTERM:\n{}", term.stderr);
+    let said = format!("application {id} is RUNNING without executors after ");
+    assert!(term.stderr.contains(&said) && term.stderr.contains("no NodeManager has that free"), "not explained:\n{}", term.stderr);
+    assert!(term.stderr.contains(&format!("interrupted by SIGTERM: YARN application {id} KILLED")), "{}", term.stderr);
+    assert!(term.stderr.contains("it was waiting: application "), "the exit message does not say why it waited:\n{}", term.stderr);
+    assert_eq!(yarn_state(&id), "KILLED");
+    // A long PySpark job from this machine, RUNNING with its executors, interrupted the same way.
+    let sleeper = std::env::temp_dir().join(format!("bdprov-yarn-sleeper-{}.py", std::process::id()));
+    std::fs::write(
+        &sleeper,
+        "import time\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.appName('Sleeper').getOrCreate()\nspark.sparkContext.parallelize(range(2), 2).foreach(lambda _: time.sleep(600))\n",
+    )
+    .unwrap();
+    let known = yarn_apps().len();
+    let job = crate::common::spawn_bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", sleeper.to_str().unwrap()]);
+    let id = eventually("the PySpark application RUNNING with an executor", Duration::from_secs(150), || {
+        let (id, _, _) = yarn_apps().into_iter().skip(known).find(|(_, state, _)| state == "RUNNING")?;
+        let app = get_json(&format!("{RM}/ws/v1/cluster/apps/{id}"))?;
+        (app["app"]["runningContainers"].as_i64()? >= 2).then_some(id)
+    });
+    let term = crate::common::signal_and_wait(job, "TERM");
+    assert_eq!(term.code, 143, "exit code after SIGTERM:\n{}", term.stderr);
+    assert!(term.stderr.contains(&format!("YARN application {id} KILLED")), "{}", term.stderr);
+    assert_eq!(yarn_state(&id), "KILLED");
+    let left = crate::common::services_labelled(&format!("bdprov.cluster={CLUSTER}"));
+    assert!(!left.iter().any(|n| n.contains("_job-")), "a job service was left: {left:?}");
+    let _ = std::fs::remove_file(&sleeper);
 
     // down, then up: the NameNode keeps its namespace (same cluster id) and the file.
     let cluster_id = jmx("NameNodeInfo").unwrap()["ClusterId"].as_str().unwrap().to_string();

@@ -17,6 +17,7 @@ fn request(executor: &str, cores: Option<u64>, driver: &str) -> Request {
         executor_overhead: None,
         driver_memory: parse_memory(driver).unwrap(),
         driver_overhead: None,
+        driver_cores: None,
     }
 }
 
@@ -110,12 +111,15 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     let mb = |k: &str| preflight::conf_value(&conf, k).map(|v| v.parse::<u64>().unwrap() << 20);
     let (max, min) = (mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.scheduler.minimum-allocation-mb"));
     assert_eq!((max, min), (Some(2048 << 20), Some(256 << 20)));
+    let limits = preflight::YarnLimits { max_allocation: max, min_allocation: min, max_vcores: Some(4) };
+    // A cluster without a NodeManager role bdprov knows: the ResourceManager's list is all there is.
+    let rm_only = preflight::NodeManagers { role: "nodemanager".into(), ..Default::default() };
     // Hadoop 3.5 answers XML unless asked for JSON in the Accept header.
     let xml = get("/conf");
     assert_eq!(preflight::conf_value(&xml, "yarn.scheduler.maximum-allocation-mb").as_deref(), Some("2048"));
 
-    assert!(preflight::yarn(&nodes, max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").is_none());
-    let (problem, fix) = preflight::yarn(&nodes, max, min, &request("1g", None, "1800m"), true, "hy", "nodemanager").unwrap();
+    assert!(preflight::yarn(&nodes, &rm_only, &limits, &request("1g", None, "1g"), true, "hy").is_none());
+    let (problem, fix) = preflight::yarn(&nodes, &rm_only, &limits, &request("1g", None, "1800m"), true, "hy").unwrap();
     assert_eq!(
         problem,
         "the driver (the application master) of 1800m needs a YARN container of 2304m with its overhead, more than the ResourceManager's yarn.scheduler.maximum-allocation-mb (2g)"
@@ -123,11 +127,11 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     assert_eq!(fix, "lower --driver-memory, or raise yarn.scheduler.maximum-allocation-mb");
     // A client-mode driver is no container; a NodeManager smaller than the maximum bounds the executors.
     let small = preflight::parse_nodes(&NODES.replace("\"availMemoryMB\":2048", "\"availMemoryMB\":1024")).unwrap();
-    assert!(preflight::yarn(&small, max, min, &request("512m", None, "1800m"), false, "hy", "nodemanager").is_none());
-    let (problem, fix) = preflight::yarn(&small, max, min, &request("1g", None, "1g"), false, "hy", "nodemanager").unwrap();
+    assert!(preflight::yarn(&small, &rm_only, &limits, &request("512m", None, "1800m"), false, "hy").is_none());
+    let (problem, fix) = preflight::yarn(&small, &rm_only, &limits, &request("1g", None, "1g"), false, "hy").unwrap();
     assert!(
         problem.contains("an executor of 1g needs a YARN container of 1536m")
-            && problem.contains("largest RUNNING NodeManager has 1g (1 RUNNING)"),
+            && problem.contains("the largest NodeManager has 1g (1 RUNNING)"),
         "{problem}"
     );
     assert!(fix.starts_with("lower --executor-memory"), "{fix}");
@@ -138,38 +142,111 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
         "\"state\":\"UNHEALTHY\",\"healthReport\":\"1/1 local-dirs usable space is below configured utilization percentage\"",
     );
     let (problem, _) =
-        preflight::yarn(&preflight::parse_nodes(&sick).unwrap(), max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").unwrap();
+        preflight::yarn(&preflight::parse_nodes(&sick).unwrap(), &rm_only, &limits, &request("1g", None, "1g"), true, "hy").unwrap();
     assert!(
         problem.contains("(listed: nm-1 UNHEALTHY (1/1 local-dirs usable space is below configured utilization percentage), nm-2 LOST)"),
         "{problem}"
     );
     // No NodeManager at all.
     let none = preflight::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
-    let (problem, fix) = preflight::yarn(&none, max, min, &request("1g", None, "1g"), true, "hy", "nodemanager").unwrap();
+    let (problem, fix) = preflight::yarn(&none, &rm_only, &limits, &request("1g", None, "1g"), true, "hy").unwrap();
     assert!(problem.starts_with("the ResourceManager of cluster hy has no RUNNING NodeManager"), "{problem}");
     assert_eq!(fix, "start NodeManagers first: `bdprov scale hy nodemanager=N` (N ≥ 1)");
 }
 
 #[test]
-fn a_yarn_application_still_accepted_is_told_what_the_resourcemanager_says() {
+fn the_swarm_s_nodemanager_tasks_count_before_the_resourcemanager_s_list() {
+    let nodes = preflight::parse_nodes(NODES).unwrap();
+    let limits = preflight::YarnLimits { max_allocation: Some(3072 << 20), min_allocation: Some(256 << 20), max_vcores: Some(4) };
+    let nms = |tasks| preflight::NodeManagers {
+        role: "nodemanager".into(),
+        service: None,
+        tasks: Some(tasks),
+        memory: Some(2048 << 20),
+        vcores: Some(2),
+    };
+    // Scaled to 0 a moment ago: the ResourceManager still lists nm-1 RUNNING.
+    let (problem, fix) = preflight::yarn(&nodes, &nms(0), &limits, &request("1g", None, "1g"), true, "hy").unwrap();
+    assert_eq!(
+        problem,
+        "cluster hy runs no `nodemanager` task (the ResourceManager still lists nm-1 as RUNNING: it has not noticed yet): the application would stay ACCEPTED for ever"
+    );
+    assert_eq!(fix, "start NodeManagers first: `bdprov scale hy nodemanager=N` (N ≥ 1)");
+    // Just started: not listed yet, but the swarm runs them.
+    let none = preflight::parse_nodes(r#"{"nodes":null}"#).unwrap();
+    assert!(preflight::yarn(&none, &nms(1), &limits, &request("1g", None, "1g"), true, "hy").is_none());
+    // Sizes from the blueprint: 2g per NodeManager, under a 3g maximum allocation.
+    let (problem, fix) = preflight::yarn(&none, &nms(2), &limits, &request("1800m", None, "1g"), true, "hy").unwrap();
+    assert!(
+        problem.contains("an executor of 1800m needs a YARN container of 2304m")
+            && problem.contains("has 2g (2 `nodemanager` tasks on the swarm)"),
+        "{problem}"
+    );
+    assert!(fix.starts_with("lower --executor-memory"), "{fix}");
+    // vcores: more than a NodeManager has, or than the ResourceManager allows.
+    let (problem, fix) = preflight::yarn(&nodes, &nms(1), &limits, &request("1g", Some(3), "1g"), true, "hy").unwrap();
+    assert_eq!(problem, "an executor asks for 3 vcores, and the largest NodeManager has 2 (1 `nodemanager` task on the swarm)");
+    assert!(fix.starts_with("set spark.executor.cores to at most 2"), "{fix}");
+    let big = preflight::NodeManagers { vcores: Some(8), ..nms(1) };
+    let (problem, fix) = preflight::yarn(&nodes, &big, &limits, &request("1g", Some(6), "1g"), true, "hy").unwrap();
+    assert!(problem.contains("more than the ResourceManager's yarn.scheduler.maximum-allocation-vcores (4)"), "{problem}");
+    assert!(fix.contains("raise yarn.scheduler.maximum-allocation-vcores"), "{fix}");
+}
+
+/// As the ResourceManager (Hadoop 3.5) listed them live: SparkPi with
+/// 1700m executors on one 3g NodeManager, its application master holding 1g.
+const RUNNING_WITHOUT_EXECUTORS: &str = r#"{"apps":{"app":[
+  {"id":"application_1796532724270_0003","name":"SparkPi","queue":"root.default","state":"RUNNING","finalStatus":"UNDEFINED",
+   "diagnostics":"","elapsedTime":20412,"allocatedMB":1024,"allocatedVCores":1,"runningContainers":1,"queueUsagePercentage":33.333336,
+   "resourceRequests":[{"priority":0,"resourceName":"*","capability":{"memory":2304,"vCores":1},"numContainers":2,"relaxLocality":true}]},
+  {"id":"application_1796532724270_0001","name":"Old","state":"KILLED","finalStatus":"KILLED","allocatedMB":-1,"runningContainers":-1}]}}"#;
+const ONE_NODE: &str = r#"{"nodes":{"node":[{"state":"RUNNING","nodeHostName":"nodemanager-1","usedMemoryMB":1024,"availMemoryMB":2048,
+  "usedVirtualCores":1,"availableVirtualCores":1,"healthReport":""}]}}"#;
+
+#[test]
+fn a_waiting_yarn_application_is_explained() {
     let rm = Fixture::start(vec![]);
-    let apps = r#"{"apps":{"app":[
-      {"id":"application_1700000000000_0001","state":"FINISHED","finalStatus":"SUCCEEDED","diagnostics":""},
-      {"id":"application_1700000000000_0002","state":"ACCEPTED","finalStatus":"UNDEFINED",
-       "diagnostics":"[Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."}]}}"#;
-    rm.on("GET", "/ws/v1/cluster/apps", &[(200, apps)]);
+    rm.on("GET", "/ws/v1/cluster/apps", &[(200, RUNNING_WITHOUT_EXECUTORS)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = bdprov::probe::client();
     let body = rt.block_on(async { client.get(format!("{}/ws/v1/cluster/apps", rm.base())).send().await.unwrap().text().await.unwrap() });
     let apps = preflight::parse_apps(&body).unwrap();
-    let nodes = preflight::parse_nodes(NODES).unwrap();
-    let before: std::collections::BTreeSet<String> = ["application_1700000000000_0001".to_string()].into();
-    let (id, why) = preflight::yarn_waiting(&apps, &before, &nodes).unwrap();
-    assert_eq!(id, "application_1700000000000_0002");
-    assert!(why.starts_with("ACCEPTED — the ResourceManager says: [Thu Nov 26"), "{why}");
-    assert!(why.contains("Queue's AM resource limit exceeded.; NodeManagers: nm-1 2g free"), "{why}");
-    // An application the ResourceManager knew before the submission is not ours.
-    let all: std::collections::BTreeSet<String> = apps.iter().map(|a| a.id.clone()).collect();
-    assert_eq!(preflight::yarn_waiting(&apps, &all, &nodes), None);
+    let nodes = preflight::parse_nodes(ONE_NODE).unwrap();
+    let nms =
+        preflight::NodeManagers { role: "nodemanager".into(), service: None, tasks: Some(1), memory: Some(3072 << 20), vcores: Some(2) };
+    let app = &apps[0];
+    // RUNNING, only its application master's container, executors asked for: not enough free memory.
+    let why = preflight::yarn_stuck(app, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
+    assert_eq!(
+        why,
+        "application application_1796532724270_0003 is RUNNING without executors after 20s: an executor needs a container of 2304m and 1 vcore, and no NodeManager has that free (nodemanager-1 2g and 1 vcore free); held by its own application master (1g)"
+    );
+    // Larger than any node.
+    let huge = RUNNING_WITHOUT_EXECUTORS.replace("\"memory\":2304", "\"memory\":4096");
+    let apps_huge = preflight::parse_apps(&huge).unwrap();
+    let why = preflight::yarn_stuck(&apps_huge[0], &apps_huge, &nodes, &nms, 1 << 30, "hy").unwrap();
+    assert!(why.contains("an executor needs a container of 4g, larger than any RUNNING NodeManager (the largest has 3g)"), "{why}");
+    // ACCEPTED: the queue's limit in the ResourceManager's own words; no NodeManager task at all.
+    let queued = preflight::YarnApp {
+        id: "application_1_0002".into(),
+        state: "ACCEPTED".into(),
+        elapsed_time: 61_000,
+        diagnostics: "[Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded.".into(),
+        ..Default::default()
+    };
+    let why = preflight::yarn_stuck(&queued, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
+    assert!(why.starts_with("application application_1_0002 is still ACCEPTED (its application master has no container) after 61s: the NodeManagers have room"), "{why}");
+    assert!(why.ends_with("the ResourceManager says: [Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."), "{why}");
+    let gone = preflight::NodeManagers { tasks: Some(0), ..nms.clone() };
+    let why = preflight::yarn_stuck(&queued, &apps, &nodes, &gone, 1 << 30, "hy").unwrap();
+    assert!(why.contains("after 61s: cluster hy runs no `nodemanager` task (`bdprov scale hy nodemanager=N` starts some)"), "{why}");
+    let down = preflight::parse_nodes(&ONE_NODE.replace("RUNNING", "SHUTDOWN")).unwrap();
+    let why = preflight::yarn_stuck(&queued, &apps, &down, &nms, 1 << 30, "hy").unwrap();
+    assert!(why.contains("the ResourceManager has no RUNNING NodeManager (listed: nodemanager-1 SHUTDOWN); the swarm runs 1 `nodemanager` task that did not register"), "{why}");
+    // With executors, or finished: nothing to say.
+    let mut busy = app.clone();
+    busy.running_containers = 3;
+    assert_eq!(preflight::yarn_stuck(&busy, &apps, &nodes, &nms, 1 << 30, "hy"), None);
+    assert_eq!(preflight::yarn_stuck(&apps[1], &apps, &nodes, &nms, 1 << 30, "hy"), None);
     assert_eq!(preflight::parse_apps(r#"{"apps":null}"#).unwrap(), vec![]);
 }

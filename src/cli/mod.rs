@@ -430,6 +430,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     // give them the time to (see `signals`).
     let grace = match &cli.command {
         Command::Render(_) | Command::Blueprints | Command::Status(_) | Command::Completions { .. } => Duration::ZERO,
+        // A YARN application is killed by a job of its own (a JVM to start).
+        Command::Submit(_) => Duration::from_secs(60),
         _ => Duration::from_secs(30),
     };
     crate::signals::install(grace)?;

@@ -37,7 +37,10 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
             Ok(())
         }
         Some(a) => {
-            let why = if a.diagnostics.trim().is_empty() { String::new() } else { format!(": {}", a.diagnostics.trim()) };
+            let mut why = if a.diagnostics.trim().is_empty() { String::new() } else { format!(": {}", a.diagnostics.trim()) };
+            if let Some(waited) = &out.explained {
+                why.push_str(&format!("\n  it had waited: {waited}"));
+            }
             let ui = a.tracking_url.map(|u| format!(" ({u})")).unwrap_or_default();
             Err(Error::help(
                 format!("application {} ended {} with final status {}{why}", a.id, a.state, a.final_status),

@@ -12,7 +12,9 @@
 //! multi-node swarm, for files of tens of MB.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -163,6 +165,23 @@ pub enum Echo {
     Tee,
 }
 
+/// What a job that started something outside the swarm (a YARN
+/// application) must undo on a signal, before its service goes: given the
+/// job's output so far, it stops what the job started and says what it did.
+pub type Undo<'a> = Box<dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = String> + 'a>> + 'a>;
+
+/// How a job meets a signal, and how long it may take.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Run before the job's service is removed after a signal.
+    pub undo: Option<Undo<'a>>,
+    /// A job that cleans up after a signal itself: it runs to its end (a
+    /// second signal still stops the process).
+    pub after_signal: bool,
+    /// Stop the job (and remove it) after this long.
+    pub limit: Option<Duration>,
+}
+
 /// Create the job, follow it to the end, clean up. Its exit code, and its
 /// output when kept.
 #[allow(clippy::too_many_arguments)]
@@ -175,6 +194,22 @@ pub async fn run(
     upload: Option<&Upload>,
     echo: Echo,
     progress: &dyn Progress,
+) -> Result<(i32, Vec<String>)> {
+    run_with(engine, plan, template, kind, command, upload, echo, progress, Options::default()).await
+}
+
+/// [`run`], with what to undo on a signal and a time limit.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_with(
+    engine: &Engine,
+    plan: &Plan,
+    template: &ServiceDef,
+    kind: &str,
+    command: Vec<String>,
+    upload: Option<&Upload>,
+    echo: Echo,
+    progress: &dyn Progress,
+    options: Options<'_>,
 ) -> Result<(i32, Vec<String>)> {
     engine.manager().await?;
     let started = Instant::now();
@@ -201,20 +236,42 @@ pub async fn run(
     // Whatever happens from here (an error, Ctrl-C), what was created is removed.
     let mut uploaded = Vec::new();
     let mut service_id = None;
+    let mut held = Vec::new();
     let mut kept = Vec::new();
     let work = async {
         for (def, part) in configs.iter().zip(upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
             let id = engine.create_config_bytes(def, part).await?;
             ids.insert(def.name.clone(), id.clone());
             uploaded.push(id);
+            held.push(crate::signals::hold(format!("upload config {} (`docker config rm {}`)", def.name, def.name)));
         }
         progress.step(kind, State::Starting, &svc.name);
         service_id = Some(engine.create_service(&svc, 1, &ids).await?);
+        held.push(crate::signals::hold(format!("job service {} (`docker service rm {}`)", svc.name, svc.name)));
         follow(engine, &svc.name, kind, echo, &mut kept, progress).await
+    };
+    let signal = async {
+        if options.after_signal {
+            std::future::pending::<()>().await;
+        }
+        crate::signals::interrupted().await
+    };
+    let limit = async {
+        match options.limit {
+            Some(l) => tokio::time::sleep(l).await,
+            None => std::future::pending().await,
+        }
     };
     let result = tokio::select! {
         r = work => r,
-        signal = crate::signals::interrupted() => Err(Error::Interrupted { signal, report: format!("job {} removed", svc.name), help: None }),
+        signal = signal => {
+            let undone = match &options.undo {
+                Some(undo) => format!("{}, then ", undo(kept.clone()).await),
+                None => String::new(),
+            };
+            Err(Error::Interrupted { signal, report: format!("{undone}job {} removed", svc.name), help: None })
+        }
+        () = limit => Err(Error::msg(format!("job {} did not end within {}s; removed", svc.name, options.limit.unwrap_or_default().as_secs()))),
     };
     if let Some(id) = &service_id {
         let _ = engine.remove_service(id).await;
@@ -222,6 +279,7 @@ pub async fn run(
     for id in &uploaded {
         let _ = engine.remove_config_when_free(id).await;
     }
+    drop(held);
     let code = result?;
     let secs = started.elapsed().as_secs_f64();
     progress.step(kind, if code == 0 { State::Done } else { State::Failed }, &format!("exit {code} after {secs:.1}s"));

@@ -46,6 +46,9 @@ pub struct Request {
     pub executor_overhead: Option<u64>,
     pub driver_memory: u64,
     pub driver_overhead: Option<u64>,
+    /// `spark.driver.cores`: on YARN in cluster mode, the application
+    /// master's vcores (1 when unset).
+    pub driver_cores: Option<u64>,
 }
 
 /// The job's effective Spark setting: its `conf`, else the
@@ -76,6 +79,7 @@ pub fn request(plan: &Plan, job: &SparkJobDef, memory: &JobMemory) -> Request {
         executor_overhead: setting(plan, job, "spark.executor.memoryOverhead").and_then(|v| parse_memory(&v)),
         driver_memory: mem(&memory.driver, "spark.driver.memory"),
         driver_overhead: setting(plan, job, "spark.driver.memoryOverhead").and_then(|v| parse_memory(&v)),
+        driver_cores: setting(plan, job, "spark.driver.cores").and_then(|v| v.parse().ok()),
     }
 }
 
@@ -228,6 +232,10 @@ pub struct Node {
     pub used_mb: u64,
     #[serde(default, rename = "availMemoryMB")]
     pub avail_mb: u64,
+    #[serde(default, rename = "usedVirtualCores")]
+    pub used_vcores: u64,
+    #[serde(default, rename = "availableVirtualCores")]
+    pub avail_vcores: u64,
     /// Why an UNHEALTHY NodeManager is (a full disk, …).
     #[serde(default, rename = "healthReport")]
     pub health: String,
@@ -236,6 +244,12 @@ pub struct Node {
 impl Node {
     fn total(&self) -> u64 {
         (self.used_mb + self.avail_mb) * MIB
+    }
+    fn vcores(&self) -> u64 {
+        self.used_vcores + self.avail_vcores
+    }
+    fn running(&self) -> bool {
+        self.state == "RUNNING"
     }
 }
 
@@ -263,20 +277,98 @@ pub fn conf_value(body: &str, key: &str) -> Option<String> {
     }
 }
 
+/// The NodeManagers as the swarm and the blueprint know them: the
+/// ResourceManager lists a NodeManager that just stopped as RUNNING until
+/// it notices (minutes, for one that did not say goodbye), and one that just
+/// started not at all yet.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeManagers {
+    /// The role, for the fix (`bdprov scale CLUSTER ROLE=N`).
+    pub role: String,
+    /// Its swarm service.
+    pub service: Option<String>,
+    /// Its tasks the swarm runs (wanted running and running); `None` when
+    /// the cluster has no NodeManager role bdprov knows.
+    pub tasks: Option<u64>,
+    /// What each offers (`yarn.nodemanager.resource.memory-mb`, bytes, and
+    /// `…cpu-vcores`) in the site file its tasks mount.
+    pub memory: Option<u64>,
+    pub vcores: Option<u64>,
+}
+
+/// The ResourceManager's limits on one container.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct YarnLimits {
+    /// `yarn.scheduler.maximum-allocation-mb`, bytes.
+    pub max_allocation: Option<u64>,
+    /// `yarn.scheduler.minimum-allocation-mb`, bytes: requests are rounded up to it.
+    pub min_allocation: Option<u64>,
+    /// `yarn.scheduler.maximum-allocation-vcores`.
+    pub max_vcores: Option<u64>,
+}
+
+/// A container a YARN job asks for.
+struct Ask {
+    what: &'static str,
+    flag: &'static str,
+    cores_key: &'static str,
+    memory: u64,
+    size: u64,
+    vcores: u64,
+}
+
+fn asks_of(req: &Request, in_container: bool, min_allocation: Option<u64>) -> Vec<Ask> {
+    let mut out = vec![Ask {
+        what: "an executor",
+        flag: "--executor-memory",
+        cores_key: "spark.executor.cores",
+        memory: req.executor_memory,
+        size: container_size(req.executor_memory, req.executor_overhead, min_allocation),
+        vcores: req.executor_cores.unwrap_or(1),
+    }];
+    if in_container {
+        out.push(Ask {
+            what: "the driver (the application master)",
+            flag: "--driver-memory",
+            cores_key: "spark.driver.cores",
+            memory: req.driver_memory,
+            size: container_size(req.driver_memory, req.driver_overhead, min_allocation),
+            vcores: req.driver_cores.unwrap_or(1),
+        });
+    }
+    out
+}
+
 /// A YARN job whose containers can never be placed: (problem, fix).
-/// `max_allocation` is `yarn.scheduler.maximum-allocation-mb` (bytes),
-/// `min_allocation` the size requests are rounded up to.
+/// What a NodeManager offers comes from the blueprint when the swarm runs
+/// its tasks (the ResourceManager's list lags behind), else from the
+/// ResourceManager's RUNNING nodes.
 pub fn yarn(
     nodes: &[Node],
-    max_allocation: Option<u64>,
-    min_allocation: Option<u64>,
+    nms: &NodeManagers,
+    limits: &YarnLimits,
     req: &Request,
     in_container: bool,
     cluster: &str,
-    nm_role: &str,
 ) -> Option<(String, String)> {
-    let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
-    if running.is_empty() {
+    let nm_role = &nms.role;
+    let start = || format!("start NodeManagers first: `bdprov scale {cluster} {nm_role}=N` (N ≥ 1)");
+    let running: Vec<&Node> = nodes.iter().filter(|n| n.running()).collect();
+    if nms.tasks == Some(0) {
+        let listed = if running.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the ResourceManager still lists {} as RUNNING: it has not noticed yet)",
+                running.iter().map(|n| n.host.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        return Some((
+            format!("cluster {cluster} runs no `{nm_role}` task{listed}: the application would stay ACCEPTED for ever"),
+            start(),
+        ));
+    }
+    if running.is_empty() && nms.tasks.is_none() {
         let listed = nodes
             .iter()
             .map(|n| match n.health.trim() {
@@ -289,17 +381,25 @@ pub fn yarn(
             format!(
                 "the ResourceManager of cluster {cluster} has no RUNNING NodeManager{listed}: the application would stay ACCEPTED for ever"
             ),
-            format!("start NodeManagers first: `bdprov scale {cluster} {nm_role}=N` (N ≥ 1)"),
+            start(),
         ));
     }
-    let largest = running.iter().map(|n| n.total()).max().unwrap_or(0);
-    let mut containers = vec![("an executor", "--executor-memory", req.executor_memory, req.executor_overhead)];
-    if in_container {
-        containers.push(("the driver (the application master)", "--driver-memory", req.driver_memory, req.driver_overhead));
-    }
-    for (what, flag, memory, overhead) in containers {
-        let size = container_size(memory, overhead, min_allocation);
-        if let Some(max) = max_allocation.filter(|m| size > *m) {
+    // Tasks the swarm runs offer what their site file says; without them, what the ResourceManager lists.
+    let (largest, most_vcores, counted) = match (nms.tasks, nms.memory) {
+        (Some(n), Some(m)) => (
+            m,
+            nms.vcores.or_else(|| running.iter().map(|n| n.vcores()).max()),
+            format!("{n} `{nm_role}` task{} on the swarm", if n == 1 { "" } else { "s" }),
+        ),
+        _ => (
+            running.iter().map(|n| n.total()).max().unwrap_or(0),
+            running.iter().map(|n| n.vcores()).max(),
+            format!("{} RUNNING", running.len()),
+        ),
+    };
+    for ask in asks_of(req, in_container, limits.min_allocation) {
+        let Ask { what, flag, cores_key, memory, size, vcores } = ask;
+        if let Some(max) = limits.max_allocation.filter(|m| size > *m) {
             return Some((
                 format!(
                     "{what} of {} needs a YARN container of {} with its overhead, more than the ResourceManager's yarn.scheduler.maximum-allocation-mb ({})",
@@ -313,13 +413,27 @@ pub fn yarn(
         if size > largest {
             return Some((
                 format!(
-                    "{what} of {} needs a YARN container of {} with its overhead, and the largest RUNNING NodeManager has {} ({} RUNNING)",
+                    "{what} of {} needs a YARN container of {} with its overhead, and the largest NodeManager has {} ({counted})",
                     show(memory),
                     show(size),
                     show(largest),
-                    running.len()
                 ),
                 format!("lower {flag}, or give the NodeManagers more (yarn.nodemanager.resource.memory-mb)"),
+            ));
+        }
+        if let Some(max) = limits.max_vcores.filter(|m| vcores > *m) {
+            return Some((
+                format!(
+                    "{what} asks for {} vcores, more than the ResourceManager's yarn.scheduler.maximum-allocation-vcores ({max})",
+                    vcores
+                ),
+                format!("set {cores_key} to at most {max}, or raise yarn.scheduler.maximum-allocation-vcores"),
+            ));
+        }
+        if let Some(most) = most_vcores.filter(|m| vcores > *m) {
+            return Some((
+                format!("{what} asks for {vcores} vcores, and the largest NodeManager has {most} ({counted})"),
+                format!("set {cores_key} to at most {most}, or give the NodeManagers more (yarn.nodemanager.resource.cpu-vcores)"),
             ));
         }
     }
@@ -400,10 +514,12 @@ pub enum Checked {
         request: Request,
         before: BTreeSet<String>,
     },
-    /// A YARN job: the ResourceManager, the applications it already knew.
+    /// A YARN job: the ResourceManager, the application master's
+    /// container, the NodeManagers.
     Yarn {
         base: String,
-        before: BTreeSet<String>,
+        am: u64,
+        nms: NodeManagers,
     },
     Nothing,
 }
@@ -449,30 +565,86 @@ pub async fn check(
             let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?).map_err(Error::msg)?;
             // The live setting when the RM shows it, else the rendered one.
             let conf = get(&client, &format!("{base}/conf")).await.ok();
-            let mb = |key: &str| conf.as_deref().and_then(|c| conf_value(c, key)).and_then(|v| v.parse::<u64>().ok()).map(|v| v * MIB);
-            let max = mb("yarn.scheduler.maximum-allocation-mb");
-            let min = mb("yarn.scheduler.minimum-allocation-mb").or(job.limits.min_allocation);
+            let num = |key: &str| conf.as_deref().and_then(|c| conf_value(c, key)).and_then(|v| v.parse::<u64>().ok());
+            let limits = YarnLimits {
+                max_allocation: num("yarn.scheduler.maximum-allocation-mb").map(|v| v * MIB),
+                min_allocation: num("yarn.scheduler.minimum-allocation-mb").map(|v| v * MIB).or(job.limits.min_allocation),
+                max_vcores: num("yarn.scheduler.maximum-allocation-vcores"),
+            };
             let in_container = job.deploy_mode == Some(crate::plan::DeployMode::Cluster);
-            let nm_role = role_running(plan, "nodemanager")
-                .or_else(|| plan.services.iter().find(|s| s.role.contains("nodemanager")))
-                .map_or("nodemanager", |s| s.role.as_str());
-            if let Some(no) = yarn(&nodes, max, min, &req, in_container, &plan.cluster, nm_role) {
+            let nms = node_managers(engine, plan).await?;
+            if let Some(no) = yarn(&nodes, &nms, &limits, &req, in_container, &plan.cluster) {
                 return Err(refuse(no));
             }
-            let apps = get(&client, &format!("{base}/ws/v1/cluster/apps")).await.ok();
-            let before = apps.as_deref().and_then(|a| parse_apps(a).ok()).unwrap_or_default().into_iter().map(|a| a.id).collect();
-            Ok(Checked::Yarn { base, before })
+            let am = if in_container {
+                container_size(req.driver_memory, req.driver_overhead, limits.min_allocation)
+            } else {
+                // `spark.yarn.am.memory`'s default, 512m, plus the overhead floor.
+                container_size(512 * MIB, None, limits.min_allocation)
+            };
+            Ok(Checked::Yarn { base, am, nms })
         }
     }
 }
 
-/// While a standalone job runs: once it has waited `after` without an
-/// executor, say why (and again whenever the reason changes). Never ends.
-pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) -> std::convert::Infallible {
+/// The plan's NodeManager role (the service running `yarn nodemanager`),
+/// its tasks on the swarm, and what each offers by its site file.
+pub async fn node_managers(engine: &Engine, plan: &Plan) -> Result<NodeManagers> {
+    let Some(svc) = plan.services.iter().find(|s| s.command.iter().flatten().any(|a| a == "nodemanager")) else {
+        return Ok(NodeManagers { role: "nodemanager".into(), ..Default::default() });
+    };
+    let site = svc
+        .configs
+        .iter()
+        .find(|m| m.target.ends_with("/yarn-site.xml"))
+        .and_then(|m| plan.config(&m.config))
+        .map(|c| crate::plan::spark::site_properties(&c.data))
+        .unwrap_or_default();
+    let num = |key: &str| site.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    Ok(NodeManagers {
+        role: svc.role.clone(),
+        service: Some(svc.name.clone()),
+        tasks: Some(engine.running_nodes(&svc.name).await?.len() as u64),
+        // Hadoop's defaults when the file does not say.
+        memory: Some(num("yarn.nodemanager.resource.memory-mb").unwrap_or(8192) * MIB),
+        vcores: Some(num("yarn.nodemanager.resource.cpu-vcores").unwrap_or(8)),
+    })
+}
+
+/// What the watch of a job says about it, kept for the message it ends with.
+#[derive(Default)]
+pub struct Explained(std::sync::Mutex<Option<String>>);
+
+impl Explained {
+    pub fn set(&self, why: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(why.to_string());
+    }
+    /// The last explanation given, if any.
+    pub fn last(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// While a job runs: once its application has waited `after` without an
+/// executor (standalone) or without being placed or given executors (YARN,
+/// found by its `tag`), say why, again whenever the reason changes, and keep
+/// the last reason in `explained`. Never ends.
+pub async fn watch(
+    engine: &Engine,
+    checked: &Checked,
+    cluster: &str,
+    tag: &str,
+    after: Duration,
+    explained: &Explained,
+    progress: &dyn Progress,
+) -> std::convert::Infallible {
     let client = crate::probe::client();
     let (base, request, before) = match checked {
         Checked::Standalone { base, request, before } => (base, request, before),
-        Checked::Yarn { base, before } => return watch_yarn(&client, base, before, after, progress).await,
+        Checked::Yarn { base, am, nms } => {
+            let yarn = YarnWatch { engine, client: &client, base, cluster, tag, am: *am, nms };
+            return yarn.run(after, explained, progress).await;
+        }
         Checked::Nothing => return std::future::pending().await,
     };
     tokio::time::sleep(after).await;
@@ -485,7 +657,9 @@ pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) 
                 let why = waiting(&master, request, &app.id)
                     .unwrap_or_else(|| "the workers have room now; the master should start an executor shortly".to_string());
                 if why != said {
-                    progress.note(&format!("application {} has no executor after {}s: {why}", app.id, after.as_secs()));
+                    let text = format!("application {} has no executor after {}s: {why}", app.id, after.as_secs());
+                    progress.note(&text);
+                    explained.set(&text);
                     said = why;
                 }
             }
@@ -494,13 +668,50 @@ pub async fn watch(checked: &Checked, after: Duration, progress: &dyn Progress) 
     }
 }
 
-/// An application as `/ws/v1/cluster/apps` lists it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+/// An application as `/ws/v1/cluster/apps` lists it. Counts are -1 once it
+/// has finished.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct YarnApp {
     pub id: String,
+    #[serde(default)]
+    pub name: String,
     pub state: String,
     #[serde(default)]
     pub diagnostics: String,
+    #[serde(default)]
+    pub queue: String,
+    /// Milliseconds since it was submitted.
+    #[serde(default)]
+    pub elapsed_time: i64,
+    /// Its containers, the application master's included.
+    #[serde(default)]
+    pub running_containers: i64,
+    #[serde(default, rename = "allocatedMB")]
+    pub allocated_mb: i64,
+    #[serde(default)]
+    pub queue_usage_percentage: f64,
+    /// What it asks for and has not got (Hadoop 3).
+    #[serde(default)]
+    pub resource_requests: Vec<ResourceRequest>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRequest {
+    pub capability: Capability,
+    #[serde(default)]
+    pub num_containers: i64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Capability {
+    /// MiB.
+    #[serde(default)]
+    pub memory: u64,
+    #[serde(default)]
+    pub v_cores: u64,
 }
 
 pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
@@ -518,43 +729,131 @@ pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
         .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
 }
 
-/// Why a new YARN application still waits: the ResourceManager's own
-/// diagnostics of an application not yet RUNNING, with the NodeManagers' free memory.
-pub fn yarn_waiting(apps: &[YarnApp], before: &BTreeSet<String>, nodes: &[Node]) -> Option<(String, String)> {
-    let app =
-        apps.iter().find(|a| !before.contains(&a.id) && matches!(a.state.as_str(), "NEW" | "NEW_SAVING" | "SUBMITTED" | "ACCEPTED"))?;
-    let running: Vec<&Node> = nodes.iter().filter(|n| n.state == "RUNNING").collect();
-    let free = if running.is_empty() {
-        "no NodeManager is RUNNING".to_string()
-    } else {
-        running.iter().map(|n| format!("{} {} free", n.host, show(n.avail_mb * MIB))).collect::<Vec<_>>().join(", ")
-    };
-    let diag = app.diagnostics.trim();
-    let diag = if diag.is_empty() { String::new() } else { format!("the ResourceManager says: {diag}; ") };
-    Some((app.id.clone(), format!("{} — {diag}NodeManagers: {free}", app.state)))
+fn vcores(n: u64) -> String {
+    format!("{n} vcore{}", if n == 1 { "" } else { "s" })
 }
 
-async fn watch_yarn(
-    client: &reqwest::Client,
-    base: &str,
-    before: &BTreeSet<String>,
-    after: Duration,
-    progress: &dyn Progress,
-) -> std::convert::Infallible {
-    tokio::time::sleep(after).await;
-    let mut said = String::new();
-    loop {
-        let apps = get(client, &format!("{base}/ws/v1/cluster/apps")).await.ok().and_then(|b| parse_apps(&b).ok());
-        let nodes = get(client, &format!("{base}/ws/v1/cluster/nodes")).await.ok().and_then(|b| parse_nodes(&b).ok());
-        if let (Some(apps), Some(nodes)) = (apps, nodes) {
-            if let Some((id, why)) = yarn_waiting(&apps, before, &nodes) {
-                if why != said {
-                    progress.note(&format!("application {id} is not running after {}s: {why}", after.as_secs()));
-                    said = why;
+/// Why a YARN application waits, from the ResourceManager's answers and the
+/// swarm's NodeManager tasks: still not placed (NEW … ACCEPTED: its
+/// application master, of `am` bytes unless it says), or RUNNING with
+/// containers asked for and none but the application master's. `None` while
+/// it is not waiting. `others`: every application the ResourceManager lists.
+pub fn yarn_stuck(app: &YarnApp, others: &[YarnApp], nodes: &[Node], nms: &NodeManagers, am: u64, cluster: &str) -> Option<String> {
+    let pending = app.resource_requests.iter().filter(|r| r.num_containers > 0).max_by_key(|r| r.capability.memory);
+    let (waits, what, need, need_vcores) = match app.state.as_str() {
+        "NEW" | "NEW_SAVING" | "SUBMITTED" | "ACCEPTED" => {
+            let (mem, vc) = pending.map_or((am, 1), |r| (r.capability.memory * MIB, r.capability.v_cores.max(1)));
+            ("is still ACCEPTED (its application master has no container)", "its application master", mem, vc)
+        }
+        "RUNNING" if app.running_containers <= 1 => {
+            let r = pending?;
+            ("is RUNNING without executors", "an executor", r.capability.memory * MIB, r.capability.v_cores.max(1))
+        }
+        _ => return None,
+    };
+    let diag = app.diagnostics.trim();
+    let says =
+        if diag.is_empty() { String::new() } else { format!("; the ResourceManager says: {}", diag.chars().take(400).collect::<String>()) };
+    let secs = app.elapsed_time.max(0) / 1000;
+    if app.state == "ACCEPTED" && app.running_containers >= 1 {
+        // Placed: its container runs, the JVM in it has not reported yet.
+        return Some(format!(
+            "application {} is still ACCEPTED after {secs}s: its application master has a container but has not registered with the ResourceManager yet (a slow start, or it fails: see the ResourceManager's UI for its logs){says}",
+            app.id
+        ));
+    }
+    let running: Vec<&Node> = nodes.iter().filter(|n| n.running()).collect();
+    let role = &nms.role;
+    let why = if nms.tasks == Some(0) {
+        format!("cluster {cluster} runs no `{role}` task (`bdprov scale {cluster} {role}=N` starts some)")
+    } else if running.is_empty() {
+        let listed = nodes.iter().map(|n| format!("{} {}", n.host, n.state)).collect::<Vec<_>>();
+        let listed = if listed.is_empty() { String::new() } else { format!(" (listed: {})", listed.join(", ")) };
+        let tasks = match nms.tasks {
+            Some(n) => format!(
+                "; the swarm runs {n} `{role}` task{} that did not register (`bdprov logs {cluster} {role}`)",
+                if n == 1 { "" } else { "s" }
+            ),
+            None => String::new(),
+        };
+        format!("the ResourceManager has no RUNNING NodeManager{listed}{tasks}")
+    } else if need > running.iter().map(|n| n.total()).max().unwrap_or(0) {
+        let largest = running.iter().map(|n| n.total()).max().unwrap_or(0);
+        format!("{what} needs a container of {}, larger than any RUNNING NodeManager (the largest has {})", show(need), show(largest))
+    } else if need_vcores > running.iter().map(|n| n.vcores()).max().unwrap_or(0) {
+        let most = running.iter().map(|n| n.vcores()).max().unwrap_or(0);
+        format!("{what} needs {}, more than any RUNNING NodeManager has (the most is {})", vcores(need_vcores), vcores(most))
+    } else {
+        let free = running
+            .iter()
+            .map(|n| format!("{} {} and {} free", n.host, show(n.avail_mb * MIB), vcores(n.avail_vcores)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let room = running.iter().any(|n| n.avail_mb * MIB >= need && n.avail_vcores >= need_vcores);
+        if room {
+            let queue =
+                if app.queue.is_empty() { String::new() } else { format!(" (queue {} at {:.0} %)", app.queue, app.queue_usage_percentage) };
+            format!("the NodeManagers have room ({free}), but the scheduler has not placed {what}{queue}")
+        } else {
+            let mut holders: Vec<String> = others
+                .iter()
+                .filter(|o| o.id != app.id && o.allocated_mb > 0)
+                .map(|o| format!("{} ({}, {})", o.id, o.name, show(o.allocated_mb as u64 * MIB)))
+                .collect();
+            if app.allocated_mb > 0 {
+                holders.push(format!("its own application master ({})", show(app.allocated_mb as u64 * MIB)));
+            }
+            let by = if holders.is_empty() { String::new() } else { format!("; held by {}", holders.join(", ")) };
+            format!("{what} needs a container of {} and {}, and no NodeManager has that free ({free}){by}", show(need), vcores(need_vcores))
+        }
+    };
+    Some(format!("application {} {waits} after {secs}s: {why}{says}", app.id))
+}
+
+/// What the watch of a YARN job needs.
+struct YarnWatch<'a> {
+    engine: &'a Engine,
+    client: &'a reqwest::Client,
+    base: &'a str,
+    cluster: &'a str,
+    tag: &'a str,
+    am: u64,
+    nms: &'a NodeManagers,
+}
+
+impl YarnWatch<'_> {
+    async fn run(&self, after: Duration, explained: &Explained, progress: &dyn Progress) -> std::convert::Infallible {
+        let mut said = String::new();
+        loop {
+            if let Some(why) = self.look(after).await {
+                // The same reason again, only seconds later, is not news.
+                let reason = why.split_once(" after ").map_or(why.as_str(), |(_, r)| r.split_once(": ").map_or(r, |(_, r)| r));
+                if reason != said {
+                    progress.note(&why);
+                    said = reason.to_string();
                 }
+                explained.set(&why);
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    }
+
+    async fn look(&self, after: Duration) -> Option<String> {
+        let ours = format!("{}/ws/v1/cluster/apps?applicationTags={}", self.base, self.tag);
+        let app = parse_apps(&get(self.client, &ours).await.ok()?).ok()?.into_iter().next()?;
+        if (app.elapsed_time.max(0) as u128) < after.as_millis() {
+            return None;
+        }
+        let others =
+            get(self.client, &format!("{}/ws/v1/cluster/apps?states=RUNNING", self.base)).await.ok().and_then(|b| parse_apps(&b).ok());
+        let nodes = parse_nodes(&get(self.client, &format!("{}/ws/v1/cluster/nodes", self.base)).await.ok()?).ok()?;
+        let mut nms = self.nms.clone();
+        if let Some(svc) = nms.service.as_deref().filter(|_| nms.tasks.is_some()) {
+            if let Ok(now) = self.engine.running_nodes(svc).await {
+                nms.tasks = Some(now.len() as u64);
             }
         }
-        tokio::time::sleep(Duration::from_secs(15)).await;
+        yarn_stuck(&app, &others.unwrap_or_default(), &nodes, &nms, self.am, self.cluster)
     }
 }
 
@@ -569,6 +868,7 @@ mod tests {
             executor_overhead: None,
             driver_memory: 1 << 30,
             driver_overhead: None,
+            driver_cores: None,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops::job::{self, Echo, Upload};
+use crate::ops::preflight;
 use crate::output::Progress;
 use crate::plan::spark::{self, Jvm};
 use crate::plan::{DeployMode, Plan, SparkJobDef};
@@ -142,6 +143,8 @@ pub struct Submitted {
     /// Where the blueprint says how to follow applications (YARN): the
     /// application, as the ResourceManager last reported it (final).
     pub application: Option<yarn::App>,
+    /// Why the application waited, when it did longer than `BDPROV_EXECUTOR_WAIT`.
+    pub explained: Option<String>,
 }
 
 /// Run a job, streaming its output, and follow the application it submitted
@@ -160,7 +163,7 @@ pub async fn run_spark(
     };
     check_memory(job, memory).map_err(Error::Input)?;
     // Refused here when the cluster can never give it resources.
-    let checked = crate::ops::preflight::check(engine, plan, on, job, memory, progress).await?;
+    let checked = preflight::check(engine, plan, on, job, memory, progress).await?;
     let upload = match app {
         SparkApp::File { file, .. } => Some(job::read_upload(file)?),
         SparkApp::Pi { .. } => None,
@@ -171,23 +174,95 @@ pub async fn run_spark(
         (SparkOn::Yarn, SparkApp::Pi { .. }) => "yarn-pi",
         (SparkOn::Yarn, _) => "yarn",
     };
+    // On YARN the application is found by its tag (the ResourceManager
+    // lowercases tags) before spark-submit prints its id, and after.
+    let tag = format!("bdprov-{}", job::job_id());
+    let tagged;
+    let job = if job.master == "yarn" {
+        tagged = with_tag(job, &tag);
+        &tagged
+    } else {
+        job
+    };
     let command = spark_command(job, app, memory, upload.as_ref());
     let template = job::colocated(engine, plan, &job.template, job.colocate.as_deref()).await?;
     let echo = if job.tracking.is_some() { Echo::Tee } else { Echo::Stream };
-    let (code, output) = tokio::select! {
-        r = job::run(engine, plan, &template, kind, command, upload.as_ref(), echo, progress) => r?,
-        never = crate::ops::preflight::watch(&checked, crate::ops::preflight::executor_wait(), progress) => match never {},
+    let base = match &checked {
+        preflight::Checked::Yarn { base, .. } => Some(base.clone()),
+        _ => None,
     };
-    let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else { return Ok(Submitted { code, application: None }) };
+    let undo: Option<job::Undo<'_>> = (job.master == "yarn").then(|| {
+        let (base, tag) = (base.clone(), tag.clone());
+        Box::new(move |output: Vec<String>| {
+            let (base, tag) = (base.clone(), tag.clone());
+            Box::pin(async move { yarn::kill_submitted(engine, plan, base.as_deref(), &tag, &output, progress).await })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = String> + '_>>
+        }) as job::Undo<'_>
+    });
+    let explained = preflight::Explained::default();
+    let wait = preflight::executor_wait();
+    let watch = || preflight::watch(engine, &checked, &plan.cluster, &tag, wait, &explained, progress);
+    let options = job::Options { undo, ..Default::default() };
+    let ran = tokio::select! {
+        r = job::run_with(engine, plan, &template, kind, command, upload.as_ref(), echo, progress, options) => r,
+        never = watch() => match never {},
+    };
+    let (code, output) = ran.map_err(|e| with_explanation(e, &explained))?;
+    let Some(tracking) = job.tracking.as_ref().filter(|_| code == 0) else {
+        return Ok(Submitted { code, application: None, explained: explained.last() });
+    };
     let id = yarn::application_id(&output).ok_or_else(|| {
         Error::help(
             "spark-submit exited 0 but printed no YARN application id",
             "its log level must show the Client's INFO lines (spark-submit's default)",
         )
     })?;
-    let bases = crate::ops::ready::reach_all(engine, tracking).await?;
-    let application = yarn::follow(&crate::probe::client(), &bases, &id, progress, Duration::from_secs(1)).await?;
-    Ok(Submitted { code, application: Some(application) })
+    // Every ResourceManager's front, the one the preflight asked first.
+    let mut bases = crate::ops::ready::reach_all(engine, tracking).await?;
+    if let Some(b) = base {
+        bases.retain(|x| *x != b);
+        bases.insert(0, b);
+    }
+    let Some(base) = bases.first().cloned() else {
+        return Err(Error::help(format!("role `{}` has no running task to ask", tracking.role), "check `bdprov status`"));
+    };
+    // spark-submit has ended; the application runs on in YARN until it is followed to its end or killed.
+    let held = crate::signals::hold(format!(
+        "YARN application {id} (kill it with `yarn application -kill {id}` in a container on the cluster's network)"
+    ));
+    let client = crate::probe::client();
+    let application = tokio::select! {
+        r = yarn::follow(&client, &bases, &id, progress, Duration::from_secs(1)) => r,
+        never = watch() => match never {},
+        signal = crate::signals::interrupted() => {
+            let report = yarn::kill(engine, plan, Some(&base), std::slice::from_ref(&id), progress).await;
+            drop(held);
+            let e = Error::Interrupted { signal, report: format!("{report}; its job had ended after submitting it"), help: None };
+            return Err(with_explanation(e, &explained));
+        }
+    };
+    drop(held);
+    Ok(Submitted { code, application: Some(application?), explained: explained.last() })
+}
+
+/// The job settings with `tag` added to `spark.yarn.tags`.
+fn with_tag(job: &SparkJobDef, tag: &str) -> SparkJobDef {
+    let mut job = job.clone();
+    match job.conf.iter_mut().find(|(k, _)| k == "spark.yarn.tags") {
+        Some((_, v)) => *v = format!("{v},{tag}"),
+        None => job.conf.push(("spark.yarn.tags".into(), tag.to_string())),
+    }
+    job
+}
+
+/// An interruption's message, with why the application was waiting.
+fn with_explanation(e: Error, explained: &preflight::Explained) -> Error {
+    match (e, explained.last()) {
+        (Error::Interrupted { signal, report, help }, Some(why)) => {
+            Error::Interrupted { signal, report: format!("{report}\n  it was waiting: {why}"), help }
+        }
+        (e, _) => e,
+    }
 }
 
 #[cfg(test)]

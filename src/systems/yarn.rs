@@ -4,14 +4,27 @@
 //!
 //! Finding the application id in spark-submit's output and reading the
 //! RM's answers are pure; [`follow`] polls.
+//!
+//! Killing an application is a write, which the published front refuses:
+//! [`kill`] runs `yarn application -kill` as a one-shot job on the overlay,
+//! with the ResourceManager's own site files (so it finds the active one
+//! when there are several).
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::ops::job::{self, Echo};
 use crate::output::{Progress, State};
+use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
+
+/// How long killing applications may take after a signal: within the
+/// time `submit` gets to clean up ([`crate::cli`]), with room to remove
+/// the submitting job after it. A JVM starting on a busy node takes most of it.
+const KILL_LIMIT: Duration = Duration::from_secs(45);
 
 /// How long the ResourceManager may stay unreachable while an application runs.
 const UNREACHABLE_LIMIT: Duration = Duration::from_secs(60);
@@ -127,6 +140,102 @@ pub async fn follow(client: &reqwest::Client, bases: &[String], id: &str, progre
         ),
     })
     .await
+}
+
+/// A one-shot YARN client: the ResourceManager's image, user, environment
+/// and site files, without its ports, volumes or placement. `None` when no
+/// service of the plan runs `yarn resourcemanager`.
+pub fn client_template(plan: &Plan) -> Option<ServiceDef> {
+    let rm = plan.services.iter().find(|s| s.command.iter().flatten().any(|a| a == "resourcemanager"))?;
+    let mut env: Vec<String> = rm.env.iter().filter(|e| !e.starts_with("HADOOP_HEAPSIZE")).cloned().collect();
+    // A client: a small heap, whatever the daemon's.
+    env.push("HADOOP_HEAPSIZE_MAX=128m".into());
+    let mut labels = plan.labels(Some("job"));
+    labels.insert(labels::KIND.into(), "job".into());
+    Some(ServiceDef {
+        image: rm.image.clone(),
+        env,
+        user: rm.user.clone(),
+        network: rm.network.clone(),
+        configs: rm.configs.iter().filter(|c| c.target.ends_with(".xml")).cloned().collect(),
+        secrets: rm.secrets.clone(),
+        job: true,
+        labels,
+        ..Default::default()
+    })
+}
+
+/// The command that kills `ids`.
+pub fn kill_command(ids: &[String]) -> Vec<String> {
+    let mut cmd = vec!["yarn".to_string(), "application".into(), "-kill".into()];
+    cmd.extend(ids.iter().cloned());
+    cmd
+}
+
+/// Kill applications `ids` (run after a signal: it does not stop for one).
+/// What happened, for the user.
+pub async fn kill(engine: &Engine, plan: &Plan, base: Option<&str>, ids: &[String], progress: &dyn Progress) -> String {
+    let list = ids.join(", ");
+    let by_hand = format!("kill it with `yarn application -kill {}` on the cluster's network", ids.join(" "));
+    let Some(template) = client_template(plan) else {
+        return format!("YARN application {list} NOT killed: the cluster has no ResourceManager role to run `yarn` from; {by_hand}");
+    };
+    let _held = crate::signals::hold(format!("YARN application {list}, not killed yet ({by_hand})"));
+    let options = job::Options { after_signal: true, limit: Some(KILL_LIMIT), ..Default::default() };
+    progress.note(&format!("killing YARN application {list}"));
+    let ran = job::run_with(engine, plan, &template, "yarn-kill", kill_command(ids), None, Echo::Keep, progress, options).await;
+    // The ResourceManager has the last word (a kill may land while its client is slow to report it).
+    if let Some(base) = base {
+        let mut states = Vec::new();
+        for id in ids {
+            let url = format!("{base}/ws/v1/cluster/apps/{id}");
+            let app = match crate::probe::client().get(&url).timeout(Duration::from_secs(5)).send().await {
+                Ok(r) => parse_app(&r.text().await.unwrap_or_default()).ok(),
+                Err(_) => None,
+            };
+            states.push(app.map(|a| a.state));
+        }
+        if states.iter().all(|s| s.as_deref().is_some_and(|s| matches!(s, "KILLED" | "FINISHED" | "FAILED"))) {
+            let said = ids.iter().zip(&states).map(|(id, s)| format!("{id} {}", s.as_deref().unwrap_or_default())).collect::<Vec<_>>();
+            return format!("YARN application {} (the ResourceManager says)", said.join(", "));
+        }
+    }
+    match ran {
+        Ok((0, _)) => format!("YARN application {list} killed"),
+        Ok((code, output)) => {
+            let last = output.iter().rev().find(|l| !l.trim().is_empty()).map_or(String::new(), |l| format!(": {}", l.trim()));
+            format!("YARN application {list} NOT killed (`yarn application -kill` exited {code}{last}); {by_hand}")
+        }
+        Err(e) => format!("YARN application {list} NOT killed ({}); {by_hand}", e.to_string().trim().trim_start_matches("error: ")),
+    }
+}
+
+/// After a signal, what a submission started: the applications it printed,
+/// and those the ResourceManager at `base` lists with its `tag` and not
+/// final yet (submitted before the id was printed). Each is killed.
+pub async fn kill_submitted(
+    engine: &Engine,
+    plan: &Plan,
+    base: Option<&str>,
+    tag: &str,
+    output: &[String],
+    progress: &dyn Progress,
+) -> String {
+    let mut ids: Vec<String> = application_id(output).into_iter().collect();
+    if let Some(base) = base {
+        let url = format!("{base}/ws/v1/cluster/apps?applicationTags={tag}");
+        if let Ok(resp) = crate::probe::client().get(&url).header("Accept", "application/json").timeout(Duration::from_secs(5)).send().await
+        {
+            let apps = crate::ops::preflight::parse_apps(&resp.text().await.unwrap_or_default()).unwrap_or_default();
+            ids.extend(apps.into_iter().filter(|a| !matches!(a.state.as_str(), "FINISHED" | "FAILED" | "KILLED")).map(|a| a.id));
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return "no YARN application was submitted yet".to_string();
+    }
+    kill(engine, plan, base, &ids, progress).await
 }
 
 #[cfg(test)]

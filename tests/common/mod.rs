@@ -54,15 +54,16 @@ pub fn bdprov_env(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// Start bdprov in the background (to be signalled).
 pub fn spawn_bdprov(args: &[&str]) -> std::process::Child {
-    Command::new(bin())
-        .args(args)
-        .current_dir(root())
-        .env_remove("BDPROV_IMAGES")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("bdprov starts")
+    spawn_bdprov_env(args, &[])
+}
+
+pub fn spawn_bdprov_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(root()).env_remove("BDPROV_IMAGES").env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("bdprov starts")
 }
 
 /// Send `signal` (TERM, HUP, INT …) to a child and wait for it to end.
