@@ -11,6 +11,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("yarn-ha", include_str!("../../blueprints/yarn-ha.yaml")),
     ("spark-standalone-ha", include_str!("../../blueprints/spark-standalone-ha.yaml")),
     ("storm-ha", include_str!("../../blueprints/storm-ha.yaml")),
+    ("spark-hdfs-yarn-ha", include_str!("../../blueprints/spark-hdfs-yarn-ha.yaml")),
     ("registry", include_str!("../../blueprints/registry.yaml")),
 ];
 
