@@ -277,7 +277,7 @@ fn completions_name_commands_and_blueprints() {
         );
         String::from_utf8(Command::new("bash").arg("-c").arg(script).output().unwrap().stdout).unwrap()
     };
-    assert_eq!(offer("bdprov up spark-s", 2).trim(), "spark-standalone");
+    assert_eq!(offer("bdprov up spark-s", 2).trim(), "spark-standalone spark-standalone-ha");
     assert_eq!(offer("bdprov logs spark-standalone wo", 3).trim(), "worker");
     for shell in ["zsh", "fish"] {
         let run = bdprov_clean(&["completions", shell], &[]).ok();

@@ -64,13 +64,25 @@ const SAFE_MODE_ON: &str =
 #[test]
 fn the_namenode_is_ready_once_out_of_safe_mode() {
     let check = probe_of(&plan("hdfs"), "namenode");
-    let info = "/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo";
-    let on = jmx(serde_json::json!({"name": "Hadoop:service=NameNode,name=NameNodeInfo", "Safemode": SAFE_MODE_ON}));
-    let off = jmx(serde_json::json!({"name": "Hadoop:service=NameNode,name=NameNodeInfo", "Safemode": ""}));
+    // One answer holds the NameNode's beans; the probe picks NameNodeInfo by its name.
+    let info = "/jmx?qry=Hadoop:service=NameNode,name=NameNode*";
+    let beans = |safemode: &str| {
+        serde_json::json!({ "beans": [
+            {"name": "Hadoop:service=NameNode,name=NameNodeActivity", "CreateFileOps": 0},
+            {"name": "Hadoop:service=NameNode,name=NameNodeStatus", "State": "active"},
+            {"name": "Hadoop:service=NameNode,name=NameNodeInfo", "Safemode": safemode},
+        ]})
+        .to_string()
+    };
+    let (on, off) = (beans(SAFE_MODE_ON), beans(""));
     let nn = Fixture::start(vec![route("GET", info, &[(200, &on), (200, &off)])]);
     let first = ask(&check, &nn, 1);
     assert!(!first.ready);
-    assert!(first.detail.starts_with("beans.0.Safemode is Safe mode is ON"), "{}", first.detail);
+    assert!(
+        first.detail.starts_with("beans.name=Hadoop:service=NameNode,name=NameNodeInfo.Safemode is Safe mode is ON"),
+        "{}",
+        first.detail
+    );
     assert!(ask(&check, &nn, 1).ready);
     assert_eq!(nn.requests(), vec![format!("GET {info}"), format!("GET {info}")]);
 }
