@@ -94,7 +94,9 @@ fn e2e_ha_storm_nimbus_failover() {
     // leader), and the spout keeps emitting.
     let before = emitted(&id);
     eventually("more tuples after the failover", Duration::from_secs(60), || (emitted(&id) > before).then_some(()));
-    assert_eq!(topology_id().as_deref(), Some(id.as_str()), "the topology after the failover");
+    // Listed ACTIVE through the UI once it has found the new leader.
+    let listed = eventually("the topology listed after the failover", Duration::from_secs(120), topology_id);
+    assert_eq!(listed, id, "the topology after the failover");
 
     // The killed nimbus is back as a contender, not the leader.
     eventually("the killed nimbus back in the latch", Duration::from_secs(120), || {
