@@ -26,15 +26,18 @@ pub struct Verdict {
     /// The role a member plays (ZooKeeper: leader, follower, standalone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// Where the member is in the log its pair shares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
 }
 
 impl Verdict {
     pub fn not_ready(detail: impl Into<String>) -> Verdict {
-        Verdict { ready: false, count: None, detail: detail.into(), mode: None }
+        Verdict { ready: false, count: None, detail: detail.into(), mode: None, position: None }
     }
 
     fn ready(count: Option<u64>, detail: impl Into<String>) -> Verdict {
-        Verdict { ready: true, count, detail: detail.into(), mode: None }
+        Verdict { ready: true, count, detail: detail.into(), mode: None, position: None }
     }
 }
 
@@ -65,7 +68,7 @@ pub fn judge(check: &CheckDef, resp: &Response, want: u64) -> Verdict {
                 None => format!("{path} does not exist yet"),
                 Some(_) => format!("{path} has {n} children, want {want}"),
             };
-            Verdict { ready: n == want, count: Some(n), detail, mode: None }
+            Verdict { ready: n == want, count: Some(n), detail, mode: None, position: None }
         }
         (CheckDef::Zookeeper { znode: None }, Response::Text(text)) => match zookeeper::mode(text) {
             Some(mode @ ("leader" | "follower" | "standalone")) => {
@@ -92,8 +95,9 @@ pub fn judge_mode(modes: &ModesDef, resp: &Response, v: Verdict) -> Verdict {
         return Verdict::not_ready(format!("{} missing in the response", modes.path));
     };
     let is = |want: &str| mode.eq_ignore_ascii_case(want);
+    let position = modes.position.as_deref().and_then(|p| lookup_through_strings(&json, p)).as_ref().and_then(as_count);
     if is(&modes.active) || modes.standby.iter().any(|s| is(s)) {
-        Verdict { mode: Some(mode), ..v }
+        Verdict { mode: Some(mode), position, ..v }
     } else {
         let mut want = vec![modes.active.as_str()];
         want.extend(modes.standby.iter().map(String::as_str));
@@ -130,7 +134,9 @@ fn judge_http(expect: &serde_json::Map<String, Value>, count: Option<&str>, stat
     match count {
         None => Verdict::ready(None, "ok"),
         Some(path) => match lookup(&json, path).first().and_then(|v| as_count(v)) {
-            Some(n) => Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}"), mode: None },
+            Some(n) => {
+                Verdict { ready: n == want, count: Some(n), detail: format!("{path} = {n}, want {want}"), mode: None, position: None }
+            }
             None => Verdict::not_ready(format!("{path} missing or not a number")),
         },
     }
@@ -160,6 +166,21 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
                 }
             })
             .collect()
+    })
+}
+
+/// The first value at `path`, reading on inside a string that holds JSON
+/// (Hadoop's JMX encodes some maps so: `JournalTransactionInfo`).
+pub fn lookup_through_strings(v: &Value, path: &str) -> Option<Value> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    (0..=segs.len()).find_map(|i| {
+        let at = lookup(v, &segs[..i].join(".")).first().copied()?.clone();
+        if i == segs.len() {
+            return Some(at);
+        }
+        let Value::String(inner) = at else { return None };
+        let inner: Value = serde_json::from_str(&inner).ok()?;
+        lookup(&inner, &segs[i..].join(".")).first().map(|x| (*x).clone())
     })
 }
 
@@ -345,11 +366,33 @@ mod tests {
         assert_eq!(judge(&check, &Response::Http(200, body), 1), Verdict::not_ready("nimbuses.*.status missing in the response"));
     }
 
+    #[test]
+    fn a_members_position_may_be_inside_a_string_of_json() {
+        let modes = ModesDef {
+            path: "beans.name=S.State".into(),
+            active: "active".into(),
+            standby: vec!["standby".into()],
+            position: Some("beans.name=I.JournalTransactionInfo.LastAppliedOrWrittenTxId".into()),
+        };
+        let body = json!({"beans": [
+            {"name": "S", "State": "standby"},
+            {"name": "I", "JournalTransactionInfo": "{\"MostRecentCheckpointTxId\":\"0\",\"LastAppliedOrWrittenTxId\":\"28\"}"},
+        ]})
+        .to_string();
+        let resp = Response::Http(200, body);
+        let v = judge_mode(&modes, &resp, judge(&http(&[], None), &resp, 1));
+        assert_eq!((v.mode.as_deref(), v.position), (Some("standby"), Some(28)));
+        let plain = json!({"a": {"b": 5}});
+        assert_eq!(lookup_through_strings(&plain, "a.b"), Some(json!(5)));
+        assert_eq!(lookup_through_strings(&plain, "a.c"), None);
+        assert_eq!(lookup_through_strings(&json!({"a": "not json"}), "a.b"), None);
+    }
+
     const SRVR_FOLLOWER: &str = "Zookeeper version: 3.8.0-debian, built on 2023-10-05\nLatency min/avg/max: 0/0.0/0\nReceived: 3\nSent: 2\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: follower\nNode count: 5\n";
 
     #[test]
     fn members_of_a_pair_say_whether_they_are_active() {
-        let modes = ModesDef { path: "beans.0.State".into(), active: "active".into(), standby: vec!["standby".into()] };
+        let modes = ModesDef { path: "beans.0.State".into(), active: "active".into(), standby: vec!["standby".into()], position: None };
         let answer = |state: &str| Response::Http(200, json!({"beans": [{"State": state}]}).to_string());
         let judged = |state: &str| judge_mode(&modes, &answer(state), judge(&http(&[], None), &answer(state), 1));
         let v = judged("active");
@@ -389,7 +432,7 @@ mod tests {
         let two = Response::Children("/storm/supervisors".into(), Some(vec!["a".into(), "b".into()]));
         assert_eq!(
             judge(&check, &two, 2),
-            Verdict { ready: true, count: Some(2), detail: "/storm/supervisors has 2 children, want 2".into(), mode: None }
+            Verdict { ready: true, count: Some(2), detail: "/storm/supervisors has 2 children, want 2".into(), mode: None, position: None }
         );
         assert!(!judge(&check, &two, 3).ready);
         let none = judge(&check, &Response::Children("/storm/supervisors".into(), None), 1);

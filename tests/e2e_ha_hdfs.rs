@@ -1,13 +1,13 @@
 //! End to end on a real swarm: hdfs-ha with the offline images. Two
 //! NameNodes (one active, one standby, a ZKFC beside each), three
 //! JournalNodes, a ZooKeeper of one member (two cores: the failover needs a
-//! quorum, not three members), two DataNodes.
+//! quorum, not three members), three DataNodes (one is retired).
 //!
 //! One test, because the steps build on each other: up → a multi-block file
 //! → the active NameNode's container killed → the standby takes over, the
 //! file reads back, writes go on → the killed member comes back as standby →
-//! `haadmin -failover` hands over → down and up formats nothing and keeps
-//! the file.
+//! `bdprov failover` hands over with no failed client request → a DataNode
+//! retired beside the pair → down and up formats nothing and keeps the file.
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,8 @@ const UP: &[&str] = &[
     "values.heap=128m",
     "--set",
     "values.hadoop_heap=256m",
+    "--set",
+    "datanode.replicas=3",
 ];
 
 /// One bean of member `nn`'s NameNode (1 or 2), through its front.
@@ -123,10 +125,54 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
         (container_of(&format!("{CLUSTER}_namenode-{first}")).is_some_and(|c| c != victim) && active() == Some(other)).then_some(())
     });
 
-    // A graceful hand-over through the ZKFCs.
-    let (ok, out) = client(&format!("hdfs haadmin -failover nn{other} nn{first}"));
-    assert!(ok && out.contains("successful"), "haadmin -failover:\n{out}");
-    eventually("the hand-over", Duration::from_secs(30), || (active() == Some(first)).then_some(()));
+    // `bdprov failover namenode` hands back through the ZKFCs while a client
+    // keeps writing and reading through the nameservice: no request fails.
+    // bdprov hands over only to a standby ready to take over (out of safe
+    // mode, its DataNodes reported again).
+    eventually("the restarted member ready to take over", Duration::from_secs(120), || {
+        let st: serde_json::Value = serde_json::from_str(&bdprov_env(&["status", CLUSTER, "--output", "json"], &[]).stdout).ok()?;
+        let p = st["pairs"].as_array()?.iter().find(|p| p["role"] == "namenode")?.clone();
+        (p["standby"] == serde_json::json!([format!("namenode-{first}")])).then_some(())
+    });
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let load = std::thread::spawn(|| {
+        client("echo start $(date +%s.%N); for i in $(seq 1 6); do hdfs dfs -put -f /etc/hostname /ha/load-$i && hdfs dfs -cat /ha/load-$i > /dev/null || { echo FAILED $i; exit 1; }; echo done $i $(date +%s.%N); done")
+    });
+    std::thread::sleep(Duration::from_secs(5));
+    let began = now();
+    let f = bdprov_env(&["failover", CLUSTER, "namenode"], &[]).ok();
+    let ended = now();
+    assert!(f.stdout.contains(&format!("namenode: namenode-{first} is active (was namenode-{other})")), "{}", f.stdout);
+    assert_eq!(active(), Some(first), "after failover returned, nn{first} active and nn{other} standby");
+    let (ok, out) = load.join().unwrap();
+    assert!(ok && !out.contains("FAILED"), "a client request failed during the hand-over:\n{out}");
+    let at = |word: &str, field: usize| -> Vec<f64> {
+        out.lines().filter(|l| l.starts_with(word)).filter_map(|l| l.split_whitespace().nth(field)?.parse().ok()).collect()
+    };
+    let (start, times) = (at("start ", 1), at("done ", 2));
+    assert!(
+        start.first().is_some_and(|t| *t < began) && times.last().is_some_and(|t| *t > ended),
+        "the client load did not span the hand-over ({began:.1}..{ended:.1}): started {start:?}, requests done {times:?}"
+    );
+    eprintln!("failover namenode: {:.1}s, {} client requests around it, none failed", ended - began, times.len() * 2);
+
+    // Retiring a DataNode tells both NameNodes (each has its own exclude
+    // list, on its own volume); the file stays whole.
+    let down = bdprov_env(&["scale", CLUSTER, "datanode=2"], &[]).ok();
+    assert!(
+        format!("{}{}", down.stdout, down.stderr).contains("datanode-3"),
+        "scale down should name datanode-3:\n{}{}",
+        down.stdout,
+        down.stderr
+    );
+    for nn in [1, 2] {
+        let c = container_of(&format!("{CLUSTER}_namenode-{nn}")).expect("both NameNodes run");
+        let list = docker(&["exec", &c, "cat", "/data/dfs.exclude"]).ok();
+        assert_eq!(list.stdout.trim(), "datanode-3", "nn{nn}'s exclude list");
+    }
+    let (ok, fsck) = client("hdfs fsck /ha");
+    assert!(ok && fsck.contains("is HEALTHY"), "fsck after decommissioning beside the pair:\n{fsck}");
+    assert_eq!(checksum("/ha/file"), sum, "the file changed while a datanode was retired");
 
     // down keeps the volumes; up formats nothing: same cluster, same file.
     bdprov_env(&["down", CLUSTER], &[]).ok();

@@ -353,7 +353,15 @@ fn live_nodes(states: &[(&str, &str)]) -> String {
 
 fn wait_retired(def: &DecommissionDef, nn: &Fixture, hosts: &[&str], timeout: Duration, progress: &Recorded) -> bdprov::Result<()> {
     let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
-    runtime().block_on(decommission::wait_retired(&probe::client(), &nn.base(), def, &hosts, progress, Duration::from_millis(10), timeout))
+    runtime().block_on(decommission::wait_retired(
+        &probe::client(),
+        &[nn.base()],
+        def,
+        &hosts,
+        progress,
+        Duration::from_millis(10),
+        timeout,
+    ))
 }
 
 #[test]

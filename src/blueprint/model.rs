@@ -222,6 +222,9 @@ pub struct Modes {
     pub active: String,
     /// Modes of a member ready to take over (`standby`).
     pub standby: Vec<String>,
+    /// The JSON path of the member's place in the log the pair shares (a
+    /// transaction id): a standby behind the active member is not in sync.
+    pub position: Option<Text>,
 }
 
 /// When the swarm restarts a role's task that ended.

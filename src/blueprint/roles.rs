@@ -443,6 +443,7 @@ impl Decoder {
         let get = |k: &str| field(fields, k).map(|f| &f.value).filter(|v| !v.is_null());
         let mode = get("mode").and_then(|v| self.text(v, &format!("{path}.mode")));
         let active = get("active").and_then(|v| self.string(v, &format!("{path}.active")));
+        let position = get("position").and_then(|v| self.text(v, &format!("{path}.position")));
         let standby = match get("standby") {
             None => Vec::new(),
             Some(v) => match (v.items(), v.as_scalar()) {
@@ -454,9 +455,9 @@ impl Decoder {
                 }
             },
         };
-        let span = get("mode").or(get("active")).or(get("standby")).map(|v| v.span.clone())?;
+        let span = get("mode").or(get("active")).or(get("standby")).or(get("position")).map(|v| v.span.clone())?;
         match (mode, active) {
-            (Some(mode), Some(active)) if http => Some(Modes { path: mode, active, standby }),
+            (Some(mode), Some(active)) if http => Some(Modes { path: mode, active, standby, position }),
             (Some(_), Some(_)) => {
                 self.err(
                     &span,

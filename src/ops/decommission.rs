@@ -156,9 +156,9 @@ pub async fn retire(
     progress.step(role, State::Retiring, &format!("{}: telling the cluster", leaving.join(", ")));
     refresh(engine, plan, def, &exclusion(&previous, &leaving, &staying), progress).await?;
 
-    let base = super::ready::reach(engine, &def.status.endpoint).await?;
+    let bases = super::ready::reach_all(engine, &def.status.endpoint).await?;
     let timeout = Duration::from_secs(def.timeout_secs);
-    wait_retired(&crate::probe::client(), &base, def, &leaving, progress, POLL, timeout).await?;
+    wait_retired(&crate::probe::client(), &bases, def, &leaving, progress, POLL, timeout).await?;
 
     progress.step(role, State::Retiring, &format!("stopping {}", leaving.join(", ")));
     run_with_hosts(engine, plan, def, "stop", &def.stop, &leaving, progress).await?;
@@ -190,11 +190,13 @@ pub async fn readmit(
     refresh(engine, plan, def, &list, progress).await
 }
 
-/// Wait until the status endpoint at `base` reports every host `done`,
-/// saying what it waits for.
+/// Wait until the status endpoints at `bases` (one per member of a pair)
+/// report every host `done`, saying what it waits for. Every member that
+/// answers must agree, and at least one must answer: the members of a pair
+/// each decide on their own.
 pub async fn wait_retired(
     client: &reqwest::Client,
-    base: &str,
+    bases: &[String],
     def: &DecommissionDef,
     hosts: &[String],
     progress: &dyn Progress,
@@ -202,30 +204,41 @@ pub async fn wait_retired(
     timeout: Duration,
 ) -> Result<()> {
     let status = &def.status;
-    let url = format!("{base}{}", status.path);
     let look = async || {
-        let seen = match client.get(&url).timeout(Duration::from_secs(10)).send().await {
-            Ok(r) => match r.text().await {
-                Ok(body) => member_states(&body, status, hosts),
-                Err(e) => Err(e.to_string()),
-            },
-            Err(e) => Err(crate::probe::root_cause(&e)),
-        };
-        let detail = match &seen {
-            Ok(states) => {
-                if let Some((h, s)) = states.iter().find(|(_, s)| status.serving.is_some() && s.as_deref() == status.serving.as_deref()) {
-                    return Err(Error::help(
-                        format!("{h} is still {} after the cluster was told to retire it", s.as_deref().unwrap_or_default()),
-                        format!("the cluster did not match {h} (it must resolve that name on the overlay), or it restarted and forgot the list; nothing was removed, run `bdprov scale` again"),
-                    ));
+        let (mut open, mut silent) = (Vec::new(), Vec::new());
+        let mut answered = false;
+        for base in bases {
+            let url = format!("{base}{}", status.path);
+            let seen = match client.get(&url).timeout(Duration::from_secs(10)).send().await {
+                Ok(r) => match r.text().await {
+                    Ok(body) => member_states(&body, status, hosts),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(crate::probe::root_cause(&e)),
+            };
+            // Which member said it, when there are several.
+            let at = if bases.len() > 1 { format!(" (at {base})") } else { String::new() };
+            match seen {
+                Ok(states) => {
+                    answered = true;
+                    if let Some((h, s)) = states.iter().find(|(_, s)| status.serving.is_some() && s.as_deref() == status.serving.as_deref())
+                    {
+                        return Err(Error::help(
+                            format!("{h} is still {}{at} after the cluster was told to retire it", s.as_deref().unwrap_or_default()),
+                            format!("the cluster did not match {h} (it must resolve that name on the overlay), or it restarted and forgot the list; nothing was removed, run `bdprov scale` again"),
+                        ));
+                    }
+                    if let Some(o) = awaited(&states, &status.done) {
+                        open.push(format!("{o}{at}"));
+                    }
                 }
-                match awaited(states, &status.done) {
-                    None => return Ok(Seen::Done(())),
-                    Some(open) => format!("waiting for {} to be {}: {open}", hosts.join(", "), status.done),
-                }
+                Err(why) => silent.push(format!("{url}: {why}")),
             }
-            Err(why) => format!("waiting for {} to be {}: {url}: {why}", hosts.join(", "), status.done),
-        };
+        }
+        if answered && open.is_empty() {
+            return Ok(Seen::Done(()));
+        }
+        let detail = format!("waiting for {} to be {}: {}", hosts.join(", "), status.done, [open, silent].concat().join("; "));
         progress.step(&def.role, State::Retiring, &detail);
         Ok(Seen::Waiting(detail))
     };
@@ -295,19 +308,26 @@ async fn run_step(
     hosts: &str,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let mut template = job::colocated(engine, plan, &def.job, def.colocate.as_deref()).await?;
-    template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
-    let kind = format!("{}-{step}", def.role);
-    let (code, output) = job::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
-    if code == 0 {
-        return Ok(());
+    // Telling the cluster reaches every member of a pair, each of which
+    // keeps its own list; the other steps act once.
+    let templates = match (step, def.colocate.as_deref()) {
+        ("refresh", Some(role)) => job::beside_each(engine, plan, &def.job, role).await?,
+        (_, colocate) => vec![job::colocated(engine, plan, &def.job, colocate).await?],
+    };
+    for mut template in templates {
+        template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
+        let kind = format!("{}-{step}", def.role);
+        let (code, output) = job::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
+        if code != 0 {
+            return Err(job::failed(
+                &format!("the `{step}` step of retiring `{}`", def.role),
+                code,
+                &output,
+                "nothing was removed; fix the cause (see the lines above) and run `bdprov scale` again",
+            ));
+        }
     }
-    Err(job::failed(
-        &format!("the `{step}` step of retiring `{}`", def.role),
-        code,
-        &output,
-        "nothing was removed; fix the cause (see the lines above) and run `bdprov scale` again",
-    ))
+    Ok(())
 }
 
 /// Wait until the tasks of the stopped slots ended with exit 0.

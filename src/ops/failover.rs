@@ -204,6 +204,7 @@ mod tests {
                 mode: Some(mode.into()),
                 active: Some(mode == "active"),
                 leading: Some("active".into()),
+                position: None,
                 desired: 1,
                 running: 1,
                 ready: u64::from(is_ready),

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::{Engine, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 use crate::output::{Progress, State};
-use crate::plan::{labels, ConfigDef, ConfigMount, Plan, ServiceDef};
+use crate::plan::{labels, ConfigDef, ConfigMount, MountDef, Plan, ServiceDef};
 
 /// How long a job may wait to be placed on a node.
 const PLACEMENT_LIMIT: Duration = Duration::from_secs(180);
@@ -144,6 +144,38 @@ pub(crate) fn read_upload(file: &Path) -> Result<Upload> {
     }
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "app".into());
     Ok(Upload::new(&name, &data))
+}
+
+/// `template` once beside each member of `role` that runs: on its node,
+/// with that member's own copy of each volume the template names (a pair's
+/// members each keep their own `<cluster>_<role>-N-<volume>`). A role that
+/// is one service gives one, as [`colocated`] does.
+pub async fn beside_each(engine: &Engine, plan: &Plan, template: &ServiceDef, role: &str) -> Result<Vec<ServiceDef>> {
+    let members: Vec<&ServiceDef> = plan.services_of(role).filter(|s| s.member.is_some()).collect();
+    if members.is_empty() {
+        return Ok(vec![colocated(engine, plan, template, Some(role)).await?]);
+    }
+    let mut out = Vec::new();
+    for m in members {
+        // A member that does not run reads its list afresh when it starts.
+        let Some(node) = engine.running_nodes(&m.name).await?.into_iter().next() else { continue };
+        let mut t = template.clone();
+        t.placement.constraints.push(format!("node.id=={}", node.id));
+        for mount in &mut t.mounts {
+            let volume = mount.source.strip_prefix(&format!("{}_", plan.cluster)).unwrap_or(&mount.source).to_string();
+            if let Some(own) = m.mounts.iter().find(|x| x.source.ends_with(&format!("-{volume}"))) {
+                *mount = MountDef { target: mount.target.clone(), readonly: mount.readonly, ..own.clone() };
+            }
+        }
+        out.push(t);
+    }
+    if out.is_empty() {
+        return Err(Error::help(
+            format!("jobs run next to `{role}`, and none of its members runs"),
+            "check `bdprov status`; `bdprov up` restores it",
+        ));
+    }
+    Ok(out)
 }
 
 /// The node running `role`'s task.

@@ -28,6 +28,10 @@ pub struct RoleState {
     /// The mode the active member is in, for messages (`leader`, `active`).
     #[serde(skip)]
     pub leading: Option<String>,
+    /// Its place in the log its pair shares (HDFS: the last transaction
+    /// it applied), where the blueprint says how to read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
     pub desired: u64,
     pub running: u64,
     pub ready: u64,
@@ -153,6 +157,7 @@ pub async fn observe(
     };
     let views = views(&svc.step(), &tasks, nodes);
     let mode = verdict.as_ref().and_then(|v| v.mode.clone());
+    let position = verdict.as_ref().and_then(|v| v.position);
     let leading = svc.probe.as_ref().and_then(|p| match (&p.modes, &p.check) {
         (Some(m), _) => Some(m.active.clone()),
         (None, CheckDef::Zookeeper { znode: None }) => Some("leader".to_string()),
@@ -180,6 +185,7 @@ pub async fn observe(
             mode,
             active,
             leading,
+            position,
             desired,
             running,
             ready,
@@ -377,6 +383,7 @@ mod tests {
             mode: mode.map(String::from),
             active: mode.map(|m| m == "leader"),
             leading: Some("leader".into()),
+            position: None,
             desired: 1,
             running: 1,
             ready: 1,
@@ -402,6 +409,7 @@ mod tests {
             mode: mode.map(String::from),
             active: mode.map(|m| m == "active"),
             leading: Some("active".into()),
+            position: None,
             is_ready,
             ..member(None)
         };

@@ -267,6 +267,7 @@ mod tests {
             mode: mode.map(String::from),
             active: mode.map(|m| m == "leader"),
             leading: Some("leader".into()),
+            position: None,
             desired: 1,
             running: 1,
             ready: u64::from(is_ready),

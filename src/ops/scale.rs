@@ -56,18 +56,6 @@ pub async fn scale(engine: &Engine, plan: &Plan, requests: &[(String, u64)], pro
     engine.manager().await?;
     let current = engine.cluster_services(&plan.cluster, false).await?;
     let (changes, moves) = rounds::scale_changes(plan, &current, requests)?;
-    // Retiring runs next to the role it writes for (its node-local volume):
-    // next to the members of a pair that is not one place (each member keeps
-    // its own list), which bdprov does not do yet.
-    for (svc, def, from, to) in &moves {
-        let beside = def.colocate.as_deref().filter(|c| plan.services_of(c).any(|s| s.member.is_some()));
-        if let (true, Some(pair)) = (to < from, beside) {
-            return Err(Error::input(
-                format!("retiring members of `{}` runs next to `{pair}`, whose members each keep their own list; bdprov cannot retire `{}` here yet", svc.role, svc.role),
-                format!("nothing was changed; scale `{}` up, or retire a member by hand (each {pair}'s exclude list, then `hdfs dfsadmin -refreshNodes`)", svc.role),
-            ));
-        }
-    }
     // Every request was checked; now the slow, safe part.
     for (svc, def, from, to) in moves {
         if to < from {

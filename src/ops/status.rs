@@ -1,6 +1,8 @@
 //! `status`: per role the desired, running and ready counts, each task's node
 //! and state, the web UIs, and why anything is not ready.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::nodeloss::{self, NodeLoss, Stranded};
@@ -45,18 +47,32 @@ pub struct Pair {
     pub standby: Vec<String>,
     /// Members not ready (down, starting, or out of step).
     pub unavailable: Vec<String>,
+    /// How far each standby is behind the active member in the log they
+    /// share (0: in sync), where the blueprint says how to read it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub behind: BTreeMap<String, u64>,
 }
 
 impl Pair {
     /// From the members' states (all of one role).
     pub fn of(role: &str, members: &[&RoleState]) -> Pair {
         let names = |f: &dyn Fn(&RoleState) -> bool| members.iter().filter(|m| f(m)).map(|m| m.role.clone()).collect();
+        let lead = match members.iter().filter(|m| m.active == Some(true)).collect::<Vec<_>>().as_slice() {
+            [one] => one.position,
+            _ => None,
+        };
+        let behind = members
+            .iter()
+            .filter(|m| m.is_ready && m.active == Some(false))
+            .filter_map(|m| Some((m.role.clone(), lead?.saturating_sub(m.position?))))
+            .collect();
         Pair {
             role: role.to_string(),
             mode: members.iter().find_map(|m| m.leading.clone()).unwrap_or_else(|| "active".into()),
             active: names(&|m| m.active == Some(true)),
             standby: names(&|m| m.is_ready && m.active == Some(false)),
             unavailable: names(&|m| !m.is_ready && m.active != Some(true)),
+            behind,
         }
     }
 
@@ -70,7 +86,12 @@ impl Pair {
         let standby = if self.standby.is_empty() {
             "none ready to take over".to_string()
         } else {
-            format!("ready to take over: {}", self.standby.join(", "))
+            let sync = |m: &String| match self.behind.get(m) {
+                None => m.clone(),
+                Some(0) => format!("{m} (in sync)"),
+                Some(n) => format!("{m} ({n} behind)"),
+            };
+            format!("ready to take over: {}", self.standby.iter().map(sync).collect::<Vec<_>>().join(", "))
         };
         let down = if self.unavailable.is_empty() { String::new() } else { format!("; not ready: {}", self.unavailable.join(", ")) };
         format!("{}: {active}; {standby}{down}", self.role)
@@ -210,6 +231,7 @@ mod tests {
             mode: mode.map(String::from),
             active: mode.map(|m| m == "active"),
             leading: Some("active".into()),
+            position: None,
             desired: 1,
             running: u64::from(is_ready),
             ready: u64::from(is_ready),
@@ -229,5 +251,12 @@ mod tests {
         assert_eq!(Pair::of("nn", &[&down, &took_over]).summary(), "nn: nn-2 active; none ready to take over; not ready: nn-1");
         let lost = Pair::of("nn", &[&down, &s]);
         assert_eq!(lost.summary(), "nn: NO MEMBER ACTIVE; ready to take over: nn-2; not ready: nn-1");
+        // Where members say how far they are in the log they share.
+        let at = |m: RoleState, p: u64| RoleState { position: Some(p), ..m };
+        let (a, s) = (at(a, 71), at(s, 28));
+        assert_eq!(Pair::of("nn", &[&a, &s]).summary(), "nn: nn-1 active; ready to take over: nn-2 (43 behind)");
+        let s = RoleState { position: Some(71), ..s };
+        assert_eq!(Pair::of("nn", &[&a, &s]).summary(), "nn: nn-1 active; ready to take over: nn-2 (in sync)");
+        assert_eq!(Pair::of("nn", &[&a, &s]).behind, BTreeMap::from([("nn-2".to_string(), 0)]));
     }
 }

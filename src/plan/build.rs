@@ -416,8 +416,12 @@ impl Builder<'_> {
                 Check::Tcp { .. } => CheckDef::Tcp,
                 Check::Zookeeper { znode, .. } => CheckDef::Zookeeper { znode: znode.clone() },
             };
-            let modes =
-                p.modes.as_ref().map(|m| ModesDef { path: self.text(&m.path, ctx), active: m.active.clone(), standby: m.standby.clone() });
+            let modes = p.modes.as_ref().map(|m| ModesDef {
+                path: self.text(&m.path, ctx),
+                active: m.active.clone(),
+                standby: m.standby.clone(),
+                position: m.position.as_ref().map(|t| self.text(t, ctx)),
+            });
             // Another ensemble's other members answer when its first is down.
             let others = match member {
                 None if target.name != role.name => self.members_of(target, port).into_iter().skip(1).collect(),

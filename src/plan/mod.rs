@@ -414,6 +414,9 @@ pub struct ModesDef {
     /// Modes of a member ready to take over.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standby: Vec<String>,
+    /// JSON path of the member's place in the shared log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
 }
 
 /// How `bdprov failover ROLE` hands over (see [`crate::blueprint::Failover`]).
