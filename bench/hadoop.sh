@@ -60,17 +60,6 @@ make_paths() {
     hdfs dfs -chmod 1777 /spark/history /tmp && hdfs dfs -chown spark /user/spark' >/dev/null
 }
 
-# Sum of total_rss over the cluster's running containers, in MiB.
-cluster_rss() { # LABEL=VALUE
-  local sum=0 id rss
-  for id in $(docker ps -q --no-trunc --filter "label=$1"); do
-    rss=$(awk '$1 == "total_rss" { print $2 }' "/sys/fs/cgroup/memory/docker/$id/memory.stat" 2>/dev/null || echo 0)
-    sum=$((sum + ${rss:-0}))
-  done
-  echo $((sum / 1048576))
-}
-
-
 teardown() {
   "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
   docker stack rm "$NAME" >/dev/null 2>&1 || true

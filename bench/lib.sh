@@ -18,3 +18,13 @@ wait_gone() {
   echo "teardown did not finish" >&2
   return 1
 }
+
+# Sum of total_rss over the running containers carrying a label, in MiB.
+cluster_rss() { # LABEL=VALUE
+  local sum=0 id rss
+  for id in $(docker ps -q --no-trunc --filter "label=$1"); do
+    rss=$(awk '$1 == "total_rss" { print $2 }' "/sys/fs/cgroup/memory/docker/$id/memory.stat" 2>/dev/null || echo 0)
+    sum=$((sum + ${rss:-0}))
+  done
+  echo $((sum / 1048576))
+}

@@ -65,20 +65,7 @@ fn e2e_ha_storm_nimbus_failover() {
     assert_eq!(contenders, 2, "both nimbus hold a latch node");
 
     // A topology through the seeds (the CLI finds the leader).
-    let jar = crate::e2e_storm::flux_jar();
-    let sub = bdprov(&[
-        "submit",
-        "--cluster",
-        CLUSTER,
-        "storm",
-        "--jar",
-        jar.to_str().unwrap(),
-        "--class",
-        "org.apache.storm.flux.Flux",
-        "--",
-        "--remote",
-        "/apache-storm/examples/flux/wordcount.yaml",
-    ]);
+    let sub = crate::e2e_storm::submit_wordcount(CLUSTER);
     assert_eq!(sub.code, 0, "submit storm failed:\n{}\n{}", sub.stdout, sub.stderr);
     let id = eventually("the topology ACTIVE", Duration::from_secs(60), topology_id);
     eventually("tuples emitted", Duration::from_secs(120), || (emitted(&id) > 0).then_some(()));

@@ -63,6 +63,25 @@ fn ui_emitted(topology_id: &str) -> u64 {
     spouts.iter().map(|s| s["emitted"].as_u64().or_else(|| s["emitted"].as_str().and_then(|v| v.parse().ok())).unwrap_or(0)).sum()
 }
 
+/// `bdprov submit storm` of Storm's Flux word count (its jar built from
+/// Maven Central), on `cluster`.
+pub(crate) fn submit_wordcount(cluster: &str) -> crate::common::Run {
+    let jar = flux_jar();
+    bdprov(&[
+        "submit",
+        "--cluster",
+        cluster,
+        "storm",
+        "--jar",
+        jar.to_str().unwrap(),
+        "--class",
+        "org.apache.storm.flux.Flux",
+        "--",
+        "--remote",
+        "/apache-storm/examples/flux/wordcount.yaml",
+    ])
+}
+
 /// The Flux runner jar, downloaded once into the cache and checked against the lock.
 pub(crate) fn flux_jar() -> PathBuf {
     let lock = std::fs::read_to_string(root().join("templates/images/storm/examples.lock")).unwrap();
@@ -132,20 +151,7 @@ fn e2e_storm_topology_lifecycle() {
     assert_eq!(topologies(), serde_json::json!([]));
 
     // submit storm: a real topology jar; list shows it ACTIVE, tuples flow.
-    let jar = flux_jar();
-    let sub = bdprov(&[
-        "submit",
-        "--cluster",
-        CLUSTER,
-        "storm",
-        "--jar",
-        jar.to_str().unwrap(),
-        "--class",
-        "org.apache.storm.flux.Flux",
-        "--",
-        "--remote",
-        "/apache-storm/examples/flux/wordcount.yaml",
-    ]);
+    let sub = submit_wordcount(CLUSTER);
     assert_eq!(sub.code, 0, "submit storm failed:\n{}\n{}", sub.stdout, sub.stderr);
     let list = topologies();
     let t = list.as_array().unwrap().iter().find(|t| t["name"] == "wordcount").unwrap_or_else(|| panic!("{list:#}")).clone();
