@@ -62,7 +62,12 @@ const CHILDREN: &[Child] = &[
     Child {
         name: "spark",
         dockerfile: include_str!("../../templates/images/spark/Dockerfile"),
-        files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
+        files: &[
+            ("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755),
+            ("java", include_str!("../../templates/images/spark/java"), 0o755),
+            ("spark-class", include_str!("../../templates/images/spark/spark-class"), 0o755),
+            ("cds-train.sh", include_str!("../../templates/images/spark/cds-train.sh"), 0o755),
+        ],
         spark: true,
         locks: &[],
         builder: false,
