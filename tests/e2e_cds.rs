@@ -13,10 +13,11 @@ use crate::common::{bdprov, docker, up_fresh};
 const CLUSTER: &str = "s-e2e-cds";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
 
-/// The files the JVM that is PID 1 of `container` maps, and its command line.
+/// The files the JVM that is PID 1 of `container` maps, and its command line,
+/// read as the JVM's own user (uid 185): root without CAP_SYS_PTRACE may not.
 fn mapped(container: &str) -> (String, String) {
-    let maps = docker(&["exec", "-u", "0", container, "cat", "/proc/1/maps"]).ok().stdout;
-    let cmdline = docker(&["exec", "-u", "0", container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]).ok().stdout;
+    let maps = docker(&["exec", "-u", "185", container, "cat", "/proc/1/maps"]).ok().stdout;
+    let cmdline = docker(&["exec", "-u", "185", container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]).ok().stdout;
     (maps, cmdline)
 }
 
