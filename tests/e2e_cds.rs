@@ -31,7 +31,16 @@ fn e2e_cds_every_spark_jvm_maps_its_archive() {
     let _serial = crate::common::swarm_lock();
     up_fresh(
         CLUSTER,
-        &["up", "spark-standalone", "--name", CLUSTER, "--set", "master.ports.ui.published=29080", "--set", "history.ports.ui.published=29180"],
+        &[
+            "up",
+            "spark-standalone",
+            "--name",
+            CLUSTER,
+            "--set",
+            "master.ports.ui.published=29080",
+            "--set",
+            "history.ports.ui.published=29180",
+        ],
         LOCAL,
     );
 
