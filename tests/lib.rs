@@ -29,6 +29,7 @@ mod cli;
 mod compose;
 mod diagnostics;
 mod documented;
+mod e2e_cds;
 mod e2e_examples;
 mod e2e_ha_hdfs;
 mod e2e_ha_multinode;

@@ -6,7 +6,10 @@
 //! * `registry` — Debian's docker-registry, a private registry for multi-node swarms.
 //! * `spark` — the Spark distribution from PyPI's `pyspark` source archive on
 //!   top of `base`, laid out like the official apache/spark image
-//!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint).
+//!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint), with a
+//!   class-data archive per Spark JVM (master, worker, history server,
+//!   launcher, spark-submit) trained during the build: made from the image's
+//!   own jars and JVM, so the input hash that rebuilds the image remakes them.
 //!
 //! Builds are cached: every image is labelled with a hash of its inputs
 //! (Debian suite and packages, the pyspark archive's SHA-256, the
@@ -62,7 +65,12 @@ const CHILDREN: &[Child] = &[
     Child {
         name: "spark",
         dockerfile: include_str!("../../templates/images/spark/Dockerfile"),
-        files: &[("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755)],
+        files: &[
+            ("entrypoint.sh", include_str!("../../templates/images/spark/entrypoint.sh"), 0o755),
+            ("java", include_str!("../../templates/images/spark/java"), 0o755),
+            ("spark-class", include_str!("../../templates/images/spark/spark-class"), 0o755),
+            ("cds-train.sh", include_str!("../../templates/images/spark/cds-train.sh"), 0o755),
+        ],
         spark: true,
         locks: &[],
         builder: false,

@@ -1,0 +1,88 @@
+//! End to end on a real swarm: every Spark JVM of the kit maps the
+//! class-data archive its image was built with (no silent fallback to
+//! reading the jars), and jobs still give the same results.
+//!
+//! `-Xshare:auto` runs without an archive it cannot use and says nothing, so
+//! the proof is the running process's own memory map: the archive's file is
+//! mapped by the daemon (PID 1 of its container: the entrypoints `exec` down
+//! to the JVM), and by the driver `submit` starts (the parent of the Python
+//! program it runs).
+
+use crate::common::{bdprov, docker, up_fresh};
+
+const CLUSTER: &str = "s-e2e-cds";
+const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
+
+/// The files the JVM that is PID 1 of `container` maps, and its command line,
+/// read as the JVM's own user (uid 185): root without CAP_SYS_PTRACE may not.
+fn mapped(container: &str) -> (String, String) {
+    let maps = docker(&["exec", "-u", "185", container, "cat", "/proc/1/maps"]).ok().stdout;
+    let cmdline = docker(&["exec", "-u", "185", container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]).ok().stdout;
+    (maps, cmdline)
+}
+
+fn containers(role: &str) -> Vec<String> {
+    let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_{role}")]).ok().stdout;
+    out.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn e2e_cds_every_spark_jvm_maps_its_archive() {
+    let _serial = crate::common::swarm_lock();
+    up_fresh(
+        CLUSTER,
+        &[
+            "up",
+            "spark-standalone",
+            "--name",
+            CLUSTER,
+            "--set",
+            "master.ports.ui.published=29080",
+            "--set",
+            "history.ports.ui.published=29180",
+        ],
+        LOCAL,
+    );
+
+    for (role, class, replicas) in [
+        ("master", "org.apache.spark.deploy.master.Master", 1),
+        ("worker", "org.apache.spark.deploy.worker.Worker", 2),
+        ("history", "org.apache.spark.deploy.history.HistoryServer", 1),
+    ] {
+        let ids = containers(role);
+        assert_eq!(ids.len(), replicas, "{role}: containers {ids:?}");
+        for id in ids {
+            let (maps, cmdline) = mapped(&id);
+            assert!(cmdline.contains(class), "{role}: PID 1 is not its JVM: {cmdline}");
+            let archive = format!("/opt/spark/cds/{class}.jsa");
+            assert!(maps.contains(&archive), "{role} ({id}) does not map {archive}; it runs: {cmdline}");
+        }
+    }
+
+    // The driver: a job that reports what its JVM (its parent process) maps,
+    // and computes something that can be checked.
+    let job = std::env::temp_dir().join(format!("bdprov-cds-{}.py", std::process::id()));
+    std::fs::write(
+        &job,
+        "import os\nfrom pyspark.sql import SparkSession\n\
+         maps = open(f'/proc/{os.getppid()}/maps').read()\n\
+         print('driver maps SparkSubmit archive:', 'org.apache.spark.deploy.SparkSubmit.jsa' in maps)\n\
+         s = SparkSession.builder.getOrCreate()\n\
+         print('sum of squares:', s.sparkContext.parallelize(range(1000), 4).map(lambda x: x * x).sum())\n\
+         s.stop()\n",
+    )
+    .unwrap();
+    let run = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--py", job.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&job);
+    assert_eq!(run.code, 0, "job failed:\n{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("driver maps SparkSubmit archive: True"), "{}", run.stdout);
+    assert!(run.stdout.contains("sum of squares: 332833500"), "{}", run.stdout);
+
+    let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "4"]);
+    assert_eq!(pi.code, 0, "spark-pi failed:\n{}\n{}", pi.stdout, pi.stderr);
+    let line = pi.stdout.lines().find(|l| l.starts_with("Pi is roughly")).unwrap_or_else(|| panic!("no result line:\n{}", pi.stdout));
+    let value: f64 = line.trim_start_matches("Pi is roughly").trim().parse().unwrap();
+    assert!((value - std::f64::consts::PI).abs() < 0.1, "{line}");
+
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}
