@@ -202,6 +202,7 @@ pub struct Role {
 pub struct Metrics {
     pub port: String,
     pub path: String,
+    /// Where the port is named, for the error when the role has no such port.
     pub span: Span,
 }
 

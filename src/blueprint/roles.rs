@@ -89,10 +89,10 @@ impl Decoder {
                     Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
                     None => format!("name one of its ports: {}", names.join(", ")),
                 };
-                self.err(field_span("metrics"), format!("{path}.metrics.port: role `{}` has no port `{}`", e.key, m.port), help);
+                self.err(&m.span, format!("{path}.metrics.port: role `{}` has no port `{}`", e.key, m.port), help);
             } else if role.ports.is_empty() {
                 self.err(
-                    field_span("metrics"),
+                    &m.span,
                     format!("{path}.metrics.port: role `{}` has no ports", e.key),
                     format!("add the port its metrics are served on, e.g. `ports: {{ {}: 9100 }}`", m.port),
                 );
@@ -352,7 +352,10 @@ impl Decoder {
             }
         }
         match (port, path_text) {
-            (Some(port), Some(path)) => Some(Metrics { port, path, span: node.span.clone() }),
+            (Some(port), Some(path)) => {
+                let span = get("port").map_or(&node.span, |v| &v.span).clone();
+                Some(Metrics { port, path, span })
+            }
             (port, _) => {
                 let missing = if port.is_none() { "port" } else { "path" };
                 if get(missing).is_none() {
