@@ -24,8 +24,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hadoop/mapred-site.xml", include_str!("../templates/hadoop/mapred-site.xml")),
     ("hadoop/yarn-site.xml", include_str!("../templates/hadoop/yarn-site.xml")),
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
+    ("spark/metrics.properties", include_str!("../templates/spark/metrics.properties")),
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
+    ("storm/jmx-exporter.yaml", include_str!("../templates/storm/jmx-exporter.yaml")),
     ("web/relay.py", include_str!("../templates/web/relay.py")),
     ("zookeeper/relay.py", include_str!("../templates/zookeeper/relay.py")),
 ];

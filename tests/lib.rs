@@ -38,6 +38,7 @@ mod e2e_ha_storm;
 mod e2e_ha_yarn;
 mod e2e_hadoop;
 mod e2e_lease;
+mod e2e_metrics;
 mod e2e_multinode;
 mod e2e_secrets;
 mod e2e_spark;

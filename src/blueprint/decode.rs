@@ -247,6 +247,7 @@ roles:
       timeout: 60s
     healthcheck: { test: [CMD, "true"], interval: 10s, timeout: 5s, retries: 3, start_period: 30s }
     stop_grace_period: 10s
+    metrics: { port: ui, path: /metrics }
   zk:
     image: bdprov/zookeeper:3.8
     members: 1
@@ -350,6 +351,7 @@ jobs:
             (TCP, "jobs.spark.tracking"),
             (ZOOKEEPER, "roles.zk.ready.zookeeper"),
             (HEALTH, "roles.master.healthcheck"),
+            (METRICS, "roles.master.metrics"),
         ]
     }
 
@@ -438,5 +440,31 @@ jobs:
         assert_eq!(e.0[0].message, "roles.front.members: `web` is not an ensemble (it has no numeric `members:`)");
         let e = decoded("front").unwrap_err();
         assert_eq!(e.0[0].message, "roles.front.members: a role cannot take its own number of members");
+    }
+
+    /// `metrics:` names one of the role's own ports and a URL path; each
+    /// mistake is reported at its place, naming the role and field.
+    #[test]
+    fn metrics_name_a_port_of_the_role_and_a_path() {
+        let decoded = |metrics: &str| {
+            let text = format!(
+                "version: 1\nname: m\nroles:\n  nn:\n    image: bdprov/hadoop:3.5.0\n    ports:\n      http: 9870\n      rpc: 8020\n    metrics: {metrics}\n"
+            );
+            decode(&yaml::parse(&SourceFile::new("m.yaml", text)).unwrap())
+        };
+        let bp = decoded("{ port: http, path: /prom }").unwrap();
+        let m = bp.role("nn").unwrap().metrics.clone().unwrap();
+        assert_eq!((m.port.as_str(), m.path.as_str()), ("http", "/prom"));
+        let e = decoded("{ port: htp, path: /prom }").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.nn.metrics.port: role `nn` has no port `htp`");
+        assert!(e.0[0].help.clone().unwrap_or_default().contains("did you mean `http`?"), "{:?}", e.0[0].help);
+        let span = e.0[0].span.clone().expect("the place of `metrics`");
+        assert_eq!((span.line, span.col), (9, 22));
+        let e = decoded("{ port: http, path: prom }").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.nn.metrics.path: `prom` is not a URL path");
+        let e = decoded("{ port: http }").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.nn.metrics: `path` is missing");
+        let e = decoded("{ port: http, path: /prom, scheme: https }").unwrap_err();
+        assert!(e.0[0].message.contains("unknown field `scheme`"), "{}", e.0[0].message);
     }
 }

@@ -30,6 +30,7 @@ pub(super) const ROLE: &[&str] = &[
     "restart",
     "decommission",
     "failover",
+    "metrics",
 ];
 pub(super) const SPARK_JOB: &[&str] = &[
     "image",
@@ -73,6 +74,7 @@ pub(super) const HTTP: &[&str] = &["role", "port", "path"];
 pub(super) const TCP: &[&str] = &["role", "port"];
 pub(super) const ZOOKEEPER: &[&str] = &["role", "port", "znode"];
 pub(super) const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
+pub(super) const METRICS: &[&str] = &["port", "path"];
 
 /// Every table above, so the test that `field: ~` means "not given" can
 /// tell that it covers them all.
@@ -105,4 +107,5 @@ pub(super) const ALL: &[&[&str]] = &[
     TCP,
     ZOOKEEPER,
     HEALTH,
+    METRICS,
 ];

@@ -192,6 +192,18 @@ pub struct Role {
     pub decommission: Option<Decommission>,
     /// How `bdprov failover ROLE` hands the active part to another member.
     pub failover: Option<Failover>,
+    /// Where each task serves Prometheus metrics, on the overlay.
+    pub metrics: Option<Metrics>,
+}
+
+/// A role's Prometheus endpoint: one of its own ports (by name) and a path,
+/// put on the service as labels for a scraper to find.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    pub port: String,
+    pub path: String,
+    /// Where the port is named, for the error when the role has no such port.
+    pub span: Span,
 }
 
 impl Role {

@@ -32,6 +32,7 @@ impl Decoder {
             restart: Restart::Any,
             decommission: None,
             failover: None,
+            metrics: None,
         };
         for f in given(fields) {
             let p = format!("{path}.{}", f.key);
@@ -76,10 +77,27 @@ impl Decoder {
                 },
                 "decommission" => role.decommission = self.decommission(v, &p),
                 "failover" => role.failover = self.failover(v, &p),
+                "metrics" => role.metrics = self.metrics(v, &p),
                 _ => {}
             }
         }
         let field_span = |k: &str| field(fields, k).map_or(&e.key_span, |f| &f.value.span);
+        if let Some(m) = &role.metrics {
+            if !role.ports.is_empty() && role.port(&m.port).is_none() {
+                let names: Vec<&str> = role.ports.iter().map(|p| p.name.as_str()).collect();
+                let help = match crate::diag::suggest(&m.port, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
+                    None => format!("name one of its ports: {}", names.join(", ")),
+                };
+                self.err(&m.span, format!("{path}.metrics.port: role `{}` has no port `{}`", e.key, m.port), help);
+            } else if role.ports.is_empty() {
+                self.err(
+                    &m.span,
+                    format!("{path}.metrics.port: role `{}` has no ports", e.key),
+                    format!("add the port its metrics are served on, e.g. `ports: {{ {}: 9100 }}`", m.port),
+                );
+            }
+        }
         if (role.members.is_some() || role.members_of.is_some()) && (field(fields, "replicas").is_some() || role.singleton.is_some()) {
             self.err(
                 field_span("members"),
@@ -319,6 +337,37 @@ impl Decoder {
             }
         }
         pl
+    }
+
+    pub(super) fn metrics(&mut self, node: &Node, path: &str) -> Option<Metrics> {
+        let fields = self.map(node, path, METRICS)?;
+        let get = |k: &str| field(fields, k).map(|f| &f.value).filter(|v| !v.is_null());
+        let port = get("port").and_then(|v| self.string(v, &format!("{path}.port")));
+        let path_text = get("path").and_then(|v| self.string(v, &format!("{path}.path")));
+        if let (Some(v), Some(p)) = (get("path"), &path_text) {
+            // It becomes a label a scraper puts in its request line as is.
+            if !p.starts_with('/') || p.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"') {
+                self.err(&v.span, format!("{path}.path: `{p}` is not a URL path"), "write the path the endpoint answers on, e.g. `path: /prom`");
+                return None;
+            }
+        }
+        match (port, path_text) {
+            (Some(port), Some(path)) => {
+                let span = get("port").map_or(&node.span, |v| &v.span).clone();
+                Some(Metrics { port, path, span })
+            }
+            (port, _) => {
+                let missing = if port.is_none() { "port" } else { "path" };
+                if get(missing).is_none() {
+                    self.err(
+                        &node.span,
+                        format!("{path}: `{missing}` is missing"),
+                        "a metrics endpoint needs `port:` (the name of one of the role's ports) and `path:` (e.g. /prom)",
+                    );
+                }
+                None
+            }
+        }
     }
 
     pub(super) fn healthcheck(&mut self, node: &Node, path: &str) -> Option<Healthcheck> {

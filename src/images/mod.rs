@@ -85,7 +85,7 @@ const CHILDREN: &[Child] = &[
             ("zkCli.sh", include_str!("../../templates/images/zookeeper/zkCli.sh"), 0o755),
         ],
         spark: false,
-        locks: &[],
+        locks: &[ZOOKEEPER_LOCK],
         builder: false,
         from_source: "",
     },
@@ -357,7 +357,12 @@ pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &
 }
 
 /// The committed Maven locks (name, text), for checks.
-pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, STORM_LOCK, STORM_WEBAPP_LOCK, STORM_EXAMPLES_LOCK];
+pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, ZOOKEEPER_LOCK, STORM_LOCK, STORM_AGENT_LOCK, STORM_WEBAPP_LOCK, STORM_EXAMPLES_LOCK];
+
+/// What Debian's zookeeper package lacks: its Prometheus metrics provider.
+const ZOOKEEPER_LOCK: (&str, &str) = ("templates/images/zookeeper/maven.lock", include_str!("../../templates/images/zookeeper/maven.lock"));
+/// Prometheus' JMX exporter agent for the Storm daemons.
+const STORM_AGENT_LOCK: (&str, &str) = ("templates/images/storm/agent.lock", include_str!("../../templates/images/storm/agent.lock"));
 
 const HADOOP_LOCK: (&str, &str) = ("templates/images/hadoop/maven.lock", include_str!("../../templates/images/hadoop/maven.lock"));
 const STORM_LOCK: (&str, &str) = ("templates/images/storm/maven.lock", include_str!("../../templates/images/storm/maven.lock"));
@@ -403,7 +408,7 @@ const STORM: Child = Child {
         ("wordcount.yaml", include_str!("../../templates/images/storm/wordcount.yaml"), 0o644),
     ],
     spark: false,
-    locks: &[STORM_LOCK, STORM_WEBAPP_LOCK],
+    locks: &[STORM_LOCK, STORM_WEBAPP_LOCK, STORM_AGENT_LOCK],
     builder: true,
     from_source: "UI, logviewer and DRPC server",
 };

@@ -41,7 +41,7 @@ pub fn member_host(role: &str, id: u64) -> String {
 pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan, Diagnostics> {
     let cluster = opts.cluster.as_str();
     let network = bp.network.clone().unwrap_or_else(|| format!("{cluster}-net"));
-    let (base_ctx, role_vars) = context(bp, cluster, &network);
+    let (base_ctx, role_vars) = context(bp, cluster, &network, opts.images);
     let mut b = Builder {
         bp,
         renderer,
@@ -118,8 +118,9 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
 }
 
 /// What templates see: `cluster`, `values`, `roles` (and `role` for the role
-/// being rendered).
-fn context(bp: &Blueprint, cluster: &str, network: &str) -> (Context, serde_json::Map<String, Value>) {
+/// being rendered). `cluster.images` (`official` or `local`) lets a template
+/// use what only the kit's images carry (an agent jar, say).
+fn context(bp: &Blueprint, cluster: &str, network: &str, images: ImageSet) -> (Context, serde_json::Map<String, Value>) {
     let roles: serde_json::Map<String, Value> = bp
         .roles
         .iter()
@@ -144,7 +145,7 @@ fn context(bp: &Blueprint, cluster: &str, network: &str) -> (Context, serde_json
         })
         .collect();
     let mut ctx = Context::new();
-    ctx.insert("cluster", &json!({ "name": cluster, "network": network, "blueprint": bp.name }));
+    ctx.insert("cluster", &json!({ "name": cluster, "network": network, "blueprint": bp.name, "images": images }));
     ctx.insert("values", &bp.values);
     ctx.insert("roles", &Value::Object(roles.clone()));
     (ctx, roles)
@@ -381,6 +382,11 @@ impl Builder<'_> {
                 }
             })
             .collect();
+        if let Some(m) = &role.metrics {
+            let port = role.port(&m.port).expect("metrics ports are checked").target;
+            s.labels.insert(labels::METRICS_PORT.to_string(), port.to_string());
+            s.labels.insert(labels::METRICS_PATH.to_string(), m.path.clone());
+        }
         s.replicas = if member.is_some() { 1 } else { role.replicas };
         s.singleton = role.singleton.clone();
         let replicated = role.singleton.is_none() && member.is_none();

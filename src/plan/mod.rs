@@ -39,6 +39,11 @@ pub mod labels {
     pub const RETIRED: &str = "retired";
     /// `KIND` of the cluster's generated secrets.
     pub const SECRET: &str = "secret";
+    /// Where a role's tasks serve Prometheus metrics on the cluster's
+    /// network: the container port and the URL path. A scraper discovering
+    /// tasks through the swarm keeps those carrying them.
+    pub const METRICS_PORT: &str = "bdprov.metrics.port";
+    pub const METRICS_PATH: &str = "bdprov.metrics.path";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
