@@ -28,3 +28,12 @@ cluster_rss() { # LABEL=VALUE
   done
   echo $((sum / 1048576))
 }
+
+# The checks bdprov's probes make for spark-standalone, from the outside:
+# the master ALIVE with both workers (its UI on $UI), the history server
+# answering (on $HS).
+cluster_ready() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$UI/json/" 2>/dev/null |
+    python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j.get("status")=="ALIVE" and j.get("aliveworkers")==2 else 1)' 2>/dev/null &&
+    curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HS/api/v1/applications" 2>/dev/null
+}

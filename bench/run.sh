@@ -27,15 +27,6 @@ trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-
-# The same checks bdprov's probes make, from the outside.
-cluster_ready() {
-  curl -fsS --max-time 2 "http://127.0.0.1:$UI/json/" 2>/dev/null |
-    python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j.get("status")=="ALIVE" and j.get("aliveworkers")==2 else 1)' 2>/dev/null &&
-    curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HS/api/v1/applications" 2>/dev/null
-}
-
-
 teardown() {
   "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
   docker stack rm "$NAME" >/dev/null 2>&1 || true

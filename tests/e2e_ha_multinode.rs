@@ -1,11 +1,18 @@
 //! HA end to end on a three-manager swarm (the Docker-in-Docker nodes of
-//! `tests/multinode/nodes.sh up --managers`): spark-standalone-ha with its two
-//! masters and three ZooKeeper members pinned one per node; a hand-over with
-//! `failover`; then the node of the ALIVE master loses its engine (node 1, the
-//! manager bdprov talks to, stays up; two managers of three keep the swarm's
-//! quorum): the standby takes over, `status` names the lost node and the pair,
-//! a SparkPi succeeds; the node comes back and its master rejoins as standby.
-
+//! `tests/multinode/nodes.sh up --managers`), driven through node 1, which
+//! stays up (two managers of three keep the swarm's quorum when one goes).
+//!
+//! * spark-standalone-ha: its two masters and three ZooKeeper members pinned
+//!   one per node; a hand-over with `failover`; the node of the ALIVE master
+//!   loses its engine: the standby takes over, `status` names the lost node
+//!   and the pair, a SparkPi succeeds; the node comes back and its master
+//!   rejoins as standby.
+//! * spark-hdfs-yarn-ha: every pair on two nodes; the active NameNode's
+//!   container killed (the standby takes over, data intact); then a node
+//!   running the active NameNode and the active ResourceManager loses its
+//!   engine while a SparkPi runs on YARN: both standbys take over, the
+//!   application ends SUCCEEDED, HDFS reads and writes; the node comes back
+//!   and both members rejoin as standbys.
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -61,14 +68,24 @@ const UP: &[&str] = &[
     "values.worker_timeout=15",
 ];
 
-fn status_json() -> Value {
-    let run = remote(&["status", CLUSTER, "--output", "json"]);
+/// `status CLUSTER --output json`.
+fn status_of(cluster: &str) -> Value {
+    let run = remote(&["status", cluster, "--output", "json"]);
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("status --output json ({e}):\n{}\n{}", run.stdout, run.stderr))
 }
 
-fn status_text() -> String {
-    let run = remote(&["status", CLUSTER]);
+/// `status CLUSTER` as a user reads it.
+fn status_text_of(cluster: &str) -> String {
+    let run = remote(&["status", cluster]);
     format!("{}{}", run.stdout, run.stderr)
+}
+
+fn status_json() -> Value {
+    status_of(CLUSTER)
+}
+
+fn status_text() -> String {
+    status_text_of(CLUSTER)
 }
 
 /// The node a member's running task is on (`master-1`, `zookeeper-2`).
@@ -242,26 +259,47 @@ fn e2e_ha_multinode_spark_masters_survive_a_node() {
     eprintln!("ha-multinode: nodes {t_nodes:?}, up {:?}, in all {:?}", t_up - t_nodes, started.elapsed());
 }
 
-const HDFS: &str = "hm-hdfs-ha";
+const HADOOP: &str = "hm-hadoop-ha";
 
-/// hdfs-ha on the three managers: three ZooKeeper members, three
-/// JournalNodes and the two NameNodes pinned one per node, two DataNodes.
-const UP_HDFS: &[&str] =
-    &["up", "hdfs-ha", "--name", HDFS, "--images", "local", "--set", "values.heap=128m", "--set", "values.hadoop_heap=256m"];
+/// spark-hdfs-yarn-ha on the three managers: the ZooKeeper members and the
+/// JournalNodes one per node, each pair (NameNodes, ResourceManagers,
+/// masters) on two nodes; three DataNodes, two NodeManagers, no standalone
+/// workers (the scenario's jobs run on YARN), small heaps. A NodeManager or
+/// application master that stops answering is given up after 30 s instead of
+/// 10 min, so an application whose master was on the lost node starts its
+/// next attempt within the test's patience.
+const UP_HADOOP: &[&str] = &[
+    "up",
+    "spark-hdfs-yarn-ha",
+    "--name",
+    HADOOP,
+    "--images",
+    "local",
+    "--set",
+    "values.heap=128m",
+    "--set",
+    "values.hadoop_heap=256m",
+    "--set",
+    "values.daemon_heap=256m",
+    "--set",
+    "worker.replicas=0",
+    "--set",
+    "values.yarn_site[yarn.nm.liveness-monitor.expiry-interval-ms]=30000",
+    "--set",
+    "values.yarn_site[yarn.am.liveness-monitor.expiry-interval-ms]=30000",
+];
 
-fn hdfs_status() -> Value {
-    let run = remote(&["status", HDFS, "--output", "json"]);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("status --output json ({e}):\n{}\n{}", run.stdout, run.stderr))
+fn hadoop_status() -> Value {
+    status_of(HADOOP)
 }
 
-fn hdfs_status_text() -> String {
-    let run = remote(&["status", HDFS]);
-    format!("{}{}", run.stdout, run.stderr)
+fn hadoop_status_text() -> String {
+    status_text_of(HADOOP)
 }
 
-/// The active and standby NameNode, once the pair is exactly that.
-fn namenodes(st: &Value) -> Option<(String, String)> {
-    let (a, s, _) = pair(st, "namenode");
+/// The active and standby member of pair `role`, once the pair is exactly that.
+fn members(st: &Value, role: &str) -> Option<(String, String)> {
+    let (a, s, _) = pair(st, role);
     (a.len() == 1 && s.len() == 1).then(|| (a[0].clone(), s[0].clone()))
 }
 
@@ -270,7 +308,7 @@ fn namenodes(st: &Value) -> Option<(String, String)> {
 /// nameservice).
 fn hdfs_client(node: &str, script: &str) -> (bool, String) {
     let find = format!(
-        "c=$(docker ps -q --filter label=com.docker.swarm.service.name={HDFS}_datanode | head -1); [ -n \"$c\" ] || {{ echo no datanode here; exit 1; }}; exec docker exec \"$c\" bash -c \"$1\""
+        "c=$(docker ps -q --filter label=com.docker.swarm.service.name={HADOOP}_datanode | head -1); [ -n \"$c\" ] || {{ echo no datanode here; exit 1; }}; exec docker exec \"$c\" bash -c \"$1\""
     );
     let out = Command::new("docker").args(["exec", &format!("bdprov-{node}"), "sh", "-c", &find, "sh", script]).output().unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -289,25 +327,37 @@ fn hdfs_checksum(node: &str, path: &str) -> String {
     out.lines().find(|l| l.starts_with(path)).and_then(|l| l.split_whitespace().last()).unwrap_or_else(|| panic!("{out}")).to_string()
 }
 
+/// The ids of the YARN applications in `state`, through the first of the
+/// ResourceManagers' read-only fronts (`resourcemanager-web-N`, at the URL
+/// `status` gives) that answers.
+fn yarn_apps(st: &Value, state: &str) -> Option<Vec<String>> {
+    let fronts = st["roles"].as_array()?.iter().filter(|r| r["role"].as_str().is_some_and(|n| n.starts_with("resourcemanager-web")));
+    let urls = fronts.filter_map(|r| r["urls"].as_array()?.first()?.as_str().map(String::from)).collect::<Vec<_>>();
+    let j = urls.iter().find_map(|url| get_json(&format!("{}/ws/v1/cluster/apps?states={state}", url.trim_end_matches('/'))))?;
+    Some(j["apps"]["app"].as_array().map(|a| a.iter().filter_map(|x| x["id"].as_str().map(String::from)).collect()).unwrap_or_default())
+}
+
 #[test]
-fn e2e_ha_multinode_hdfs_survives_a_killed_namenode_and_a_lost_node() {
+fn e2e_ha_multinode_hadoop_survives_a_killed_namenode_and_a_lost_node() {
     let _serial = crate::common::swarm_lock();
     let started = Instant::now();
-    let out = nodes_sh(&["up", "--managers", "--load-all", "bdprov/hadoop:3.5.0", "bdprov/zookeeper:3.8"]);
+    let out = nodes_sh(&["up", "--managers", "--load-all", "bdprov/hadoop:3.5.0", "bdprov/zookeeper:3.8", "bdprov/spark:4.3.0"]);
     assert!(out.status.success(), "could not start the nodes:\n{}", String::from_utf8_lossy(&out.stderr));
     let _nodes = Nodes;
     let t_nodes = started.elapsed();
 
-    let up = remote(UP_HDFS).ok();
-    assert!(up.stdout.contains(&format!("cluster {HDFS} is ready")), "{}", up.stdout);
+    let up = remote(UP_HADOOP).ok();
+    assert!(up.stdout.contains(&format!("cluster {HADOOP} is ready")), "{}", up.stdout);
     assert!(!up.stderr.contains("single point of failure"), "no node runs a whole pair on three nodes:\n{}", up.stderr);
     let t_up = started.elapsed();
-    let st = hdfs_status();
+    let st = hadoop_status();
     let spread = |members: &[&str]| members.iter().map(|m| node_of(&st, m).unwrap_or_else(|| panic!("{m} runs"))).collect::<BTreeSet<_>>();
-    assert_eq!(spread(&["namenode-1", "namenode-2"]).len(), 2, "the NameNodes on two nodes\n{}", hdfs_status_text());
+    for pair in [["namenode-1", "namenode-2"], ["resourcemanager-1", "resourcemanager-2"], ["master-1", "master-2"]] {
+        assert_eq!(spread(&pair).len(), 2, "{pair:?} on two nodes\n{}", hadoop_status_text());
+    }
     assert_eq!(spread(&["journalnode-1", "journalnode-2", "journalnode-3"]).len(), 3, "the JournalNodes on three nodes");
     assert_eq!(spread(&["zookeeper-1", "zookeeper-2", "zookeeper-3"]).len(), 3, "the ZooKeeper members on three nodes");
-    let (active, standby) = namenodes(&st).expect("one active and one standby NameNode after up");
+    let (active, standby) = members(&st, "namenode").expect("one active and one standby NameNode after up");
 
     // A multi-block file, through the nameservice.
     let dn = datanode_nodes(&st)[0].clone();
@@ -326,76 +376,115 @@ fn e2e_ha_multinode_hdfs_survives_a_killed_namenode_and_a_lost_node() {
             &format!("bdprov-{on}"),
             "sh",
             "-c",
-            &format!("docker kill $(docker ps -q --filter label=com.docker.swarm.service.name={HDFS}_{active})"),
+            &format!("docker kill $(docker ps -q --filter label=com.docker.swarm.service.name={HADOOP}_{active})"),
         ])
         .output()
         .unwrap();
     assert!(kill.status.success(), "killing {active} on {on}: {}", String::from_utf8_lossy(&kill.stderr));
     let t = Instant::now();
-    waiting_on(HDFS, &format!("{standby} active after {active} was killed"), Duration::from_secs(30), || {
-        (pair(&hdfs_status(), "namenode").0 == [standby.as_str()]).then_some(())
+    waiting_on(HADOOP, &format!("{standby} active after {active} was killed"), Duration::from_secs(30), || {
+        (pair(&hadoop_status(), "namenode").0 == [standby.as_str()]).then_some(())
     });
     let (ok, out) = hdfs_client(&dn, "hdfs dfs -put -f /etc/hostname /ha/after-kill");
     assert!(ok, "a write after the kill failed:\n{out}");
-    eprintln!("ha-multinode-hdfs: {active} killed -> {standby} active and a write done in {:.1}s", t.elapsed().as_secs_f64());
+    eprintln!("ha-multinode-hadoop: {active} killed -> {standby} active and a write done in {:.1}s", t.elapsed().as_secs_f64());
     assert_eq!(hdfs_checksum(&dn, "/ha/file"), sum);
     // The swarm restarts the killed member on its node: the pair is whole.
-    let st = waiting_on(HDFS, &format!("{active} back as standby"), Duration::from_secs(180), || {
-        let st = hdfs_status();
-        (namenodes(&st) == Some((standby.clone(), active.clone()))).then_some(st)
+    let st = waiting_on(HADOOP, &format!("{active} back as standby"), Duration::from_secs(180), || {
+        let st = hadoop_status();
+        (members(&st, "namenode") == Some((standby.clone(), active.clone()))).then_some(st)
     });
-    let (mut active, mut standby) = (standby, active);
 
-    // The active NameNode's node loses its engine (node 1, bdprov's
-    // manager, stays up: hand over first if the active one is there).
-    if node_of(&st, &active).as_deref() == Some("node1") {
-        remote(&["failover", HDFS, "namenode"]).ok();
-        std::mem::swap(&mut active, &mut standby);
+    // The node to lose: one besides node 1 (bdprov's manager stays up) that
+    // runs a NameNode and a ResourceManager (the pinning spreads the pairs
+    // so that one does); both made active there first, by hand-overs.
+    let member_on = |st: &Value, role: &str, node: &str| {
+        [1, 2].into_iter().map(|i| format!("{role}-{i}")).find(|m| node_of(st, m).as_deref() == Some(node))
+    };
+    let lost = ["node2", "node3"]
+        .into_iter()
+        .find(|n| member_on(&st, "namenode", n).is_some() && member_on(&st, "resourcemanager", n).is_some())
+        .unwrap_or_else(|| panic!("no node besides node1 runs a NameNode and a ResourceManager:\n{}", hadoop_status_text()))
+        .to_string();
+    let mut gone = Vec::new();
+    for role in ["namenode", "resourcemanager"] {
+        let there = member_on(&st, role, &lost).unwrap();
+        let (now, other) = members(&st, role).unwrap_or_else(|| panic!("the {role} pair is not whole:\n{}", hadoop_status_text()));
+        if now != there {
+            remote(&["failover", HADOOP, role, "--to", &member_no(&there).to_string()]).ok();
+        }
+        let other = if now == there { other } else { now };
+        waiting_on(HADOOP, &format!("{there} active after failover"), Duration::from_secs(60), || {
+            (members(&hadoop_status(), role) == Some((there.clone(), other.clone()))).then_some(())
+        });
+        gone.push((role, there, other));
     }
-    let st = hdfs_status();
-    let lost = node_of(&st, &active).unwrap();
-    assert_ne!(lost, "node1");
     let n = lost.trim_start_matches("node").to_string();
+
+    // A SparkPi on YARN runs when the node goes: its ResourceManager's
+    // standby takes the application over from ZooKeeper and it ends
+    // SUCCEEDED, followed by `submit` to the end.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t_app = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(remote(&["submit", "--cluster", HADOOP, "spark-pi", "--master", "yarn", "--slices", "200"]));
+    });
+    let st = hadoop_status();
+    let app = waiting_on(HADOOP, "the SparkPi on YARN RUNNING", Duration::from_secs(240), || yarn_apps(&st, "RUNNING")?.into_iter().next());
+    eprintln!("ha-multinode-hadoop: SparkPi {app} running after {:.1}s", t_app.elapsed().as_secs_f64());
     let t = Instant::now();
     let stop = nodes_sh(&["stop", &n]);
     assert!(stop.status.success(), "stopping {lost}: {}", String::from_utf8_lossy(&stop.stderr));
-    waiting_on(HDFS, &format!("{standby} active after {lost} (running {active}) stopped"), Duration::from_secs(60), || {
-        (pair(&hdfs_status(), "namenode").0 == [standby.as_str()]).then_some(())
-    });
-    let took_over = t.elapsed();
+    for (role, there, other) in &gone {
+        waiting_on(HADOOP, &format!("{other} active after {lost} (running {there}) stopped"), Duration::from_secs(120), || {
+            (pair(&hadoop_status(), role).0 == [other.as_str()]).then_some(())
+        });
+        eprintln!("ha-multinode-hadoop: {lost} stopped -> {other} active in {:.1}s", t.elapsed().as_secs_f64());
+    }
     // A client on a node that stays: the file reads back, a write succeeds.
-    let st = hdfs_status();
+    let st = hadoop_status();
     let client = datanode_nodes(&st).into_iter().find(|d| *d != lost).expect("a DataNode on a node that stays");
     let (ok, out) = hdfs_client(&client, "hdfs dfs -put -f /etc/hostname /ha/after-node-loss");
     assert!(ok, "a write after {lost} was lost failed:\n{out}");
-    eprintln!(
-        "ha-multinode-hdfs: {lost} stopped -> {standby} active in {:.1}s, a write done in {:.1}s",
-        took_over.as_secs_f64(),
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("ha-multinode-hadoop: a write {:.1}s after {lost} stopped", t.elapsed().as_secs_f64());
     assert_eq!(hdfs_checksum(&client, "/ha/file"), sum, "the file after {lost} was lost");
-    let st = waiting_on(HDFS, &format!("{lost} listed as down"), Duration::from_secs(60), || {
-        let st = hdfs_status();
+    let st = waiting_on(HADOOP, &format!("{lost} listed as down"), Duration::from_secs(60), || {
+        let st = hadoop_status();
         st["lost_nodes"].as_array()?.iter().any(|l| l["node"] == lost.as_str()).then_some(st)
     });
-    assert_eq!(st["ready"], false, "a NameNode is gone, the cluster is not whole: {st}");
-    let text = hdfs_status_text();
-    assert!(text.contains(&format!("namenode: {standby} active; none ready to take over; not ready: {active}")), "{text}");
+    assert_eq!(st["ready"], false, "members are gone, the cluster is not whole: {st}");
+    let text = hadoop_status_text();
+    for (role, there, other) in &gone {
+        let mode = if *role == "namenode" { "active" } else { "ACTIVE" };
+        let want = format!("{role}: {other} {mode}; none ready to take over; not ready: {there}");
+        assert!(text.contains(&want), "status should say {want:?}:\n{text}");
+    }
+    let inflight = rx
+        .recv_timeout(Duration::from_secs(480))
+        .unwrap_or_else(|_| panic!("the SparkPi running when {lost} stopped did not end within 480 s; status:\n{}", hadoop_status_text()));
+    assert_eq!(inflight.code, 0, "the SparkPi on YARN across the loss of {lost}:\n{}\n{}", inflight.stdout, inflight.stderr);
+    assert!(inflight.stdout.contains(&format!("application {app} finished: SUCCEEDED")), "{}", inflight.stdout);
+    eprintln!("ha-multinode-hadoop: the SparkPi on YARN through the loss of {lost} SUCCEEDED ({:.1}s)", t_app.elapsed().as_secs_f64());
 
-    // The node comes back: its NameNode rejoins as standby, the cluster whole.
+    // The node comes back: its members rejoin as standbys, the cluster whole.
     let t = Instant::now();
     let start = nodes_sh(&["start", &n]);
     assert!(start.status.success(), "starting {lost}: {}", String::from_utf8_lossy(&start.stderr));
-    let st = waiting_on(HDFS, &format!("{active} back as standby on {lost}"), Duration::from_secs(240), || {
-        let st = hdfs_status();
-        (namenodes(&st) == Some((standby.clone(), active.clone())) && st["ready"] == true).then_some(st)
+    let st = waiting_on(HADOOP, &format!("the members on {lost} back as standbys"), Duration::from_secs(300), || {
+        let st = hadoop_status();
+        let back = gone.iter().all(|(role, there, other)| members(&st, role) == Some((other.clone(), there.clone())));
+        (back && st["ready"] == true).then_some(st)
     });
-    assert_eq!(node_of(&st, &active).as_deref(), Some(lost.as_str()), "{active} kept its node (and its name directory)");
-    let text = hdfs_status_text();
-    assert!(text.contains(&format!("namenode: {standby} active; ready to take over: {active}")), "{text}");
-    eprintln!("ha-multinode-hdfs: {lost} back -> {active} standby in {:.1}s", t.elapsed().as_secs_f64());
+    let text = hadoop_status_text();
+    for (role, there, other) in &gone {
+        assert_eq!(node_of(&st, there).as_deref(), Some(lost.as_str()), "{there} kept its node (and its volume)");
+        let mode = if *role == "namenode" { "active" } else { "ACTIVE" };
+        let want = format!("{role}: {other} {mode}; ready to take over: {there}");
+        assert!(text.contains(&want), "status should say {want:?}:\n{text}");
+    }
+    eprintln!("ha-multinode-hadoop: {lost} back -> its members standby in {:.1}s", t.elapsed().as_secs_f64());
     assert_eq!(hdfs_checksum(&client, "/ha/file"), sum);
-    eprintln!("ha-multinode-hdfs: nodes {t_nodes:?}, up {:?}, in all {:?}", t_up - t_nodes, started.elapsed());
+    eprintln!("ha-multinode-hadoop: nodes {t_nodes:?}, up {:?}, in all {:?}", t_up - t_nodes, started.elapsed());
 }
 
 /// Poll `f` until it returns Some; past `limit`, fail with what `status`
@@ -407,8 +496,7 @@ fn waiting_on<T>(cluster: &str, what: &str, limit: Duration, mut f: impl FnMut()
             return v;
         }
         if start.elapsed() > limit {
-            let run = remote(&["status", cluster]);
-            panic!("timed out after {limit:?} waiting for {what}; status says:\n{}{}", run.stdout, run.stderr);
+            panic!("timed out after {limit:?} waiting for {what}; status says:\n{}", status_text_of(cluster));
         }
         std::thread::sleep(Duration::from_millis(500));
     }
