@@ -347,7 +347,11 @@ impl Decoder {
         if let (Some(v), Some(p)) = (get("path"), &path_text) {
             // It becomes a label a scraper puts in its request line as is.
             if !p.starts_with('/') || p.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"') {
-                self.err(&v.span, format!("{path}.path: `{p}` is not a URL path"), "write the path the endpoint answers on, e.g. `path: /prom`");
+                self.err(
+                    &v.span,
+                    format!("{path}.path: `{p}` is not a URL path"),
+                    "write the path the endpoint answers on, e.g. `path: /prom`",
+                );
                 return None;
             }
         }
