@@ -32,14 +32,6 @@ trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-teardown() {
-  "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
-  docker stack rm "$NAME" >/dev/null 2>&1 || true
-  wait_gone
-  docker secret rm "${NAME}_spark-auth" >/dev/null 2>&1 || true
-  docker volume rm "${NAME}_events" >/dev/null 2>&1 || true
-}
-
 # One bdprov round: up (timed), memory, submit (timed). Prints "UP MEM SUBMIT".
 bdprov_round() {
   local t0 t1 t2 up mem

@@ -14,10 +14,15 @@
 # ready standby), as `bdprov status` says.
 #
 # Needs a running swarm and the offline images: run ./scripts/setup.sh first.
-# Usage: bench/ha.sh [ROUNDS]   (default 3)
+# Usage: bench/ha.sh [ROUNDS [PAIR…]]   (default 3 rounds, every pair:
+#        namenode resourcemanager master nimbus; (a) runs with any of the
+#        first three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
+PAIRS=("${@:2}")
+[ ${#PAIRS[@]} -gt 0 ] || PAIRS=(namenode resourcemanager master nimbus)
+want() { [[ " ${PAIRS[*]} " == *" $1 "* ]]; }
 BDPROV=${BDPROV:-$PWD/target/release/bdprov}
 [ -x "$BDPROV" ] || cargo build --release --quiet
 OUT=bench/results
@@ -31,7 +36,7 @@ WEB=(--set "master.ports.ui.published=38080" --set "history.ports.ui.published=3
 HA_SETS=(--name "$HA" --images local "${WEB[@]}" --set "zookeeper-readonly.ports.client.published=32181")
 PLAIN_SETS=(--name "$PLAIN" --images local "${WEB[@]}")
 STORM_SETS=(--name "$STORM" --images local --set "zookeeper-readonly.ports.client.published=32181"
-  --set "ui-web.ports.http.published=38380" --set "logviewer-web.ports.http.published=38300")
+  --set "ui-web.ports.ui.published=38380" --set "logviewer-web.ports.http.published=38300")
 
 teardown() { # CLUSTER
   "$BDPROV" down "$1" --volumes >/dev/null 2>&1 || true
@@ -108,36 +113,42 @@ teardown "$HA"
 teardown "$PLAIN"
 teardown "$STORM"
 
-echo "== (a) time to ready and memory: spark-hdfs-yarn-ha vs spark-hdfs-yarn (control)"
-t0=$(now)
-"$BDPROV" up spark-hdfs-yarn "${PLAIN_SETS[@]}" >/dev/null 2>"$OUT/ha-plain-up.log"
-UP_PLAIN=$(elapsed "$t0" "$(now)")
-sleep 5
-MEM_PLAIN=$(cluster_rss "bdprov.cluster=$PLAIN")
-teardown "$PLAIN"
-t0=$(now)
-"$BDPROV" up spark-hdfs-yarn-ha "${HA_SETS[@]}" >/dev/null 2>"$OUT/ha-up.log"
-UP_HA=$(elapsed "$t0" "$(now)")
-sleep 5
-MEM_HA=$(cluster_rss "bdprov.cluster=$HA")
-echo "  spark-hdfs-yarn ${UP_PLAIN}s ${MEM_PLAIN} MiB; spark-hdfs-yarn-ha ${UP_HA}s ${MEM_HA} MiB"
-
-echo "== (b) failover: kill of the active member → first successful client request, $ROUNDS rounds"
-dn_exec "hdfs dfs -mkdir -p /bench-ha" >/dev/null 2>&1 || true
 RESULTS=()
-RESULTS+=("$(measure "$HA" namenode hdfs_write)")
-RESULTS+=("$(measure "$HA" resourcemanager pi_yarn)")
-RESULTS+=("$(measure "$HA" master pi_standalone)")
-teardown "$HA"
-"$BDPROV" up storm-ha "${STORM_SETS[@]}" >/dev/null 2>"$OUT/ha-storm-up.log"
-RESULTS+=("$(measure "$STORM" nimbus storm_leader)")
-teardown "$STORM"
+UP_PLAIN=0 UP_HA=0 MEM_PLAIN=0 MEM_HA=0
+if want namenode || want resourcemanager || want master; then
+  echo "== (a) time to ready and memory: spark-hdfs-yarn-ha vs spark-hdfs-yarn (control)"
+  t0=$(now)
+  "$BDPROV" up spark-hdfs-yarn "${PLAIN_SETS[@]}" >/dev/null 2>"$OUT/ha-plain-up.log"
+  UP_PLAIN=$(elapsed "$t0" "$(now)")
+  sleep 5
+  MEM_PLAIN=$(cluster_rss "bdprov.cluster=$PLAIN")
+  teardown "$PLAIN"
+  t0=$(now)
+  "$BDPROV" up spark-hdfs-yarn-ha "${HA_SETS[@]}" >/dev/null 2>"$OUT/ha-up.log"
+  UP_HA=$(elapsed "$t0" "$(now)")
+  sleep 5
+  MEM_HA=$(cluster_rss "bdprov.cluster=$HA")
+  echo "  spark-hdfs-yarn ${UP_PLAIN}s ${MEM_PLAIN} MiB; spark-hdfs-yarn-ha ${UP_HA}s ${MEM_HA} MiB"
+
+  echo "== (b) failover: kill of the active member → first successful client request, $ROUNDS rounds"
+  dn_exec "hdfs dfs -mkdir -p /bench-ha" >/dev/null 2>&1 || true
+  want namenode && RESULTS+=("$(measure "$HA" namenode hdfs_write)")
+  want resourcemanager && RESULTS+=("$(measure "$HA" resourcemanager pi_yarn)")
+  want master && RESULTS+=("$(measure "$HA" master pi_standalone)")
+  teardown "$HA"
+fi
+if want nimbus; then
+  "$BDPROV" up storm-ha "${STORM_SETS[@]}" >/dev/null 2>"$OUT/ha-storm-up.log"
+  RESULTS+=("$(measure "$STORM" nimbus storm_leader)")
+  teardown "$STORM"
+fi
 
 python3 - "$UP_PLAIN" "$UP_HA" "$MEM_PLAIN" "$MEM_HA" "${RESULTS[@]}" <<'PY' | tee "$OUT/ha-summary.txt"
 import sys
 up_p, up_h, mem_p, mem_h = map(float, sys.argv[1:5])
-print(f"(a) up → ready: spark-hdfs-yarn-ha {up_h:.1f}s vs spark-hdfs-yarn {up_p:.1f}s  ratio {up_h / up_p:.2f}")
-print(f"    whole-cluster RSS once ready: {mem_h:.0f} MiB vs {mem_p:.0f} MiB  ratio {mem_h / mem_p:.2f}")
+if up_p:
+    print(f"(a) up → ready: spark-hdfs-yarn-ha {up_h:.1f}s vs spark-hdfs-yarn {up_p:.1f}s  ratio {up_h / up_p:.2f}")
+    print(f"    whole-cluster RSS once ready: {mem_h:.0f} MiB vs {mem_p:.0f} MiB  ratio {mem_h / mem_p:.2f}")
 what = {"namenode": "HDFS write", "resourcemanager": "SparkPi on YARN", "master": "SparkPi (standalone)", "nimbus": "nimbus leader in the UI"}
 for r in sys.argv[5:]:
     role, control, failover = r.split()

@@ -37,3 +37,13 @@ cluster_ready() {
     python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j.get("status")=="ALIVE" and j.get("aliveworkers")==2 else 1)' 2>/dev/null &&
     curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HS/api/v1/applications" 2>/dev/null
 }
+
+# spark-standalone's teardown for bdprov and the stack alike (scripts of
+# other blueprints define their own after sourcing this file).
+teardown() {
+  "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
+  docker stack rm "$NAME" >/dev/null 2>&1 || true
+  wait_gone
+  docker secret rm "${NAME}_spark-auth" >/dev/null 2>&1 || true
+  docker volume rm "${NAME}_events" >/dev/null 2>&1 || true
+}

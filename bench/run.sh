@@ -27,14 +27,6 @@ trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-teardown() {
-  "$BDPROV" down "$NAME" --volumes >/dev/null 2>&1 || true
-  docker stack rm "$NAME" >/dev/null 2>&1 || true
-  wait_gone
-  docker secret rm "${NAME}_spark-auth" >/dev/null 2>&1 || true
-  docker volume rm "${NAME}_events" >/dev/null 2>&1 || true
-}
-
 "$BDPROV" render spark-standalone "${SETS[@]}" --format compose --out "$STACK_DIR" 2>/dev/null
 teardown
 

@@ -179,11 +179,30 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
     let again = bdprov_env(UP, LOCAL).ok();
     assert!(again.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", again.stdout);
     assert!(active().is_some(), "one active and one standby after up again");
-    assert_eq!((cluster_id(1), cluster_id(2)), (id.clone(), id), "a NameNode was formatted again");
+    assert_eq!((cluster_id(1), cluster_id(2)), (id.clone(), id.clone()), "a NameNode was formatted again");
     assert_eq!(formats(1) + formats(2), 0, "up over kept volumes ran a format");
     assert_eq!(checksum("/ha/file"), sum);
     let (ok, out) = client("hdfs dfs -cat /ha/after-failover");
     assert!(ok && !out.trim().is_empty(), "the write made during the failover is gone:\n{out}");
+
+    // Member 1 (the one that formats a new cluster) loses its volume: the
+    // next up copies the namespace from the other member, formats nothing.
+    bdprov_env(&["down", CLUSTER], &[]).ok();
+    let volumes = docker(&["volume", "ls", "-q", "--filter", &format!("name={CLUSTER}_namenode-1-")]).ok().stdout;
+    let lost: Vec<&str> = volumes.lines().collect();
+    assert_eq!(lost.len(), 1, "namenode-1's own volume: {lost:?}");
+    eventually("namenode-1's volume removed", Duration::from_secs(60), || (docker(&["volume", "rm", lost[0]]).code == 0).then_some(()));
+    let again = bdprov_env(UP, LOCAL).ok();
+    assert!(again.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", again.stdout);
+    assert!(active().is_some(), "one active and one standby after namenode-1's volume was lost");
+    assert_eq!((cluster_id(1), cluster_id(2)), (id.clone(), id), "namenode-1 was formatted instead of bootstrapped");
+    let logs = docker(&["service", "logs", "--raw", &format!("{CLUSTER}_namenode-1")]);
+    let logs = format!("{}{}", logs.stdout, logs.stderr);
+    assert!(
+        logs.lines().any(|l| l.contains("STARTUP_MSG:") && l.contains("-bootstrapStandby")),
+        "namenode-1 did not copy the namespace from namenode-2"
+    );
+    assert_eq!(checksum("/ha/file"), sum, "the file after namenode-1's volume was lost");
 
     bdprov_env(&["down", CLUSTER, "--volumes"], &[]).ok();
     eprintln!("e2e hdfs-ha took {:.0}s", started.elapsed().as_secs_f64());
