@@ -17,18 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-BDPROV=${BDPROV:-$PWD/target/release/bdprov}
-[ -x "$BDPROV" ] || cargo build --release --quiet
 NAME=${BENCH_NAME:-benchcds}
 UI=${BENCH_UI:-38082}
 HS=${BENCH_HS:-38182}
 SETS=(--name "$NAME" --images local --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
 OFF=()
 for r in master worker history jobs.spark; do OFF+=(--set "$r.env.BDPROV_CDS=off"); done
-OUT=bench/results
-mkdir -p "$OUT"
-STACK_DIR=$(mktemp -d)
-trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 

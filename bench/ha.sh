@@ -23,10 +23,6 @@ ROUNDS=${1:-3}
 PAIRS=("${@:2}")
 [ ${#PAIRS[@]} -gt 0 ] || PAIRS=(namenode resourcemanager master nimbus)
 want() { [[ " ${PAIRS[*]} " == *" $1 "* ]]; }
-BDPROV=${BDPROV:-$PWD/target/release/bdprov}
-[ -x "$BDPROV" ] || cargo build --release --quiet
-OUT=bench/results
-mkdir -p "$OUT"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 

@@ -20,17 +20,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
-BDPROV=${BDPROV:-$PWD/target/release/bdprov}
-[ -x "$BDPROV" ] || cargo build --release --quiet
 NAME=${BENCH_NAME:-benchhy}
 NN=${BENCH_NN:-39870} RM=${BENCH_RM:-38088} UI=${BENCH_UI:-38081} HS=${BENCH_HS:-38181}
 SETS=(--name "$NAME" --images local
   --set "namenode-web.ports.http.published=$NN" --set "resourcemanager-web.ports.http.published=$RM"
   --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
-OUT=bench/results
-mkdir -p "$OUT"
-STACK_DIR=$(mktemp -d)
-trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 

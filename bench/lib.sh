@@ -1,6 +1,15 @@
 # Shared by the bench scripts: timing, medians, teardown checks.
 # Expects NAME (the cluster and stack name) to be set by the caller.
 
+# The binary measured (built if missing), where results go, and a scratch
+# directory for exported stacks, removed on exit.
+BDPROV=${BDPROV:-$PWD/target/release/bdprov}
+[ -x "$BDPROV" ] || cargo build --release --quiet
+OUT=bench/results
+mkdir -p "$OUT"
+STACK_DIR=$(mktemp -d)
+trap 'rm -rf "$STACK_DIR"' EXIT
+
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }

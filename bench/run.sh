@@ -14,16 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-BDPROV=${BDPROV:-$PWD/target/release/bdprov}
-[ -x "$BDPROV" ] || cargo build --release --quiet
 NAME=${BENCH_NAME:-bench}
 UI=${BENCH_UI:-38080}
 HS=${BENCH_HS:-38180}
 SETS=(--name "$NAME" --images local --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
-OUT=bench/results
-mkdir -p "$OUT"
-STACK_DIR=$(mktemp -d)
-trap 'rm -rf "$STACK_DIR"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 

@@ -171,14 +171,7 @@ fn check_endpoint(bp: &Blueprint, target: &str, port: &str, reach: &Reach, errs:
         return;
     };
     match t.port(port) {
-        None => {
-            let names: Vec<&str> = t.ports.iter().map(|p| p.name.as_str()).collect();
-            let help = match suggest(port, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
-                None => format!("its ports: {}", names.join(", ")),
-            };
-            errs.push(Diagnostic::at(at, format!("{by}: role `{target}` has no port `{port}`")).help(help));
-        }
+        None => errs.push(Diagnostic::at(at, format!("{by}: role `{target}` has no port `{port}`")).help(t.port_help(port))),
         Some(p) if p.published.is_none() => errs.push(match super::exposure::closed_help(target, p) {
             Some((problem, help)) => {
                 Diagnostic::at(&p.span, format!("roles.{target}.ports.{port}: {done_by} {by} but {problem}")).help(help)

@@ -210,6 +210,17 @@ impl Role {
     pub fn port(&self, name: &str) -> Option<&Port> {
         self.ports.iter().find(|p| p.name == name)
     }
+
+    /// The help for `name`, a port this role does not have: the closest of
+    /// its ports, and all of them.
+    pub fn port_help(&self, name: &str) -> String {
+        let names: Vec<&str> = self.ports.iter().map(|p| p.name.as_str()).collect();
+        match crate::diag::suggest(name, names.iter().copied()) {
+            _ if names.is_empty() => format!("the role has no ports: add the one meant, e.g. `ports: {{ {name}: 9100 }}`"),
+            Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
+            None => format!("its ports: {}", names.join(", ")),
+        }
+    }
 }
 
 /// How a pair (or ensemble) with one active member hands over.

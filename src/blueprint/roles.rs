@@ -82,21 +82,8 @@ impl Decoder {
             }
         }
         let field_span = |k: &str| field(fields, k).map_or(&e.key_span, |f| &f.value.span);
-        if let Some(m) = &role.metrics {
-            if !role.ports.is_empty() && role.port(&m.port).is_none() {
-                let names: Vec<&str> = role.ports.iter().map(|p| p.name.as_str()).collect();
-                let help = match crate::diag::suggest(&m.port, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? (its ports: {})", names.join(", ")),
-                    None => format!("name one of its ports: {}", names.join(", ")),
-                };
-                self.err(&m.span, format!("{path}.metrics.port: role `{}` has no port `{}`", e.key, m.port), help);
-            } else if role.ports.is_empty() {
-                self.err(
-                    &m.span,
-                    format!("{path}.metrics.port: role `{}` has no ports", e.key),
-                    format!("add the port its metrics are served on, e.g. `ports: {{ {}: 9100 }}`", m.port),
-                );
-            }
+        if let Some(m) = role.metrics.as_ref().filter(|m| role.port(&m.port).is_none()) {
+            self.err(&m.span, format!("{path}.metrics.port: role `{}` has no port `{}`", e.key, m.port), role.port_help(&m.port));
         }
         if (role.members.is_some() || role.members_of.is_some()) && (field(fields, "replicas").is_some() || role.singleton.is_some()) {
             self.err(
