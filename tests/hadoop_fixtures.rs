@@ -412,7 +412,14 @@ fn app(state: &str, final_status: &str, diagnostics: &str) -> String {
 }
 
 fn follow(rm: &Fixture, progress: &Recorded) -> bdprov::Result<yarn::App> {
-    runtime().block_on(yarn::follow(&probe::client(), &[rm.base()], "application_1700000000000_0001", progress, Duration::from_millis(10)))
+    runtime().block_on(yarn::follow(
+        &probe::client(),
+        vec![rm.base()],
+        async || Vec::new(),
+        "application_1700000000000_0001",
+        progress,
+        Duration::from_millis(10),
+    ))
 }
 
 #[test]

@@ -31,12 +31,17 @@ fn relay(upstream: &str) -> Relay {
 }
 
 fn relay_with(upstream: &str, allow: &str) -> Relay {
+    relay_env(upstream, allow, &[])
+}
+
+fn relay_env(upstream: &str, allow: &str, env: &[(&str, &str)]) -> Relay {
     let port = free_port();
     let child = Command::new("python3")
         .arg(root().join("templates/web/relay.py"))
         .env("UPSTREAM", upstream)
         .env("LISTEN", port.to_string())
         .env("ALLOW", allow)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -107,6 +112,29 @@ fn relay_passes_reads_and_refuses_the_rest() {
     let (code, body, _) = call("GET", &format!("{}/jmx", r.base));
     assert_eq!(code, 502, "{body}");
     assert!(body.contains("does not answer"), "{body}");
+}
+
+/// A ResourceManager's front (yarn-ha's rules) whose own member is lost:
+/// the applications come from the other member, the member's own pages
+/// (which a probe reads to learn its mode) stay its own.
+#[test]
+fn a_front_whose_member_is_lost_serves_applications_from_the_other() {
+    let other = Fixture::start(vec![
+        route("GET", "/ws/v1/cluster/apps/application_1_0001", &[(200, r#"{"app":{"state":"RUNNING"}}"#)]),
+        route("GET", "/ws/v1/cluster/info", &[(200, r#"{"clusterInfo":{"haState":"ACTIVE"}}"#)]),
+    ]);
+    let lost = format!("127.0.0.1:{}", free_port());
+    let live = format!("127.0.0.1:{}", other.port());
+    let follow = format!("{lost} {live}");
+    let env = [("FOLLOW", follow.as_str()), ("FALLBACK", "/ws/v1/cluster/apps /ws/v1/cluster/apps/*")];
+    let r = relay_env(&lost, "/ws/v1/cluster /ws/v1/cluster/*", &env);
+
+    let (code, body, _) = call("GET", &format!("{}/ws/v1/cluster/apps/application_1_0001", r.base));
+    assert_eq!((code, body.as_str()), (200, r#"{"app":{"state":"RUNNING"}}"#));
+    let (code, body, _) = call("GET", &format!("{}/ws/v1/cluster/info", r.base));
+    assert_eq!(code, 502, "the lost member's own state must not come from the other one: {body}");
+    assert!(body.contains(&lost), "{body}");
+    assert_eq!(other.requests(), ["GET /ws/v1/cluster/apps/application_1_0001"]);
 }
 
 /// The Storm UI's front, with the storm blueprint's own rules: a `+` segment

@@ -231,8 +231,9 @@ pub async fn run_spark(
         "YARN application {id} (kill it with `yarn application -kill {id}` in a container on the cluster's network)"
     ));
     let client = crate::probe::client();
+    let refind = async || crate::ops::ready::reach_all(engine, tracking).await.unwrap_or_default();
     let application = tokio::select! {
-        r = yarn::follow(&client, &bases, &id, progress, Duration::from_secs(1)) => r,
+        r = yarn::follow(&client, bases, refind, &id, progress, Duration::from_secs(1)) => r,
         never = watch() => match never {},
         signal = crate::signals::interrupted() => {
             let report = yarn::kill(engine, plan, Some(&base), std::slice::from_ref(&id), progress).await;

@@ -26,8 +26,13 @@ use crate::poll::{self, Seen};
 /// the submitting job after it. A JVM starting on a busy node takes most of it.
 const KILL_LIMIT: Duration = Duration::from_secs(45);
 
-/// How long the ResourceManager may stay unreachable while an application runs.
-const UNREACHABLE_LIMIT: Duration = Duration::from_secs(60);
+/// How long the ResourceManager may stay unreachable while an application
+/// runs: longer than the swarm takes to declare a node down and start its
+/// tasks elsewhere (a front on a lost node moves then).
+const UNREACHABLE_LIMIT: Duration = Duration::from_secs(90);
+
+/// How often the ResourceManagers' fronts are found again while none answers.
+const REFIND_EVERY: Duration = Duration::from_secs(5);
 
 /// What the ResourceManager reports about an application.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -78,12 +83,24 @@ pub fn parse_app(body: &str) -> Result<App, String> {
     serde_json::from_str::<Answer>(body).map(|a| a.app).map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
 }
 
-/// Poll the ResourceManager at `base` (`http://host:8088`) until application
-/// `id` is final, reporting each state it passes through.
-pub async fn follow(client: &reqwest::Client, bases: &[String], id: &str, progress: &dyn Progress, every: Duration) -> Result<App> {
-    let Some(first) = bases.first() else {
+/// Poll the ResourceManagers at `bases` (`http://host:8088`, one per
+/// front) until application `id` is final, reporting each state it passes
+/// through. While none answers with the application, `refind` is asked for
+/// the fronts again (at most every [`REFIND_EVERY`]): a front on a lost node
+/// starts again on another one, at another address.
+pub async fn follow(
+    client: &reqwest::Client,
+    bases: Vec<String>,
+    mut refind: impl AsyncFnMut() -> Vec<String>,
+    id: &str,
+    progress: &dyn Progress,
+    every: Duration,
+) -> Result<App> {
+    let Some(first) = bases.first().cloned() else {
         return Err(Error::help("no ResourceManager runs to follow the application", "check `bdprov status`"));
     };
+    let mut bases = bases;
+    let mut found = tokio::time::Instant::now();
     /// The last answer that was not the application.
     enum Silence {
         Status(String, u16),
@@ -125,6 +142,17 @@ pub async fn follow(client: &reqwest::Client, bases: &[String], id: &str, progre
                     }
                 }
                 Err(e) => last = Silence::Lost(base.clone(), crate::probe::root_cause(&e)),
+            }
+        }
+        if found.elapsed() >= REFIND_EVERY {
+            found = tokio::time::Instant::now();
+            let again = refind().await;
+            if !again.is_empty() && again != bases {
+                progress.note(&format!("following {id} through {}", again.join(", ")));
+                bases = again;
+                at = 0;
+                // A front moved: the silence counts again from now.
+                return Ok(Seen::Progressed(last));
             }
         }
         Ok(Seen::Waiting(last))

@@ -12,7 +12,10 @@
 # as Storm's UI takes some actions by GET), FOLLOW (optional, host:port
 # words): redirects to these upstreams are followed here, on the overlay,
 # whose names a client outside cannot resolve (a standby ResourceManager
-# redirects to the active one's own address).
+# redirects to the active one's own address), FALLBACK (optional, rules as
+# ALLOW): paths any member of FOLLOW answers alike (the active one's
+# applications), asked of the others in turn when UPSTREAM does not answer,
+# so that a front whose member is lost still serves them.
 import http.client
 import os
 import sys
@@ -42,7 +45,8 @@ def parse_rules(text):
 
 
 RULES = parse_rules(os.environ.get("ALLOW", ""))
-FOLLOW = set(os.environ.get("FOLLOW", "").split())
+FOLLOW = os.environ.get("FOLLOW", "").split()
+FALLBACK = parse_rules(os.environ.get("FALLBACK", ""))
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -57,13 +61,13 @@ def matches(path, base, prefix):
     return len(got) == len(want) and all(map(same, want, got))
 
 
-def allowed(path, query):
-    """None when the request may pass, else why not."""
+def allowed(path, query, rules=None):
+    """None when the request may pass (by `rules`, ALLOW's by default), else why not."""
     decoded = urllib.parse.unquote(path)
     segments = decoded.split("/")
     if not decoded.startswith("/") or ".." in segments or "." in segments or ";" in decoded or "\\" in decoded:
         return "not a plain path"
-    for base, prefix, param, values in RULES:
+    for base, prefix, param, values in RULES if rules is None else rules:
         if matches(decoded, base, prefix):
             if not param:
                 return None
@@ -72,6 +76,10 @@ def allowed(path, query):
                 return None
             return f"only {param}={','.join(sorted(values))} is served read-only here"
     return "this path is not served read-only"
+
+
+class Unanswered(Exception):
+    """A member did not answer: args are the answer to give (code, text, headers)."""
 
 
 class Relay(BaseHTTPRequestHandler):
@@ -111,28 +119,18 @@ class Relay(BaseHTTPRequestHandler):
         kept = "&".join(p for p in url.query.split("&") if p and urllib.parse.unquote_plus(p.partition("=")[0]).lower() not in IDENTITY)
         target = url.path + ("?" + kept if kept else "")
         headers = {h: self.headers[h] for h in PASS_HEADERS if self.headers.get(h)}
-        upstream = UPSTREAM
-        # A chain of redirects between members ends in a few hops.
-        for hop in range(4):
+        # Its own member first; for FALLBACK paths, the others after it.
+        others = [m for m in FOLLOW if m != UPSTREAM] if FALLBACK and allowed(url.path, query, FALLBACK) is None else []
+        failed = None
+        for start in [UPSTREAM] + others:
             try:
-                # The member a standby names may be the one that just died:
-                # say so soon, the client asks again.
-                conn = http.client.HTTPConnection(upstream, timeout=30 if hop == 0 else 5)
-                conn.request(self.command, target, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-            except OSError as e:
-                if hop == 0:
-                    self.answer(502, f"{upstream} does not answer: {e}\n")
-                else:
-                    self.answer(503, f"{UPSTREAM} redirects to {upstream}, which does not answer: {e}\n", {"Retry-After": "5"})
-                return
-            finally:
-                conn.close()
-            nxt = self.follow(resp)
-            if nxt is None:
+                resp, data = self.fetch(start, target, headers, patient=not others)
                 break
-            upstream, target = nxt
+            except Unanswered as e:
+                failed = failed or e
+        else:
+            self.answer(*failed.args)
+            return
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
             if k.lower() not in HOP and k.lower() != "content-length":
@@ -141,6 +139,31 @@ class Relay(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+    def fetch(self, start, target, headers, patient):
+        """(response, body) from `start`, following redirects among FOLLOW;
+        Unanswered (with the answer to give) when a member does not answer."""
+        upstream = start
+        # A chain of redirects between members ends in a few hops.
+        for hop in range(4):
+            try:
+                # The member a standby names may be the one that just died:
+                # say so soon, the client asks again.
+                conn = http.client.HTTPConnection(upstream, timeout=30 if hop == 0 and patient else 5)
+                conn.request(self.command, target, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+            except OSError as e:
+                if hop == 0:
+                    raise Unanswered(502, f"{upstream} does not answer: {e}\n")
+                raise Unanswered(503, f"{start} redirects to {upstream}, which does not answer: {e}\n", {"Retry-After": "5"})
+            finally:
+                conn.close()
+            nxt = self.follow(resp)
+            if nxt is None:
+                break
+            upstream, target = nxt
+        return resp, data
 
     def follow(self, resp):
         """(upstream, target) of a redirect to one of FOLLOW for a path
