@@ -114,6 +114,15 @@ fn pair_is<'a>(active: &'a str, standby: &'a str, ready: bool) -> impl Fn() -> O
     }
 }
 
+/// The last lines of every pair member's log (Hadoop's cluster), for a failure's report.
+fn pair_logs(cluster: &str) -> String {
+    if cluster != HADOOP {
+        return String::new();
+    }
+    let members = ["namenode-1", "namenode-2", "resourcemanager-1", "resourcemanager-2"];
+    members.iter().map(|m| format!("\n--- {m}:\n{}", remote(&["logs", cluster, m, "--tail", "60"]).stdout)).collect()
+}
+
 /// Poll `f` until it returns Some; past `limit`, fail with what `status` says.
 fn waiting<T>(what: &str, limit: Duration, f: impl FnMut() -> Option<T>) -> T {
     waiting_on(CLUSTER, what, limit, f)
@@ -496,7 +505,7 @@ fn waiting_on<T>(cluster: &str, what: &str, limit: Duration, mut f: impl FnMut()
             return v;
         }
         if start.elapsed() > limit {
-            panic!("timed out after {limit:?} waiting for {what}; status says:\n{}", status_text_of(cluster));
+            panic!("timed out after {limit:?} waiting for {what}; status says:\n{}{}", status_text_of(cluster), pair_logs(cluster));
         }
         std::thread::sleep(Duration::from_millis(500));
     }
