@@ -1,4 +1,6 @@
-//! bdprov's error: what went wrong, and what to do about it.
+//! bdprov's error: what went wrong, and what to do about it; and the
+//! [`Signal`] that interrupted a command ([`Error::Interrupted`]), which
+//! `signals` listens for (so that module depends on this one, not back).
 
 use std::fmt;
 
@@ -15,7 +17,7 @@ pub enum Error {
     /// doctor's report) was already shown, so nothing more is printed.
     JobExit(i32),
     /// A signal stopped the command: what it left, and how to go on.
-    Interrupted { signal: crate::signals::Signal, report: String, help: Option<String> },
+    Interrupted { signal: Signal, report: String, help: Option<String> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -90,5 +92,39 @@ impl From<Diagnostics> for Error {
 impl From<crate::diag::Diagnostic> for Error {
     fn from(d: crate::diag::Diagnostic) -> Error {
         Error::Input(d.into())
+    }
+}
+
+/// A signal that interrupts bdprov.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Int,
+    Term,
+    Hup,
+    Quit,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Int => "SIGINT",
+            Signal::Term => "SIGTERM",
+            Signal::Hup => "SIGHUP",
+            Signal::Quit => "SIGQUIT",
+        }
+    }
+
+    fn number(self) -> i32 {
+        match self {
+            Signal::Hup => 1,
+            Signal::Int => 2,
+            Signal::Quit => 3,
+            Signal::Term => 15,
+        }
+    }
+
+    /// The exit code of a process ended by this signal, as shells report it.
+    pub fn exit_code(self) -> i32 {
+        128 + self.number()
     }
 }

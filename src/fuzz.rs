@@ -6,12 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::blueprint::{self, library, overlay::Resolve, Overrides};
+use crate::blueprint::{library, overlay::Resolve, Overrides};
 use crate::diag::SourceFile;
-use crate::plan::{self, build::Options, CheckDef, ImageSet};
+use crate::pipeline::{self, Source};
+use crate::plan::{self, CheckDef, ImageSet};
 use crate::probe::{self, Response};
-use crate::render::Renderer;
-use crate::units::valid_name;
 
 /// Blueprints by name: the built-in ones, then files held in memory.
 pub struct MemResolver {
@@ -79,23 +78,24 @@ impl LoaderInput {
     }
 }
 
-/// What `bdprov render` does with a blueprint, in memory: includes, values
-/// files, `--set`, validation, the plan (templates rendered), the compose
-/// file. The error, if any, is formatted as the user would see it.
+/// What `bdprov render` does with a blueprint, in memory, through the same
+/// pipeline ([`crate::pipeline::plan`]): includes, values files, `--set`,
+/// validation, the plan (templates rendered), the compose file. The error,
+/// if any, is formatted as the user would see it.
 pub fn load_blueprint(data: &[u8]) -> Result<String, String> {
     let input = LoaderInput::parse(data);
-    let main = SourceFile::new("fuzz.yaml", input.main);
     let resolver = MemResolver { files: input.files };
     let values = input.values.into_iter().enumerate().map(|(i, v)| SourceFile::new(format!("values-{i}.yaml"), v)).collect();
-    let overrides = Overrides { values, sets: input.sets };
-    let bp = blueprint::assemble(&main, None, &resolver, &overrides).map_err(|e| e.to_string())?;
-    if !valid_name(&bp.name) {
-        return Err(format!("not a valid cluster name: {}", bp.name));
-    }
-    let renderer = Renderer::new(Vec::new()).map_err(|e| e.to_string())?;
+    let source = Source {
+        main: SourceFile::new("fuzz.yaml", input.main),
+        dir: None,
+        resolver: &resolver,
+        overrides: Overrides { values, sets: input.sets },
+        name: None,
+        templates: None,
+    };
     let build = |images| {
-        let opts = Options { cluster: bp.name.clone(), images, registry: Some("10.0.0.5:5000".into()) };
-        let plan = plan::build(&bp, &renderer, &opts).map_err(|e| e.to_string())?;
+        let plan = pipeline::plan(&source, images, Some("10.0.0.5:5000".into())).map_err(|e| e.to_string())?;
         let mut out = crate::yaml::to_string(&plan);
         out.push_str(&plan::compose::compose(&plan).yaml);
         Ok::<String, String>(out)

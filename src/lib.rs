@@ -5,6 +5,7 @@
 //! 1. [`blueprint`] — YAML text → validated [`blueprint::Blueprint`] (pure; `-f`/`--set` layered on the tree).
 //! 2. [`render`] — Tera templates for config files and blueprint strings (pure).
 //! 3. [`plan`] — blueprint → [`plan::Plan`]: every swarm object, as data (pure); diff against what runs.
+//!    [`pipeline`] assembles stages 1–3 in one function, which `render`, `up` (and its dry run) and fuzzing call.
 //! 4. [`engine`] — the only code that talks to Docker (Engine API through bollard).
 //! 5. [`ops`] — the generic lifecycle: apply a plan in dependency order and wait for readiness ([`probe`]), status,
 //!    scale, logs, down, doctor, hooks, one-shot jobs; [`poll`] is how every wait is done.
@@ -24,6 +25,7 @@ pub mod fuzz;
 pub mod images;
 pub mod ops;
 pub mod output;
+pub mod pipeline;
 pub mod plan;
 pub mod poll;
 pub mod probe;

@@ -18,41 +18,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+pub use crate::error::Signal;
 use crate::error::{Error, Result};
-
-/// A signal that interrupts bdprov.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signal {
-    Int,
-    Term,
-    Hup,
-    Quit,
-}
-
-impl Signal {
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Int => "SIGINT",
-            Signal::Term => "SIGTERM",
-            Signal::Hup => "SIGHUP",
-            Signal::Quit => "SIGQUIT",
-        }
-    }
-
-    fn number(self) -> i32 {
-        match self {
-            Signal::Hup => 1,
-            Signal::Int => 2,
-            Signal::Quit => 3,
-            Signal::Term => 15,
-        }
-    }
-
-    /// The exit code of a process ended by this signal, as shells report it.
-    pub fn exit_code(self) -> i32 {
-        128 + self.number()
-    }
-}
 
 static RECEIVED: OnceLock<watch::Sender<Option<Signal>>> = OnceLock::new();
 

@@ -3,8 +3,9 @@
 //! workers and one running application) and a ResourceManager
 //! (`/ws/v1/cluster/nodes`, `/conf`, in JSON and in XML), served by a local fixture.
 
-use bdprov::ops::preflight::{self, Request};
 use bdprov::plan::spark::parse_memory;
+use bdprov::systems::spark::preflight::{self, Request};
+use bdprov::systems::yarn::preflight as yarn;
 
 use crate::common::http::Fixture;
 
@@ -106,17 +107,17 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = bdprov::probe::client();
     let get = |path: &str| rt.block_on(async { client.get(format!("{}{path}", rm.base())).send().await.unwrap().text().await.unwrap() });
-    let nodes = preflight::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
+    let nodes = yarn::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
     let conf = get("/conf");
-    let mb = |k: &str| preflight::conf_value(&conf, k).map(|v| v.parse::<u64>().unwrap() << 20);
+    let mb = |k: &str| yarn::conf_value(&conf, k).map(|v| v.parse::<u64>().unwrap() << 20);
     let (max, min) = (mb("yarn.scheduler.maximum-allocation-mb"), mb("yarn.scheduler.minimum-allocation-mb"));
     assert_eq!((max, min), (Some(2048 << 20), Some(256 << 20)));
-    let limits = preflight::YarnLimits { max_allocation: max, min_allocation: min, max_vcores: Some(4) };
+    let limits = yarn::YarnLimits { max_allocation: max, min_allocation: min, max_vcores: Some(4) };
     // A cluster without a NodeManager role bdprov knows: the ResourceManager's list is all there is.
-    let rm_only = preflight::NodeManagers { role: "nodemanager".into(), ..Default::default() };
+    let rm_only = yarn::NodeManagers { role: "nodemanager".into(), ..Default::default() };
     // Hadoop 3.5 answers XML unless asked for JSON in the Accept header.
     let xml = get("/conf");
-    assert_eq!(preflight::conf_value(&xml, "yarn.scheduler.maximum-allocation-mb").as_deref(), Some("2048"));
+    assert_eq!(yarn::conf_value(&xml, "yarn.scheduler.maximum-allocation-mb").as_deref(), Some("2048"));
 
     assert!(preflight::yarn(&nodes, &rm_only, &limits, &request("1g", None, "1g"), true, "hy").is_none());
     let (problem, fix) = preflight::yarn(&nodes, &rm_only, &limits, &request("1g", None, "1800m"), true, "hy").unwrap();
@@ -126,7 +127,7 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     );
     assert_eq!(fix, "lower --driver-memory, or raise yarn.scheduler.maximum-allocation-mb");
     // A client-mode driver is no container; a NodeManager smaller than the maximum bounds the executors.
-    let small = preflight::parse_nodes(&NODES.replace("\"availMemoryMB\":2048", "\"availMemoryMB\":1024")).unwrap();
+    let small = yarn::parse_nodes(&NODES.replace("\"availMemoryMB\":2048", "\"availMemoryMB\":1024")).unwrap();
     assert!(preflight::yarn(&small, &rm_only, &limits, &request("512m", None, "1800m"), false, "hy").is_none());
     let (problem, fix) = preflight::yarn(&small, &rm_only, &limits, &request("1g", None, "1g"), false, "hy").unwrap();
     assert!(
@@ -142,13 +143,13 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
         "\"state\":\"UNHEALTHY\",\"healthReport\":\"1/1 local-dirs usable space is below configured utilization percentage\"",
     );
     let (problem, _) =
-        preflight::yarn(&preflight::parse_nodes(&sick).unwrap(), &rm_only, &limits, &request("1g", None, "1g"), true, "hy").unwrap();
+        preflight::yarn(&yarn::parse_nodes(&sick).unwrap(), &rm_only, &limits, &request("1g", None, "1g"), true, "hy").unwrap();
     assert!(
         problem.contains("(listed: nm-1 UNHEALTHY (1/1 local-dirs usable space is below configured utilization percentage), nm-2 LOST)"),
         "{problem}"
     );
     // No NodeManager at all.
-    let none = preflight::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
+    let none = yarn::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
     let (problem, fix) = preflight::yarn(&none, &rm_only, &limits, &request("1g", None, "1g"), true, "hy").unwrap();
     assert!(problem.starts_with("the ResourceManager of cluster hy has no RUNNING NodeManager"), "{problem}");
     assert_eq!(fix, "start NodeManagers first: `bdprov scale hy nodemanager=N` (N ≥ 1)");
@@ -156,9 +157,9 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
 
 #[test]
 fn the_swarm_s_nodemanager_tasks_count_before_the_resourcemanager_s_list() {
-    let nodes = preflight::parse_nodes(NODES).unwrap();
-    let limits = preflight::YarnLimits { max_allocation: Some(3072 << 20), min_allocation: Some(256 << 20), max_vcores: Some(4) };
-    let nms = |tasks| preflight::NodeManagers {
+    let nodes = yarn::parse_nodes(NODES).unwrap();
+    let limits = yarn::YarnLimits { max_allocation: Some(3072 << 20), min_allocation: Some(256 << 20), max_vcores: Some(4) };
+    let nms = |tasks| yarn::NodeManagers {
         role: "nodemanager".into(),
         service: None,
         tasks: Some(tasks),
@@ -173,7 +174,7 @@ fn the_swarm_s_nodemanager_tasks_count_before_the_resourcemanager_s_list() {
     );
     assert_eq!(fix, "start NodeManagers first: `bdprov scale hy nodemanager=N` (N ≥ 1)");
     // Just started: not listed yet, but the swarm runs them.
-    let none = preflight::parse_nodes(r#"{"nodes":null}"#).unwrap();
+    let none = yarn::parse_nodes(r#"{"nodes":null}"#).unwrap();
     assert!(preflight::yarn(&none, &nms(1), &limits, &request("1g", None, "1g"), true, "hy").is_none());
     // Sizes from the blueprint: 2g per NodeManager, under a 3g maximum allocation.
     let (problem, fix) = preflight::yarn(&none, &nms(2), &limits, &request("1800m", None, "1g"), true, "hy").unwrap();
@@ -187,7 +188,7 @@ fn the_swarm_s_nodemanager_tasks_count_before_the_resourcemanager_s_list() {
     let (problem, fix) = preflight::yarn(&nodes, &nms(1), &limits, &request("1g", Some(3), "1g"), true, "hy").unwrap();
     assert_eq!(problem, "an executor asks for 3 vcores, and the largest NodeManager has 2 (1 `nodemanager` task on the swarm)");
     assert!(fix.starts_with("set spark.executor.cores to at most 2"), "{fix}");
-    let big = preflight::NodeManagers { vcores: Some(8), ..nms(1) };
+    let big = yarn::NodeManagers { vcores: Some(8), ..nms(1) };
     let (problem, fix) = preflight::yarn(&nodes, &big, &limits, &request("1g", Some(6), "1g"), true, "hy").unwrap();
     assert!(problem.contains("more than the ResourceManager's yarn.scheduler.maximum-allocation-vcores (4)"), "{problem}");
     assert!(fix.contains("raise yarn.scheduler.maximum-allocation-vcores"), "{fix}");
@@ -210,43 +211,42 @@ fn a_waiting_yarn_application_is_explained() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = bdprov::probe::client();
     let body = rt.block_on(async { client.get(format!("{}/ws/v1/cluster/apps", rm.base())).send().await.unwrap().text().await.unwrap() });
-    let apps = preflight::parse_apps(&body).unwrap();
-    let nodes = preflight::parse_nodes(ONE_NODE).unwrap();
-    let nms =
-        preflight::NodeManagers { role: "nodemanager".into(), service: None, tasks: Some(1), memory: Some(3072 << 20), vcores: Some(2) };
+    let apps = yarn::parse_apps(&body).unwrap();
+    let nodes = yarn::parse_nodes(ONE_NODE).unwrap();
+    let nms = yarn::NodeManagers { role: "nodemanager".into(), service: None, tasks: Some(1), memory: Some(3072 << 20), vcores: Some(2) };
     let app = &apps[0];
     // RUNNING, only its application master's container, executors asked for: not enough free memory.
-    let why = preflight::yarn_stuck(app, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
+    let why = yarn::yarn_stuck(app, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
     assert_eq!(
         why,
         "application application_1796532724270_0003 is RUNNING without executors after 20s: an executor needs a container of 2304m and 1 vcore, and no NodeManager has that free (nodemanager-1 2g and 1 vcore free); held by its own application master (1g)"
     );
     // Larger than any node.
     let huge = RUNNING_WITHOUT_EXECUTORS.replace("\"memory\":2304", "\"memory\":4096");
-    let apps_huge = preflight::parse_apps(&huge).unwrap();
-    let why = preflight::yarn_stuck(&apps_huge[0], &apps_huge, &nodes, &nms, 1 << 30, "hy").unwrap();
+    let apps_huge = yarn::parse_apps(&huge).unwrap();
+    let why = yarn::yarn_stuck(&apps_huge[0], &apps_huge, &nodes, &nms, 1 << 30, "hy").unwrap();
     assert!(why.contains("an executor needs a container of 4g, larger than any RUNNING NodeManager (the largest has 3g)"), "{why}");
     // ACCEPTED: the queue's limit in the ResourceManager's own words; no NodeManager task at all.
-    let queued = preflight::YarnApp {
+    let queued = yarn::YarnApp {
         id: "application_1_0002".into(),
         state: "ACCEPTED".into(),
         elapsed_time: 61_000,
         diagnostics: "[Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded.".into(),
         ..Default::default()
     };
-    let why = preflight::yarn_stuck(&queued, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
+    let why = yarn::yarn_stuck(&queued, &apps, &nodes, &nms, 1 << 30, "hy").unwrap();
     assert!(why.starts_with("application application_1_0002 is still ACCEPTED (its application master has no container) after 61s: the NodeManagers have room"), "{why}");
     assert!(why.ends_with("the ResourceManager says: [Thu Nov 26 10:00:00 +0000 2026] Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."), "{why}");
-    let gone = preflight::NodeManagers { tasks: Some(0), ..nms.clone() };
-    let why = preflight::yarn_stuck(&queued, &apps, &nodes, &gone, 1 << 30, "hy").unwrap();
+    let gone = yarn::NodeManagers { tasks: Some(0), ..nms.clone() };
+    let why = yarn::yarn_stuck(&queued, &apps, &nodes, &gone, 1 << 30, "hy").unwrap();
     assert!(why.contains("after 61s: cluster hy runs no `nodemanager` task (`bdprov scale hy nodemanager=N` starts some)"), "{why}");
-    let down = preflight::parse_nodes(&ONE_NODE.replace("RUNNING", "SHUTDOWN")).unwrap();
-    let why = preflight::yarn_stuck(&queued, &apps, &down, &nms, 1 << 30, "hy").unwrap();
+    let down = yarn::parse_nodes(&ONE_NODE.replace("RUNNING", "SHUTDOWN")).unwrap();
+    let why = yarn::yarn_stuck(&queued, &apps, &down, &nms, 1 << 30, "hy").unwrap();
     assert!(why.contains("the ResourceManager has no RUNNING NodeManager (listed: nodemanager-1 SHUTDOWN); the swarm runs 1 `nodemanager` task that did not register"), "{why}");
     // With executors, or finished: nothing to say.
     let mut busy = app.clone();
     busy.running_containers = 3;
-    assert_eq!(preflight::yarn_stuck(&busy, &apps, &nodes, &nms, 1 << 30, "hy"), None);
-    assert_eq!(preflight::yarn_stuck(&apps[1], &apps, &nodes, &nms, 1 << 30, "hy"), None);
-    assert_eq!(preflight::parse_apps(r#"{"apps":null}"#).unwrap(), vec![]);
+    assert_eq!(yarn::yarn_stuck(&busy, &apps, &nodes, &nms, 1 << 30, "hy"), None);
+    assert_eq!(yarn::yarn_stuck(&apps[1], &apps, &nodes, &nms, 1 << 30, "hy"), None);
+    assert_eq!(yarn::parse_apps(r#"{"apps":null}"#).unwrap(), vec![]);
 }

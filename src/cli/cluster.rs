@@ -1,7 +1,7 @@
 //! `up`, `down`, `status`, `scale`, `logs`, `init`, `unlock`. The commands
 //! that change a cluster hold its lease while they run ([`ops::lease`]).
 
-use super::render::load_plan;
+use super::blueprint::load_plan;
 use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UnlockArgs, UpArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};

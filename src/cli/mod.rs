@@ -1,5 +1,6 @@
 //! Command-line interface: definitions here, one file per group of commands.
 
+mod blueprint;
 mod cluster;
 mod completions;
 mod images;

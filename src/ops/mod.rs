@@ -19,7 +19,6 @@ pub mod job;
 pub mod lease;
 pub mod logs;
 pub mod nodeloss;
-pub mod preflight;
 pub mod ready;
 pub mod rounds;
 pub mod scale;

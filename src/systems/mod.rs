@@ -4,8 +4,11 @@
 //! these modules are where product knowledge lives.
 //!
 //! - [`hdfs`]: directories through the NameNode's WebHDFS API (the `webhdfs` hook).
-//! - [`yarn`]: following an application through the ResourceManager's REST API.
-//! - [`spark`]: spark-submit command lines for `submit spark|yarn`.
+//! - [`yarn`]: following an application through the ResourceManager's REST API; what
+//!   the ResourceManager says of its nodes, limits and waiting applications ([`yarn::preflight`]).
+//! - [`spark`]: spark-submit command lines for `submit spark|yarn`, and `submit`'s
+//!   preflight ([`spark::preflight`]: can the job ever get executors, and why does it wait).
+//! - [`preflight`]: what those preflights share (asking an HTTP API, keeping why a job waits).
 //! - [`storm`]: `storm jar` for `submit storm`; `storm list|kill` through the UI's REST API or Storm's CLI.
 //! - [`zookeeper`]: four-letter words and a znode's children (readiness probes).
 //!
@@ -14,6 +17,7 @@
 
 pub mod hdfs;
 pub mod hdfs_paths;
+pub mod preflight;
 pub mod spark;
 pub mod storm;
 pub mod yarn;

@@ -5,6 +5,9 @@
 //! Finding the application id in spark-submit's output and reading the
 //! RM's answers are pure; [`follow`] polls.
 //!
+//! What the ResourceManager says about resources, and why an application
+//! waits, is in [`preflight`].
+//!
 //! Killing an application is a write, which the published front refuses:
 //! [`kill`] runs `yarn application -kill` as a one-shot job on the overlay,
 //! with the ResourceManager's own site files (so it finds the active one
@@ -20,6 +23,8 @@ use crate::ops::job::{self, Echo};
 use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
+
+pub mod preflight;
 
 /// How long killing applications may take after a signal: within the
 /// time `submit` gets to clean up ([`crate::cli`]), with room to remove
@@ -254,7 +259,7 @@ pub async fn kill_submitted(
         let url = format!("{base}/ws/v1/cluster/apps?applicationTags={tag}");
         if let Ok(resp) = crate::probe::client().get(&url).header("Accept", "application/json").timeout(Duration::from_secs(5)).send().await
         {
-            let apps = crate::ops::preflight::parse_apps(&resp.text().await.unwrap_or_default()).unwrap_or_default();
+            let apps = preflight::parse_apps(&resp.text().await.unwrap_or_default()).unwrap_or_default();
             ids.extend(apps.into_iter().filter(|a| !matches!(a.state.as_str(), "FINISHED" | "FAILED" | "KILLED")).map(|a| a.id));
         }
     }

@@ -4,7 +4,9 @@
 //! says how to follow applications, the YARN application spark-submit
 //! started is followed to its end ([`super::yarn`]).
 //!
-//! The command line and the memory checks are pure.
+//! The command line and the memory checks are pure. Before the job is
+//! created, [`preflight`] asks the cluster whether it can ever run, and
+//! while it runs says why it waits.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,10 +16,12 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops::job::{self, Echo, Upload};
-use crate::ops::preflight;
 use crate::output::Progress;
 use crate::plan::spark::{self, Jvm};
 use crate::plan::{DeployMode, Plan, SparkJobDef};
+use crate::systems::preflight::Explained;
+
+pub mod preflight;
 
 #[derive(Clone, Debug)]
 pub enum SparkApp {
@@ -199,7 +203,7 @@ pub async fn run_spark(
                 as std::pin::Pin<Box<dyn std::future::Future<Output = String> + '_>>
         }) as job::Undo<'_>
     });
-    let explained = preflight::Explained::default();
+    let explained = Explained::default();
     let wait = preflight::executor_wait();
     let watch = || preflight::watch(engine, &checked, &plan.cluster, &tag, wait, &explained, progress);
     let options = job::Options { undo, ..Default::default() };
@@ -257,7 +261,7 @@ fn with_tag(job: &SparkJobDef, tag: &str) -> SparkJobDef {
 }
 
 /// An interruption's message, with why the application was waiting.
-fn with_explanation(e: Error, explained: &preflight::Explained) -> Error {
+fn with_explanation(e: Error, explained: &Explained) -> Error {
     match (e, explained.last()) {
         (Error::Interrupted { signal, report, help }, Some(why)) => {
             Error::Interrupted { signal, report: format!("{report}\n  it was waiting: {why}"), help }
