@@ -10,6 +10,7 @@ use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::plan::{ImageSet, Plan};
+use crate::systems::figures::Figure;
 use crate::table::Table;
 
 #[derive(Debug, Serialize)]
@@ -33,6 +34,10 @@ pub struct ClusterStatus {
     /// what `status` shows may be changing under it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changing: Option<String>,
+    /// A few live figures per system (HDFS capacity, YARN memory, …), read
+    /// from the daemons; one that could not be read says why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<String, Figure>,
 }
 
 /// A pair (or ensemble) at a glance: who is active, who can take over.
@@ -138,6 +143,7 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
             }
         }
     }
+    let figures = super::figures::read(engine, &client, plan, &roles).await;
     let changing = super::lease::holder(engine, &plan.cluster).await?.map(|seen| super::lease::status_line(&seen));
     Ok(ClusterStatus {
         changing,
@@ -150,6 +156,7 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
         lost_nodes,
         stranded,
         pairs,
+        figures,
     })
 }
 
@@ -186,6 +193,12 @@ impl std::fmt::Display for ClusterStatus {
             writeln!(f, "\nactive members:")?;
             for p in &self.pairs {
                 writeln!(f, "  {}", p.summary())?;
+            }
+        }
+        if !self.figures.is_empty() {
+            writeln!(f, "\nfigures:")?;
+            for (system, figure) in &self.figures {
+                writeln!(f, "  {system}: {}", figure.summary)?;
             }
         }
         let mut tasks = Table::new(&["TASK", "NODE", "STATE", "ERROR"]);
