@@ -256,6 +256,35 @@ mod tests {
     }
 
     #[test]
+    fn figures_show_one_line_per_system_after_the_roles() {
+        let figures = BTreeMap::from([
+            ("hdfs".to_string(), Figure::new("1.2 GiB of 40 GiB used, 0 under-replicated blocks, 2 live datanodes", &[])),
+            ("yarn".to_string(), Figure::unknown("http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503")),
+        ]);
+        let st = ClusterStatus {
+            cluster: "c".into(),
+            blueprint: "hdfs".into(),
+            network: "c-net".into(),
+            images: ImageSet::Local,
+            ready: true,
+            roles: vec![member("namenode", None, true)],
+            lost_nodes: vec![],
+            stranded: vec![],
+            pairs: vec![],
+            changing: None,
+            figures,
+        };
+        let text = st.to_string();
+        let want = "\nfigures:\n  hdfs: 1.2 GiB of 40 GiB used, 0 under-replicated blocks, 2 live datanodes\n  yarn: unknown: http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503\n";
+        assert!(text.contains(want), "{text}");
+        let json = serde_json::to_value(&st).unwrap();
+        assert_eq!(json["figures"]["yarn"]["unknown"], "http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503");
+        // No figures (a cluster of none of the systems): no section, no key.
+        let none = ClusterStatus { figures: BTreeMap::new(), ..st };
+        assert!(!none.to_string().contains("figures:") && serde_json::to_value(&none).unwrap().get("figures").is_none());
+    }
+
+    #[test]
     fn a_pair_names_its_active_and_standby_members() {
         let (a, s) = (member("nn-1", Some("active"), true), member("nn-2", Some("standby"), true));
         assert_eq!(Pair::of("nn", &[&a, &s]).summary(), "nn: nn-1 active; ready to take over: nn-2");
