@@ -160,6 +160,21 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
         let r = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == role).unwrap_or_else(|| panic!("no role {role} in {st:#}"));
         r["urls"][0].as_str().unwrap_or_else(|| panic!("no URL for {role}: {r:#}")).to_string()
     };
+    // Live figures: every system's read, HDFS's equal to what the NameNode's
+    // own JMX says at the same moment (asked again if a datanode changed in between).
+    let figures = &st["figures"];
+    for system in ["hdfs", "yarn", "spark"] {
+        assert!(figures[system]["summary"].is_string() && figures[system]["unknown"].is_null(), "{system}: {figures:#}");
+    }
+    assert_eq!(figures["yarn"]["active_nodes"].as_u64(), Some(2), "{figures:#}");
+    assert_eq!(figures["spark"]["alive_workers"].as_u64(), Some(2), "{figures:#}");
+    eventually("status's HDFS figures to equal the NameNode's JMX", Duration::from_secs(30), || {
+        let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).ok()?;
+        let own = jmx("FSNamesystemState")?;
+        let hdfs = &st["figures"]["hdfs"];
+        let same = |figure: &str, bean: &str| hdfs[figure].as_u64().is_some() && hdfs[figure].as_u64() == own[bean].as_u64();
+        (same("live_datanodes", "NumLiveDataNodes") && same("under_replicated_blocks", "UnderReplicatedBlocks")).then_some(())
+    });
     assert_eq!(url("namenode-web"), "http://127.0.0.1:29870/");
     assert_eq!(url("resourcemanager-web"), "http://127.0.0.1:28088/");
     for (role, path) in

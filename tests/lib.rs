@@ -11,6 +11,9 @@
 //!   (in the offline Spark image).
 //! * `engines` reaches the engine through a throwaway sshd (ssh://) and
 //!   Docker contexts in a temporary DOCKER_CONFIG; checks `completions`.
+//! * `figures_fixtures` reads `status`'s live figures from answers shaped like
+//!   the daemons' (NameNode JMX, RM metrics, Spark master, Storm UI) and picks
+//!   the front to ask from the built-in plans (a pair's active member).
 //! * `preflight_fixtures` plays the Spark master (`/json/`) and the
 //!   ResourceManager for `submit`'s preflight decisions.
 //! * `relay` runs the read-only front of the NameNode's and
@@ -46,6 +49,7 @@ mod e2e_storm;
 mod e2e_zookeeper;
 mod engines;
 mod exposure;
+mod figures_fixtures;
 mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;

@@ -2,7 +2,7 @@
 //! that change a cluster hold its lease while they run ([`ops::lease`]).
 
 use super::blueprint::load_plan;
-use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, UnlockArgs, UpArgs};
+use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, StatusCmd, UnlockArgs, UpArgs};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops;
@@ -88,15 +88,39 @@ pub async fn down(args: DownArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn status(args: StatusArgs) -> Result<()> {
+pub async fn status(cmd: StatusCmd) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    let args = cmd.args;
     let engine = Engine::connect().await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
-    let st = ops::status::status(&engine, &plan).await?;
-    match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&st).expect("status serializes")),
-        Output::Table => print!("{st}"),
+    let show = |st: &ops::status::ClusterStatus| match args.output {
+        Output::Json => format!("{}\n", serde_json::to_string_pretty(st).expect("status serializes")),
+        Output::Table => st.to_string(),
+    };
+    let Some(every) = cmd.watch else {
+        print!("{}", show(&ops::status::status(&engine, &plan).await?));
+        return Ok(());
+    };
+    // On a terminal each view replaces the last (cursor home, clear);
+    // elsewhere (a file, a pipe) they follow each other.
+    let terminal = std::io::stdout().is_terminal();
+    loop {
+        let text = show(&ops::status::status(&engine, &plan).await?);
+        let mut out = std::io::stdout().lock();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let when = ops::lease::format_utc(now);
+        if terminal {
+            let _ = write!(out, "\x1b[H\x1b[2J{when} (every {every}s, Ctrl-C ends)\n{text}");
+        } else {
+            let _ = write!(out, "--- {when}\n{text}");
+        }
+        let _ = out.flush();
+        drop(out);
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
+            _ = crate::signals::interrupted() => return Ok(()),
+        }
     }
-    Ok(())
 }
 
 pub async fn scale(args: ScaleArgs) -> Result<()> {

@@ -46,8 +46,8 @@ pub enum Command {
     Up(UpArgs),
     /// Remove a cluster's services, configs and network (volumes are kept)
     Down(DownArgs),
-    /// Show each role's desired, running and ready tasks, nodes and web UIs
-    Status(StatusArgs),
+    /// Show each role's tasks, readiness and web UIs, and live figures
+    Status(StatusCmd),
     /// Change the replicas of roles and wait until the new members are ready
     Scale(ScaleArgs),
     /// Show a role's logs across all its tasks
@@ -192,6 +192,15 @@ pub struct StatusArgs {
     pub cluster: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value = "table")]
     pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusCmd {
+    #[command(flatten)]
+    pub args: StatusArgs,
+    /// Show it again every SECONDS (default 5) until interrupted: in place on a terminal, one after another otherwise
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "5", value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -430,6 +439,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     // Commands that create something clean up after a signal themselves:
     // give them the time to (see `signals`).
     let grace = match &cli.command {
+        // Watching ends quietly at a signal.
+        Command::Status(s) if s.watch.is_some() => Duration::from_secs(1),
         Command::Render(_) | Command::Blueprints | Command::Status(_) | Command::Completions { .. } => Duration::ZERO,
         // A YARN application is killed by a job of its own (a JVM to start).
         Command::Submit(_) => Duration::from_secs(60),

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod down;
 pub mod dryrun;
 pub mod failover;
+pub mod figures;
 pub mod hooks;
 pub mod job;
 pub mod lease;

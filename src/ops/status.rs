@@ -10,6 +10,7 @@ use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::plan::{ImageSet, Plan};
+use crate::systems::figures::Figure;
 use crate::table::Table;
 
 #[derive(Debug, Serialize)]
@@ -33,6 +34,10 @@ pub struct ClusterStatus {
     /// what `status` shows may be changing under it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changing: Option<String>,
+    /// A few live figures per system (HDFS capacity, YARN memory, …), read
+    /// from the daemons; one that could not be read says why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<String, Figure>,
 }
 
 /// A pair (or ensemble) at a glance: who is active, who can take over.
@@ -138,6 +143,7 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
             }
         }
     }
+    let figures = super::figures::read(engine, &client, plan, &roles).await;
     let changing = super::lease::holder(engine, &plan.cluster).await?.map(|seen| super::lease::status_line(&seen));
     Ok(ClusterStatus {
         changing,
@@ -150,6 +156,7 @@ pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
         lost_nodes,
         stranded,
         pairs,
+        figures,
     })
 }
 
@@ -186,6 +193,12 @@ impl std::fmt::Display for ClusterStatus {
             writeln!(f, "\nactive members:")?;
             for p in &self.pairs {
                 writeln!(f, "  {}", p.summary())?;
+            }
+        }
+        if !self.figures.is_empty() {
+            writeln!(f, "\nfigures:")?;
+            for (system, figure) in &self.figures {
+                writeln!(f, "  {system}: {}", figure.summary)?;
             }
         }
         let mut tasks = Table::new(&["TASK", "NODE", "STATE", "ERROR"]);
@@ -240,6 +253,35 @@ mod tests {
             tasks: vec![],
             urls: vec![],
         }
+    }
+
+    #[test]
+    fn figures_show_one_line_per_system_after_the_roles() {
+        let figures = BTreeMap::from([
+            ("hdfs".to_string(), Figure::new("1.2 GiB of 40 GiB used, 0 under-replicated blocks, 2 live datanodes", &[])),
+            ("yarn".to_string(), Figure::unknown("http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503")),
+        ]);
+        let st = ClusterStatus {
+            cluster: "c".into(),
+            blueprint: "hdfs".into(),
+            network: "c-net".into(),
+            images: ImageSet::Local,
+            ready: true,
+            roles: vec![member("namenode", None, true)],
+            lost_nodes: vec![],
+            stranded: vec![],
+            pairs: vec![],
+            changing: None,
+            figures,
+        };
+        let text = st.to_string();
+        let want = "\nfigures:\n  hdfs: 1.2 GiB of 40 GiB used, 0 under-replicated blocks, 2 live datanodes\n  yarn: unknown: http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503\n";
+        assert!(text.contains(want), "{text}");
+        let json = serde_json::to_value(&st).unwrap();
+        assert_eq!(json["figures"]["yarn"]["unknown"], "http://10.0.0.5:8088/ws/v1/cluster/metrics: HTTP 503");
+        // No figures (a cluster of none of the systems): no section, no key.
+        let none = ClusterStatus { figures: BTreeMap::new(), ..st };
+        assert!(!none.to_string().contains("figures:") && serde_json::to_value(&none).unwrap().get("figures").is_none());
     }
 
     #[test]
