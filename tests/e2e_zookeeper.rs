@@ -54,6 +54,18 @@ fn e2e_zookeeper_ensemble() {
     assert_eq!(m.iter().filter(|(_, mode)| mode == "leader").count(), 1, "{m:?}");
     assert_eq!(m.iter().filter(|(_, mode)| mode == "follower").count(), 2, "{m:?}");
 
+    // `status --watch`, off a terminal: one view after another, each with
+    // its time and the live figures (the leader the modes above name);
+    // Ctrl-C ends it with exit 0.
+    let leader = m.iter().find(|(_, mode)| mode == "leader").map(|(n, _)| n.clone()).unwrap();
+    let watch = crate::common::spawn_bdprov(&["status", CLUSTER, "--watch", "1"]);
+    std::thread::sleep(Duration::from_millis(4500));
+    let watched = crate::common::signal_and_wait(watch, "INT");
+    assert_eq!(watched.code, 0, "{}", watched.stderr);
+    let views = watched.stdout.lines().filter(|l| l.starts_with("--- ")).count();
+    assert!(views >= 2, "status --watch 1 for 4.5 s gave {views} views:\n{}", watched.stdout);
+    assert!(watched.stdout.contains(&format!("zookeeper: {leader} leads, 2 followers")), "{}", watched.stdout);
+
     // Refused: an even ensemble, and resizing a running one.
     let even = bdprov(&["render", "zookeeper", "--set", "zookeeper.members=4"]);
     assert_eq!(even.code, 2);
