@@ -34,15 +34,11 @@ fn states(plan: &Plan, active: &[&str]) -> Vec<RoleState> {
                 service: s.name.clone(),
                 mode: paired.then(|| if is_active { "active" } else { "standby" }.to_string()),
                 active: paired.then_some(is_active),
-                leading: None,
-                position: None,
                 desired: 1,
                 running: 1,
                 ready: 1,
                 is_ready: true,
-                detail: String::new(),
-                tasks: vec![],
-                urls: vec![],
+                ..Default::default()
             }
         })
         .collect()

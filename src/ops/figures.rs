@@ -76,19 +76,22 @@ pub fn fronts(plan: &Plan, roles: &[RoleState], probe: &str) -> Option<Result<Ve
     if asked.is_empty() {
         return None;
     }
+    let front = |p: &crate::plan::ProbeDef, others: Vec<(String, u16)>| EndpointDef {
+        service: p.service.clone(),
+        role: p.role.clone(),
+        port: p.port,
+        others,
+    };
     let paired: Vec<&(&RoleState, &crate::plan::ProbeDef)> = asked.iter().filter(|(r, _)| r.active.is_some()).collect();
     let chosen: Vec<EndpointDef> = if paired.is_empty() {
-        asked
-            .iter()
-            .map(|(_, p)| EndpointDef { service: p.service.clone(), role: p.role.clone(), port: p.port, others: p.others.clone() })
-            .collect()
+        asked.iter().map(|(_, p)| front(p, p.others.clone())).collect()
     } else {
         let active: Vec<_> = paired.iter().filter(|(r, _)| r.active == Some(true)).collect();
         if active.is_empty() {
             let names: Vec<&str> = paired.iter().map(|(r, _)| r.role.as_str()).collect();
             return Some(Err(format!("no member is active ({})", names.join(", "))));
         }
-        active.iter().map(|(_, p)| EndpointDef { service: p.service.clone(), role: p.role.clone(), port: p.port, others: vec![] }).collect()
+        active.iter().map(|(_, p)| front(p, vec![])).collect()
     };
     let mut out: Vec<EndpointDef> = Vec::new();
     for ep in chosen {

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::plan::{CheckDef, EndpointDef, ServiceDef};
 use crate::probe::{self, Verdict};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RoleState {
     /// The role, or `role-N` for ensemble member N.
     pub role: String,
@@ -383,14 +383,11 @@ mod tests {
             mode: mode.map(String::from),
             active: mode.map(|m| m == "leader"),
             leading: Some("leader".into()),
-            position: None,
             desired: 1,
             running: 1,
             ready: 1,
             is_ready: true,
-            detail: String::new(),
-            tasks: vec![],
-            urls: vec![],
+            ..Default::default()
         }
     }
 
