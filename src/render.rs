@@ -29,6 +29,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
     ("storm/jmx-exporter.yaml", include_str!("../templates/storm/jmx-exporter.yaml")),
     ("web/relay.py", include_str!("../templates/web/relay.py")),
+    ("monitoring/prometheus.yml", include_str!("../templates/monitoring/prometheus.yml")),
+    ("monitoring/rules.yml", include_str!("../templates/monitoring/rules.yml")),
+    ("monitoring/alertmanager.yml", include_str!("../templates/monitoring/alertmanager.yml")),
     ("zookeeper/relay.py", include_str!("../templates/zookeeper/relay.py")),
 ];
 

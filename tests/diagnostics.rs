@@ -27,6 +27,7 @@ fn invalid_fixtures_report_every_problem_with_its_place() {
         "without-local",
         "bad-spark-memory",
         "bad-yarn-memory",
+        "bad-global",
     ] {
         let path = format!("tests/fixtures/invalid/{name}.yaml");
         let text = errors_of(&["render", &path]);

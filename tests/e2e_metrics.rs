@@ -9,10 +9,18 @@
 //! Each task is asked by its own address on the overlay (not the service's
 //! name, which answers with one task), from inside a container of the same
 //! cluster, as a scraper on that network would.
+//!
+//! Then the `monitoring` blueprint, up before both clusters, finds them by
+//! itself: every labelled task is a target and up (Prometheus' own
+//! `/api/v1/targets`) soon after `up` returns, a scaled-up DataNode becomes
+//! one, a DataNode that stops answering fires its alerts in Alertmanager
+//! and resolves them when it is back, and `down` takes a cluster's targets
+//! away. Its alert rules pass their own tests (`promtool test rules`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
-use crate::common::{bdprov, docker, up_fresh};
+use crate::common::{bdprov, docker, eventually, up_fresh};
 
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
 
@@ -157,9 +165,133 @@ fn check_cluster(cluster: &str, front: &str, expected_roles: &[&str]) {
     }
 }
 
+const MON: &str = "e2e-metrics-mon";
+const PROMETHEUS: &str = "http://127.0.0.1:25090";
+/// Scrape and rule evaluation interval of the test's monitoring cluster.
+const INTERVAL: Duration = Duration::from_secs(5);
+
+fn prometheus(path: &str) -> Option<serde_json::Value> {
+    crate::common::get_json(&format!("{PROMETHEUS}{path}")).filter(|v| v["status"] == "success").map(|v| v["data"].clone())
+}
+
+/// Prometheus' active targets of `cluster`: instance → health.
+fn targets(cluster: &str) -> BTreeMap<String, String> {
+    let Some(data) = prometheus("/api/v1/targets?state=active") else { return BTreeMap::new() };
+    data["activeTargets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["labels"]["cluster"] == cluster)
+        .map(|t| (t["labels"]["instance"].as_str().unwrap_or("").to_string(), t["health"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// The targets a cluster's running tasks should be: `<service>.<slot>` for
+/// a task of a replicated service, `<service>@<node>` for a global one.
+fn expected_targets(cluster: &str) -> BTreeSet<String> {
+    let services = docker(&["service", "ls", "--filter", &format!("label=bdprov.cluster={cluster}"), "--format", "{{.Name}}"]).stdout;
+    let mut out = BTreeSet::new();
+    for svc in services.lines() {
+        let port = docker(&["service", "inspect", "--format", "{{index .Spec.Labels \"bdprov.metrics.port\"}}", svc]).stdout;
+        if port.trim().is_empty() {
+            continue;
+        }
+        let tasks = docker(&["service", "ps", "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}}", svc]).stdout;
+        for line in tasks.lines() {
+            let (name, node) = line.split_once(' ').unwrap_or((line, ""));
+            let slot = name.rsplit_once('.').map_or("", |(_, s)| s);
+            out.insert(if slot.parse::<u64>().is_ok() { name.to_string() } else { format!("{svc}@{node}") });
+        }
+    }
+    out
+}
+
+/// Wait until every expected target of `cluster` is up and no other one is
+/// listed; how long it took.
+fn all_targets_up(cluster: &str, limit: Duration) -> Duration {
+    let start = Instant::now();
+    let want = expected_targets(cluster);
+    assert!(!want.is_empty(), "{cluster} has no task with a metrics label");
+    eventually(&format!("every task of {cluster} to be a target and up: {want:?}"), limit, || {
+        let got = targets(cluster);
+        (got.keys().cloned().collect::<BTreeSet<_>>() == want && got.values().all(|h| h == "up")).then_some(())
+    });
+    start.elapsed()
+}
+
+/// The alerts Alertmanager holds now (active, not resolved): (name, labels).
+fn alertmanager_alerts() -> Vec<(String, serde_json::Value)> {
+    let ctr = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={MON}_alertmanager")]).stdout;
+    let ctr = ctr.lines().next().expect("a running alertmanager").to_string();
+    let script = "import urllib.request; print(urllib.request.urlopen('http://localhost:9093/api/v2/alerts?active=true&silenced=false&inhibited=false', timeout=10).read().decode())";
+    let run = docker(&["exec", &ctr, "python3", "-c", script]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["status"]["state"] == "active")
+        .map(|a| (a["labels"]["alertname"].as_str().unwrap_or("").to_string(), a["labels"].clone()))
+        .collect()
+}
+
+/// The rules as the blueprint renders them by default pass their tests
+/// (templates/monitoring/rules-test.yml), run by the kit's own promtool.
+fn rules_pass_their_tests() {
+    let dir = std::env::temp_dir().join(format!("bdprov-rules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    bdprov(&["render", "monitoring", "--images", "local", "--out", dir.join("out").to_str().unwrap()]).ok();
+    let plan: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(dir.join("out/plan.yaml")).unwrap()).unwrap();
+    let rules = plan["configs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("_rules-")))
+        .expect("a rules config in the monitoring plan");
+    std::fs::write(dir.join("rules.yml"), rules["data"].as_str().unwrap()).unwrap();
+    std::fs::copy(crate::common::root().join("templates/monitoring/rules-test.yml"), dir.join("rules-test.yml")).unwrap();
+    let mount = format!("{}:/t", dir.display());
+    let run = docker(&["run", "--rm", "-v", &mount, "-w", "/t", "bdprov/monitoring:2.42", "promtool", "test", "rules", "rules-test.yml"]);
+    assert!(run.code == 0 && run.stdout.contains("SUCCESS"), "promtool test rules:\n{}\n{}", run.stdout, run.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn up_monitoring() {
+    up_fresh(
+        MON,
+        &[
+            "up",
+            "monitoring",
+            "--name",
+            MON,
+            "--set",
+            "values.scrape_interval=5s",
+            "--set",
+            "values.alert_for=5s",
+            "--set",
+            "prometheus-web.ports.http.published=25090",
+        ],
+        LOCAL,
+    );
+    // Read only from outside: queries by GET; no POST, no admin or lifecycle endpoint.
+    assert!(prometheus("/api/v1/query?query=up").is_some(), "a query through the read-only front");
+    for (method, path) in [("POST", "/api/v1/query"), ("POST", "/api/v1/admin/tsdb/snapshot"), ("PUT", "/-/quit"), ("GET", "/api/v1/admin/tsdb/snapshot")] {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, &format!("{PROMETHEUS}{path}")])
+            .output()
+            .unwrap();
+        let code = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(code.starts_with('4'), "{method} {path} through the front answered {code}");
+    }
+    // The monitoring cluster's own roles are targets too (one node exporter per node).
+    all_targets_up(MON, Duration::from_secs(60));
+}
+
 #[test]
 fn e2e_metrics_every_role_on_the_overlay() {
     let _serial = crate::common::swarm_lock();
+    rules_pass_their_tests();
+    up_monitoring();
 
     // HDFS, YARN and Spark standalone, one task of each and small heaps.
     let hy = "e2e-metrics-hy";
@@ -186,6 +318,11 @@ fn e2e_metrics_every_role_on_the_overlay() {
             "datanode.replicas=1",
             "--set",
             "values.hdfs_site[dfs.replication]=1",
+            // A DataNode silent for 2 × 3 s + 10 × 1 s counts as dead.
+            "--set",
+            "values.hdfs_site[dfs.namenode.heartbeat.recheck-interval]=3000",
+            "--set",
+            "values.hdfs_site[dfs.heartbeat.interval]=1",
             "--set",
             "nodemanager.replicas=1",
             "--set",
@@ -200,7 +337,61 @@ fn e2e_metrics_every_role_on_the_overlay() {
         LOCAL,
     );
     check_cluster(hy, "namenode-web", &["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker"]);
+    let took = all_targets_up(hy, Duration::from_secs(60));
+    eprintln!("every role of {hy} a target and up {:.1} s after `up` returned (scrape interval {INTERVAL:?})", took.as_secs_f64());
+    assert!(took <= INTERVAL * 6, "targets of {hy} took {took:?}");
+    // What Prometheus scraped equals what `status` reads (the same endpoint).
+    eventually("Prometheus' live DataNodes to equal status's figure", Duration::from_secs(30), || {
+        let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", hy, "--output", "json"]).ok().stdout).ok()?;
+        let figure = st["figures"]["hdfs"]["live_datanodes"].as_u64()?;
+        let q = prometheus(&format!("/api/v1/query?query=fs_namesystem_num_live_data_nodes%7Bcluster%3D%22{hy}%22%7D"))?;
+        let scraped: u64 = q["result"][0]["value"][1].as_str()?.parse().ok()?;
+        (figure == scraped && figure == 1).then_some(())
+    });
+
+    // Scaled later: the new DataNode is a target.
+    bdprov(&["scale", hy, "datanode=2"]).ok();
+    all_targets_up(hy, Duration::from_secs(60));
+    assert!(targets(hy).contains_key(&format!("{hy}_datanode.2")), "{:?}", targets(hy));
+
+    // A DataNode that stops answering (its node hung, say; a killed one is
+    // restarted by the swarm before any NameNode counts it dead): its
+    // target down and the NameNode's dead DataNode fire in Alertmanager,
+    // and resolve when it answers again.
+    let dn = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={hy}_datanode"), "--filter", "name=datanode.2"]).stdout;
+    let dn = dn.lines().next().expect("datanode 2 running").to_string();
+    assert_eq!(docker(&["pause", &dn]).code, 0);
+    let paused = Instant::now();
+    let fired = eventually("TargetDown and HdfsDeadDataNodes to fire in Alertmanager", Duration::from_secs(120), || {
+        let alerts = alertmanager_alerts();
+        let has = |name: &str| alerts.iter().any(|(n, l)| n == name && l["cluster"] == hy);
+        (has("TargetDown") && has("HdfsDeadDataNodes")).then_some(alerts)
+    });
+    let down = fired.iter().find(|(n, _)| n == "TargetDown").map(|(_, l)| l.clone()).unwrap();
+    assert_eq!(down["role"], "datanode", "{down}");
+    eprintln!("alerts fired in Alertmanager {:.1} s after the DataNode stopped answering", paused.elapsed().as_secs_f64());
+    assert_eq!(docker(&["unpause", &dn]).code, 0);
+    let back = Instant::now();
+    eventually("the DataNode's alerts to resolve", Duration::from_secs(120), || {
+        let alerts = alertmanager_alerts();
+        (!alerts.iter().any(|(n, l)| (n == "TargetDown" || n == "HdfsDeadDataNodes") && l["cluster"] == hy)).then_some(())
+    });
+    eprintln!("resolved {:.1} s after it answered again", back.elapsed().as_secs_f64());
+
+    // What a scrape costs each role (Prometheus' own account of it).
+    for (what, metric) in [("seconds", "scrape_duration_seconds"), ("samples", "scrape_samples_scraped")] {
+        let q = prometheus(&format!("/api/v1/query?query=max%20by%20(role)%20({metric}%7Bcluster%3D%22{hy}%22%7D)")).unwrap_or_default();
+        let per_role: Vec<String> = q["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| format!("{}={}", r["metric"]["role"].as_str().unwrap_or("?"), r["value"][1].as_str().unwrap_or("?")))
+            .collect();
+        eprintln!("scrape cost per role of {hy}, {what}: {}", per_role.join(" "));
+    }
+
     bdprov(&["down", hy, "--volumes"]).ok();
+    eventually(&format!("the targets of {hy} to be gone"), Duration::from_secs(60), || targets(hy).is_empty().then_some(()));
 
     // Storm on a one-member ZooKeeper ensemble (a member is a service of its
     // own, `zookeeper-1`, labelled like any role).
@@ -230,5 +421,10 @@ fn e2e_metrics_every_role_on_the_overlay() {
         LOCAL,
     );
     check_cluster(st, "ui-web", &["zookeeper", "nimbus", "ui", "supervisor", "logviewer"]);
+    all_targets_up(st, Duration::from_secs(60));
     bdprov(&["down", st, "--volumes"]).ok();
+    eventually(&format!("the targets of {st} to be gone"), Duration::from_secs(60), || targets(st).is_empty().then_some(()));
+    // Nothing fired for clusters that are gone or healthy.
+    assert!(alertmanager_alerts().iter().all(|(_, l)| l["cluster"] != st), "{:?}", alertmanager_alerts());
+    bdprov(&["down", MON, "--volumes"]).ok();
 }

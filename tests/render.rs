@@ -15,6 +15,7 @@ const BLUEPRINTS: &[&str] = &[
     "spark-standalone-ha",
     "storm-ha",
     "spark-hdfs-yarn-ha",
+    "monitoring",
 ];
 
 #[test]

@@ -31,6 +31,9 @@ pub(super) const ROLE: &[&str] = &[
     "decommission",
     "failover",
     "metrics",
+    "global",
+    "engine_socket",
+    "observe_clusters",
 ];
 pub(super) const SPARK_JOB: &[&str] = &[
     "image",

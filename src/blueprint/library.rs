@@ -13,6 +13,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("storm-ha", include_str!("../../blueprints/storm-ha.yaml")),
     ("spark-hdfs-yarn-ha", include_str!("../../blueprints/spark-hdfs-yarn-ha.yaml")),
     ("registry", include_str!("../../blueprints/registry.yaml")),
+    ("monitoring", include_str!("../../blueprints/monitoring.yaml")),
 ];
 
 /// Layers: parts that built-in blueprints include, not clusters of their own

@@ -194,6 +194,16 @@ pub struct Role {
     pub failover: Option<Failover>,
     /// Where each task serves Prometheus metrics, on the overlay.
     pub metrics: Option<Metrics>,
+    /// One task on every node of the swarm (a node exporter, say), instead of replicas.
+    pub global: bool,
+    /// The node's Docker engine socket, mounted at /var/run/docker.sock, and
+    /// the role placed on a manager: for a role that reads the swarm's tasks
+    /// (Prometheus' swarm discovery). Whoever controls the container controls the engine.
+    pub engine_socket: bool,
+    /// The role also joins the overlay network of every bdprov cluster on the
+    /// swarm, including clusters brought up later: `up` and `down` of any
+    /// cluster keep its networks current. For a scraper that must reach them all.
+    pub observe_clusters: bool,
 }
 
 /// A role's Prometheus endpoint: one of its own ports (by name) and a path,

@@ -33,6 +33,9 @@ impl Decoder {
             decommission: None,
             failover: None,
             metrics: None,
+            global: false,
+            engine_socket: false,
+            observe_clusters: false,
         };
         for f in given(fields) {
             let p = format!("{path}.{}", f.key);
@@ -78,6 +81,9 @@ impl Decoder {
                 "decommission" => role.decommission = self.decommission(v, &p),
                 "failover" => role.failover = self.failover(v, &p),
                 "metrics" => role.metrics = self.metrics(v, &p),
+                "global" => role.global = self.boolean(v, &p).unwrap_or(false),
+                "engine_socket" => role.engine_socket = self.boolean(v, &p).unwrap_or(false),
+                "observe_clusters" => role.observe_clusters = self.boolean(v, &p).unwrap_or(false),
                 _ => {}
             }
         }
@@ -113,6 +119,19 @@ impl Decoder {
                 field_span("placement"),
                 format!("{path}.placement.pinned: pins the members of an ensemble (`members:`), each to its own node"),
                 "use it on a role with `members`, without `coordinator` or `constraints` (which pin it already)",
+            );
+        }
+        if role.global
+            && (role.members.is_some()
+                || role.members_of.is_some()
+                || field(fields, "replicas").is_some()
+                || role.singleton.is_some()
+                || field(fields, "decommission").is_some())
+        {
+            self.err(
+                field_span("global"),
+                format!("{path}.global: runs one task on every node; it does not go with `replicas`, `members`, `singleton` or `decommission`"),
+                "keep `global: true` for a per-node agent, or remove it and say how many tasks run",
             );
         }
         if role.singleton.is_some() && role.replicas > 1 {

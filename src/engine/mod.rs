@@ -8,6 +8,7 @@ pub mod conflict;
 mod connect;
 pub mod images;
 pub mod lease;
+mod observe;
 pub mod secrets;
 pub mod spec;
 

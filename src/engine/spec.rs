@@ -33,9 +33,9 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         .map(|m| Mount {
             target: Some(m.target.clone()),
             source: Some(m.source.clone()),
-            typ: Some(MountType::VOLUME),
+            typ: Some(if m.bind { MountType::BIND } else { MountType::VOLUME }),
             read_only: Some(m.readonly),
-            volume_options: Some(MountVolumeOptions { labels: Some(map(&m.labels)), ..Default::default() }),
+            volume_options: (!m.bind).then(|| MountVolumeOptions { labels: Some(map(&m.labels)), ..Default::default() }),
             ..Default::default()
         })
         .collect();

@@ -4,6 +4,8 @@
 //!   ZooKeeper, curl, netcat), imported as an image.
 //! * `zookeeper` — Debian's zookeeper package with the official image's contract.
 //! * `registry` — Debian's docker-registry, a private registry for multi-node swarms.
+//! * `monitoring` — Debian's Prometheus, Alertmanager and node exporter (and
+//!   Python for the read-only web front), for the `monitoring` blueprint.
 //! * `spark` — the Spark distribution from PyPI's `pyspark` source archive on
 //!   top of `base`, laid out like the official apache/spark image
 //!   (`/opt/spark`, user `spark` uid 185, pass-through entrypoint), with a
@@ -129,8 +131,17 @@ const REGISTRY: Root = Root {
     ],
 };
 
+/// Debian's Prometheus 2.42 (promtool too), Alertmanager 0.25 and node
+/// exporter 1.5; each role of the `monitoring` blueprint names its own
+/// command. Python runs the read-only web front.
+const MONITORING: Root = Root {
+    name: "monitoring",
+    packages: &["prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "python3", "ca-certificates"],
+    changes: &["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8", "CMD [\"/bin/bash\"]"],
+};
+
 /// The images the kit builds, in build order.
-pub const NAMES: &[&str] = &["base", "spark", "zookeeper", "hadoop", "storm", "registry"];
+pub const NAMES: &[&str] = &["base", "spark", "zookeeper", "hadoop", "storm", "registry", "monitoring"];
 
 /// The tag blueprints use for a kit image.
 pub fn reference(name: &str) -> String {
@@ -141,6 +152,7 @@ pub fn reference(name: &str) -> String {
         "hadoop" => format!("bdprov/hadoop:{HADOOP_VERSION}"),
         "storm" => format!("bdprov/storm:{STORM_VERSION}"),
         "registry" => "bdprov/registry:2.8".to_string(),
+        "monitoring" => "bdprov/monitoring:2.42".to_string(),
         other => format!("bdprov/{other}:{SUITE}"),
     }
 }
@@ -277,10 +289,12 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
         .await?;
         out.push((reference, state));
     }
-    if wanted.contains(&"registry") {
-        let reference = reference("registry");
-        let (_, state) = root_image(engine, &cache, &REGISTRY, &reference, force, progress).await?;
-        out.push((reference, state));
+    for root in [&REGISTRY, &MONITORING] {
+        if wanted.contains(&root.name) {
+            let reference = reference(root.name);
+            let (_, state) = root_image(engine, &cache, root, &reference, force, progress).await?;
+            out.push((reference, state));
+        }
     }
     Ok(out)
 }

@@ -188,6 +188,7 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     if changes.create_network {
         engine.create_network(&plan.network).await?;
         progress.note(&format!("created network {}", plan.network.name));
+        observe(engine, progress).await?;
     }
     let mut config_ids: HashMap<String, String> = observed.configs.iter().map(|(n, id)| (n.clone(), id.clone())).collect();
     for name in &changes.create_configs {
@@ -203,6 +204,8 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     }
 
     let roles = wait_in_order(engine, plan, &changes, &config_ids, true, progress).await?;
+    // A cluster's own observers (a monitoring cluster's scraper) exist only now.
+    observe(engine, progress).await?;
 
     for name in &changes.remove_services {
         engine.remove_service(name).await?;
@@ -221,6 +224,14 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
         }
     }
     Ok(Outcome { changed, roles, elapsed: started.elapsed() })
+}
+
+/// Keep the roles that observe every cluster on every cluster's network.
+async fn observe(engine: &Engine, progress: &dyn Progress) -> Result<()> {
+    for name in engine.observe_networks(None).await? {
+        progress.note(&format!("{name} now reaches every cluster's network (it restarts to join)"));
+    }
+    Ok(())
 }
 
 /// Carry out `changes` (scale or keep only: no configs) and wait until every

@@ -29,6 +29,10 @@ pub async fn down(engine: &Engine, cluster: &str, volumes: bool, progress: &dyn 
         progress.step(&svc.name, State::Removed, "");
         out.services.push(svc.name);
     }
+    // Observers elsewhere (a monitoring cluster's scraper) leave the network first.
+    for name in engine.observe_networks(Some(cluster)).await? {
+        progress.note(&format!("{name} left the network (it restarts to leave)"));
+    }
     if let Some(net) = engine.remove_cluster_network(cluster).await? {
         progress.step(&net, State::Removed, "network");
         out.network = Some(net);

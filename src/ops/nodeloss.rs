@@ -165,7 +165,7 @@ pub fn stranded(svc: &ServiceDef, nodes: &[NodeInfo]) -> Option<Stranded> {
         role: svc.step(),
         constraints: constraints.clone(),
         nodes: eligible.iter().map(|n| (n.hostname.clone(), unavailable(n).unwrap_or_default().to_string())).collect(),
-        volumes: svc.mounts.iter().map(|m| m.source.clone()).collect(),
+        volumes: svc.mounts.iter().filter(|m| !m.bind).map(|m| m.source.clone()).collect(),
         ran_there: true,
     })
 }
@@ -263,7 +263,7 @@ mod tests {
                 constraints: vec!["node.labels.bdprov.role==master".into()],
                 ..Default::default()
             },
-            mounts: vec![MountDef { source: "c_name".into(), target: "/data".into(), readonly: false, labels: Default::default() }],
+            mounts: vec![MountDef { source: "c_name".into(), target: "/data".into(), readonly: false, bind: false, labels: Default::default() }],
             ..Default::default()
         }
     }

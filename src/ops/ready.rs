@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, NodeInfo, TaskInfo, TaskState};
+use crate::engine::{Availability, Engine, NodeInfo, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 use crate::plan::{CheckDef, EndpointDef, ServiceDef};
 use crate::probe::{self, Verdict};
@@ -91,6 +91,8 @@ pub async fn observe(
 ) -> Result<(RoleState, Vec<TaskInfo>)> {
     let tasks = engine.tasks(&svc.name).await?;
     let running = current(&tasks).filter(|t| t.is_running()).count() as u64;
+    // A global role runs one task on every node that takes tasks.
+    let desired = if svc.global { nodes.iter().filter(|n| n.ready && n.availability == Availability::Active).count() as u64 } else { desired };
     let verdict = match &svc.probe {
         None => None,
         Some(p) => {

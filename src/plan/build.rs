@@ -329,7 +329,7 @@ impl Builder<'_> {
                 None => self.volumes.push(VolumeDef { name: source.clone(), per_replica: v.per_replica, roles: vec![role.to_string()] }),
             }
             let target = self.text(&v.target, ctx);
-            s.mounts.push(MountDef { source, target, readonly: v.readonly, labels: l });
+            s.mounts.push(MountDef { source, target, readonly: v.readonly, bind: false, labels: l });
         }
         s.secrets = w
             .secrets
@@ -388,12 +388,27 @@ impl Builder<'_> {
             s.labels.insert(labels::METRICS_PATH.to_string(), m.path.clone());
         }
         s.replicas = if member.is_some() { 1 } else { role.replicas };
+        s.global = role.global;
+        if role.engine_socket {
+            const SOCKET: &str = "/var/run/docker.sock";
+            s.mounts.push(MountDef { source: SOCKET.into(), target: SOCKET.into(), readonly: false, bind: true, labels: BTreeMap::new() });
+        }
+        if role.observe_clusters {
+            s.labels.insert(labels::OBSERVE.to_string(), "clusters".to_string());
+        }
         s.singleton = role.singleton.clone();
         let replicated = role.singleton.is_none() && member.is_none();
         s.placement = PlacementDef {
             coordinator: role.placement.coordinator,
             pinned: role.placement.pinned,
-            constraints: role.placement.constraints.clone(),
+            // The swarm's state is only on its managers.
+            constraints: role
+                .placement
+                .constraints
+                .iter()
+                .cloned()
+                .chain(role.engine_socket.then(|| "node.role==manager".to_string()))
+                .collect(),
             // Host-mode ports bind once per node.
             max_per_node: role
                 .placement

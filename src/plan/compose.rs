@@ -66,7 +66,10 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
         let vols: Vec<Value> = svc
             .mounts
             .iter()
-            .map(|m| json!({ "type": "volume", "source": key(&m.source), "target": m.target, "read_only": m.readonly }))
+            .map(|m| match m.bind {
+                true => json!({ "type": "bind", "source": m.source, "target": m.target, "read_only": m.readonly }),
+                false => json!({ "type": "volume", "source": key(&m.source), "target": m.target, "read_only": m.readonly }),
+            })
             .collect();
         s.insert("volumes".into(), json!(vols));
     }
@@ -88,8 +91,12 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
         s.insert("stop_grace_period".into(), json!(format!("{g}s")));
     }
     let mut deploy = Map::new();
-    deploy.insert("mode".into(), json!("replicated"));
-    deploy.insert("replicas".into(), json!(svc.replicas));
+    if svc.global {
+        deploy.insert("mode".into(), json!("global"));
+    } else {
+        deploy.insert("mode".into(), json!("replicated"));
+        deploy.insert("replicas".into(), json!(svc.replicas));
+    }
     deploy.insert("endpoint_mode".into(), json!("dnsrr"));
     let mut placement = Map::new();
     let mut constraints = svc.placement.constraints.clone();

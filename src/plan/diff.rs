@@ -209,6 +209,7 @@ mod tests {
             source: format!("c_zk-{m}-data"),
             target: "/data".into(),
             readonly: false,
+            bind: false,
             labels: BTreeMap::new(),
         };
         let member = |m: u64| ServiceDef {

@@ -44,6 +44,8 @@ pub mod labels {
     /// tasks through the swarm keeps those carrying them.
     pub const METRICS_PORT: &str = "bdprov.metrics.port";
     pub const METRICS_PATH: &str = "bdprov.metrics.path";
+    /// On a service that joins every bdprov cluster's network (`observe_clusters`).
+    pub const OBSERVE: &str = "bdprov.observe";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -260,6 +262,9 @@ pub struct MountDef {
     pub target: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub readonly: bool,
+    /// A path of the node (the engine's socket), not a volume.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bind: bool,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -777,7 +782,7 @@ mod placement_tests {
 
     #[test]
     fn a_role_that_becomes_a_pair_is_reshaped_and_its_volumes_named() {
-        let mount = |source: &str| MountDef { source: source.into(), target: "/data".into(), readonly: false, labels: Default::default() };
+        let mount = |source: &str| MountDef { source: source.into(), target: "/data".into(), readonly: false, bind: false, labels: Default::default() };
         let mut before = plan_with(vec![]);
         before.services[0].mounts = vec![mount("c_namenode")];
         let mut after = plan_with(vec![]);
