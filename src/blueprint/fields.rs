@@ -1,6 +1,7 @@
 //! The fields each section of a blueprint knows, for "unknown field"
-//! messages (with a likely spelling) and for the test that `field: ~` is
-//! read as "not given" everywhere.
+//! messages (with a likely spelling), for the test that `field: ~` is read
+//! as "not given" everywhere, and for the test that docs/blueprints.md
+//! lists every field.
 
 pub const SUPPORTED_VERSION: i64 = 1;
 
