@@ -58,7 +58,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 /// The committed locks are what `scripts/maven-lock.sh` makes of their
-/// `.deps` today (the README's regeneration command, run for real: needs
+/// `.deps` today (the regeneration command CONTRIBUTING.md shows, run for real: needs
 /// mvn and Maven Central).
 #[test]
 fn the_locks_are_what_the_script_regenerates() {

@@ -1,7 +1,7 @@
 //! One integration test binary: it drives the real `bdprov` binary.
 //!
 //! * `cli`, `diagnostics`, `render`, `exposure`, `documented` (every command
-//!   the README and the examples show) need no daemon.
+//!   the documentation's pages and the examples show) need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
 //! * `storm_fixtures` runs the Storm UI's readiness probe and `bdprov storm`
 //!   against a local server answering like the Storm UI (the offline Storm

@@ -1,6 +1,7 @@
 //! The fields each section of a blueprint knows, for "unknown field"
-//! messages (with a likely spelling) and for the test that `field: ~` is
-//! read as "not given" everywhere.
+//! messages (with a likely spelling), for the test that `field: ~` is read
+//! as "not given" everywhere, and for the test that docs/blueprints.md
+//! lists every field.
 
 pub const SUPPORTED_VERSION: i64 = 1;
 
@@ -112,3 +113,91 @@ pub(super) const ALL: &[&[&str]] = &[
     HEALTH,
     METRICS,
 ];
+
+/// docs/blueprints.md lists every field the decoder accepts: each table
+/// above (and the secrets' own) has a section whose field table has a row
+/// for each of its fields, with a type and a default, and no row the
+/// decoder would refuse.
+#[cfg(test)]
+mod documented {
+    use super::*;
+
+    /// Each table and the heading of its section in docs/blueprints.md.
+    const SECTIONS: &[(&[&str], &str)] = &[
+        (TOP, "Top level"),
+        (IMAGE, "`images.<key>`"),
+        (super::super::secrets::DECL, "`secrets.<name>`"),
+        (ROLE, "`roles.<name>`"),
+        (CONFIG, "`configs.<name>`"),
+        (VOLUME, "`volumes.<name>`"),
+        (PORT, "`ports.<name>`"),
+        (RESOURCES, "`resources`"),
+        (super::super::secrets::USE, "`secrets.<name>` in a role, job or hook"),
+        (PLACEMENT, "`placement`"),
+        (READY, "`ready`"),
+        (HTTP, "`ready.http`"),
+        (TCP, "`ready.tcp`"),
+        (ZOOKEEPER, "`ready.zookeeper`"),
+        (HEALTH, "`healthcheck`"),
+        (METRICS, "`metrics`"),
+        (DECOMMISSION, "`decommission`"),
+        (DECOMMISSION_JOB, "`decommission.job`"),
+        (MEMBER_STATUS, "`decommission.status`"),
+        (FAILOVER, "`failover`"),
+        (FAILOVER_JOB, "`failover.job`"),
+        (HOOK, "`hooks.<name>`"),
+        (HOOK_JOB, "`hooks.<name>.job`"),
+        (WEBHDFS, "`hooks.<name>.webhdfs`"),
+        (HDFS, "`hooks.<name>.hdfs`"),
+        (HDFS_PATH, "`hooks.<name>.paths.<name>`"),
+        (JOB_KINDS, "`jobs`"),
+        (SPARK_JOB, "`jobs.spark`"),
+        (PI, "`jobs.<kind>.pi`"),
+        (STORM_JOB, "`jobs.storm`"),
+    ];
+
+    /// The rows of the field table under `heading` (up to the next heading):
+    /// each row's cells, the field's name without its backquotes first.
+    fn rows(page: &str, heading: &str) -> Option<Vec<Vec<String>>> {
+        let mut lines = page.lines().skip_while(|l| l.trim_start_matches('#').trim() != heading || !l.starts_with('#'));
+        lines.next()?;
+        let rows = lines
+            .take_while(|l| !l.starts_with('#'))
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| l.trim().trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect::<Vec<_>>())
+            .map(|mut cells| {
+                cells[0] = cells[0].trim_matches('`').to_string();
+                cells
+            })
+            .collect();
+        Some(rows)
+    }
+
+    #[test]
+    fn fields_are_documented() {
+        let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/blueprints.md")).unwrap();
+        for table in ALL {
+            assert!(SECTIONS.iter().any(|(t, _)| t == table), "no section of docs/blueprints.md is given for the table {table:?}");
+        }
+        let mut problems = Vec::new();
+        for (table, heading) in SECTIONS {
+            let Some(rows) = rows(&page, heading) else {
+                problems.push(format!("no section `{heading}`"));
+                continue;
+            };
+            for field in table.iter() {
+                match rows.iter().find(|r| r[0] == *field) {
+                    None => problems.push(format!("{heading}: no row for `{field}`")),
+                    Some(r) if r.len() < 4 || r[1].is_empty() || r[2].is_empty() => {
+                        problems.push(format!("{heading}: the row of `{field}` needs a type and a default"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            for r in rows.iter().filter(|r| !table.contains(&r[0].as_str())) {
+                problems.push(format!("{heading}: `{}` is not a field the decoder accepts there", r[0]));
+            }
+        }
+        assert!(problems.is_empty(), "docs/blueprints.md:\n{}", problems.join("\n"));
+    }
+}

@@ -25,8 +25,8 @@ pub const DEFAULT_LENGTH: u32 = 32;
 pub const MIN_LENGTH: u32 = 16;
 pub const MAX_LENGTH: u32 = 4096;
 pub const DEFAULT_DIR: &str = "/run/secrets";
-const DECL: &[&str] = &["length"];
-const USE: &[&str] = &["target", "uid", "gid", "mode"];
+pub(super) const DECL: &[&str] = &["length"];
+pub(super) const USE: &[&str] = &["target", "uid", "gid", "mode"];
 
 fn err(errs: &mut Diagnostics, span: &crate::diag::Span, msg: String, help: impl Into<String>) {
     errs.push(Diagnostic::at(span, msg).help(help));

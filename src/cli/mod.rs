@@ -419,7 +419,7 @@ pub struct InitArgs {
 /// Parse, run, print any error; the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    // For the tests that check every command the README shows: parsed, nothing run.
+    // For the tests that check every command the documentation shows: parsed, nothing run.
     if std::env::var_os("BDPROV_PARSE_ONLY").is_some_and(|v| v == "1") {
         return 0;
     }
