@@ -234,6 +234,19 @@ fn alertmanager_alerts() -> Vec<(String, serde_json::Value)> {
         .collect()
 }
 
+/// A healthy cluster fires nothing: no alert of `cluster` pending or
+/// firing in Prometheus over a few evaluations, none in Alertmanager.
+fn quiet(cluster: &str) {
+    for _ in 0..3 {
+        std::thread::sleep(INTERVAL);
+        let alerts = prometheus("/api/v1/alerts").unwrap_or_default();
+        let ours: Vec<&serde_json::Value> =
+            alerts["alerts"].as_array().into_iter().flatten().filter(|a| a["labels"]["cluster"] == cluster).collect();
+        assert!(ours.is_empty(), "a healthy {cluster} has alerts: {ours:?}");
+    }
+    assert!(alertmanager_alerts().iter().all(|(_, l)| l["cluster"] != cluster), "{:?}", alertmanager_alerts());
+}
+
 /// The rules as the blueprint renders them by default pass their tests
 /// (templates/monitoring/rules-test.yml), run by the kit's own promtool.
 fn rules_pass_their_tests() {
@@ -275,7 +288,9 @@ fn up_monitoring() {
     );
     // Read only from outside: queries by GET; no POST, no admin or lifecycle endpoint.
     assert!(prometheus("/api/v1/query?query=up").is_some(), "a query through the read-only front");
-    for (method, path) in [("POST", "/api/v1/query"), ("POST", "/api/v1/admin/tsdb/snapshot"), ("PUT", "/-/quit"), ("GET", "/api/v1/admin/tsdb/snapshot")] {
+    for (method, path) in
+        [("POST", "/api/v1/query"), ("POST", "/api/v1/admin/tsdb/snapshot"), ("PUT", "/-/quit"), ("GET", "/api/v1/admin/tsdb/snapshot")]
+    {
         let out = std::process::Command::new("curl")
             .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, &format!("{PROMETHEUS}{path}")])
             .output()
@@ -338,6 +353,7 @@ fn e2e_metrics_every_role_on_the_overlay() {
     );
     check_cluster(hy, "namenode-web", &["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker"]);
     let took = all_targets_up(hy, Duration::from_secs(60));
+    quiet(hy);
     eprintln!("every role of {hy} a target and up {:.1} s after `up` returned (scrape interval {INTERVAL:?})", took.as_secs_f64());
     assert!(took <= INTERVAL * 6, "targets of {hy} took {took:?}");
     // What Prometheus scraped equals what `status` reads (the same endpoint).
@@ -358,7 +374,9 @@ fn e2e_metrics_every_role_on_the_overlay() {
     // restarted by the swarm before any NameNode counts it dead): its
     // target down and the NameNode's dead DataNode fire in Alertmanager,
     // and resolve when it answers again.
-    let dn = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={hy}_datanode"), "--filter", "name=datanode.2"]).stdout;
+    let dn =
+        docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={hy}_datanode"), "--filter", "name=datanode.2"])
+            .stdout;
     let dn = dn.lines().next().expect("datanode 2 running").to_string();
     assert_eq!(docker(&["pause", &dn]).code, 0);
     let paused = Instant::now();
@@ -422,9 +440,8 @@ fn e2e_metrics_every_role_on_the_overlay() {
     );
     check_cluster(st, "ui-web", &["zookeeper", "nimbus", "ui", "supervisor", "logviewer"]);
     all_targets_up(st, Duration::from_secs(60));
+    quiet(st);
     bdprov(&["down", st, "--volumes"]).ok();
     eventually(&format!("the targets of {st} to be gone"), Duration::from_secs(60), || targets(st).is_empty().then_some(()));
-    // Nothing fired for clusters that are gone or healthy.
-    assert!(alertmanager_alerts().iter().all(|(_, l)| l["cluster"] != st), "{:?}", alertmanager_alerts());
     bdprov(&["down", MON, "--volumes"]).ok();
 }

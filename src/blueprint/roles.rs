@@ -130,7 +130,9 @@ impl Decoder {
         {
             self.err(
                 field_span("global"),
-                format!("{path}.global: runs one task on every node; it does not go with `replicas`, `members`, `singleton` or `decommission`"),
+                format!(
+                    "{path}.global: runs one task on every node; it does not go with `replicas`, `members`, `singleton` or `decommission`"
+                ),
                 "keep `global: true` for a per-node agent, or remove it and say how many tasks run",
             );
         }

@@ -53,10 +53,10 @@ impl Engine {
                         wanted
                             .iter()
                             .map(|id| {
-                                old.iter().find(|n| n.target.as_deref() == Some(id)).cloned().unwrap_or(NetworkAttachmentConfig {
-                                    target: Some(id.clone()),
-                                    ..Default::default()
-                                })
+                                old.iter()
+                                    .find(|n| n.target.as_deref() == Some(id))
+                                    .cloned()
+                                    .unwrap_or(NetworkAttachmentConfig { target: Some(id.clone()), ..Default::default() })
                             })
                             .collect(),
                     );

@@ -263,7 +263,13 @@ mod tests {
                 constraints: vec!["node.labels.bdprov.role==master".into()],
                 ..Default::default()
             },
-            mounts: vec![MountDef { source: "c_name".into(), target: "/data".into(), readonly: false, bind: false, labels: Default::default() }],
+            mounts: vec![MountDef {
+                source: "c_name".into(),
+                target: "/data".into(),
+                readonly: false,
+                bind: false,
+                labels: Default::default(),
+            }],
             ..Default::default()
         }
     }

@@ -92,7 +92,8 @@ pub async fn observe(
     let tasks = engine.tasks(&svc.name).await?;
     let running = current(&tasks).filter(|t| t.is_running()).count() as u64;
     // A global role runs one task on every node that takes tasks.
-    let desired = if svc.global { nodes.iter().filter(|n| n.ready && n.availability == Availability::Active).count() as u64 } else { desired };
+    let desired =
+        if svc.global { nodes.iter().filter(|n| n.ready && n.availability == Availability::Active).count() as u64 } else { desired };
     let verdict = match &svc.probe {
         None => None,
         Some(p) => {

@@ -782,7 +782,13 @@ mod placement_tests {
 
     #[test]
     fn a_role_that_becomes_a_pair_is_reshaped_and_its_volumes_named() {
-        let mount = |source: &str| MountDef { source: source.into(), target: "/data".into(), readonly: false, bind: false, labels: Default::default() };
+        let mount = |source: &str| MountDef {
+            source: source.into(),
+            target: "/data".into(),
+            readonly: false,
+            bind: false,
+            labels: Default::default(),
+        };
         let mut before = plan_with(vec![]);
         before.services[0].mounts = vec![mount("c_namenode")];
         let mut after = plan_with(vec![]);
