@@ -50,6 +50,11 @@ fn label(k: &str, v: &str) -> (&'static str, String) {
     ("label", format!("{k}={v}"))
 }
 
+/// The filter for objects of a [`Kind`](crate::plan::labels::Kind).
+fn kind(k: crate::plan::labels::Kind) -> (&'static str, String) {
+    label(crate::plan::labels::KIND, k.as_str())
+}
+
 fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
 }

@@ -31,7 +31,7 @@ impl Engine {
             .filter_map(|s| {
                 let spec = s.spec?;
                 let labels: BTreeMap<String, String> = spec.labels.unwrap_or_default().into_iter().collect();
-                if !jobs && labels.get(labels::KIND).map(String::as_str) == Some("job") {
+                if !jobs && labels::Kind::of(labels.iter()) == Some(labels::Kind::Job) {
                     return None;
                 }
                 Some(ObservedService {
@@ -54,14 +54,9 @@ impl Engine {
             .filter_map(|s| {
                 let spec = s.spec?;
                 let ep = spec.endpoint_spec.unwrap_or_default();
-                let mode = ep.mode.map(|m| m.to_string()).unwrap_or_else(|| "vip".into());
-                let ports = ep
-                    .ports
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| (p.published_port.unwrap_or(0), p.publish_mode.map(|m| m.to_string()).unwrap_or_else(|| "ingress".into())))
-                    .collect();
-                Some((spec.name?, mode, ports))
+                let ports =
+                    ep.ports.unwrap_or_default().into_iter().map(|p| (p.published_port.unwrap_or(0), p.publish_mode.into())).collect();
+                Some(EndpointSpec { service: spec.name?, mode: ep.mode.into(), ports })
             })
             .collect())
     }

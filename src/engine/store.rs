@@ -4,9 +4,10 @@
 use base64::Engine as _;
 use bollard::query_parameters::ListConfigsOptionsBuilder;
 
-use super::{filters, label, Engine};
+use super::{filters, kind, label, Engine};
 use crate::error::{Error, Result};
-use crate::plan::{labels, ConfigDef, Plan};
+use crate::plan::labels::{self, Kind};
+use crate::plan::{ConfigDef, Plan};
 
 /// A config bdprov keeps a record in.
 struct Stored {
@@ -19,7 +20,7 @@ struct Stored {
 impl Engine {
     /// Names of the clusters bdprov runs on this swarm.
     pub async fn clusters(&self) -> Result<Vec<String>> {
-        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[label(labels::KIND, "state")])).build();
+        let opts = ListConfigsOptionsBuilder::default().filters(&filters(&[kind(Kind::State)])).build();
         let configs = self.docker.list_configs(Some(opts)).await.map_err(self.err("cannot list configs"))?;
         let mut names: Vec<String> =
             configs.into_iter().filter_map(|c| c.spec.and_then(|s| s.labels).and_then(|l| l.get(labels::CLUSTER).cloned())).collect();
@@ -35,7 +36,7 @@ impl Engine {
         let existing = self.cluster_configs(&plan.cluster).await?;
         if !existing.iter().any(|(n, _)| n == &name) {
             let mut l = plan.labels(None);
-            l.insert(labels::KIND.into(), "state".into());
+            Kind::State.mark(&mut l);
             self.create_config(&ConfigDef { name: name.clone(), data, labels: l }).await?;
         }
         for (n, id) in existing {
@@ -48,7 +49,7 @@ impl Engine {
 
     /// The plan `up` stored for `cluster`, if the cluster exists.
     pub async fn load_state(&self, cluster: &str) -> Result<Option<Plan>> {
-        let Some(state) = self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, "state")]).await?.pop() else {
+        let Some(state) = self.stored(&[label(labels::CLUSTER, cluster), kind(Kind::State)]).await?.pop() else {
             return Ok(None);
         };
         let plan = serde_json::from_slice(&state.data).map_err(|e| {
@@ -89,8 +90,7 @@ impl Engine {
     /// The hosts `role` of `cluster` retired (the newest list `scale`
     /// recorded), and the configs (name, id) holding such lists.
     pub async fn retired(&self, cluster: &str, role: &str) -> Result<(Vec<String>, Vec<(String, String)>)> {
-        let lists =
-            self.stored(&[label(labels::CLUSTER, cluster), label(labels::KIND, labels::RETIRED), label(labels::ROLE, role)]).await?;
+        let lists = self.stored(&[label(labels::CLUSTER, cluster), kind(Kind::Retired), label(labels::ROLE, role)]).await?;
         let hosts = lists
             .last()
             .map(|l| String::from_utf8_lossy(&l.data).lines().map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect());

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use bollard::models::TaskState as BollardTaskState;
+use bollard::models::{EndpointPortConfigPublishModeEnum, EndpointSpecModeEnum, TaskState as BollardTaskState};
 
 /// A task of a service, as far as bdprov cares.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -157,8 +157,65 @@ pub enum Availability {
     Drain,
 }
 
-/// A service's name, endpoint mode, and (published port, publish mode) pairs.
-pub type EndpointSpec = (String, String, Vec<(i64, String)>);
+/// How a service's tasks are found by name on its networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointMode {
+    /// A virtual IP in front of the tasks (the swarm's default).
+    Vip,
+    /// DNS round robin over the tasks' own addresses.
+    Dnsrr,
+}
+
+impl EndpointMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointMode::Vip => "vip",
+            EndpointMode::Dnsrr => "dnsrr",
+        }
+    }
+}
+
+impl From<Option<EndpointSpecModeEnum>> for EndpointMode {
+    fn from(m: Option<EndpointSpecModeEnum>) -> EndpointMode {
+        match m {
+            Some(EndpointSpecModeEnum::DNSRR) => EndpointMode::Dnsrr,
+            _ => EndpointMode::Vip,
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// How a port is published.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishMode {
+    /// Through the swarm's routing mesh, on every node (the swarm's default).
+    Ingress,
+    /// On the node a task runs on only.
+    Host,
+}
+
+impl From<Option<EndpointPortConfigPublishModeEnum>> for PublishMode {
+    fn from(m: Option<EndpointPortConfigPublishModeEnum>) -> PublishMode {
+        match m {
+            Some(EndpointPortConfigPublishModeEnum::HOST) => PublishMode::Host,
+            _ => PublishMode::Ingress,
+        }
+    }
+}
+
+/// How a service of the cluster is reached, as the swarm has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSpec {
+    pub service: String,
+    pub mode: EndpointMode,
+    /// Published ports and how each is published.
+    pub ports: Vec<(i64, PublishMode)>,
+}
 
 /// One log line of a task.
 pub struct LogLine {

@@ -92,7 +92,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         .iter()
         .map(|d| {
             let mut l = labels.clone();
-            l.insert(super::labels::KIND.to_string(), super::labels::SECRET.to_string());
+            super::labels::Kind::Secret.mark(&mut l);
             SecretDef { name: secret_name(cluster, &d.name), length: d.length, labels: l }
         })
         .collect();
@@ -455,7 +455,7 @@ impl Builder<'_> {
         let mut template = self.container(w, "job", None, path, ctx);
         template.name = String::new();
         template.job = true;
-        template.labels.insert(labels::KIND.to_string(), "job".to_string());
+        labels::Kind::Job.mark(&mut template.labels);
         template
     }
 
