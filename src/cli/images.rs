@@ -38,7 +38,7 @@ pub async fn images(args: ImagesArgs) -> Result<()> {
             }
             let mut table = Table::headless(3).right(&[1]);
             for r in rows {
-                table.row([r["image"].to_string(), r["size"].to_string(), r["versions"].to_string()]);
+                table.row([r.image, r.size, r.versions]);
             }
             print!("{table}");
         }
