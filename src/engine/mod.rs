@@ -6,18 +6,20 @@
 
 pub mod conflict;
 mod connect;
+pub mod context;
 pub mod images;
 pub mod lease;
 mod objects;
 pub mod secrets;
 mod services;
 pub mod spec;
+mod ssh;
 mod store;
 mod swarm;
 mod types;
 
-pub use connect::choose;
 use connect::unreachable;
+pub use context::{Choice, Target};
 pub use types::*;
 
 use std::collections::HashMap;
@@ -36,6 +38,10 @@ pub struct Engine {
     pub(crate) docker: Docker,
     /// Where the engine is, for messages.
     pub endpoint: String,
+    /// How it was chosen and reached.
+    target: Target,
+    /// What ssh said, for an engine reached through ssh://.
+    ssh_said: Option<std::sync::Arc<ssh::Said>>,
 }
 
 fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
@@ -64,7 +70,7 @@ impl Engine {
         let what = what.to_string();
         move |e| match e {
             bollard::errors::Error::DockerResponseServerError { status_code, message } => conflict::explain(&what, status_code, &message),
-            other if is_connection(&other) => unreachable(&self.endpoint, other),
+            other if is_connection(&other) => unreachable(&self.endpoint, self.ssh_said(), other),
             other => Error::msg(format!("{what}: {other}")),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bollard::models::{LocalNodeState, NodeSpecAvailabilityEnum, NodeSpecRoleEnum, NodeState, SwarmInitRequest};
 use bollard::query_parameters::ListNodesOptions;
 
-use super::connect::endpoint_host;
+use super::context::endpoint_host;
 use super::{Availability, Engine, NodeCondition, NodeInfo, TaskState};
 use crate::error::{Error, Result};
 
