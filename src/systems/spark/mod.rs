@@ -21,6 +21,7 @@ use crate::plan::spark::{self, Jvm};
 use crate::plan::{DeployMode, Plan, SparkJobDef};
 use crate::systems::preflight::Explained;
 
+pub mod figures;
 pub mod preflight;
 
 #[derive(Clone, Debug)]

@@ -24,6 +24,7 @@ use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
 
+pub mod figures;
 pub mod preflight;
 
 /// How long killing applications may take after a signal: within the

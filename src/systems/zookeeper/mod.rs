@@ -7,6 +7,8 @@
 //! no other API to ask: Storm's nimbus leadership latch and its registered
 //! supervisors, with or without the Storm UI. Framing and parsing are pure.
 
+pub mod figures;
+
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
