@@ -96,7 +96,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
             SecretDef { name: secret_name(cluster, &d.name), length: d.length, labels: l }
         })
         .collect();
-    let mut plan = Plan {
+    let plan = Plan {
         cluster: cluster.to_string(),
         blueprint: bp.name.clone(),
         images: opts.images,
@@ -111,9 +111,6 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         secrets,
         failover,
     };
-    if b.errs.is_empty() {
-        super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
-    }
     b.errs.finish(plan)
 }
 

@@ -8,7 +8,6 @@ pub mod compose;
 pub mod diff;
 pub mod ports;
 pub mod preview;
-pub mod spark;
 
 use std::collections::BTreeMap;
 
@@ -604,7 +603,21 @@ pub struct SparkJobDef {
     pub tracking: Option<EndpointDef>,
     /// What executor and driver memory must fit in (checked by `submit`).
     #[serde(default, skip_serializing_if = "is_default")]
-    pub limits: spark::SparkLimits,
+    pub limits: SparkLimits,
+}
+
+/// What a Spark job's memory must fit in, recorded in the plan for `submit`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SparkLimits {
+    /// A standalone worker's `--memory`, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_memory: Option<u64>,
+    /// The largest YARN container, in bytes, and the setting that bounds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<(u64, String)>,
+    /// `yarn.scheduler.minimum-allocation-mb` in bytes: YARN rounds requests up to a multiple of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_allocation: Option<u64>,
 }
 
 /// Configs that hold bdprov's own records (the stored plan, a role's retired

@@ -28,3 +28,28 @@ pub mod spark;
 pub mod storm;
 pub mod yarn;
 pub mod zookeeper;
+
+use crate::blueprint::Blueprint;
+use crate::diag::Diagnostics;
+use crate::plan::{CheckDef, Plan};
+use crate::render::Renderer;
+
+/// The systems' own rules for a plan, run once it was built without errors
+/// ([`crate::pipeline`] calls them, so the generic planner names no
+/// product): each system checks the settings the blueprint rendered for it,
+/// pointing at the value that set them, and records in the plan what later
+/// commands check against. Spark's memory rules ([`spark::memory`]) are the
+/// only ones so far.
+pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &mut Diagnostics) {
+    spark::memory::check_plan(bp, renderer, plan, errs);
+}
+
+/// The mode the one leading member of an ensemble reports, for probes whose
+/// check reads the members' modes itself (a blueprint's `modes` names it
+/// otherwise): a ZooKeeper member's `srvr` says [`zookeeper::LEADER`].
+pub fn leading_mode(check: &CheckDef) -> Option<&'static str> {
+    match check {
+        CheckDef::Zookeeper { znode: None } => Some(zookeeper::LEADER),
+        _ => None,
+    }
+}

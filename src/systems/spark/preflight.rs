@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::memory::{container_size, parse_memory, show, MIB};
 use super::{JobMemory, SparkOn};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::plan::spark::{container_size, parse_memory, show, MIB};
 use crate::plan::{EndpointDef, Plan, SparkJobDef};
 use crate::systems::preflight::{get, Explained};
 use crate::systems::yarn::preflight::{conf_value, node_managers, parse_nodes, Node, NodeManagers, YarnLimits, YarnWatch};

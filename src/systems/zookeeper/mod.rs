@@ -9,6 +9,9 @@
 
 pub mod figures;
 
+/// The mode `srvr` reports for an ensemble's leader.
+pub const LEADER: &str = "leader";
+
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
