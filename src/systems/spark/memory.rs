@@ -122,7 +122,7 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
 }
 
 /// `key value` lines of a rendered `spark-defaults.conf`.
-fn conf_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
+pub fn conf_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.starts_with('#'))
