@@ -157,23 +157,7 @@ pub enum Availability {
     Drain,
 }
 
-/// How a service's tasks are found by name on its networks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndpointMode {
-    /// A virtual IP in front of the tasks (the swarm's default).
-    Vip,
-    /// DNS round robin over the tasks' own addresses.
-    Dnsrr,
-}
-
-impl EndpointMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndpointMode::Vip => "vip",
-            EndpointMode::Dnsrr => "dnsrr",
-        }
-    }
-}
+pub use crate::plan::deploy::EndpointMode;
 
 impl From<Option<EndpointSpecModeEnum>> for EndpointMode {
     fn from(m: Option<EndpointSpecModeEnum>) -> EndpointMode {
@@ -181,12 +165,6 @@ impl From<Option<EndpointSpecModeEnum>> for EndpointMode {
             Some(EndpointSpecModeEnum::DNSRR) => EndpointMode::Dnsrr,
             _ => EndpointMode::Vip,
         }
-    }
-}
-
-impl std::fmt::Display for EndpointMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod compose;
+pub mod deploy;
 pub mod diff;
 pub mod ports;
 pub mod preview;
