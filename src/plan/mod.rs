@@ -583,6 +583,17 @@ pub struct JobDefs {
     pub storm: Option<StormJobDef>,
 }
 
+impl JobDefs {
+    /// The jobs of the kinds that submit with spark-submit (`spark`, `yarn`).
+    pub fn spark_kinds(&self) -> impl Iterator<Item = &SparkJobDef> {
+        [self.spark.as_ref(), self.yarn.as_ref()].into_iter().flatten()
+    }
+
+    pub fn spark_kinds_mut(&mut self) -> impl Iterator<Item = &mut SparkJobDef> {
+        [self.spark.as_mut(), self.yarn.as_mut()].into_iter().flatten()
+    }
+}
+
 /// How `submit spark`/`submit spark-pi` builds its one-shot service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SparkJobDef {
