@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::blueprint::{self, loader, overlay::Resolve, Overrides};
-use crate::diag::{Diagnostic, SourceFile};
+use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::error::{Error, Result};
 use crate::plan::{self, build::Options, ImageSet, Plan};
 use crate::render::Renderer;
@@ -51,5 +51,8 @@ pub fn plan(source: &Source<'_>, images: ImageSet, registry: Option<String>) -> 
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;
-    Ok(plan::build(&bp, &renderer, &Options { cluster, images, registry })?)
+    let mut plan = plan::build(&bp, &renderer, &Options { cluster, images, registry })?;
+    let mut errs = Diagnostics::default();
+    crate::systems::check_plan(&bp, &renderer, &mut plan, &mut errs);
+    Ok(errs.finish(plan)?)
 }

@@ -8,7 +8,11 @@ use bdprov::ops::figures::{ask, fronts};
 use bdprov::ops::ready::RoleState;
 use bdprov::plan::Plan;
 use bdprov::systems::figures::{Figure, Member};
-use bdprov::systems::{hdfs_figures, spark_figures, storm_figures, yarn_figures, zookeeper_figures};
+use bdprov::systems::hdfs::figures as hdfs_figures;
+use bdprov::systems::spark::figures as spark_figures;
+use bdprov::systems::storm::figures as storm_figures;
+use bdprov::systems::yarn::figures as yarn_figures;
+use bdprov::systems::zookeeper::figures as zookeeper_figures;
 
 use crate::common::bdprov;
 use crate::common::http::{route, Fixture};

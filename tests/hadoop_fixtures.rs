@@ -10,8 +10,8 @@ use bdprov::ops::decommission;
 use bdprov::output::{Progress, State};
 use bdprov::plan::{CheckDef, DecommissionDef, HookActionDef, PathDef, Plan};
 use bdprov::probe::{self, Response};
+use bdprov::systems::hdfs::paths as hdfs_paths;
 use bdprov::systems::hdfs::{self, Outcome};
-use bdprov::systems::hdfs_paths;
 use bdprov::systems::yarn;
 
 use crate::common::bdprov;

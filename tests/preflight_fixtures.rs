@@ -3,7 +3,7 @@
 //! workers and one running application) and a ResourceManager
 //! (`/ws/v1/cluster/nodes`, `/conf`, in JSON and in XML), served by a local fixture.
 
-use bdprov::plan::spark::parse_memory;
+use bdprov::systems::spark::memory::parse_memory;
 use bdprov::systems::spark::preflight::{self, Request};
 use bdprov::systems::yarn::preflight as yarn;
 

@@ -121,8 +121,7 @@ pub(super) fn check_references(bp: &Blueprint, errs: &mut Diagnostics) {
             }
         }
     }
-    for (kind, spark) in [("spark", &bp.jobs.spark), ("yarn", &bp.jobs.yarn)] {
-        let Some(spark) = spark else { continue };
+    for (kind, spark) in bp.jobs.spark_kinds() {
         check_image(&spark.workload, &format!("jobs.{kind}"), errs);
         check_colocate(&spark.colocate, &format!("jobs.{kind}"), &spark.span, errs);
         if let Some((role, port)) = &spark.tracking {

@@ -444,6 +444,23 @@ pub struct Jobs {
     pub storm: Option<StormJobs>,
 }
 
+/// The job kinds, in one place: the generic checks go through these
+/// instead of naming each kind.
+impl Jobs {
+    /// The kinds a blueprint may declare (`jobs.<kind>`), in order.
+    pub const KINDS: [&'static str; 3] = ["spark", "yarn", "storm"];
+
+    /// The declared kinds that submit with spark-submit (`spark`, `yarn`).
+    pub fn spark_kinds(&self) -> impl Iterator<Item = (&'static str, &SparkJobs)> {
+        [("spark", self.spark.as_ref()), ("yarn", self.yarn.as_ref())].into_iter().filter_map(|(k, j)| j.map(|j| (k, j)))
+    }
+
+    /// Each declared kind's container, in the order of [`Jobs::KINDS`].
+    pub fn workloads(&self) -> impl Iterator<Item = (&'static str, &Workload)> {
+        self.spark_kinds().map(|(k, j)| (k, &j.workload)).chain(self.storm.as_ref().map(|s| ("storm", &s.workload)))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SparkJobs {
     pub workload: Workload,

@@ -173,13 +173,8 @@ fn workloads(bp: &Blueprint) -> Vec<(String, &Workload)> {
             out.push((format!("hooks.{}.job", h.name), workload));
         }
     }
-    for (kind, w) in [("spark", bp.jobs.spark.as_ref().map(|j| &j.workload)), ("yarn", bp.jobs.yarn.as_ref().map(|j| &j.workload))] {
-        if let Some(w) = w {
-            out.push((format!("jobs.{kind}"), w));
-        }
-    }
-    if let Some(st) = &bp.jobs.storm {
-        out.push(("jobs.storm".to_string(), &st.workload));
+    for (kind, w) in bp.jobs.workloads() {
+        out.push((format!("jobs.{kind}"), w));
     }
     out
 }

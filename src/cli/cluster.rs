@@ -3,15 +3,15 @@
 
 use super::blueprint::load_plan;
 use super::{DownArgs, FailoverArgs, InitArgs, LogsArgs, Output, ScaleArgs, StatusArgs, StatusCmd, UnlockArgs, UpArgs};
-use crate::engine::Engine;
+use crate::engine::{Choice, Engine};
 use crate::error::{Error, Result};
 use crate::ops;
 use crate::output::reporter;
 
-pub async fn up(args: UpArgs) -> Result<()> {
+pub async fn up(args: UpArgs, choice: &Choice) -> Result<()> {
     // Every input problem is found before the engine is even asked.
     let plan = load_plan(&args.blueprint)?;
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     if args.dry_run {
         let run = ops::dryrun::dry_run(&engine, &plan).await?;
         let what = if run.changes.is_empty() { "no changes" } else { "would change (dry run: nothing was changed)" };
@@ -42,8 +42,8 @@ pub async fn up(args: UpArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn down(args: DownArgs) -> Result<()> {
-    let engine = Engine::connect().await?;
+pub async fn down(args: DownArgs, choice: &Choice) -> Result<()> {
+    let engine = Engine::connect(choice).await?;
     // A cluster already down (state gone) can still be named, e.g. to remove its volumes.
     let cluster = match (ops::pick_cluster(&engine, args.cluster.as_deref()).await, &args.cluster) {
         (Ok(plan), _) => plan.cluster,
@@ -88,10 +88,10 @@ pub async fn down(args: DownArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn status(cmd: StatusCmd) -> Result<()> {
+pub async fn status(cmd: StatusCmd, choice: &Choice) -> Result<()> {
     use std::io::{IsTerminal, Write};
     let args = cmd.args;
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let show = |st: &ops::status::ClusterStatus| match args.output {
         Output::Json => format!("{}\n", serde_json::to_string_pretty(st).expect("status serializes")),
@@ -123,7 +123,7 @@ pub async fn status(cmd: StatusCmd) -> Result<()> {
     }
 }
 
-pub async fn scale(args: ScaleArgs) -> Result<()> {
+pub async fn scale(args: ScaleArgs, choice: &Choice) -> Result<()> {
     let (cluster, reqs) = match args.args.split_first() {
         Some((first, rest)) if !first.contains('=') => (Some(first.as_str()), rest),
         _ => (None, args.args.as_slice()),
@@ -138,7 +138,7 @@ pub async fn scale(args: ScaleArgs) -> Result<()> {
         ));
     }
     let requests = reqs.iter().map(|r| ops::scale::parse_request(r)).collect::<Result<Vec<_>>>()?;
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     let name = ops::pick_cluster(&engine, cluster).await?.cluster;
     let _lease = ops::lease::hold(&engine, &name, "scale", args.lease.wait).await?;
     // Read again under the lease: the command it waited for may have changed it.
@@ -163,16 +163,16 @@ fn cluster_and_role<'a>(args: &'a [String], example: &str) -> Result<(Option<&'a
     }
 }
 
-pub async fn logs(args: LogsArgs) -> Result<()> {
+pub async fn logs(args: LogsArgs, choice: &Choice) -> Result<()> {
     let (cluster, role) = cluster_and_role(&args.args, "bdprov logs worker")?;
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     let plan = ops::pick_cluster(&engine, cluster).await?;
     ops::logs::logs(&engine, &plan, role, args.follow, args.tail).await
 }
 
-pub async fn failover(args: FailoverArgs) -> Result<()> {
+pub async fn failover(args: FailoverArgs, choice: &Choice) -> Result<()> {
     let (cluster, role) = cluster_and_role(&args.args, "bdprov failover namenode")?;
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     let name = ops::pick_cluster(&engine, cluster).await?.cluster;
     let _lease = ops::lease::hold(&engine, &name, "failover", args.lease.wait).await?;
     // Read again under the lease: what a command before it left.
@@ -186,8 +186,8 @@ pub async fn failover(args: FailoverArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn init(args: InitArgs) -> Result<()> {
-    let engine = Engine::connect().await?;
+pub async fn init(args: InitArgs, choice: &Choice) -> Result<()> {
+    let engine = Engine::connect(choice).await?;
     if engine.init_swarm(&args.advertise_addr).await? {
         println!("this engine is now a single-node swarm manager (advertising {})", args.advertise_addr);
     } else {
@@ -197,8 +197,8 @@ pub async fn init(args: InitArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn doctor(args: StatusArgs) -> Result<()> {
-    let engine = Engine::connect().await?;
+pub async fn doctor(args: StatusArgs, choice: &Choice) -> Result<()> {
+    let engine = Engine::connect(choice).await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
     let findings = ops::doctor::doctor(&engine, &plan, progress.as_ref()).await?;
@@ -212,8 +212,8 @@ pub async fn doctor(args: StatusArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn unlock(args: UnlockArgs) -> Result<()> {
-    let engine = Engine::connect().await?;
+pub async fn unlock(args: UnlockArgs, choice: &Choice) -> Result<()> {
+    let engine = Engine::connect(choice).await?;
     match ops::lease::unlock(&engine, &args.cluster).await? {
         Some(seen) => {
             eprintln!("{}", ops::lease::broken_warning(&args.cluster, &seen));

@@ -1,14 +1,14 @@
 //! `images build`, `images list` and `images push`.
 
 use super::{ImagesArgs, ImagesCommand};
-use crate::engine::Engine;
+use crate::engine::{Choice, Engine};
 use crate::error::Result;
 use crate::images;
 use crate::output::reporter;
 use crate::table::Table;
 
-pub async fn images(args: ImagesArgs) -> Result<()> {
-    let engine = Engine::connect().await?;
+pub async fn images(args: ImagesArgs, choice: &Choice) -> Result<()> {
+    let engine = Engine::connect(choice).await?;
     match args.command {
         ImagesCommand::Build { names, force } => {
             let progress = reporter();
@@ -38,7 +38,7 @@ pub async fn images(args: ImagesArgs) -> Result<()> {
             }
             let mut table = Table::headless(3).right(&[1]);
             for r in rows {
-                table.row([r["image"].to_string(), r["size"].to_string(), r["versions"].to_string()]);
+                table.row([r.image, r.size, r.versions]);
             }
             print!("{table}");
         }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::engine::Choice;
 use crate::error::{Error, Result};
 use crate::plan::ImageSet;
 
@@ -423,7 +424,6 @@ pub fn main() -> i32 {
     if std::env::var_os("BDPROV_PARSE_ONLY").is_some_and(|v| v == "1") {
         return 0;
     }
-    crate::engine::choose(cli.host.clone(), cli.context.clone());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => 0,
@@ -451,21 +451,23 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn dispatch(cli: Cli) -> Result<()> {
+    // The engine chosen on the command line, for the commands that use one.
+    let engine = &Choice { host: cli.host, context: cli.context };
     match cli.command {
-        Command::Up(a) => cluster::up(a).await,
-        Command::Down(a) => cluster::down(a).await,
-        Command::Status(a) => cluster::status(a).await,
-        Command::Scale(a) => cluster::scale(a).await,
-        Command::Logs(a) => cluster::logs(a).await,
-        Command::Failover(a) => cluster::failover(a).await,
-        Command::Submit(a) => submit::submit(a).await,
-        Command::Storm(a) => storm::storm(a).await,
+        Command::Up(a) => cluster::up(a, engine).await,
+        Command::Down(a) => cluster::down(a, engine).await,
+        Command::Status(a) => cluster::status(a, engine).await,
+        Command::Scale(a) => cluster::scale(a, engine).await,
+        Command::Logs(a) => cluster::logs(a, engine).await,
+        Command::Failover(a) => cluster::failover(a, engine).await,
+        Command::Submit(a) => submit::submit(a, engine).await,
+        Command::Storm(a) => storm::storm(a, engine).await,
         Command::Render(a) => render::render(a),
         Command::Blueprints => render::blueprints(),
-        Command::Images(a) => images::images(a).await,
-        Command::Init(a) => cluster::init(a).await,
-        Command::Doctor(a) => cluster::doctor(a).await,
-        Command::Unlock(a) => cluster::unlock(a).await,
+        Command::Images(a) => images::images(a, engine).await,
+        Command::Init(a) => cluster::init(a, engine).await,
+        Command::Doctor(a) => cluster::doctor(a, engine).await,
+        Command::Unlock(a) => cluster::unlock(a, engine).await,
         Command::Completions { shell } => completions::print(shell),
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{Output, StormArgs, StormCommand};
-use crate::engine::Engine;
+use crate::engine::{Choice, Engine};
 use crate::error::Result;
 use crate::ops;
 use crate::output::reporter;
@@ -14,13 +14,13 @@ use crate::systems::storm::{self, Nimbus, Ui};
 const KILL_GRACE: Duration = Duration::from_secs(120);
 const KILL_POLL: Duration = Duration::from_secs(1);
 
-pub async fn storm(args: StormArgs) -> Result<()> {
+pub async fn storm(args: StormArgs, choice: &Choice) -> Result<()> {
     let engine;
     let plan;
     let nimbus = match &args.ui {
         Some(url) => Nimbus::Ui(Ui::at(url)?),
         None => {
-            engine = Engine::connect().await?;
+            engine = Engine::connect(choice).await?;
             plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
             if plan.jobs.storm.as_ref().is_some_and(|j| plan.service(&j.ui_role).is_some()) {
                 // The UI is published read-only: reads there, the kill by

@@ -1,14 +1,14 @@
 //! `submit`: one-shot jobs on a running cluster.
 
 use super::{Job, Master, SubmitArgs};
-use crate::engine::Engine;
+use crate::engine::{Choice, Engine};
 use crate::error::{Error, Result};
 use crate::ops;
 use crate::output::reporter;
 use crate::systems::spark::{self, JobMemory, SparkApp, SparkOn};
 use crate::systems::storm::{self, StormApp};
 
-pub async fn submit(args: SubmitArgs) -> Result<()> {
+pub async fn submit(args: SubmitArgs, choice: &Choice) -> Result<()> {
     let (on, app, memory) = match args.job {
         Job::SparkPi { slices, master: Master::Standalone, memory } => (SparkOn::Cluster, SparkApp::Pi { slices }, memory),
         Job::SparkPi { slices, master: Master::Yarn, memory } => (SparkOn::Yarn, SparkApp::Pi { slices }, memory),
@@ -19,14 +19,14 @@ pub async fn submit(args: SubmitArgs) -> Result<()> {
             (SparkOn::Yarn, SparkApp::File { class, file: jar.or(py).expect("clap requires --jar or --py"), args }, memory)
         }
         Job::Storm { jar, class, name, args: app_args } => {
-            let engine = Engine::connect().await?;
+            let engine = Engine::connect(choice).await?;
             let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
             let progress = reporter();
             let code = storm::submit(&engine, &plan, &StormApp { jar, class, name, args: app_args }, progress.as_ref()).await?;
             return exit(code);
         }
     };
-    let engine = Engine::connect().await?;
+    let engine = Engine::connect(choice).await?;
     let plan = ops::pick_cluster(&engine, args.cluster.as_deref()).await?;
     let progress = reporter();
     let memory = JobMemory { executor: memory.executor_memory, driver: memory.driver_memory };

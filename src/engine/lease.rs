@@ -64,7 +64,7 @@ impl Engine {
     /// Create the cluster's lease with `labels`, atomically: its id, or
     /// `None` when a lease of that cluster already exists.
     pub async fn create_lease(&self, cluster: &str, mut labels: HashMap<String, String>, text: &str) -> Result<Option<String>> {
-        labels.insert(labels::KIND.into(), "lease".into());
+        labels::Kind::Lease.mark(&mut labels);
         labels.insert(LEASE.into(), cluster.into());
         let name = lease_name(cluster);
         let spec = ConfigSpec {

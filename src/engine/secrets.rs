@@ -27,7 +27,7 @@ impl Engine {
     pub async fn cluster_secrets(&self, cluster: &str) -> Result<BTreeMap<String, String>> {
         let filters = HashMap::from([(
             "label".to_string(),
-            vec![format!("{}={cluster}", labels::CLUSTER), format!("{}={}", labels::KIND, labels::SECRET)],
+            vec![format!("{}={cluster}", labels::CLUSTER), format!("{}={}", labels::KIND, labels::Kind::Secret)],
         )]);
         let opts = ListSecretsOptionsBuilder::default().filters(&filters).build();
         let secrets = self.docker.list_secrets(Some(opts)).await.map_err(self.err("cannot list secrets"))?;

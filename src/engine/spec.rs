@@ -11,6 +11,7 @@ use bollard::models::{
     TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
+use crate::plan::deploy::{self as policy, EndpointMode, FailureAction, UpdateOrder};
 use crate::plan::{labels, Protocol, Restart, ServiceDef};
 
 const NS: f64 = 1e9;
@@ -104,12 +105,12 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         (true, _) => TaskSpecRestartPolicy { condition: Some(TaskSpecRestartPolicyConditionEnum::NONE), ..Default::default() },
         (false, Restart::Any) => TaskSpecRestartPolicy {
             condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
-            delay: Some(2_000_000_000),
+            delay: Some((policy::RESTART_DELAY_SECS as f64 * NS) as i64),
             ..Default::default()
         },
         (false, Restart::OnFailure) => TaskSpecRestartPolicy {
             condition: Some(TaskSpecRestartPolicyConditionEnum::ON_FAILURE),
-            delay: Some(2_000_000_000),
+            delay: Some((policy::RESTART_DELAY_SECS as f64 * NS) as i64),
             ..Default::default()
         },
     };
@@ -158,12 +159,25 @@ pub fn service_spec(def: &ServiceDef, replicas: u64, config_ids: &HashMap<String
         }),
         // Stateful daemons with host ports: replace one task at a time, old one first.
         update_config: (!def.job).then(|| ServiceSpecUpdateConfig {
-            parallelism: Some(1),
-            order: Some(ServiceSpecUpdateConfigOrderEnum::STOP_FIRST),
-            failure_action: Some(ServiceSpecUpdateConfigFailureActionEnum::PAUSE),
+            parallelism: Some(policy::UPDATE_PARALLELISM as i64),
+            order: Some(match policy::UPDATE_ORDER {
+                UpdateOrder::StopFirst => ServiceSpecUpdateConfigOrderEnum::STOP_FIRST,
+                UpdateOrder::StartFirst => ServiceSpecUpdateConfigOrderEnum::START_FIRST,
+            }),
+            failure_action: Some(match policy::UPDATE_FAILURE {
+                FailureAction::Pause => ServiceSpecUpdateConfigFailureActionEnum::PAUSE,
+                FailureAction::Continue => ServiceSpecUpdateConfigFailureActionEnum::CONTINUE,
+                FailureAction::Rollback => ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK,
+            }),
             ..Default::default()
         }),
-        endpoint_spec: Some(EndpointSpec { mode: Some(EndpointSpecModeEnum::DNSRR), ports: Some(ports) }),
+        endpoint_spec: Some(EndpointSpec {
+            mode: Some(match policy::ENDPOINT_MODE {
+                EndpointMode::Vip => EndpointSpecModeEnum::VIP,
+                EndpointMode::Dnsrr => EndpointSpecModeEnum::DNSRR,
+            }),
+            ports: Some(ports),
+        }),
         ..Default::default()
     }
 }

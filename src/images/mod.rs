@@ -23,7 +23,7 @@ pub mod maven;
 mod pyspark;
 mod rootfs;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
@@ -326,21 +326,36 @@ where
 }
 
 /// The kit's images on this engine, with the versions they contain.
-pub async fn list(engine: &Engine) -> Result<Vec<BTreeMap<String, String>>> {
+pub async fn list(engine: &Engine) -> Result<Vec<ImageRow>> {
     let mut rows = Vec::new();
     for img in engine.kit_images(KIT_LABEL).await?.into_iter().filter(|i| !i.tags.is_empty() && i.tags.iter().all(|t| t != "<none>:<none>"))
     {
         let l: &HashMap<String, String> = &img.labels;
-        let mut row = BTreeMap::new();
-        row.insert("image".into(), img.tags.first().cloned().unwrap_or_else(|| img.id.clone()));
-        row.insert("kit".into(), l.get(KIT_LABEL).cloned().unwrap_or_default());
-        row.insert("size".into(), format!("{} MB", img.size / 1_000_000));
-        row.insert("inputs".into(), l.get(INPUTS_LABEL).cloned().unwrap_or_default());
-        row.insert("versions".into(), l.get(VERSIONS_LABEL).cloned().unwrap_or_default());
-        rows.push(row);
+        rows.push(ImageRow {
+            image: img.tags.first().cloned().unwrap_or_else(|| img.id.clone()),
+            kit: l.get(KIT_LABEL).cloned().unwrap_or_default(),
+            size: format!("{} MB", img.size / 1_000_000),
+            inputs: l.get(INPUTS_LABEL).cloned().unwrap_or_default(),
+            versions: l.get(VERSIONS_LABEL).cloned().unwrap_or_default(),
+        });
     }
-    rows.sort_by(|a, b| a.get("image").cmp(&b.get("image")));
+    rows.sort_by(|a, b| a.image.cmp(&b.image));
     Ok(rows)
+}
+
+/// An image of the offline kit, as `bdprov images list` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageRow {
+    /// Its first tag (else its id).
+    pub image: String,
+    /// Its name in the kit (the `bdprov.kit` label).
+    pub kit: String,
+    /// Its size, in MB.
+    pub size: String,
+    /// The hash of what it was built from.
+    pub inputs: String,
+    /// The versions of what it holds.
+    pub versions: String,
 }
 
 /// Push the kit's images (all built ones when `names` is empty, never the

@@ -261,7 +261,7 @@ async fn refresh(engine: &Engine, plan: &Plan, def: &DecommissionDef, list: &[St
     let name = retired_config_name(&plan.cluster, &def.role, &data);
     let existed = lists.iter().any(|(n, _)| *n == name);
     let mut labels = plan.labels(Some(&def.role));
-    labels.insert(labels::KIND.into(), labels::RETIRED.into());
+    labels::Kind::Retired.mark(&mut labels);
     let id = if existed { None } else { Some(engine.create_config(&ConfigDef { name: name.clone(), data, labels }).await?) };
     let result = run_step(engine, plan, def, "refresh", &def.refresh, &name, progress).await;
     match (result, id) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{EndpointSpec, Engine, TaskState};
+use crate::engine::{EndpointMode, EndpointSpec, Engine, PublishMode, TaskState};
 use crate::error::{Error, Result};
 use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, Protocol, ServiceDef};
@@ -107,9 +107,9 @@ pub fn parse(lines: &[String], plan: &Plan) -> Vec<Finding> {
 /// What the swarm says about the cluster's services: endpoint modes and publishing.
 fn spec_findings(specs: &[EndpointSpec]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (name, mode, ports) in specs {
-        let ingress: Vec<String> = ports.iter().filter(|(_, m)| m == "ingress").map(|(p, _)| p.to_string()).collect();
-        let ok = ingress.is_empty() || mode != "dnsrr";
+    for EndpointSpec { service: name, mode, ports } in specs {
+        let ingress: Vec<String> = ports.iter().filter(|(_, m)| *m == PublishMode::Ingress).map(|(p, _)| p.to_string()).collect();
+        let ok = ingress.is_empty() || *mode != EndpointMode::Dnsrr;
         let fix = (!ok).then(|| {
             format!(
                 "publish {} of {name} in host mode (`mode: host`): the ingress mesh needs a VIP and IPVS, dnsrr has neither",
@@ -191,7 +191,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
     let name = format!("{}_doctor-{}", plan.cluster, super::job::job_id());
     let mut svc = template;
     svc.name = name.clone();
-    svc.labels.insert(labels::KIND.into(), "job".into());
+    labels::Kind::Job.mark(&mut svc.labels);
     progress.step("doctor", State::Running, "a check on every node, inside the overlay");
     let id = engine.create_service(&svc, 0, &Default::default()).await?;
     let result = tokio::select! {
@@ -297,8 +297,8 @@ mod tests {
     #[test]
     fn dnsrr_with_ingress_ports_is_flagged() {
         let f = spec_findings(&[
-            ("c_master".into(), "dnsrr".into(), vec![(8080, "host".into())]),
-            ("mine".into(), "dnsrr".into(), vec![(80, "ingress".into())]),
+            EndpointSpec { service: "c_master".into(), mode: EndpointMode::Dnsrr, ports: vec![(8080, PublishMode::Host)] },
+            EndpointSpec { service: "mine".into(), mode: EndpointMode::Dnsrr, ports: vec![(80, PublishMode::Ingress)] },
         ]);
         assert!(f[0].ok);
         assert!(!f[1].ok && f[1].fix.as_ref().unwrap().contains("host mode"));

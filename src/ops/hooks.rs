@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::output::Progress;
 use crate::plan::{HookActionDef, HookDef, Plan};
 use crate::systems::hdfs;
-use crate::systems::{hdfs as webhdfs, hdfs_paths};
+use crate::systems::hdfs::{self as webhdfs, paths as hdfs_paths};
 
 /// Run one hook; what it did, in a few words.
 pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Result<String> {

@@ -107,7 +107,7 @@ pub fn job_service(
             for i in 0..up.parts.len() {
                 let name = format!("{}_upload-{id}-{i:04}", plan.cluster);
                 let mut l = plan.labels(None);
-                l.insert(labels::KIND.into(), "upload".into());
+                labels::Kind::Upload.mark(&mut l);
                 l.insert(labels::JOB.into(), id.to_string());
                 // Configs carry bytes; the engine base64-encodes them.
                 configs.push(ConfigDef { name: name.clone(), data: String::new(), labels: l });

@@ -32,7 +32,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::lease::{LeaseRecord, Renewal, LEASE};
-use crate::engine::Engine;
+use crate::engine::{Engine, Target};
 use crate::error::{Error, Result};
 
 /// The time to live when `BDPROV_LEASE_TTL` does not say.
@@ -378,7 +378,7 @@ pub async fn hold(engine: &Engine, cluster: &str, command: &str, wait: bool) -> 
     let mut unseen = 0;
     loop {
         if let Some(id) = engine.create_lease(cluster, me.labels(), &text).await? {
-            return Ok(start_renewing(cluster, id, me));
+            return Ok(start_renewing(engine.target().clone(), cluster, id, me));
         }
         let Some(rec) = engine.find_lease(cluster).await? else {
             // Released between the two calls, or a config of that name that is no lease.
@@ -440,21 +440,21 @@ pub async fn unlock(engine: &Engine, cluster: &str) -> Result<Option<Seen>> {
     Ok(Some(seen))
 }
 
-fn start_renewing(cluster: &str, id: String, me: Holder) -> Lease {
+fn start_renewing(target: Target, cluster: &str, id: String, me: Holder) -> Lease {
     let (tx, rx) = mpsc::channel();
     let key = NEXT.fetch_add(1, Ordering::Relaxed);
     HELD.lock().unwrap_or_else(|e| e.into_inner()).push((key, tx));
     let name = cluster.to_string();
     std::thread::Builder::new()
         .name(format!("lease-{cluster}"))
-        .spawn(move || renew_until_released(&name, &id, &me, rx))
+        .spawn(move || renew_until_released(&target, &name, &id, &me, rx))
         .expect("a thread to renew the lease");
     Lease { key, cluster: cluster.to_string() }
 }
 
 /// The renewal thread: renew every third of the time to live (sooner after
 /// a failed try), until asked to release; then remove the lease.
-fn renew_until_released(cluster: &str, id: &str, me: &Holder, rx: mpsc::Receiver<Msg>) {
+fn renew_until_released(target: &Target, cluster: &str, id: &str, me: &Holder, rx: mpsc::Receiver<Msg>) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
     let every = me.ttl / 3;
     let mut engine: Option<Engine> = None;
@@ -474,7 +474,7 @@ fn renew_until_released(cluster: &str, id: &str, me: &Holder, rx: mpsc::Receiver
                 let outcome = rt.block_on(async {
                     let attempt = async {
                         if engine.is_none() {
-                            engine = Some(Engine::connect().await?);
+                            engine = Some(Engine::connect_to(target).await?);
                         }
                         let e = engine.as_ref().expect("connected");
                         e.renew_lease(id, (&token, &me.token), renewals + 1).await
@@ -507,7 +507,7 @@ fn renew_until_released(cluster: &str, id: &str, me: &Holder, rx: mpsc::Receiver
                 let remove = async {
                     let e = match engine.take() {
                         Some(e) => e,
-                        None => Engine::connect().await?,
+                        None => Engine::connect_to(target).await?,
                     };
                     e.remove_lease(id).await
                 };

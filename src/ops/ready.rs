@@ -163,8 +163,7 @@ pub async fn observe(
     let position = verdict.as_ref().and_then(|v| v.position);
     let leading = svc.probe.as_ref().and_then(|p| match (&p.modes, &p.check) {
         (Some(m), _) => Some(m.active.clone()),
-        (None, CheckDef::Zookeeper { znode: None }) => Some("leader".to_string()),
-        _ => None,
+        (None, check) => crate::systems::leading_mode(check).map(String::from),
     });
     let active = match (&mode, &leading) {
         (Some(m), Some(l)) => Some(m.eq_ignore_ascii_case(l)),

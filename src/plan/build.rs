@@ -92,11 +92,11 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         .iter()
         .map(|d| {
             let mut l = labels.clone();
-            l.insert(super::labels::KIND.to_string(), super::labels::SECRET.to_string());
+            super::labels::Kind::Secret.mark(&mut l);
             SecretDef { name: secret_name(cluster, &d.name), length: d.length, labels: l }
         })
         .collect();
-    let mut plan = Plan {
+    let plan = Plan {
         cluster: cluster.to_string(),
         blueprint: bp.name.clone(),
         images: opts.images,
@@ -111,9 +111,6 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         secrets,
         failover,
     };
-    if b.errs.is_empty() {
-        super::spark::check_plan(bp, renderer, &mut plan, &mut b.errs);
-    }
     b.errs.finish(plan)
 }
 
@@ -470,7 +467,7 @@ impl Builder<'_> {
         let mut template = self.container(w, "job", None, path, ctx);
         template.name = String::new();
         template.job = true;
-        template.labels.insert(labels::KIND.to_string(), "job".to_string());
+        labels::Kind::Job.mark(&mut template.labels);
         template
     }
 

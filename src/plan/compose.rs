@@ -2,6 +2,7 @@
 //! it refers to. Deployed as stack `<cluster>`, it gives the same services,
 //! network, configs and volumes (without bdprov's ordering and readiness).
 
+use super::deploy as policy;
 use serde_json::{json, Map, Value};
 
 use super::{Plan, Restart, ServiceDef};
@@ -97,7 +98,7 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
         deploy.insert("mode".into(), json!("replicated"));
         deploy.insert("replicas".into(), json!(svc.replicas));
     }
-    deploy.insert("endpoint_mode".into(), json!("dnsrr"));
+    deploy.insert("endpoint_mode".into(), json!(policy::ENDPOINT_MODE.as_str()));
     let mut placement = Map::new();
     let mut constraints = svc.placement.constraints.clone();
     if svc.placement.coordinator && constraints.is_empty() {
@@ -130,8 +131,11 @@ fn service(svc: &ServiceDef, net_key: &str) -> Value {
         Restart::Any => "any",
         Restart::OnFailure => "on-failure",
     };
-    deploy.insert("restart_policy".into(), json!({ "condition": condition, "delay": "2s" }));
-    deploy.insert("update_config".into(), json!({ "parallelism": 1, "order": "stop-first", "failure_action": "pause" }));
+    deploy.insert("restart_policy".into(), json!({ "condition": condition, "delay": format!("{}s", policy::RESTART_DELAY_SECS) }));
+    deploy.insert(
+        "update_config".into(),
+        json!({ "parallelism": policy::UPDATE_PARALLELISM, "order": policy::UPDATE_ORDER.as_str(), "failure_action": policy::UPDATE_FAILURE.as_str() }),
+    );
     deploy.insert("labels".into(), json!(svc.labels));
     s.insert("deploy".into(), Value::Object(deploy));
     Value::Object(s)

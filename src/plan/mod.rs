@@ -5,10 +5,10 @@
 
 pub mod build;
 pub mod compose;
+pub mod deploy;
 pub mod diff;
 pub mod ports;
 pub mod preview;
-pub mod spark;
 
 use std::collections::BTreeMap;
 
@@ -27,18 +27,66 @@ pub mod labels {
     pub const SPEC: &str = "bdprov.spec";
     /// Replicas as the blueprint declared them at the last `up`.
     pub const REPLICAS: &str = "bdprov.replicas";
-    /// What an object is for: `state` on the config that stores the plan, `job` on
-    /// one-shot job services (hooks, submits, decommission steps, doctor's probe),
-    /// `upload` on the configs carrying a submitted file, [`RETIRED`] on the config
-    /// listing a role's retired members. Services of roles carry no `KIND`.
+    /// What an object is for (a [`Kind`]). Services of roles carry no `KIND`.
     pub const KIND: &str = "bdprov.kind";
     pub const JOB: &str = "bdprov.job";
     /// The member number of an ensemble member's service.
     pub const MEMBER: &str = "bdprov.member";
-    /// `KIND` of the config listing a role's retired members (its hosts).
-    pub const RETIRED: &str = "retired";
-    /// `KIND` of the cluster's generated secrets.
-    pub const SECRET: &str = "secret";
+
+    /// The values of [`KIND`]: the kinds of objects bdprov keeps for itself
+    /// besides the services and files of a plan.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Kind {
+        /// The config that stores the plan `up` applied.
+        State,
+        /// One-shot job services (hooks, submits, decommission steps, doctor's probe).
+        Job,
+        /// The configs carrying a submitted file.
+        Upload,
+        /// The config listing a role's retired members (its hosts).
+        Retired,
+        /// The cluster's generated secrets.
+        Secret,
+        /// The config holding a cluster's lease.
+        Lease,
+    }
+
+    impl Kind {
+        pub const ALL: [Kind; 6] = [Kind::State, Kind::Job, Kind::Upload, Kind::Retired, Kind::Secret, Kind::Lease];
+
+        /// The label's value.
+        pub const fn as_str(self) -> &'static str {
+            match self {
+                Kind::State => "state",
+                Kind::Job => "job",
+                Kind::Upload => "upload",
+                Kind::Retired => "retired",
+                Kind::Secret => "secret",
+                Kind::Lease => "lease",
+            }
+        }
+
+        /// The kind a label's value names, if any.
+        pub fn parse(value: &str) -> Option<Kind> {
+            Kind::ALL.into_iter().find(|k| k.as_str() == value)
+        }
+
+        /// The kind in a set of labels, if they carry one bdprov knows.
+        pub fn of<'a>(mut labels: impl Iterator<Item = (&'a String, &'a String)>) -> Option<Kind> {
+            labels.find(|(k, _)| k.as_str() == KIND).and_then(|(_, v)| Kind::parse(v))
+        }
+
+        /// Put this kind in `labels`.
+        pub fn mark<M: Extend<(String, String)>>(self, labels: &mut M) {
+            labels.extend([(KIND.to_string(), self.as_str().to_string())]);
+        }
+    }
+
+    impl std::fmt::Display for Kind {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
     /// Where a role's tasks serve Prometheus metrics on the cluster's
     /// network: the container port and the URL path. A scraper discovering
     /// tasks through the swarm keeps those carrying them.
@@ -540,6 +588,17 @@ pub struct JobDefs {
     pub storm: Option<StormJobDef>,
 }
 
+impl JobDefs {
+    /// The jobs of the kinds that submit with spark-submit (`spark`, `yarn`).
+    pub fn spark_kinds(&self) -> impl Iterator<Item = &SparkJobDef> {
+        [self.spark.as_ref(), self.yarn.as_ref()].into_iter().flatten()
+    }
+
+    pub fn spark_kinds_mut(&mut self) -> impl Iterator<Item = &mut SparkJobDef> {
+        [self.spark.as_mut(), self.yarn.as_mut()].into_iter().flatten()
+    }
+}
+
 /// How `submit spark`/`submit spark-pi` builds its one-shot service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SparkJobDef {
@@ -561,7 +620,21 @@ pub struct SparkJobDef {
     pub tracking: Option<EndpointDef>,
     /// What executor and driver memory must fit in (checked by `submit`).
     #[serde(default, skip_serializing_if = "is_default")]
-    pub limits: spark::SparkLimits,
+    pub limits: SparkLimits,
+}
+
+/// What a Spark job's memory must fit in, recorded in the plan for `submit`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SparkLimits {
+    /// A standalone worker's `--memory`, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_memory: Option<u64>,
+    /// The largest YARN container, in bytes, and the setting that bounds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<(u64, String)>,
+    /// `yarn.scheduler.minimum-allocation-mb` in bytes: YARN rounds requests up to a multiple of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_allocation: Option<u64>,
 }
 
 /// Configs that hold bdprov's own records (the stored plan, a role's retired
@@ -805,5 +878,22 @@ mod placement_tests {
         let mut p = plan_with(vec!["node.hostname==a".into()]);
         resolve_placement(&mut p, true, None);
         assert_eq!(p.services[0].placement.constraints, ["node.hostname==a"]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_kinds_read_back_as_written() {
+        for k in labels::Kind::ALL {
+            assert_eq!(labels::Kind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(labels::Kind::parse("role"), None);
+        let mut l = BTreeMap::new();
+        labels::Kind::Job.mark(&mut l);
+        assert_eq!(l[labels::KIND], "job");
+        assert_eq!(labels::Kind::of(l.iter()), Some(labels::Kind::Job));
     }
 }

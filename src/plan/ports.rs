@@ -89,7 +89,7 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
     });
     let endpoints = endpoints
         .chain(plan.decommission.iter_mut().map(|d| &mut d.status.endpoint))
-        .chain([plan.jobs.spark.as_mut(), plan.jobs.yarn.as_mut()].into_iter().flatten().filter_map(|j| j.tracking.as_mut()));
+        .chain(plan.jobs.spark_kinds_mut().filter_map(|j| j.tracking.as_mut()));
     for endpoint in endpoints {
         follow(&endpoint.service, &mut endpoint.port);
         for (service, port) in &mut endpoint.others {
@@ -112,7 +112,7 @@ pub fn exposed(plan: &Plan) -> Vec<crate::blueprint::exposure::Exposed> {
     });
     let endpoints = hooks
         .chain(plan.decommission.iter().map(|d| &d.status.endpoint))
-        .chain([plan.jobs.spark.as_ref(), plan.jobs.yarn.as_ref()].into_iter().flatten().filter_map(|j| j.tracking.as_ref()));
+        .chain(plan.jobs.spark_kinds().filter_map(|j| j.tracking.as_ref()));
     for e in endpoints {
         used.insert((e.service.as_str(), e.port));
         used.extend(e.others.iter().map(|(s, p)| (s.as_str(), *p)));

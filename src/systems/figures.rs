@@ -3,7 +3,7 @@
 //! phrased as one short line each.
 //!
 //! What to ask and how to read the answer is product knowledge, kept in
-//! each system's `*_figures` module; [`sources`] lists them. The generic
+//! each system's `figures` module; [`sources`] lists them. The generic
 //! side ([`crate::ops::figures`]) finds each system's front through the
 //! readiness probes of the plan (preferring the active member of a pair),
 //! asks it, and turns any failure into "unknown: <why>".
@@ -11,7 +11,11 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{hdfs_figures, spark_figures, storm_figures, yarn_figures, zookeeper_figures};
+use super::hdfs::figures as hdfs_figures;
+use super::spark::figures as spark_figures;
+use super::storm::figures as storm_figures;
+use super::yarn::figures as yarn_figures;
+use super::zookeeper::figures as zookeeper_figures;
 use crate::plan::CheckDef;
 
 /// What one system says about itself now.

@@ -11,21 +11,45 @@
 //! - [`preflight`]: what those preflights share (asking an HTTP API, keeping why a job waits).
 //! - [`storm`]: `storm jar` for `submit storm`; `storm list|kill` through the UI's REST API or Storm's CLI.
 //! - [`zookeeper`]: four-letter words and a znode's children (readiness probes).
-//! - [`figures`]: the live figures `status` shows, one `*_figures` module per system.
+//! - [`figures`]: the live figures `status` shows, read by each system's own
+//!   `figures` module ([`hdfs::figures`], [`yarn::figures`], …).
+//!
+//! Each system is a folder: `mod.rs` talks to it, `figures.rs` reads its live
+//! figures, and what else it needs sits next to them (`hdfs/paths.rs`, the
+//! `preflight.rs` of Spark and YARN).
 //!
 //! Jobs run through [`crate::ops::job`]; HTTP APIs are reached on a role's
 //! published port ([`crate::ops::ready::reach`]).
 
 pub mod figures;
 pub mod hdfs;
-pub mod hdfs_figures;
-pub mod hdfs_paths;
 pub mod preflight;
 pub mod spark;
-pub mod spark_figures;
 pub mod storm;
-pub mod storm_figures;
 pub mod yarn;
-pub mod yarn_figures;
 pub mod zookeeper;
-pub mod zookeeper_figures;
+
+use crate::blueprint::Blueprint;
+use crate::diag::Diagnostics;
+use crate::plan::{CheckDef, Plan};
+use crate::render::Renderer;
+
+/// The systems' own rules for a plan, run once it was built without errors
+/// ([`crate::pipeline`] calls them, so the generic planner names no
+/// product): each system checks the settings the blueprint rendered for it,
+/// pointing at the value that set them, and records in the plan what later
+/// commands check against. Spark's memory rules ([`spark::memory`]) are the
+/// only ones so far.
+pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &mut Diagnostics) {
+    spark::memory::check_plan(bp, renderer, plan, errs);
+}
+
+/// The mode the one leading member of an ensemble reports, for probes whose
+/// check reads the members' modes itself (a blueprint's `modes` names it
+/// otherwise): a ZooKeeper member's `srvr` says [`zookeeper::LEADER`].
+pub fn leading_mode(check: &CheckDef) -> Option<&'static str> {
+    match check {
+        CheckDef::Zookeeper { znode: None } => Some(zookeeper::LEADER),
+        _ => None,
+    }
+}

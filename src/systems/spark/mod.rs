@@ -17,10 +17,12 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops::job::{self, Echo, Upload};
 use crate::output::Progress;
-use crate::plan::spark::{self, Jvm};
 use crate::plan::{DeployMode, Plan, SparkJobDef};
 use crate::systems::preflight::Explained;
+use memory::{self as spark, Jvm};
 
+pub mod figures;
+pub mod memory;
 pub mod preflight;
 
 #[derive(Clone, Debug)]

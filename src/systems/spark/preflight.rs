@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::memory::{conf_lines, container_size, parse_memory, show, MIB};
 use super::{JobMemory, SparkOn};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::plan::spark::{container_size, parse_memory, show, MIB};
 use crate::plan::{EndpointDef, Plan, SparkJobDef};
 use crate::systems::preflight::{get, Explained};
 use crate::systems::yarn::preflight::{conf_value, node_managers, parse_nodes, Node, NodeManagers, YarnLimits, YarnWatch};
@@ -63,12 +63,7 @@ fn setting(plan: &Plan, job: &SparkJobDef, key: &str) -> Option<String> {
     }
     let mount = job.template.configs.iter().find(|m| m.target.ends_with("/spark-defaults.conf"))?;
     let data = &plan.config(&mount.config)?.data;
-    data.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(char::is_whitespace))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.trim().to_string())
+    conf_lines(data).find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
 }
 
 /// The request of a submission: `--executor-memory`/`--driver-memory`,

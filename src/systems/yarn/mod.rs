@@ -24,6 +24,7 @@ use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
 
+pub mod figures;
 pub mod preflight;
 
 /// How long killing applications may take after a signal: within the
@@ -184,7 +185,7 @@ pub fn client_template(plan: &Plan) -> Option<ServiceDef> {
     // A client: a small heap, whatever the daemon's.
     env.push("HADOOP_HEAPSIZE_MAX=128m".into());
     let mut labels = plan.labels(Some("job"));
-    labels.insert(labels::KIND.into(), "job".into());
+    labels::Kind::Job.mark(&mut labels);
     Some(ServiceDef {
         image: rm.image.clone(),
         env,

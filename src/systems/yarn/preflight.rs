@@ -13,9 +13,9 @@ use serde::Deserialize;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::output::Progress;
-use crate::plan::spark::{show, MIB};
 use crate::plan::Plan;
 use crate::systems::preflight::{get, Explained};
+use crate::systems::spark::memory::{show, MIB};
 
 /// A NodeManager as `/ws/v1/cluster/nodes` lists it.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -68,7 +68,7 @@ pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, String> {
 pub fn conf_value(body: &str, key: &str) -> Option<String> {
     match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => v["properties"].as_array()?.iter().find(|p| p["key"] == key).and_then(|p| p["value"].as_str().map(String::from)),
-        Err(_) => crate::plan::spark::site_properties(body).into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        Err(_) => crate::systems::spark::memory::site_properties(body).into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
     }
 }
 
@@ -113,7 +113,7 @@ pub async fn node_managers(engine: &Engine, plan: &Plan) -> Result<NodeManagers>
         .iter()
         .find(|m| m.target.ends_with("/yarn-site.xml"))
         .and_then(|m| plan.config(&m.config))
-        .map(|c| crate::plan::spark::site_properties(&c.data))
+        .map(|c| crate::systems::spark::memory::site_properties(&c.data))
         .unwrap_or_default();
     let num = |key: &str| site.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.trim().parse::<u64>().ok());
     Ok(NodeManagers {

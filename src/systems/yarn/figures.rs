@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::figures::{count, noun, parse_json, size, Ask, Figure, Source};
+use crate::systems::figures::{count, noun, parse_json, size, Ask, Figure, Source};
 
 pub const PATH: &str = "/ws/v1/cluster/metrics";
 

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::figures::{noun, Ask, Figure, Source};
-use super::storm::parse_topologies;
+use super::parse_topologies;
+use crate::systems::figures::{noun, Ask, Figure, Source};
 
 pub const PATH: &str = "/api/v1/topology/summary";
 

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::figures::{count, noun, parse_json, size, Ask, Figure, Source};
+use crate::systems::figures::{count, noun, parse_json, size, Ask, Figure, Source};
 
 /// The bean asked; its attributes are those of Hadoop's `FSNamesystemMBean`.
 pub const PATH: &str = "/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState";

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::hdfs::{self as webhdfs, FileStatus, Op, Outcome};
+use super::{self as webhdfs, FileStatus, Op, Outcome};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ops::job::{self as submit, sh_quote, Echo};

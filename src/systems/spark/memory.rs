@@ -8,33 +8,18 @@
 //! them); `submit` checks its own `--executor-memory`/`--driver-memory`.
 //! Pure: the rendered files and the plan are passed in.
 
-use serde::{Deserialize, Serialize};
-
 use crate::blueprint::{Blueprint, SparkJobs};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::render::Renderer;
 
-use super::{DeployMode, Plan, SparkJobDef};
+pub use crate::plan::SparkLimits;
+use crate::plan::{DeployMode, Plan, SparkJobDef};
 
 pub const MIB: u64 = 1 << 20;
 /// 1.5 × Spark's reserved memory (300 MiB): `INVALID_EXECUTOR_MEMORY` below it.
 pub const MIN_MEMORY: u64 = 450 * MIB;
 /// YARN's memory overhead floor: `max(384m, 10 %)` unless set.
 pub const MIN_OVERHEAD: u64 = 384 * MIB;
-
-/// What a Spark job's memory must fit in, recorded in the plan for `submit`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SparkLimits {
-    /// A standalone worker's `--memory`, in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worker_memory: Option<u64>,
-    /// The largest YARN container, in bytes, and the setting that bounds it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<(u64, String)>,
-    /// `yarn.scheduler.minimum-allocation-mb` in bytes: YARN rounds requests up to a multiple of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_allocation: Option<u64>,
-}
 
 /// Spark's memory strings: a number with k, m, g or t (and an optional b);
 /// a bare number is MiB.
@@ -137,7 +122,7 @@ pub fn check(jvm: Jvm, memory: u64, overhead: Option<u64>, limits: &SparkLimits)
 }
 
 /// `key value` lines of a rendered `spark-defaults.conf`.
-fn conf_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
+pub fn conf_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.starts_with('#'))
@@ -358,7 +343,7 @@ mod tests {
     fn site_files_and_worker_commands_are_read() {
         let xml = "<configuration>\n<property>\n  <name>yarn.scheduler.maximum-allocation-mb</name>\n  <value>2048</value>\n</property>\n</configuration>";
         assert_eq!(site_properties(xml), vec![("yarn.scheduler.maximum-allocation-mb".to_string(), "2048".to_string())]);
-        let worker = super::super::ServiceDef {
+        let worker = crate::plan::ServiceDef {
             command: Some(["spark-class", "org.apache.spark.deploy.worker.Worker", "--memory", "768m"].map(String::from).to_vec()),
             ..Default::default()
         };
@@ -366,7 +351,7 @@ mod tests {
             cluster: "c".into(),
             blueprint: "b".into(),
             images: Default::default(),
-            network: super::super::NetworkDef { name: "n".into(), labels: Default::default() },
+            network: crate::plan::NetworkDef { name: "n".into(), labels: Default::default() },
             configs: vec![],
             volumes: vec![],
             services: vec![worker],

@@ -5,6 +5,9 @@
 //! pure); [`ensure`] asks the status and makes the calls. Running it twice
 //! changes nothing the second time, and says so.
 
+pub mod figures;
+pub mod paths;
+
 use std::fmt;
 use std::time::Duration;
 

@@ -7,6 +7,11 @@
 //! no other API to ask: Storm's nimbus leadership latch and its registered
 //! supervisors, with or without the Storm UI. Framing and parsing are pure.
 
+pub mod figures;
+
+/// The mode `srvr` reports for an ensemble's leader.
+pub const LEADER: &str = "leader";
+
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -12,6 +12,8 @@
 //! Reading Storm's answers and the command line are pure functions; the HTTP
 //! calls around them are thin.
 
+pub mod figures;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

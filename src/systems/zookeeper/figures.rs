@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::figures::{noun, Ask, Figure, Member, Source};
 use crate::plan::CheckDef;
+use crate::systems::figures::{noun, Ask, Figure, Member, Source};
 
 pub fn source() -> Source {
     Source { system: "zookeeper", ask: Ask::Modes { probed: |c| matches!(c, CheckDef::Zookeeper { znode: None }), read } }

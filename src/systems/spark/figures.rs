@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::figures::{count, noun, parse_json, Ask, Figure, Source};
+use crate::systems::figures::{count, noun, parse_json, Ask, Figure, Source};
 
 pub const PATH: &str = "/json/";
 
