@@ -100,7 +100,11 @@ impl Engine {
     }
 
     /// Update with the current version, retrying when another writer got there first.
-    pub(super) async fn update_with_retry(&self, name: &str, f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec) -> Result<()> {
+    pub(super) async fn update_with_retry(
+        &self,
+        name: &str,
+        f: impl Fn(bollard::models::ServiceSpec) -> bollard::models::ServiceSpec,
+    ) -> Result<()> {
         let cannot = |e| self.err(&format!("cannot update service {name}"))(e);
         let look = async || {
             let svc = self
