@@ -228,15 +228,8 @@ mod tests {
             blueprint: "zk".into(),
             images: Default::default(),
             network: super::super::NetworkDef { name: "c-net".into(), labels: BTreeMap::from([(labels::CLUSTER.into(), "c".into())]) },
-            configs: vec![],
-            volumes: vec![],
             services: (1..=5).map(member).chain((1..=5).map(front)).collect(),
-            hooks: vec![],
-            decommission: vec![],
-            left_out: vec![],
-            failover: vec![],
-            secrets: vec![],
-            jobs: Default::default(),
+            ..Default::default()
         };
         let running: Vec<ObservedService> = (1..=3)
             .flat_map(|m| [member(m), front(m)])

@@ -96,7 +96,7 @@ pub mod labels {
     pub const OBSERVE: &str = "bdprov.observe";
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub cluster: String,
     pub blueprint: String,
@@ -165,7 +165,7 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkDef {
     pub name: String,
     pub labels: BTreeMap<String, String>,

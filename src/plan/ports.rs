@@ -204,15 +204,8 @@ mod tests {
             blueprint: "storm".into(),
             images: Default::default(),
             network: NetworkDef { name: "c-net".into(), labels: Default::default() },
-            configs: vec![],
-            volumes: vec![],
             services: vec![nimbus, ui, service("logviewer", vec![port("http", 8081, false)])],
-            hooks: vec![],
-            decommission: vec![],
-            left_out: vec![],
-            failover: vec![],
-            secrets: vec![],
-            jobs: Default::default(),
+            ..Default::default()
         }
     }
 

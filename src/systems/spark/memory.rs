@@ -352,15 +352,8 @@ mod tests {
             blueprint: "b".into(),
             images: Default::default(),
             network: crate::plan::NetworkDef { name: "n".into(), labels: Default::default() },
-            configs: vec![],
-            volumes: vec![],
             services: vec![worker],
-            hooks: vec![],
-            decommission: vec![],
-            left_out: vec![],
-            failover: vec![],
-            secrets: vec![],
-            jobs: Default::default(),
+            ..Default::default()
         };
         assert_eq!(worker_memory(&plan), Some(768 * MIB));
     }
