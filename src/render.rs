@@ -28,6 +28,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
     ("storm/jmx-exporter.yaml", include_str!("../templates/storm/jmx-exporter.yaml")),
+    ("storm/jmx-worker.yaml", include_str!("../templates/storm/jmx-worker.yaml")),
     ("web/relay.py", include_str!("../templates/web/relay.py")),
     ("monitoring/prometheus.yml", include_str!("../templates/monitoring/prometheus.yml")),
     ("monitoring/rules.yml", include_str!("../templates/monitoring/rules.yml")),

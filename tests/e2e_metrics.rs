@@ -174,14 +174,24 @@ fn prometheus(path: &str) -> Option<serde_json::Value> {
     crate::common::get_json(&format!("{PROMETHEUS}{path}")).filter(|v| v["status"] == "success").map(|v| v["data"].clone())
 }
 
-/// Prometheus' active targets of `cluster`: instance → health.
+/// Prometheus' active targets of `cluster`'s tasks (job `bdprov`): instance → health.
 fn targets(cluster: &str) -> BTreeMap<String, String> {
+    targets_of(cluster, |job| job == "bdprov")
+}
+
+/// The targets of `cluster`'s child processes (jobs `bdprov-child-N`):
+/// instance (`<service>.<slot>:<port>`) → health.
+fn child_targets(cluster: &str) -> BTreeMap<String, String> {
+    targets_of(cluster, |job| job.starts_with("bdprov-child-"))
+}
+
+fn targets_of(cluster: &str, job: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
     let Some(data) = prometheus("/api/v1/targets?state=active") else { return BTreeMap::new() };
     data["activeTargets"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|t| t["labels"]["cluster"] == cluster)
+        .filter(|t| t["labels"]["cluster"] == cluster && job(t["labels"]["job"].as_str().unwrap_or("")))
         .map(|t| (t["labels"]["instance"].as_str().unwrap_or("").to_string(), t["health"].as_str().unwrap_or("").to_string()))
         .collect()
 }
@@ -262,10 +272,21 @@ fn rules_pass_their_tests() {
         .find(|c| c["name"].as_str().is_some_and(|n| n.contains("_rules-")))
         .expect("a rules config in the monitoring plan");
     std::fs::write(dir.join("rules.yml"), rules["data"].as_str().unwrap()).unwrap();
+    let prometheus = plan["configs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("_prometheus-")))
+        .expect("a prometheus config in the monitoring plan");
+    std::fs::write(dir.join("prometheus.yml"), prometheus["data"].as_str().unwrap()).unwrap();
     std::fs::copy(crate::common::root().join("templates/monitoring/rules-test.yml"), dir.join("rules-test.yml")).unwrap();
     let mount = format!("{}:/t", dir.display());
     let run = docker(&["run", "--rm", "-v", &mount, "-w", "/t", "bdprov/monitoring:2.42", "promtool", "test", "rules", "rules-test.yml"]);
     assert!(run.code == 0 && run.stdout.contains("SUCCESS"), "promtool test rules:\n{}\n{}", run.stdout, run.stderr);
+    // Prometheus' configuration as rendered, its rules where it reads them.
+    let mount = format!("{}:/etc/bdprov", dir.display());
+    let run = docker(&["run", "--rm", "-v", &mount, "bdprov/monitoring:2.42", "promtool", "check", "config", "/etc/bdprov/prometheus.yml"]);
+    assert!(run.code == 0, "promtool check config:\n{}\n{}", run.stdout, run.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -430,7 +451,7 @@ fn e2e_metrics_every_role_on_the_overlay() {
             "--set",
             "values.worker_heap_mb=256",
             "--set",
-            "values.slots_per_supervisor=1",
+            "values.slots_per_supervisor=2",
             "--set",
             "ui-web.ports.ui.published=25081",
             "--set",
@@ -441,7 +462,81 @@ fn e2e_metrics_every_role_on_the_overlay() {
     check_cluster(st, "ui-web", &["zookeeper", "nimbus", "ui", "supervisor", "logviewer"]);
     all_targets_up(st, Duration::from_secs(60));
     quiet(st);
+    failing_topology(st);
     bdprov(&["down", st, "--volumes"]).ok();
-    eventually(&format!("the targets of {st} to be gone"), Duration::from_secs(60), || targets(st).is_empty().then_some(()));
+    eventually(&format!("the targets of {st} to be gone"), Duration::from_secs(60), || {
+        (targets(st).is_empty() && child_targets(st).is_empty()).then_some(())
+    });
     bdprov(&["down", MON, "--volumes"]).ok();
+}
+
+/// A topology whose bolt never acks (storm-client's TestPlannerBolt) behind
+/// a spout that tracks every tuple (TestEventLogSpout): every tuple tree
+/// times out and fails at the spout. Its worker, a child JVM of the
+/// supervisor, becomes a target on its slot's metrics port; its task
+/// counters reach Prometheus; StormTuplesFailing fires in Alertmanager, and
+/// resolves once the topology is killed.
+fn failing_topology(st: &str) {
+    let slots = ["16700", "16701"];
+    let before = child_targets(st);
+    assert_eq!(
+        before.keys().map(|k| k.rsplit(':').next().unwrap_or("")).collect::<BTreeSet<_>>(),
+        slots.into_iter().collect(),
+        "each slot of the supervisor is a child target: {before:?}"
+    );
+    assert!(before.values().all(|h| h != "up"), "no worker runs yet: {before:?}");
+    let topology = "name: failing\n\
+config:\n  topology.workers: 1\n  topology.message.timeout.secs: 2\n  topology.max.spout.pending: 50\n\
+spouts:\n  - id: events\n    className: org.apache.storm.testing.TestEventLogSpout\n    constructorArgs: [1000000000]\n    parallelism: 1\n\
+bolts:\n  - id: drop\n    className: org.apache.storm.testing.TestPlannerBolt\n    parallelism: 1\n\
+streams:\n  - from: events\n    to: drop\n    grouping: { type: SHUFFLE }\n";
+    // Flux's runner with the topology inside, read as a classpath resource.
+    let jar = std::env::temp_dir().join(format!("bdprov-failing-{}.jar", std::process::id()));
+    std::fs::copy(crate::e2e_storm::flux_jar(), &jar).unwrap();
+    let script = format!("import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'a') as z: z.writestr('failing.yaml', {topology:?})");
+    let ok = std::process::Command::new("python3").args(["-c", &script, jar.to_str().unwrap()]).status().expect("python3 runs");
+    assert!(ok.success(), "the failing topology's jar");
+    bdprov(&[
+        "submit",
+        "--cluster",
+        st,
+        "storm",
+        "--jar",
+        jar.to_str().unwrap(),
+        "--class",
+        "org.apache.storm.flux.Flux",
+        "--",
+        "--remote",
+        "--resource",
+        "/failing.yaml",
+    ])
+    .ok();
+    let _ = std::fs::remove_file(&jar);
+    eventually("the worker's slot target to be up", Duration::from_secs(120), || {
+        child_targets(st).values().any(|h| h == "up").then_some(())
+    });
+    let value = |q: &str| {
+        let r = prometheus(&format!("/api/v1/query?query={q}")).unwrap_or_default();
+        r["result"][0]["value"][1].as_str().and_then(|v| v.parse::<f64>().ok())
+    };
+    let q = format!("sum(storm_task_emit_total%7Bcluster%3D%22{st}%22%2Ctopology%3D%22failing%22%2Ccomponent%3D%22events%22%7D)");
+    eventually("the spout's emitted tuples in Prometheus", Duration::from_secs(60), || value(&q).filter(|n| *n > 0.0));
+    let started = Instant::now();
+    eventually("StormTuplesFailing in Alertmanager", Duration::from_secs(120), || {
+        alertmanager_alerts()
+            .iter()
+            .any(|(n, l)| n == "StormTuplesFailing" && l["cluster"] == st && l["topology"] == "failing")
+            .then_some(())
+    });
+    eprintln!("StormTuplesFailing active in Alertmanager {:.1}s after the first tuples", started.elapsed().as_secs_f64());
+    for metric in ["scrape_duration_seconds", "scrape_samples_scraped"] {
+        let q = format!("max({metric}%7Bcluster%3D%22{st}%22%2Cjob%3D~%22bdprov-child-.*%22%7D)");
+        eprintln!("a worker's scrape, {metric}: {:?}", value(&q));
+    }
+    bdprov(&["storm", "kill", "--cluster", st, "failing", "--wait", "1"]).ok();
+    let killed = Instant::now();
+    eventually("StormTuplesFailing to resolve", Duration::from_secs(90), || {
+        alertmanager_alerts().iter().all(|(n, l)| !(n == "StormTuplesFailing" && l["cluster"] == st)).then_some(())
+    });
+    eprintln!("resolved {:.1}s after `storm kill` began", killed.elapsed().as_secs_f64());
 }

@@ -466,5 +466,10 @@ jobs:
         assert_eq!(e.0[0].message, "roles.nn.metrics: `path` is missing");
         let e = decoded("{ port: http, path: /prom, scheme: https }").unwrap_err();
         assert!(e.0[0].message.contains("unknown field `scheme`"), "{}", e.0[0].message);
+        let m = decoded("{ port: http, path: /prom, children: 16700-16703, images: local }").unwrap().role("nn").unwrap().metrics.clone();
+        let m = m.unwrap();
+        assert_eq!((m.children.map(|c| c.text).as_deref(), m.images.as_deref()), (Some("16700-16703"), Some("local")));
+        let e = decoded("{ port: http, path: /prom, images: kit }").unwrap_err();
+        assert_eq!(e.0[0].message, "roles.nn.metrics.images: `kit` is not an image set");
     }
 }

@@ -78,7 +78,7 @@ pub(super) const HTTP: &[&str] = &["role", "port", "path"];
 pub(super) const TCP: &[&str] = &["role", "port"];
 pub(super) const ZOOKEEPER: &[&str] = &["role", "port", "znode"];
 pub(super) const HEALTH: &[&str] = &["test", "interval", "timeout", "retries", "start_period"];
-pub(super) const METRICS: &[&str] = &["port", "path"];
+pub(super) const METRICS: &[&str] = &["port", "path", "children", "images"];
 
 /// Every table above, so the test that `field: ~` means "not given" can
 /// tell that it covers them all.

@@ -214,6 +214,13 @@ pub struct Metrics {
     pub path: String,
     /// Where the port is named, for the error when the role has no such port.
     pub span: Span,
+    /// Ports where the task's child processes serve metrics on the same
+    /// path while they run (Storm's workers, one per slot): templated, a
+    /// range `A-B` or a list of port numbers.
+    pub children: Option<Text>,
+    /// The image set whose images serve the endpoint (`local`: an agent only
+    /// the kit's images carry); with the other set the role has no endpoint.
+    pub images: Option<String>,
 }
 
 impl Role {

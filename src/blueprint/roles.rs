@@ -363,10 +363,22 @@ impl Decoder {
                 return None;
             }
         }
+        let children = get("children").and_then(|v| self.text(v, &format!("{path}.children")));
+        let images = get("images").and_then(|v| self.string(v, &format!("{path}.images")));
+        if let (Some(v), Some(i)) = (get("images"), &images) {
+            if i != "local" && i != "official" {
+                self.err(
+                    &v.span,
+                    format!("{path}.images: `{i}` is not an image set"),
+                    "write `local` (only the kit's images serve it) or `official`, or leave it out when both do",
+                );
+                return None;
+            }
+        }
         match (port, path_text) {
             (Some(port), Some(path)) => {
                 let span = get("port").map_or(&node.span, |v| &v.span).clone();
-                Some(Metrics { port, path, span })
+                Some(Metrics { port, path, span, children, images })
             }
             (port, _) => {
                 let missing = if port.is_none() { "port" } else { "path" };

@@ -116,7 +116,9 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
 
 /// What templates see: `cluster`, `values`, `roles` (and `role` for the role
 /// being rendered). `cluster.images` (`official` or `local`) lets a template
-/// use what only the kit's images carry (an agent jar, say).
+/// use what only the kit's images carry (an agent jar, say);
+/// `cluster.max_child_ports` is how many child ports a role's `metrics` may
+/// list (a scraper's configuration tries each position).
 fn context(bp: &Blueprint, cluster: &str, network: &str, images: ImageSet) -> (Context, serde_json::Map<String, Value>) {
     let roles: serde_json::Map<String, Value> = bp
         .roles
@@ -142,7 +144,12 @@ fn context(bp: &Blueprint, cluster: &str, network: &str, images: ImageSet) -> (C
         })
         .collect();
     let mut ctx = Context::new();
-    ctx.insert("cluster", &json!({ "name": cluster, "network": network, "blueprint": bp.name, "images": images }));
+    ctx.insert(
+        "cluster",
+        &json!({
+            "name": cluster, "network": network, "blueprint": bp.name, "images": images, "max_child_ports": MAX_CHILD_PORTS,
+        }),
+    );
     ctx.insert("values", &bp.values);
     ctx.insert("roles", &Value::Object(roles.clone()));
     (ctx, roles)
@@ -379,10 +386,23 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        if let Some(m) = &role.metrics {
+        let served = |m: &&crate::blueprint::Metrics| match m.images.as_deref() {
+            Some("local") => self.opts.images == ImageSet::Local,
+            Some(_) => self.opts.images == ImageSet::Official,
+            None => true,
+        };
+        if let Some(m) = role.metrics.as_ref().filter(served) {
             let port = role.port(&m.port).expect("metrics ports are checked").target;
             s.labels.insert(labels::METRICS_PORT.to_string(), port.to_string());
             s.labels.insert(labels::METRICS_PATH.to_string(), m.path.clone());
+            let children = m
+                .children
+                .as_ref()
+                .and_then(|c| self.parsed(c, ctx, &format!("{path}.metrics.children"), parse_child_ports, CHILDREN_PROBLEM, CHILDREN_HELP));
+            if let Some(ports) = children {
+                let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+                s.labels.insert(labels::METRICS_CHILDREN.to_string(), list.join(" "));
+            }
         }
         s.replicas = if member.is_some() { 1 } else { role.replicas };
         s.global = role.global;
@@ -474,7 +494,9 @@ impl Builder<'_> {
     fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, kind: &str, ctx: &Context) -> SparkJobDef {
         let template = self.job_template(&sj.workload, &format!("jobs.{kind}"), ctx);
         let master = self.text(&sj.master, ctx);
-        let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).collect();
+        // A setting that renders empty is left unset (one that only some
+        // image sets need).
+        let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).filter(|(_, v)| !v.is_empty()).collect();
         SparkJobDef {
             template,
             master,
@@ -586,5 +608,42 @@ impl Builder<'_> {
             }
         };
         HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect(), action }
+    }
+}
+
+/// The most child ports a role may list: the monitoring blueprint scrapes
+/// each position of the list with a job of its own.
+pub const MAX_CHILD_PORTS: usize = 8;
+const CHILDREN_PROBLEM: &str = "expected a port range `A-B` or port numbers separated by spaces";
+const CHILDREN_HELP: &str = "e.g. `children: 16700-16703`, at most 8 ports from 1 to 65535";
+
+/// `A-B` (both included) or `A B C`: at most [`MAX_CHILD_PORTS`] ports.
+fn parse_child_ports(s: &str) -> Option<Vec<u16>> {
+    let s = s.trim();
+    let ports: Vec<u16> = match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b): (u16, u16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+            if a > b || usize::from(b - a) >= MAX_CHILD_PORTS {
+                return None;
+            }
+            (a..=b).collect()
+        }
+        None => s.split([' ', ',']).filter(|p| !p.is_empty()).map(|p| p.parse().ok()).collect::<Option<_>>()?,
+    };
+    (!ports.is_empty() && ports.len() <= MAX_CHILD_PORTS && !ports.contains(&0)).then_some(ports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_ports_are_a_range_or_a_list_of_at_most_eight() {
+        assert_eq!(parse_child_ports("16700-16703"), Some(vec![16700, 16701, 16702, 16703]));
+        assert_eq!(parse_child_ports(" 9000 9002,9004 "), Some(vec![9000, 9002, 9004]));
+        assert_eq!(parse_child_ports("7000"), Some(vec![7000]));
+        for bad in ["", "16703-16700", "16700-16708", "1 2 3 4 5 6 7 8 9", "0", "70000", "a-b", "16700-"] {
+            assert_eq!(parse_child_ports(bad), None, "{bad:?}");
+        }
     }
 }

@@ -92,6 +92,9 @@ pub mod labels {
     /// tasks through the swarm keeps those carrying them.
     pub const METRICS_PORT: &str = "bdprov.metrics.port";
     pub const METRICS_PATH: &str = "bdprov.metrics.path";
+    /// Ports where a task's child processes serve metrics while they run
+    /// (space-separated): a scraper tries each, and a closed one is no fault.
+    pub const METRICS_CHILDREN: &str = "bdprov.metrics.children";
     /// On a service that joins every bdprov cluster's network (`observe_clusters`).
     pub const OBSERVE: &str = "bdprov.observe";
 }

@@ -398,14 +398,35 @@ mod tests {
     use crate::render::Renderer;
 
     fn storm_plan() -> Plan {
+        storm_plan_with(ImageSet::Official)
+    }
+
+    fn storm_plan_with(images: ImageSet) -> Plan {
         let (main, dir) = FsResolver.blueprint("storm", None).unwrap();
         let bp = blueprint::assemble(&main, dir, &FsResolver, &Overrides::default()).unwrap();
-        crate::plan::build(
-            &bp,
-            &Renderer::new(vec![]).unwrap(),
-            &Options { cluster: "st".into(), images: ImageSet::Official, registry: None },
-        )
-        .unwrap()
+        crate::plan::build(&bp, &Renderer::new(vec![]).unwrap(), &Options { cluster: "st".into(), images, registry: None }).unwrap()
+    }
+
+    /// With the kit's images every Storm daemon is a metrics target and the
+    /// supervisor lists its workers' ports (10000 + each slot port), which
+    /// its storm.yaml gives the workers' agent; the official image has no
+    /// agent, so no Storm role is a target there.
+    #[test]
+    fn workers_serve_metrics_on_their_slot_ports_with_the_kit() {
+        use crate::plan::labels;
+        let kit = storm_plan_with(ImageSet::Local);
+        let sup = kit.services.iter().find(|s| s.name == "st_supervisor").unwrap();
+        assert_eq!(sup.labels[labels::METRICS_CHILDREN], "16700 16701 16702 16703");
+        let yaml = kit.configs.iter().find(|c| c.name.starts_with("st_storm-yaml-")).unwrap();
+        assert!(yaml.data.contains("jmx_prometheus_javaagent.jar=1%ID%:/bdprov/jmx-worker.yaml"), "{}", yaml.data);
+        for role in ["nimbus", "ui", "supervisor", "logviewer"] {
+            let s = kit.services.iter().find(|s| s.name == format!("st_{role}")).unwrap();
+            assert!(s.labels.contains_key(labels::METRICS_PORT), "{role}");
+        }
+        let official = storm_plan_with(ImageSet::Official);
+        for s in official.services.iter().filter(|s| !s.name.starts_with("st_zookeeper")) {
+            assert!(!s.labels.contains_key(labels::METRICS_PORT) && !s.labels.contains_key(labels::METRICS_CHILDREN), "{}", s.name);
+        }
     }
 
     fn app(args: &[&str]) -> StormApp {
