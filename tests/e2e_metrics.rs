@@ -265,20 +265,15 @@ fn rules_pass_their_tests() {
     std::fs::create_dir_all(&dir).unwrap();
     bdprov(&["render", "monitoring", "--images", "local", "--out", dir.join("out").to_str().unwrap()]).ok();
     let plan: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(dir.join("out/plan.yaml")).unwrap()).unwrap();
-    let rules = plan["configs"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("_rules-")))
-        .expect("a rules config in the monitoring plan");
-    std::fs::write(dir.join("rules.yml"), rules["data"].as_str().unwrap()).unwrap();
-    let prometheus = plan["configs"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("_prometheus-")))
-        .expect("a prometheus config in the monitoring plan");
-    std::fs::write(dir.join("prometheus.yml"), prometheus["data"].as_str().unwrap()).unwrap();
+    for (config, file) in [("_rules-", "rules.yml"), ("_prometheus-", "prometheus.yml")] {
+        let c = plan["configs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"].as_str().is_some_and(|n| n.contains(config)))
+            .unwrap_or_else(|| panic!("a {config} config in the monitoring plan"));
+        std::fs::write(dir.join(file), c["data"].as_str().unwrap()).unwrap();
+    }
     std::fs::copy(crate::common::root().join("templates/monitoring/rules-test.yml"), dir.join("rules-test.yml")).unwrap();
     let mount = format!("{}:/t", dir.display());
     let run = docker(&["run", "--rm", "-v", &mount, "-w", "/t", "bdprov/monitoring:2.42", "promtool", "test", "rules", "rules-test.yml"]);
@@ -496,21 +491,7 @@ streams:\n  - from: events\n    to: drop\n    grouping: { type: SHUFFLE }\n";
     let script = format!("import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'a') as z: z.writestr('failing.yaml', {topology:?})");
     let ok = std::process::Command::new("python3").args(["-c", &script, jar.to_str().unwrap()]).status().expect("python3 runs");
     assert!(ok.success(), "the failing topology's jar");
-    bdprov(&[
-        "submit",
-        "--cluster",
-        st,
-        "storm",
-        "--jar",
-        jar.to_str().unwrap(),
-        "--class",
-        "org.apache.storm.flux.Flux",
-        "--",
-        "--remote",
-        "--resource",
-        "/failing.yaml",
-    ])
-    .ok();
+    crate::e2e_storm::submit_flux(st, &jar, &["--resource", "/failing.yaml"]).ok();
     let _ = std::fs::remove_file(&jar);
     eventually("the worker's slot target to be up", Duration::from_secs(120), || {
         child_targets(st).values().any(|h| h == "up").then_some(())

@@ -66,20 +66,15 @@ fn ui_emitted(topology_id: &str) -> u64 {
 /// `bdprov submit storm` of Storm's Flux word count (its jar built from
 /// Maven Central), on `cluster`.
 pub(crate) fn submit_wordcount(cluster: &str) -> crate::common::Run {
-    let jar = flux_jar();
-    bdprov(&[
-        "submit",
-        "--cluster",
-        cluster,
-        "storm",
-        "--jar",
-        jar.to_str().unwrap(),
-        "--class",
-        "org.apache.storm.flux.Flux",
-        "--",
-        "--remote",
-        "/apache-storm/examples/flux/wordcount.yaml",
-    ])
+    submit_flux(cluster, &flux_jar(), &["/apache-storm/examples/flux/wordcount.yaml"])
+}
+
+/// `bdprov submit storm` of Flux's runner `jar` with `--remote` and `args`.
+pub(crate) fn submit_flux(cluster: &str, jar: &std::path::Path, args: &[&str]) -> crate::common::Run {
+    let mut all = vec!["submit", "--cluster", cluster, "storm", "--jar", jar.to_str().unwrap()];
+    all.extend(["--class", "org.apache.storm.flux.Flux", "--", "--remote"]);
+    all.extend_from_slice(args);
+    bdprov(&all)
 }
 
 /// The Flux runner jar, downloaded once into the cache and checked against the lock.

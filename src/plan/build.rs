@@ -614,7 +614,7 @@ impl Builder<'_> {
 /// The most child ports a role may list: the monitoring blueprint scrapes
 /// each position of the list with a job of its own.
 pub const MAX_CHILD_PORTS: usize = 8;
-const CHILDREN_PROBLEM: &str = "expected a port range `A-B` or port numbers separated by spaces";
+const CHILDREN_PROBLEM: &str = "expected at most 8 ports, as a range `A-B` or numbers separated by spaces";
 const CHILDREN_HELP: &str = "e.g. `children: 16700-16703`, at most 8 ports from 1 to 65535";
 
 /// `A-B` (both included) or `A B C`: at most [`MAX_CHILD_PORTS`] ports.
