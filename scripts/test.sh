@@ -8,4 +8,6 @@ BDPROV_TEST=1 ./scripts/setup.sh
 # Style and lints first: they take seconds, the end-to-end tests minutes.
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+# Every test: the ignored ones are those that need Docker, the swarm or
+# Maven Central (a plain `cargo test` is the fast tier without them).
+cargo test --all-targets -- --include-ignored

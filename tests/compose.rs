@@ -3,6 +3,7 @@
 use crate::common::{bdprov, docker};
 
 #[test]
+#[ignore = "needs the docker CLI: scripts/test.sh runs it"]
 fn compose_exports_pass_docker_stack_config() {
     for bp in ["hdfs", "hdfs-ha", "yarn", "spark-hdfs-yarn", "spark-standalone", "zookeeper", "registry", "storm"] {
         let dir = std::env::temp_dir().join(format!("bdprov-compose-{bp}-{}", std::process::id()));

@@ -27,6 +27,7 @@ fn containers(role: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_cds_every_spark_jvm_maps_its_archive() {
     let _serial = crate::common::swarm_lock();
     up_fresh(

@@ -23,6 +23,7 @@ fn master_url(cluster: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_examples_as_their_headers_say() {
     let _serial = crate::common::swarm_lock();
     let _ = bdprov(&["down", CUSTOM, "--volumes"]);

@@ -145,6 +145,7 @@ fn alive_workers(st: &Value, member: &str) -> Option<u64> {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_ha_multinode_spark_masters_survive_a_node() {
     let _serial = crate::common::swarm_lock();
     let started = Instant::now();
@@ -347,6 +348,7 @@ fn yarn_apps(st: &Value, state: &str) -> Option<Vec<String>> {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_ha_multinode_hadoop_survives_a_killed_namenode_and_a_lost_node() {
     let _serial = crate::common::swarm_lock();
     let started = Instant::now();

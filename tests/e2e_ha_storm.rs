@@ -56,6 +56,7 @@ fn topology_id() -> Option<String> {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_ha_storm_nimbus_failover() {
     let _serial = crate::common::swarm_lock();
     up_fresh(CLUSTER, UP, LOCAL);

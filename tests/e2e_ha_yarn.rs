@@ -57,6 +57,7 @@ fn apps() -> Vec<(String, String)> {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_ha_yarn_failover_keeps_a_running_application() {
     let _serial = crate::common::swarm_lock();
     up_fresh(CLUSTER, UP, LOCAL);

@@ -76,6 +76,7 @@ fn assert_refused(run: &Run, command: &str, pid: u32) {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_lease_one_changing_command_at_a_time() {
     let _serial = crate::common::swarm_lock();
     let _ = bdprov(&["unlock", CLUSTER]);

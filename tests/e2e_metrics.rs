@@ -319,6 +319,7 @@ fn up_monitoring() {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_metrics_every_role_on_the_overlay() {
     let _serial = crate::common::swarm_lock();
     rules_pass_their_tests();

@@ -107,6 +107,7 @@ fn remote(args: &[&str]) -> Run {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_multinode_registry_placement_tls_doctor() {
     let _serial = crate::common::swarm_lock();
     let started = Instant::now();

@@ -55,6 +55,7 @@ fn unknown_secret_in_a_role_is_refused_with_its_place() {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_spark_secret_authenticates_jobs_and_refuses_outsiders() {
     let _serial = crate::common::swarm_lock();
     let t = Instant::now();

@@ -50,6 +50,7 @@ fn empty_jar() -> std::path::PathBuf {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_spark_standalone_lifecycle() {
     let _serial = crate::common::swarm_lock();
     // Leftovers of an earlier, interrupted run.
@@ -230,6 +231,7 @@ fn e2e_spark_standalone_lifecycle() {
 /// `up --dry-run` on a cluster that is not there, unchanged, and after a
 /// `--set`; then `submit` refused at once when no worker can run an executor.
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_spark_dry_run_and_submit_preflight() {
     const C: &str = "e2e-preflight";
     let _serial = crate::common::swarm_lock();

@@ -30,6 +30,7 @@ fn zk(job: &str, servers: &str, cmd: &[&str]) -> (bool, String) {
 }
 
 #[test]
+#[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_zookeeper_ensemble() {
     let _serial = crate::common::swarm_lock();
     let _ = bdprov(&["down", CLUSTER, "--volumes"]);

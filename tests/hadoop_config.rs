@@ -24,6 +24,7 @@ spark.stop()
 "#;
 
 #[test]
+#[ignore = "needs the Docker engine: scripts/test.sh runs it"]
 fn hadoop_reads_the_rendered_site_files() {
     let dir = std::env::temp_dir().join(format!("bdprov-hadoop-conf-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

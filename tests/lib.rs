@@ -1,5 +1,9 @@
 //! One integration test binary: it drives the real `bdprov` binary.
 //!
+//! A plain `cargo test` is the fast tier: the tests that need Docker, the
+//! swarm or Maven Central are `#[ignore = "needs …"]`, and
+//! `scripts/test.sh` runs them too (`--include-ignored`).
+//!
 //! * `cli`, `diagnostics`, `render`, `exposure`, `documented` (every command
 //!   the documentation's pages and the examples show) need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
