@@ -468,7 +468,7 @@ jobs:
         assert!(e.0[0].message.contains("unknown field `scheme`"), "{}", e.0[0].message);
         let m = decoded("{ port: http, path: /prom, children: 16700-16703, images: local }").unwrap().role("nn").unwrap().metrics.clone();
         let m = m.unwrap();
-        assert_eq!((m.children.map(|c| c.text).as_deref(), m.images.as_deref()), (Some("16700-16703"), Some("local")));
+        assert_eq!((m.children.map(|c| c.text).as_deref(), m.images), (Some("16700-16703"), Some(crate::blueprint::ImageSet::Local)));
         let e = decoded("{ port: http, path: /prom, images: kit }").unwrap_err();
         assert_eq!(e.0[0].message, "roles.nn.metrics.images: `kit` is not an image set");
     }

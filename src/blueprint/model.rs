@@ -4,7 +4,29 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diag::Span;
+
+/// Which images roles run: the official ones, or the offline kit's builds.
+/// A blueprint names it where only one set serves something (`metrics.images`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageSet {
+    #[default]
+    Official,
+    Local,
+}
+
+impl ImageSet {
+    pub fn parse(s: &str) -> Option<ImageSet> {
+        match s {
+            "official" => Some(ImageSet::Official),
+            "local" => Some(ImageSet::Local),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Blueprint {
@@ -220,7 +242,7 @@ pub struct Metrics {
     pub children: Option<Text>,
     /// The image set whose images serve the endpoint (`local`: an agent only
     /// the kit's images carry); with the other set the role has no endpoint.
-    pub images: Option<String>,
+    pub images: Option<ImageSet>,
 }
 
 impl Role {

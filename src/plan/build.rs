@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tera::Context;
 
@@ -13,14 +12,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
 use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
 
-/// Which images roles run: the official ones, or the offline kit's builds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImageSet {
-    #[default]
-    Official,
-    Local,
-}
+pub use crate::blueprint::ImageSet;
 
 pub struct Options {
     pub cluster: String,
@@ -386,19 +378,15 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        let served = |m: &&crate::blueprint::Metrics| match m.images.as_deref() {
-            Some("local") => self.opts.images == ImageSet::Local,
-            Some(_) => self.opts.images == ImageSet::Official,
-            None => true,
-        };
-        if let Some(m) = role.metrics.as_ref().filter(served) {
+        if let Some(m) = role.metrics.as_ref().filter(|m| m.images.is_none_or(|set| set == self.opts.images)) {
             let port = role.port(&m.port).expect("metrics ports are checked").target;
             s.labels.insert(labels::METRICS_PORT.to_string(), port.to_string());
             s.labels.insert(labels::METRICS_PATH.to_string(), m.path.clone());
-            let children = m
-                .children
-                .as_ref()
-                .and_then(|c| self.parsed(c, ctx, &format!("{path}.metrics.children"), parse_child_ports, CHILDREN_PROBLEM, CHILDREN_HELP));
+            let children = m.children.as_ref().and_then(|c| {
+                let problem = format!("expected at most {MAX_CHILD_PORTS} ports, as a range `A-B` or numbers separated by spaces");
+                let help = format!("e.g. `children: 16700-16703`, at most {MAX_CHILD_PORTS} ports from 1 to 65535");
+                self.parsed(c, ctx, &format!("{path}.metrics.children"), parse_child_ports, &problem, &help)
+            });
             if let Some(ports) = children {
                 let list: Vec<String> = ports.iter().map(u16::to_string).collect();
                 s.labels.insert(labels::METRICS_CHILDREN.to_string(), list.join(" "));
@@ -614,8 +602,6 @@ impl Builder<'_> {
 /// The most child ports a role may list: the monitoring blueprint scrapes
 /// each position of the list with a job of its own.
 pub const MAX_CHILD_PORTS: usize = 8;
-const CHILDREN_PROBLEM: &str = "expected at most 8 ports, as a range `A-B` or numbers separated by spaces";
-const CHILDREN_HELP: &str = "e.g. `children: 16700-16703`, at most 8 ports from 1 to 65535";
 
 /// `A-B` (both included) or `A B C`: at most [`MAX_CHILD_PORTS`] ports.
 fn parse_child_ports(s: &str) -> Option<Vec<u16>> {
