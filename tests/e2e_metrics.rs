@@ -12,10 +12,10 @@
 //!
 //! Then the `monitoring` blueprint, up before both clusters, finds them by
 //! itself: every labelled task is a target and up (Prometheus' own
-//! `/api/v1/targets`) soon after `up` returns, a scaled-up DataNode becomes
-//! one, a DataNode that stops answering fires its alerts in Alertmanager
-//! and resolves them when it is back, and `down` takes a cluster's targets
-//! away. Its alert rules pass their own tests (`promtool test rules`).
+//! `/api/v1/targets`) soon after `up` returns, DataNodes scaled up to five
+//! become targets, a DataNode that stops answering fires its alerts in
+//! Alertmanager and resolves them when it is back, and `down` takes a
+//! cluster's targets away. Its alert rules pass their own tests (`promtool test rules`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -216,17 +216,31 @@ fn expected_targets(cluster: &str) -> BTreeSet<String> {
     out
 }
 
-/// Wait until every expected target of `cluster` is up and no other one is
-/// listed; how long it took.
+/// Wait until every running task of `cluster` that names a metrics port is
+/// a target and up, and no other one is listed (tasks are listed again on
+/// each look: a task replaced meanwhile is a new target); how long it took.
 fn all_targets_up(cluster: &str, limit: Duration) -> Duration {
     let start = Instant::now();
-    let want = expected_targets(cluster);
-    assert!(!want.is_empty(), "{cluster} has no task with a metrics label");
-    eventually(&format!("every task of {cluster} to be a target and up: {want:?}"), limit, || {
+    loop {
+        let want = expected_targets(cluster);
+        assert!(!want.is_empty(), "{cluster} has no task with a metrics label");
         let got = targets(cluster);
-        (got.keys().cloned().collect::<BTreeSet<_>>() == want && got.values().all(|h| h == "up")).then_some(())
-    });
-    start.elapsed()
+        if got.keys().cloned().collect::<BTreeSet<_>>() == want && got.values().all(|h| h == "up") {
+            return start.elapsed();
+        }
+        if start.elapsed() > limit {
+            let seen = prometheus("/api/v1/targets?state=active").unwrap_or_default();
+            let seen: Vec<String> = seen["activeTargets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["labels"]["cluster"] == cluster)
+                .map(|t| format!("{} {} {} {}", t["labels"]["job"], t["labels"]["instance"], t["health"], t["lastError"]))
+                .collect();
+            panic!("after {limit:?}, the running tasks of {cluster} {want:?} are not all targets and up; Prometheus lists {seen:#?}");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// The alerts Alertmanager holds now (active, not resolved): (name, labels).
@@ -318,12 +332,32 @@ fn up_monitoring() {
     all_targets_up(MON, Duration::from_secs(60));
 }
 
+/// A cluster's network that exists before `up monitoring` (here only the
+/// network): Prometheus is created on it already, so it is not restarted
+/// once ready; `down` of that cluster detaches it and removes the network.
+fn observer_starts_on_every_network(early: &str) {
+    let prom = format!("{MON}_prometheus");
+    let tasks = docker(&["service", "ps", "--format", "{{.Name}} {{.DesiredState}}", &prom]).stdout;
+    assert_eq!(tasks.lines().count(), 1, "Prometheus was restarted after `up monitoring`:\n{tasks}");
+    let joined = docker(&["service", "inspect", "--format", "{{range .Spec.TaskTemplate.Networks}}{{.Target}} {{end}}", &prom]).stdout;
+    let early_id = docker(&["network", "inspect", "--format", "{{.Id}}", early]).stdout;
+    assert!(joined.split_whitespace().any(|t| t == early_id.trim()), "{prom} is not on {early}: {joined}");
+    let down = bdprov(&["down", early]).ok();
+    assert!(down.stderr.contains(&format!("{prom} left the network")), "{}\n{}", down.stdout, down.stderr);
+    assert!(docker(&["network", "inspect", early]).code != 0, "{early} is still there after `down`");
+}
+
 #[test]
 #[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_metrics_every_role_on_the_overlay() {
     let _serial = crate::common::swarm_lock();
     rules_pass_their_tests();
+    let early = "e2e-metrics-early";
+    let _ = bdprov(&["down", early]);
+    let made = docker(&["network", "create", "--driver", "overlay", "--label", &format!("bdprov.cluster={early}"), early]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
     up_monitoring();
+    observer_starts_on_every_network(early);
 
     // HDFS, YARN and Spark standalone, one task of each and small heaps.
     let hy = "e2e-metrics-hy";
@@ -382,10 +416,17 @@ fn e2e_metrics_every_role_on_the_overlay() {
         (figure == scraped && figure == 1).then_some(())
     });
 
-    // Scaled later: the new DataNode is a target.
-    bdprov(&["scale", hy, "datanode=2"]).ok();
-    all_targets_up(hy, Duration::from_secs(60));
-    assert!(targets(hy).contains_key(&format!("{hy}_datanode.2")), "{:?}", targets(hy));
+    // Scaled later: the new DataNodes are targets.
+    let scaled = Instant::now();
+    bdprov(&["scale", hy, "datanode=5"]).ok();
+    let took = all_targets_up(hy, Duration::from_secs(60));
+    eprintln!(
+        "scale datanode=5 ready in {:.1} s, every DataNode a target and up {:.1} s later",
+        (scaled.elapsed() - took).as_secs_f64(),
+        took.as_secs_f64()
+    );
+    let now = targets(hy);
+    assert!((1..=5).all(|n| now.contains_key(&format!("{hy}_datanode.{n}"))), "{now:?}");
 
     // A DataNode that stops answering (its node hung, say; a killed one is
     // restarted by the swarm before any NameNode counts it dead): its

@@ -62,14 +62,14 @@ impl Engine {
     }
 
     pub async fn create_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<String> {
-        let spec = spec::service_spec(def, replicas, config_ids);
+        let spec = self.with_observed_networks(def, spec::service_spec(def, replicas, config_ids)).await?;
         let r = self.docker.create_service(spec, None).await.map_err(self.err(&format!("cannot create service {}", def.name)))?;
         Ok(r.id.unwrap_or_default())
     }
 
     /// Replace the service's spec (a rolling update).
     pub async fn update_service(&self, def: &ServiceDef, replicas: u64, config_ids: &HashMap<String, String>) -> Result<()> {
-        let spec = spec::service_spec(def, replicas, config_ids);
+        let spec = self.with_observed_networks(def, spec::service_spec(def, replicas, config_ids)).await?;
         self.update_with_retry(&def.name, |_| spec.clone()).await
     }
 
