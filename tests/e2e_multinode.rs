@@ -1,11 +1,12 @@
 //! End to end on a three-node swarm (Docker-in-Docker nodes on this machine):
 //! a remote manager over TLS, a private registry, images distributed through
 //! it, coordinators on the labelled node, workers spread, probes and jobs
-//! reaching tasks on other nodes, and `doctor` on every node. Then node loss:
+//! reaching tasks on other nodes, `doctor` on every node, and monitoring that
+//! scrapes tasks and a node exporter on every node. Then node loss:
 //! a drained worker node, a worker node whose engine dies, and the node that
 //! holds the pinned coordinators drained.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ struct Nodes;
 impl Nodes {
     fn up() -> Nodes {
         let out = Command::new(root().join("tests/multinode/nodes.sh"))
-            .args(["up", "bdprov/spark:4.3.0", "bdprov/registry:2.8"])
+            .args(["up", "bdprov/spark:4.3.0", "bdprov/registry:2.8", "bdprov/monitoring:2.42"])
             .output()
             .expect("nodes.sh runs");
         assert!(out.status.success(), "could not start the nodes:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -163,9 +164,46 @@ fn e2e_multinode_registry_placement_tls_doctor() {
     assert_eq!(seen, ["node1", "node2", "node3"]);
     assert!(findings.as_array().unwrap().iter().any(|f| f["check"] == "dns master" && f["ok"] == true));
 
+    monitoring_on_every_node(&registry);
+
     let before_loss = started.elapsed();
     node_loss(&workers);
     eprintln!("multinode: {before_loss:?} before node loss, {:?} in all (after the swarm lock)", started.elapsed());
+}
+
+/// Monitoring over the three nodes: Prometheus (on the manager: it reads
+/// the swarm's tasks) finds every task of spark-standalone wherever it runs
+/// and scrapes it across the overlay, and the node exporter of every node is
+/// a target and up. Taken down again before the node-loss steps.
+fn monitoring_on_every_node(registry: &str) {
+    let pushed = remote(&["images", "push", "monitoring"]).ok();
+    assert!(pushed.stdout.contains(&format!("{registry}/bdprov/monitoring:")), "{}", pushed.stdout);
+    let up = remote(&["up", "monitoring", "--images", "local", "--registry", registry, "--set", "values.scrape_interval=5s"]).ok();
+    assert!(up.stdout.contains("is ready"), "{}", up.stdout);
+    let st: Value = serde_json::from_str(&remote(&["status", "monitoring", "--output", "json"]).ok().stdout).unwrap();
+    let front = tasks_of(&st, "prometheus-web");
+    let node = front.first().map(|(_, n, _)| n.clone()).expect("a task of prometheus-web");
+    let ip = format!("172.31.250.1{}", node.trim_start_matches("node"));
+    let want: BTreeSet<String> = ["monitoring_node-exporter@node1", "monitoring_node-exporter@node2", "monitoring_node-exporter@node3"]
+        .into_iter()
+        .chain(["spark-standalone_master.1", "spark-standalone_worker.1", "spark-standalone_worker.2"])
+        .map(String::from)
+        .collect();
+    let started = Instant::now();
+    let seen = eventually("every node exporter and every spark-standalone task a target and up", Duration::from_secs(60), || {
+        let t = get_json(&format!("http://{ip}:9090/api/v1/targets?state=active"))?;
+        let up: BTreeMap<String, String> = t["data"]["activeTargets"]
+            .as_array()?
+            .iter()
+            .filter(|t| t["labels"]["job"] == "bdprov" && t["health"] == "up")
+            .map(|t| (t["labels"]["instance"].as_str().unwrap_or("").to_string(), t["labels"]["node"].as_str().unwrap_or("").to_string()))
+            .collect();
+        want.iter().all(|w| up.contains_key(w)).then_some(up)
+    });
+    eprintln!("multinode: every node exporter and Spark task an up target {:.1} s after `up monitoring`", started.elapsed().as_secs_f64());
+    let nodes: BTreeSet<&String> = seen.iter().filter(|(i, _)| i.starts_with("spark-standalone_")).map(|(_, n)| n).collect();
+    assert!(nodes.len() >= 2, "Spark's targets are scraped on more than one node: {seen:?}");
+    remote(&["down", "monitoring", "--volumes"]).ok();
 }
 
 /// Node loss on the running cluster (`workers`: the nodes the two workers
