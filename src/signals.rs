@@ -9,8 +9,9 @@
 //! something waits on [`interrupted`] next to its work; the command as a
 //! whole runs under [`guarded`], which gives that code time to clean up.
 //! A second signal ends the process at once, saying so. Either way the
-//! cluster leases the process holds are given back first
-//! ([`crate::ops::lease::release_all`]), so nothing stays locked until expiry.
+//! cluster leases the process holds are given back first (the `release`
+//! given to [`install`]: `ops::lease::release_all`), so nothing stays locked
+//! until expiry.
 
 use std::future::Future;
 use std::sync::{Mutex, OnceLock};
@@ -30,8 +31,10 @@ fn channel() -> &'static watch::Sender<Option<Signal>> {
 /// Listen for the four signals from now on. Call inside the runtime, before
 /// the command starts. `grace`: how long the command may take to clean up
 /// after a signal before the process ends regardless (a command busy
-/// computing never looks at [`interrupted`]).
-pub fn install(grace: Duration) -> Result<()> {
+/// computing never looks at [`interrupted`]); `release`: what gives back,
+/// within the time it is given, what must not outlive the process (the
+/// cluster leases) when it ends that way.
+pub fn install(grace: Duration, release: fn(Duration)) -> Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let kinds = [
         (SignalKind::interrupt(), Signal::Int),
@@ -47,7 +50,7 @@ pub fn install(grace: Duration) -> Result<()> {
                 if tx.borrow().is_some() {
                     eprintln!("error: interrupted again ({}): stopped at once, without cleaning up{}", which.name(), left_report());
                     // Only the cluster's lease is still given back: else it would block others until it expires.
-                    crate::ops::lease::release_all(Duration::from_secs(3));
+                    release(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
                 }
                 tx.send_replace(Some(which));
@@ -55,7 +58,7 @@ pub fn install(grace: Duration) -> Result<()> {
                 std::thread::spawn(move || {
                     std::thread::sleep(grace + Duration::from_secs(2));
                     eprintln!("error: interrupted by {}: stopped before cleaning up{}", which.name(), left_report());
-                    crate::ops::lease::release_all(Duration::from_secs(3));
+                    release(Duration::from_secs(3));
                     std::process::exit(which.exit_code());
                 });
             }

@@ -109,7 +109,7 @@ fn zookeeper_leader_from_the_members_modes() {
 #[test]
 fn a_front_is_asked_in_turn_and_a_failure_is_a_figure_that_says_why() {
     let rt = runtime();
-    let client = bdprov::probe::client();
+    let client = bdprov::http::client();
     let nn = Fixture::start(vec![route("GET", "name=FSNamesystemState", &[(200, &fixture("namenode-fsnamesystemstate.json"))])]);
     // The first front does not answer: the next one does.
     let dead = "http://127.0.0.1:9".to_string();

@@ -50,7 +50,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Ask the fixture once, the way `up` asks a role's published port.
 fn ask(check: &CheckDef, fixture: &Fixture, want: u64) -> probe::Verdict {
-    let resp: Response = runtime().block_on(probe::fetch(&probe::client(), check, "127.0.0.1", fixture.port()));
+    let resp: Response = runtime().block_on(probe::fetch(&bdprov::http::client(), check, "127.0.0.1", fixture.port()));
     probe::judge(check, &resp, want)
 }
 
@@ -153,7 +153,7 @@ fn not_found(path: &str) -> String {
 }
 
 fn ensure(nn: &Fixture, user: &str, paths: &[PathDef]) -> bdprov::Result<Vec<(String, Outcome)>> {
-    runtime().block_on(hdfs::ensure(&probe::client(), &nn.base(), user, paths))
+    runtime().block_on(hdfs::ensure(&bdprov::http::client(), &nn.base(), user, paths))
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn webhdfs_refusals_say_why_and_what_to_do() {
     let gone = Fixture::start(vec![]);
     let base = gone.base();
     drop(gone);
-    let e = runtime().block_on(hdfs::ensure(&probe::client(), &base, "hadoop", &paths)).unwrap_err().to_string();
+    let e = runtime().block_on(hdfs::ensure(&bdprov::http::client(), &base, "hadoop", &paths)).unwrap_err().to_string();
     assert!(e.starts_with(&format!("error: cannot reach the NameNode's WebHDFS at {base}")), "{e}");
     assert!(e.contains("help: check `bdprov status`"), "{e}");
 }
@@ -354,7 +354,7 @@ fn live_nodes(states: &[(&str, &str)]) -> String {
 fn wait_retired(def: &DecommissionDef, nn: &Fixture, hosts: &[&str], timeout: Duration, progress: &Recorded) -> bdprov::Result<()> {
     let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
     runtime().block_on(decommission::wait_retired(
-        &probe::client(),
+        &bdprov::http::client(),
         &[nn.base()],
         def,
         &hosts,
@@ -413,7 +413,7 @@ fn app(state: &str, final_status: &str, diagnostics: &str) -> String {
 
 fn follow(rm: &Fixture, progress: &Recorded) -> bdprov::Result<yarn::App> {
     runtime().block_on(yarn::follow(
-        &probe::client(),
+        &bdprov::http::client(),
         vec![rm.base()],
         async || Vec::new(),
         "application_1700000000000_0001",

@@ -24,6 +24,8 @@
 //!   ResourceManager's web ports (`templates/web/relay.py`) before a fixture.
 //! * `images` checks the kit's Maven downloads against a local mirror that
 //!   lacks or alters artifacts.
+//! * `layers` reads `src/`: no import cycle, each layer uses only what
+//!   ARCHITECTURE.md allows.
 //! * `fuzz_corpus` replays the fuzz targets' seeds and the inputs the fuzzer
 //!   once crashed on, through the same entry points (no fuzzer needed).
 //! * `e2e_*` run against a real swarm (`e2e_examples`: each example as its
@@ -58,6 +60,7 @@ mod fuzz_corpus;
 mod hadoop_config;
 mod hadoop_fixtures;
 mod images;
+mod layers;
 mod preflight_fixtures;
 mod relay;
 mod render;

@@ -26,7 +26,7 @@ fn master(body: &str) -> preflight::Master {
     let fx = Fixture::start(vec![]);
     fx.on("GET", "/json/", &[(200, body)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let m = rt.block_on(preflight::master_view(&bdprov::probe::client(), &fx.base())).unwrap();
+    let m = rt.block_on(preflight::master_view(&bdprov::http::client(), &fx.base())).unwrap();
     assert_eq!(fx.requests(), ["GET /json/"]);
     m
 }
@@ -105,7 +105,7 @@ fn yarn_containers_are_compared_with_the_nodemanagers_and_the_maximum_allocation
     rm.on("GET", "/ws/v1/cluster/nodes", &[(200, NODES), (200, r#"{"nodes":null}"#)]);
     rm.on("GET", "/conf", &[(200, CONF), (200, CONF_XML)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = bdprov::probe::client();
+    let client = bdprov::http::client();
     let get = |path: &str| rt.block_on(async { client.get(format!("{}{path}", rm.base())).send().await.unwrap().text().await.unwrap() });
     let nodes = yarn::parse_nodes(&get("/ws/v1/cluster/nodes")).unwrap();
     let conf = get("/conf");
@@ -209,7 +209,7 @@ fn a_waiting_yarn_application_is_explained() {
     let rm = Fixture::start(vec![]);
     rm.on("GET", "/ws/v1/cluster/apps", &[(200, RUNNING_WITHOUT_EXECUTORS)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = bdprov::probe::client();
+    let client = bdprov::http::client();
     let body = rt.block_on(async { client.get(format!("{}/ws/v1/cluster/apps", rm.base())).send().await.unwrap().text().await.unwrap() });
     let apps = yarn::parse_apps(&body).unwrap();
     let nodes = yarn::parse_nodes(ONE_NODE).unwrap();

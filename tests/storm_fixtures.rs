@@ -46,7 +46,7 @@ fn role<'a>(plan: &'a Plan, role: &str) -> &'a ServiceDef {
 fn probe_once(svc: &ServiceDef, fixture: &Fixture) -> Verdict {
     let p = svc.probe.as_ref().expect("a probe");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let resp = rt.block_on(probe::fetch(&probe::client(), &p.check, "127.0.0.1", fixture.port()));
+    let resp = rt.block_on(probe::fetch(&bdprov::http::client(), &p.check, "127.0.0.1", fixture.port()));
     probe::judge(&p.check, &resp, svc.replicas)
 }
 

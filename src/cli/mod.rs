@@ -446,7 +446,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Submit(_) => Duration::from_secs(60),
         _ => Duration::from_secs(30),
     };
-    crate::signals::install(grace)?;
+    crate::signals::install(grace, crate::ops::lease::release_all)?;
     crate::signals::guarded(dispatch(cli), grace).await
 }
 

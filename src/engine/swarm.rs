@@ -8,6 +8,7 @@ use bollard::query_parameters::ListNodesOptions;
 use super::context::endpoint_host;
 use super::{Availability, Engine, NodeCondition, NodeInfo, TaskState};
 use crate::error::{Error, Result};
+use crate::plan::EndpointDef;
 
 impl Engine {
     /// This engine's node id, if it is a swarm manager; else an error saying how to get there.
@@ -94,5 +95,27 @@ impl Engine {
             .filter(|t| t.is_running() && t.desired == TaskState::Running)
             .filter_map(|t| nodes.iter().find(|n| n.id == t.node_id).cloned())
             .collect())
+    }
+
+    /// The base URL of a role's published port (`http://10.0.0.5:9870`), at
+    /// the node of a running task: how bdprov talks to a role's API, as
+    /// probes do.
+    pub async fn reach(&self, ep: &EndpointDef) -> Result<String> {
+        self.reach_all(ep).await?.into_iter().next().ok_or_else(|| {
+            Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster")
+        })
+    }
+
+    /// The base URLs of every member of the role that has a running task,
+    /// first member first: where a caller that needs the active member of a
+    /// pair looks.
+    pub async fn reach_all(&self, ep: &EndpointDef) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (service, port) in ep.candidates() {
+            if let Some(n) = self.running_nodes(&service).await?.into_iter().next() {
+                out.push(format!("http://{}:{port}", n.addr));
+            }
+        }
+        Ok(out)
     }
 }

@@ -252,7 +252,7 @@ async fn wait_in_order(
     run_hooks: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<RoleState>> {
-    let client = crate::probe::client();
+    let client = crate::http::client();
     let n = plan.services.len();
     let mut steps: Vec<Step> = (0..n).map(|_| Step::Blocked).collect();
     let mut last: Vec<Option<RoleState>> = vec![None; n];

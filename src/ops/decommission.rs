@@ -20,10 +20,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::job::{self, Echo};
 use crate::blueprint::{for_slot, HOSTS_FILE};
 use crate::engine::{Engine, TaskState};
 use crate::error::{Error, Result};
+use crate::job::{self, Echo};
 use crate::output::{Progress, State};
 use crate::plan::diff::{Action, Changes, ObservedService};
 use crate::plan::{labels, retired_config_name, ConfigDef, ConfigMount, DecommissionDef, MemberStatusDef, Plan, ServiceDef};
@@ -156,9 +156,9 @@ pub async fn retire(
     progress.step(role, State::Retiring, &format!("{}: telling the cluster", leaving.join(", ")));
     refresh(engine, plan, def, &exclusion(&previous, &leaving, &staying), progress).await?;
 
-    let bases = super::ready::reach_all(engine, &def.status.endpoint).await?;
+    let bases = engine.reach_all(&def.status.endpoint).await?;
     let timeout = Duration::from_secs(def.timeout_secs);
-    wait_retired(&crate::probe::client(), &bases, def, &leaving, progress, POLL, timeout).await?;
+    wait_retired(&crate::http::client(), &bases, def, &leaving, progress, POLL, timeout).await?;
 
     progress.step(role, State::Retiring, &format!("stopping {}", leaving.join(", ")));
     run_with_hosts(engine, plan, def, "stop", &def.stop, &leaving, progress).await?;
@@ -214,7 +214,7 @@ pub async fn wait_retired(
                     Ok(body) => member_states(&body, status, hosts),
                     Err(e) => Err(e.to_string()),
                 },
-                Err(e) => Err(crate::probe::root_cause(&e)),
+                Err(e) => Err(crate::http::root_cause(&e)),
             };
             // Which member said it, when there are several.
             let at = if bases.len() > 1 { format!(" (at {base})") } else { String::new() };

@@ -149,7 +149,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
 
     // From here: published ports at their nodes' addresses.
     let nodes = engine.nodes().await?;
-    let client = probe::client();
+    let client = crate::http::client();
     for svc in &plan.services {
         for task in engine.tasks(&svc.name).await?.iter().filter(|t| t.is_running() && t.desired == TaskState::Running) {
             let Some(node) = nodes.iter().find(|n| n.id == task.node_id) else { continue };
@@ -188,7 +188,7 @@ pub async fn doctor(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Re
         global: true,
         ..Default::default()
     };
-    let name = format!("{}_doctor-{}", plan.cluster, super::job::job_id());
+    let name = format!("{}_doctor-{}", plan.cluster, crate::job::job_id());
     let mut svc = template;
     svc.name = name.clone();
     labels::Kind::Job.mark(&mut svc.labels);

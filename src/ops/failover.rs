@@ -9,10 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::job::{self, Echo};
 use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::job::{self, Echo};
 use crate::output::Progress;
 use crate::plan::{FailoverActionDef, Plan, ServiceDef};
 use crate::poll::{self, Seen};
@@ -88,7 +88,7 @@ fn seen(members: &[(u64, RoleState)]) -> String {
 }
 
 async fn observe_all(engine: &Engine, members: &[&ServiceDef]) -> Result<Vec<(u64, RoleState)>> {
-    let client = crate::probe::client();
+    let client = crate::http::client();
     let nodes = engine.nodes().await?;
     let mut out = Vec::new();
     for svc in members {

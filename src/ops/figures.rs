@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::ready::{self, RoleState};
+use super::ready::RoleState;
 use crate::engine::Engine;
+use crate::http;
 use crate::plan::{CheckDef, EndpointDef, Plan};
-use crate::probe;
 use crate::systems::figures::{sources, Ask, Figure, Member};
 
 /// How long one answer may take: `status` must stay quick.
@@ -29,7 +29,7 @@ pub async fn read(engine: &Engine, client: &reqwest::Client, plan: &Plan, roles:
                     let mut bases = Vec::new();
                     let mut why = None;
                     for ep in &fronts {
-                        match ready::reach_all(engine, ep).await {
+                        match engine.reach_all(ep).await {
                             Ok(found) => bases.extend(found.into_iter().filter(|b| !bases.contains(b)).collect::<Vec<_>>()),
                             Err(e) => why = Some(e.to_string()),
                         }
@@ -111,7 +111,7 @@ pub async fn ask(client: &reqwest::Client, bases: &[String], path: &str, read: f
         let resp = match client.get(&url).timeout(ASK_TIMEOUT).send().await {
             Ok(r) => r,
             Err(e) => {
-                why = format!("{url}: {}", probe::root_cause(&e));
+                why = format!("{url}: {}", http::root_cause(&e));
                 continue;
             }
         };
@@ -119,7 +119,7 @@ pub async fn ask(client: &reqwest::Client, bases: &[String], path: &str, read: f
         match resp.text().await {
             Ok(body) if (200..300).contains(&status) => return read(&body).unwrap_or_else(|e| Figure::unknown(format!("{url}: {e}"))),
             Ok(_) => why = format!("{url}: HTTP {status}"),
-            Err(e) => why = format!("{url}: {}", probe::root_cause(&e)),
+            Err(e) => why = format!("{url}: {}", http::root_cause(&e)),
         }
     }
     Figure::unknown(why)

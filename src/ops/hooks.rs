@@ -1,10 +1,9 @@
 //! Hooks: steps `up` runs itself once the roles they come after are ready.
 //! They run on every `up`, so each must be idempotent.
 
-use super::job::{self, Echo};
-use super::ready;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::job::{self, Echo};
 use crate::output::Progress;
 use crate::plan::{HookActionDef, HookDef, Plan};
 use crate::systems::hdfs;
@@ -28,9 +27,9 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
             ))
         }
         HookActionDef::Webhdfs { endpoint, user, paths } => {
-            let base = ready::reach(engine, endpoint).await?;
+            let base = engine.reach(endpoint).await?;
             let done =
-                hdfs::ensure(&crate::probe::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
+                hdfs::ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
             Ok(hdfs::summary(&done))
         }
         HookActionDef::Hdfs { template, paths, .. } => {

@@ -1,7 +1,7 @@
 //! What bdprov does with any cluster, whatever runs in it: apply a plan
 //! (`up`: [`apply`], deciding each round in [`rounds`]), observe it (`status`,
 //! [`ready`]), change it (`scale`, retiring members with [`decommission`]),
-//! run one-shot jobs on it ([`job`], used by [`hooks`] and by `submit`),
+//! run one-shot jobs on it ([`crate::job`], used by [`hooks`] as by `submit`),
 //! read it (`logs`), check its network (`doctor`) and remove it (`down`).
 //! Every command that changes a cluster holds its [`lease`] while it does.
 //! Knowledge of particular systems (WebHDFS, YARN, Spark, Storm,
@@ -16,7 +16,6 @@ pub mod dryrun;
 pub mod failover;
 pub mod figures;
 pub mod hooks;
-pub mod job;
 pub mod lease;
 pub mod logs;
 pub mod nodeloss;

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::engine::{Availability, Engine, NodeInfo, TaskInfo, TaskState};
-use crate::error::{Error, Result};
-use crate::plan::{CheckDef, EndpointDef, ServiceDef};
+use crate::error::Result;
+use crate::plan::{CheckDef, ServiceDef};
 use crate::probe::{self, Verdict};
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -59,26 +59,6 @@ fn node<'a>(nodes: &'a [NodeInfo], id: &str) -> Option<&'a NodeInfo> {
 /// Tasks that should be running now (not ones already replaced).
 fn current(tasks: &[TaskInfo]) -> impl Iterator<Item = &TaskInfo> {
     tasks.iter().filter(|t| matches!(t.desired, TaskState::Running | TaskState::Complete))
-}
-
-/// The base URL of a role's published port (`http://10.0.0.5:9870`), at the
-/// node of a running task: how bdprov talks to a role's API, as probes do.
-pub async fn reach(engine: &Engine, ep: &EndpointDef) -> Result<String> {
-    reach_all(engine, ep).await?.into_iter().next().ok_or_else(|| {
-        Error::help(format!("role `{}` has no running task to ask", ep.role), "check `bdprov status`; `bdprov up` restores the cluster")
-    })
-}
-
-/// The base URLs of every member of the role that has a running task, first
-/// member first: where a caller that needs the active member of a pair looks.
-pub async fn reach_all(engine: &Engine, ep: &EndpointDef) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for (service, port) in ep.candidates() {
-        if let Some(n) = engine.running_nodes(&service).await?.into_iter().next() {
-            out.push(format!("http://{}:{port}", n.addr));
-        }
-    }
-    Ok(out)
 }
 
 /// Observe one role: its tasks, and its probe when it has one.

@@ -106,7 +106,7 @@ impl Pair {
 pub async fn status(engine: &Engine, plan: &Plan) -> Result<ClusterStatus> {
     let running = engine.cluster_services(&plan.cluster, false).await?;
     let nodes = engine.nodes().await?;
-    let client = crate::probe::client();
+    let client = crate::http::client();
     let mut roles = Vec::new();
     let mut tasks = Vec::new();
     let mut stranded = Vec::new();

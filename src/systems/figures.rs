@@ -86,7 +86,7 @@ pub(crate) fn parse_json(body: &str, what: &str) -> Result<Value, String> {
 
 /// A count at `key` of `v` (numbers also as strings), or why not.
 pub(crate) fn count(v: &Value, key: &str, what: &str) -> Result<u64, String> {
-    v.get(key).and_then(crate::probe::as_count).ok_or_else(|| format!("{what} has no number `{key}`"))
+    v.get(key).and_then(crate::http::as_count).ok_or_else(|| format!("{what} has no number `{key}`"))
 }
 
 /// The word for `n` things: `one` for 1, else `many`.

@@ -18,8 +18,8 @@
 //! figures, and what else it needs sits next to them (`hdfs/paths.rs`, the
 //! `preflight.rs` of Spark and YARN).
 //!
-//! Jobs run through [`crate::ops::job`]; HTTP APIs are reached on a role's
-//! published port ([`crate::ops::ready::reach`]).
+//! Jobs run through [`crate::job`]; HTTP APIs are reached on a role's
+//! published port ([`crate::engine::Engine::reach`]).
 
 pub mod figures;
 pub mod hdfs;

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 /// job was not submitted.
 pub async fn get(client: &reqwest::Client, url: &str) -> Result<String> {
     let resp = client.get(url).header("Accept", "application/json").timeout(Duration::from_secs(10)).send().await.map_err(|e| {
-        Error::help(format!("cannot ask {url}: {}", crate::probe::root_cause(&e)), "check `bdprov status`; the job was not submitted")
+        Error::help(format!("cannot ask {url}: {}", crate::http::root_cause(&e)), "check `bdprov status`; the job was not submitted")
     })?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();

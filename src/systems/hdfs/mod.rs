@@ -208,7 +208,7 @@ impl WebHdfs<'_> {
         let url = self.url(path, query)?;
         let resp = self.client.request(method, url).timeout(Duration::from_secs(30)).send().await.map_err(|e| {
             Error::help(
-                format!("cannot reach the NameNode's WebHDFS at {}: {}", self.base, crate::probe::root_cause(&e)),
+                format!("cannot reach the NameNode's WebHDFS at {}: {}", self.base, crate::http::root_cause(&e)),
                 "check `bdprov status`: the NameNode must run, with its HTTP port published",
             )
         })?;
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn query_strings() {
-        let hdfs = WebHdfs { client: &crate::probe::client(), base: "http://nn:9870", user: "hadoop" };
+        let hdfs = WebHdfs { client: &crate::http::client(), base: "http://nn:9870", user: "hadoop" };
         let url = hdfs.url("/user/a b", &Op::SetOwner { owner: Some("spark".into()), group: None }.query()).unwrap();
         assert_eq!(url.as_str(), "http://nn:9870/webhdfs/v1/user/a%20b?op=SETOWNER&owner=spark&user.name=hadoop");
     }

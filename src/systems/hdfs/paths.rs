@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::{self as webhdfs, FileStatus, Op, Outcome};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::job::{self as submit, sh_quote, Echo};
+use crate::job::{self as submit, sh_quote, Echo};
 use crate::output::Progress;
 use crate::plan::{PathDef, Plan, ServiceDef};
 

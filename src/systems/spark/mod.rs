@@ -1,5 +1,5 @@
 //! Spark: `submit spark` and `submit yarn` run spark-submit once, as a
-//! one-shot job ([`crate::ops::job`]) on the cluster's network, with the
+//! one-shot job ([`crate::job`]) on the cluster's network, with the
 //! blueprint's job settings (`jobs.spark`, `jobs.yarn`). Where the blueprint
 //! says how to follow applications, the YARN application spark-submit
 //! started is followed to its end ([`super::yarn`]).
@@ -15,7 +15,7 @@ use super::yarn;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::job::{self, Echo, Upload};
+use crate::job::{self, Echo, Upload};
 use crate::output::Progress;
 use crate::plan::{DeployMode, Plan, SparkJobDef};
 use crate::systems::preflight::Explained;
@@ -115,7 +115,7 @@ fn with_driver_secret(job: &SparkJobDef, cmd: Vec<String>) -> Vec<String> {
     };
     let script = format!(
         "umask 077 && s=$(cat {file}) && printf 'spark.authenticate.secret %s\\n' \"$s\" > {DRIVER_SECRET_CONF} && exec \"$@\"",
-        file = crate::ops::job::sh_quote(file)
+        file = crate::job::sh_quote(file)
     );
     let mut out = vec!["/bin/sh".to_string(), "-c".into(), script, "spark-submit".into(), cmd[0].clone()];
     out.extend(["--properties-file".to_string(), DRIVER_SECRET_CONF.to_string(), "--load-spark-defaults".to_string()]);
@@ -224,7 +224,7 @@ pub async fn run_spark(
         )
     })?;
     // Every ResourceManager's front, the one the preflight asked first.
-    let mut bases = crate::ops::ready::reach_all(engine, tracking).await?;
+    let mut bases = engine.reach_all(tracking).await?;
     if let Some(b) = base {
         bases.retain(|x| *x != b);
         bases.insert(0, b);
@@ -236,8 +236,8 @@ pub async fn run_spark(
     let held = crate::signals::hold(format!(
         "YARN application {id} (kill it with `yarn application -kill {id}` in a container on the cluster's network)"
     ));
-    let client = crate::probe::client();
-    let refind = async || crate::ops::ready::reach_all(engine, tracking).await.unwrap_or_default();
+    let client = crate::http::client();
+    let refind = async || engine.reach_all(tracking).await.unwrap_or_default();
     let application = tokio::select! {
         r = yarn::follow(&client, bases, refind, &id, progress, Duration::from_secs(1)) => r,
         never = watch() => match never {},

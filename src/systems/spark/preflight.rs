@@ -380,7 +380,7 @@ async fn leading_master(engine: &Engine, client: &reqwest::Client, masters: &[En
     let mut seen = Vec::new();
     let mut last_err = None;
     for ep in masters {
-        let base = match crate::ops::ready::reach(engine, ep).await {
+        let base = match engine.reach(ep).await {
             Ok(b) => b,
             Err(e) => {
                 last_err = Some(e);
@@ -436,7 +436,7 @@ pub async fn check(
     memory: &JobMemory,
     progress: &dyn Progress,
 ) -> Result<Checked> {
-    let client = crate::probe::client();
+    let client = crate::http::client();
     let req = request(plan, job, memory);
     let refuse = |(problem, fix): (String, String)| Error::input(problem, fix);
     match on {
@@ -463,7 +463,7 @@ pub async fn check(
         }
         SparkOn::Yarn => {
             let Some(tracking) = &job.tracking else { return Ok(Checked::Nothing) };
-            let base = crate::ops::ready::reach(engine, tracking).await?;
+            let base = engine.reach(tracking).await?;
             let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?).map_err(Error::msg)?;
             // The live setting when the RM shows it, else the rendered one.
             let conf = get(&client, &format!("{base}/conf")).await.ok();
@@ -502,7 +502,7 @@ pub async fn watch(
     explained: &Explained,
     progress: &dyn Progress,
 ) -> std::convert::Infallible {
-    let client = crate::probe::client();
+    let client = crate::http::client();
     let (base, request, before) = match checked {
         Checked::Standalone { base, request, before } => (base, request, before),
         Checked::Yarn { base, am, nms } => {

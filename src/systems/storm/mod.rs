@@ -23,11 +23,11 @@ use serde_json::Value;
 use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::job::{self, Echo, Upload};
+use crate::http;
+use crate::job::{self, Echo, Upload};
 use crate::output::{Progress, State};
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
-use crate::probe;
 
 /// A topology to deploy: `storm jar JAR CLASS [NAME] [ARGS]`.
 #[derive(Clone, Debug)]
@@ -221,7 +221,7 @@ pub fn parse_topologies(body: &str) -> std::result::Result<Vec<Topology>, String
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
-            let count = |k: &str| t.get(k).and_then(probe::as_count);
+            let count = |k: &str| t.get(k).and_then(http::as_count);
             Ok(Topology {
                 id: text("id").ok_or("a topology in the summary has no id")?,
                 name: text("name").unwrap_or_default(),
@@ -298,7 +298,7 @@ impl Ui {
         if base.cannot_be_a_base() {
             return Err(Error::help(format!("`{url}` is not an http URL"), "give the Storm UI's address, e.g. http://10.0.0.5:8080"));
         }
-        Ok(Ui { client: probe::client(), base })
+        Ok(Ui { client: http::client(), base })
     }
 
     /// The cluster's UI: the published port of `jobs.storm.ui`, at the node
@@ -331,9 +331,9 @@ impl Ui {
         let cannot_reach = |why: String| {
             Error::help(format!("cannot reach the Storm UI at {url}: {why}"), "check `bdprov status`, or point --ui at the UI")
         };
-        let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
+        let resp = req.timeout(Duration::from_secs(30)).send().await.map_err(|e| cannot_reach(http::root_cause(&e)))?;
         let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| cannot_reach(probe::root_cause(&e)))?;
+        let body = resp.text().await.map_err(|e| cannot_reach(http::root_cause(&e)))?;
         if !(200..300).contains(&status) {
             return Err(Error::help(
                 format!("the Storm UI refused {url}: {}", ui_error(status, &body)),

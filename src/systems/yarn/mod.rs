@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ops::job::{self, Echo};
+use crate::job::{self, Echo};
 use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
@@ -147,7 +147,7 @@ pub async fn follow(
                         _ => last = Silence::Status(base.clone(), status),
                     }
                 }
-                Err(e) => last = Silence::Lost(base.clone(), crate::probe::root_cause(&e)),
+                Err(e) => last = Silence::Lost(base.clone(), crate::http::root_cause(&e)),
             }
         }
         if found.elapsed() >= REFIND_EVERY {
@@ -223,7 +223,7 @@ pub async fn kill(engine: &Engine, plan: &Plan, base: Option<&str>, ids: &[Strin
         let mut states = Vec::new();
         for id in ids {
             let url = format!("{base}/ws/v1/cluster/apps/{id}");
-            let app = match crate::probe::client().get(&url).timeout(Duration::from_secs(5)).send().await {
+            let app = match crate::http::client().get(&url).timeout(Duration::from_secs(5)).send().await {
                 Ok(r) => parse_app(&r.text().await.unwrap_or_default()).ok(),
                 Err(_) => None,
             };
@@ -258,7 +258,7 @@ pub async fn kill_submitted(
     let mut ids: Vec<String> = application_id(output).into_iter().collect();
     if let Some(base) = base {
         let url = format!("{base}/ws/v1/cluster/apps?applicationTags={tag}");
-        if let Ok(resp) = crate::probe::client().get(&url).header("Accept", "application/json").timeout(Duration::from_secs(5)).send().await
+        if let Ok(resp) = crate::http::client().get(&url).header("Accept", "application/json").timeout(Duration::from_secs(5)).send().await
         {
             let apps = preflight::parse_apps(&resp.text().await.unwrap_or_default()).unwrap_or_default();
             ids.extend(apps.into_iter().filter(|a| !matches!(a.state.as_str(), "FINISHED" | "FAILED" | "KILLED")).map(|a| a.id));
