@@ -1,6 +1,6 @@
 //! The command line itself: help texts are part of the interface.
 
-use crate::common::bdprov;
+use crate::common::{bdprov, bdprov_env, Expect};
 
 #[test]
 fn help_texts() {
@@ -12,32 +12,44 @@ fn help_texts() {
 
 #[test]
 fn submit_spark_needs_a_file() {
-    let run = bdprov(&["submit", "spark", "--class", "x.Y"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--jar"), "{}", run.stderr);
+    bdprov(&["submit", "spark", "--class", "x.Y"]).expect(Expect::code(2).stderr_has("--jar"));
 }
 
 #[test]
 fn unreachable_daemon_is_one_clear_message() {
-    let run = crate::common::bdprov_env(&["status"], &[("DOCKER_HOST", "tcp://127.0.0.1:1")]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.starts_with("error: cannot reach the Docker engine at tcp://127.0.0.1:1"), "{}", run.stderr);
-    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+    bdprov_env(&["status"], &[("DOCKER_HOST", "tcp://127.0.0.1:1")])
+        .expect(Expect::code(1).stderr_starts("error: cannot reach the Docker engine at tcp://127.0.0.1:1").stderr_has("help:"));
 }
 
 #[test]
 fn input_errors_exit_2_before_the_engine_is_asked() {
     // No engine is reachable: these fail on their input first, with clap's code for usage errors.
     let unreachable = [("DOCKER_HOST", "tcp://127.0.0.1:1")];
-    let run = crate::common::bdprov_env(&["scale", "worker"], &unreachable);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: `worker` is not ROLE=N"), "{}", run.stderr);
-    assert!(run.stderr.contains("help: write ROLE=N, e.g. `bdprov scale worker=3`"), "{}", run.stderr);
-    let run = crate::common::bdprov_env(&["scale", "worker=two"], &unreachable);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    let run = crate::common::bdprov_env(&["scale"], &unreachable);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    bdprov_env(&["scale", "worker"], &unreachable).expect(
+        Expect::code(2).stderr_starts("error: `worker` is not ROLE=N").stderr_has("help: write ROLE=N, e.g. `bdprov scale worker=3`"),
+    );
+    bdprov_env(&["scale", "worker=two"], &unreachable).expect(Expect::code(2));
+    bdprov_env(&["scale"], &unreachable).expect(Expect::code(2));
     // An unreachable engine is no input error.
-    let run = crate::common::bdprov_env(&["scale", "worker=2"], &unreachable);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    bdprov_env(&["scale", "worker=2"], &unreachable).expect(Expect::code(1));
+}
+
+#[test]
+fn an_expectation_names_every_miss_and_shows_the_run() {
+    let run = || crate::common::Run { code: 0, stdout: "ready\n".into(), stderr: "warning: slow\n".into() };
+    let missed = std::panic::catch_unwind(|| {
+        run().expect(Expect::code(2).stdout_has("is ready").stderr_starts("error").stderr_lacks("slow"));
+    })
+    .unwrap_err();
+    let text = missed.downcast_ref::<String>().unwrap();
+    for miss in [
+        "exit code 0 (wanted 2)",
+        "stdout lacks \"is ready\"",
+        "stderr does not start with \"error\"",
+        "stderr has \"slow\"",
+        "--- stderr\nwarning: slow",
+    ] {
+        assert!(text.contains(miss), "{miss:?} in {text}");
+    }
+    run().expect(Expect::code(0).stdout_has("ready").stderr_starts("warning"));
 }

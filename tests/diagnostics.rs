@@ -1,13 +1,11 @@
 //! Bad input: every problem reported at once, with file, line, column and
 //! advice, exit code 2, and no daemon needed (so nothing can be touched).
 
-use crate::common::bdprov;
+use crate::common::{bdprov, Expect};
 
+/// Bad input: exit 2, nothing on stdout; what stderr says.
 fn errors_of(args: &[&str]) -> String {
-    let run = bdprov(args);
-    assert_eq!(run.code, 2, "expected exit 2 for {args:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout for bad input: {}", run.stdout);
-    run.stderr
+    bdprov(args).expect(Expect::code(2).stdout_empty().stderr_starts("error")).stderr
 }
 
 #[test]
@@ -78,9 +76,7 @@ fn spark_memory_written_in_a_template_points_at_its_line() {
 
 #[test]
 fn unknown_blueprint_is_one_clear_message() {
-    let run = bdprov(&["render", "spark-standalon"]);
-    assert_eq!(run.code, 2);
-    insta::assert_snapshot!("unknown-blueprint", run.stderr);
+    insta::assert_snapshot!("unknown-blueprint", errors_of(&["render", "spark-standalon"]));
 }
 
 #[test]
@@ -116,9 +112,7 @@ fn errors_within(args: &[&str], limit: std::time::Duration) -> (String, std::tim
     }
     let took = start.elapsed();
     let run = crate::common::Run::from(child.wait_with_output().expect("bdprov output"));
-    assert_eq!(run.code, 2, "expected exit 2 for {args:?}\nstdout: {}\nstderr: {}", run.stdout, run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout for bad input: {}", run.stdout);
-    (run.stderr, took)
+    (run.expect(Expect::code(2).stdout_empty().stderr_starts("error")).stderr, took)
 }
 
 /// "Billion laughs": nine levels of nine aliases each. A correctness bound, not

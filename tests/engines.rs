@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use crate::common::{bin, eventually, root, swarm_lock, write, Run};
+use crate::common::{bin, eventually, root, swarm_lock, write, Expect, Run};
 
 /// A throwaway sshd and an ssh set up to reach it.
 struct Sshd {
@@ -155,21 +155,20 @@ fn bad_ssh_targets_fail_clearly() {
     let path = sshd.path();
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("ssh://{}@127.0.0.1:{closed}", sshd.user);
-    let run = bdprov_clean(&["status"], &[("DOCKER_HOST", &url), ("PATH", &path)]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = bdprov_clean(&["status"], &[("DOCKER_HOST", &url), ("PATH", &path)]).expect(
+        Expect::code(1)
+            .stderr_has(format!("cannot reach the Docker engine at {url} through ssh"))
+            // ssh's own words
+            .stderr_has("Connection refused")
+            .stderr_has(format!("-p {closed} -- 127.0.0.1 docker system dial-stdio")),
+    );
     assert_eq!(run.stderr.matches("error:").count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("cannot reach the Docker engine at {url} through ssh")), "{}", run.stderr);
-    assert!(run.stderr.contains("Connection refused"), "ssh's own words: {}", run.stderr);
-    assert!(run.stderr.contains(&format!("-p {closed} -- 127.0.0.1 docker system dial-stdio")), "{}", run.stderr);
     // A user whose key the server does not know.
     let url = format!("ssh://nobody-{}@127.0.0.1:{}", std::process::id(), sshd.port);
-    let run = bdprov_clean(&["images", "list"], &[("DOCKER_HOST", &url), ("PATH", &path)]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("Permission denied"), "{}", run.stderr);
+    bdprov_clean(&["images", "list"], &[("DOCKER_HOST", &url), ("PATH", &path)]).expect(Expect::code(1).stderr_has("Permission denied"));
     // Not a URL ssh can take.
-    let run = bdprov_clean(&["status"], &[("DOCKER_HOST", "ssh://box:port")]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("port \"port\" is not a number (from DOCKER_HOST)"), "{}", run.stderr);
+    bdprov_clean(&["status"], &[("DOCKER_HOST", "ssh://box:port")])
+        .expect(Expect::code(1).stderr_has("port \"port\" is not a number (from DOCKER_HOST)"));
 }
 
 fn context(config: &Path, name: &str, host: &str) {
@@ -203,9 +202,7 @@ fn docker_contexts_in_the_docker_clis_order() {
         env.push(("DOCKER_CONFIG", cfg));
         let mut all = args.to_vec();
         all.extend(["images", "list"]);
-        let run = bdprov_clean(&all, &env);
-        assert_eq!(run.code, 1, "{args:?} {env:?}: {}", run.stdout);
-        assert!(run.stderr.contains(says), "{args:?} {env:?}: wanted {says:?} in\n{}", run.stderr);
+        bdprov_clean(&all, &env).expect(Expect::code(1).stderr_has(says));
     };
     let nowhere = "cannot reach the Docker engine at unix:///nonexistent/docker.sock";
 
@@ -221,8 +218,7 @@ fn docker_contexts_in_the_docker_clis_order() {
     works(&["--context", "local"], &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
     // --host beats everything, and does not go with --context
     fails(&["-H", "unix:///nonexistent/docker.sock"], &[("DOCKER_CONTEXT", "local")], nowhere);
-    let both = bdprov_clean(&["--host", "unix:///var/run/docker.sock", "--context", "local", "images", "list"], &[]);
-    assert_eq!(both.code, 2, "{}", both.stderr);
+    bdprov_clean(&["--host", "unix:///var/run/docker.sock", "--context", "local", "images", "list"], &[]).expect(Expect::code(2));
     // `default` is the environment's engine: the local socket here.
     works(&["--context", "default"], &[]);
     write(&config.join("config.json"), br#"{"currentContext": "local"}"#);
@@ -252,9 +248,8 @@ fn contexts_written_by_the_docker_cli_are_read() {
     };
     docker(&["context", "create", "gone", "--docker", "host=unix:///nonexistent/gone.sock"]);
     docker(&["context", "use", "gone"]);
-    let run = bdprov_clean(&["images", "list"], &[("DOCKER_CONFIG", config.to_str().unwrap())]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unix:///nonexistent/gone.sock") && run.stderr.contains("context \"gone\""), "{}", run.stderr);
+    bdprov_clean(&["images", "list"], &[("DOCKER_CONFIG", config.to_str().unwrap())])
+        .expect(Expect::code(1).stderr_has("unix:///nonexistent/gone.sock").stderr_has("context \"gone\""));
     std::fs::remove_dir_all(&config).unwrap();
 }
 

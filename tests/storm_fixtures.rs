@@ -8,8 +8,8 @@ use std::time::Duration;
 use bdprov::plan::{Plan, ServiceDef};
 use bdprov::probe::{self, Verdict};
 
-use crate::common::bdprov;
 use crate::common::http::Fixture;
+use crate::common::{bdprov, Expect};
 
 const LEADER: &str = r#"{"nimbuses":[
   {"host":"nimbus","port":6627,"status":"Leader","version":"2.8.9","nimbusUpTime":"3m 33s","nimbusUpTimeSeconds":213,
@@ -123,8 +123,7 @@ fn kill_resolves_the_id_and_waits_until_the_topology_is_gone() {
 fn kill_of_an_unknown_topology_names_the_running_ones_and_kills_nothing() {
     let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(200, ACTIVE)]);
-    let run = bdprov(&["storm", "kill", "wcc", "--ui", &ui.base()]);
-    assert_eq!(run.code, 1);
+    let run = bdprov(&["storm", "kill", "wcc", "--ui", &ui.base()]).expect(Expect::code(1));
     insta::assert_snapshot!("storm-kill-unknown", run.stderr);
     assert!(ui.requests().iter().all(|r| r.starts_with("GET")), "{:?}", ui.requests());
 }
@@ -147,15 +146,10 @@ fn kill_gives_up_when_the_topology_stays_listed() {
 fn ui_errors_and_an_unreachable_ui_are_one_clear_message() {
     let ui = Fixture::start(vec![]);
     ui.on("GET", "/api/v1/topology/summary", &[(500, NIMBUS_DOWN)]);
-    let run = bdprov(&["storm", "list", "--ui", &ui.base()]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr
-            .contains("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),
-        "{}",
-        run.stderr
+    bdprov(&["storm", "list", "--ui", &ui.base()]).expect(
+        Expect::code(1)
+            .stderr_has("HTTP 500: 500 Server Error: org.apache.storm.utils.NimbusLeaderNotFoundException: Could not find leader nimbus"),
     );
-    let run = bdprov(&["storm", "list", "--ui", "http://127.0.0.1:1"]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.starts_with("error: cannot reach the Storm UI at http://127.0.0.1:1/api/v1/topology/summary"), "{}", run.stderr);
+    bdprov(&["storm", "list", "--ui", "http://127.0.0.1:1"])
+        .expect(Expect::code(1).stderr_starts("error: cannot reach the Storm UI at http://127.0.0.1:1/api/v1/topology/summary"));
 }

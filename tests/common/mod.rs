@@ -28,6 +28,96 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Check the run against what it must show; a miss prints the whole run.
+    #[track_caller]
+    pub fn expect(self, e: Expect) -> Run {
+        let mut misses = Vec::new();
+        if self.code != e.code {
+            misses.push(format!("exit code {} (wanted {})", self.code, e.code));
+        }
+        for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            for rule in e.rules.iter().filter(|r| r.stream == stream) {
+                let holds = match rule.how {
+                    How::Starts => text.starts_with(&rule.text),
+                    How::Has => text.contains(&rule.text),
+                    How::Lacks => !text.contains(&rule.text),
+                    How::Empty => text.is_empty(),
+                };
+                if !holds {
+                    misses.push(format!("{stream} {} {:?}", rule.how.words(), rule.text));
+                }
+            }
+        }
+        assert!(misses.is_empty(), "{}\n--- stdout\n{}\n--- stderr\n{}", misses.join("\n"), self.stdout, self.stderr);
+        self
+    }
+}
+
+/// What a command must show: its exit code, and what its stdout and stderr
+/// start with, contain, lack or are empty of. `Expect::code(2).stdout_empty()
+/// .stderr_starts("error: ")`, checked by [`Run::expect`].
+pub struct Expect {
+    code: i32,
+    rules: Vec<Rule>,
+}
+
+struct Rule {
+    stream: &'static str,
+    how: How,
+    text: String,
+}
+
+#[derive(Clone, Copy)]
+enum How {
+    Starts,
+    Has,
+    Lacks,
+    Empty,
+}
+
+impl How {
+    fn words(self) -> &'static str {
+        match self {
+            How::Starts => "does not start with",
+            How::Has => "lacks",
+            How::Lacks => "has",
+            How::Empty => "is not empty:",
+        }
+    }
+}
+
+impl Expect {
+    pub fn code(code: i32) -> Expect {
+        Expect { code, rules: Vec::new() }
+    }
+
+    fn rule(mut self, stream: &'static str, how: How, text: impl Into<String>) -> Expect {
+        self.rules.push(Rule { stream, how, text: text.into() });
+        self
+    }
+
+    pub fn stdout_has(self, text: impl Into<String>) -> Expect {
+        self.rule("stdout", How::Has, text)
+    }
+
+    pub fn stdout_empty(self) -> Expect {
+        self.rule("stdout", How::Empty, "")
+    }
+
+    pub fn stderr_starts(self, text: impl Into<String>) -> Expect {
+        self.rule("stderr", How::Starts, text)
+    }
+
+    pub fn stderr_has(self, text: impl Into<String>) -> Expect {
+        self.rule("stderr", How::Has, text)
+    }
+
+    pub fn stderr_lacks(self, text: impl Into<String>) -> Expect {
+        self.rule("stderr", How::Lacks, text)
+    }
+}
+
 impl From<Output> for Run {
     fn from(o: Output) -> Run {
         Run {
