@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::common::{bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh};
+use crate::common::{bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh, Run};
 
 const CLUSTER: &str = "e2e-hadoop";
 const NET: &str = "e2e-hadoop-net";
@@ -145,6 +145,23 @@ fn container_of(service: &str) -> String {
 #[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_spark_hdfs_yarn_lifecycle() {
     let _serial = crate::common::swarm_lock();
+    let up = up_returns_when_every_role_is_ready();
+    let master = status_shows_the_uis_and_live_figures();
+    paths_are_precreated(&up);
+    only_reads_are_published(&up, &master);
+    // A second up changes nothing.
+    let again = bdprov_env(UP, LOCAL).ok();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+    assert!(again.stderr.contains("4 paths unchanged"), "{}", again.stderr);
+    spark_jobs_on_yarn();
+    let sum = scale_retires_datanodes_and_keeps_the_data();
+    killed_containers_come_back();
+    yarn_jobs_refused_explained_and_interrupted();
+    down_then_up_keeps_the_namespace(&sum);
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+}
+
+fn up_returns_when_every_role_is_ready() -> Run {
     // up: returns only when every role is ready.
     let up = up_fresh(CLUSTER, UP, LOCAL);
     for role in ["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker", "history", "hdfs-paths", "spark-libs"] {
@@ -153,7 +170,11 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert_eq!(in_service_datanodes(), Some(3), "up returned before 3 datanodes were in service");
     assert_eq!(active_nodemanagers(), Some(2), "up returned before 2 NodeManagers were active");
     assert_eq!(jmx("NameNodeInfo").unwrap()["Safemode"], "", "the NameNode is still in safe mode");
+    up
+}
 
+/// The URL of the Spark master's UI.
+fn status_shows_the_uis_and_live_figures() -> String {
     // status: the web UIs of NameNode, ResourceManager, Spark master and history server, answering.
     let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", CLUSTER, "--output", "json"]).ok().stdout).unwrap();
     assert_eq!(st["ready"], true, "{st:#}");
@@ -192,7 +213,10 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    url("master")
+}
 
+fn paths_are_precreated(up: &Run) {
     // Precreated paths, read back from HDFS itself: owners and modes.
     // (made by `hdfs dfs` jobs on the overlay: WebHDFS is off.)
     let history = status_of("/spark/history").expect("/spark/history exists");
@@ -202,7 +226,9 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     let home = status_of("/user/spark").expect("/user/spark exists");
     assert_eq!((home["owner"].as_str(), home["mode"].as_str()), (Some("spark"), Some("drwxr-xr-x")), "{home}");
     assert!(up.stderr.contains("/user/spark created"), "{}", up.stderr);
+}
 
+fn only_reads_are_published(up: &Run, master: &str) {
     // Exposure: `up` said what is published, and that none of it takes
     // actions from strangers. The NameNode's and ResourceManager's own web
     // ports stay on the overlay; their read-only fronts refuse every write,
@@ -253,16 +279,13 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
         &["sh", "-c", "curl -s -X POST -w ' %{http_code}' http://resourcemanager:8088/ws/v1/cluster/apps/new-application"],
     );
     assert!(ok && out.contains("App submission via REST is disabled") && out.contains(" 403"), "{out}");
-    let (code, body) = anonymous("POST", &format!("{}app/kill/?id=app-x&terminate=true", url("master")));
+    let (code, body) = anonymous("POST", &format!("{master}app/kill/?id=app-x&terminate=true"));
     assert!(code != 200 && code != 302, "the Spark master's kill link is on: {code} {body}");
     // The read-only endpoints probes and status use still answer.
     assert!(jmx("NameNodeInfo").is_some() && active_nodemanagers().is_some());
+}
 
-    // A second up changes nothing.
-    let again = bdprov_env(UP, LOCAL).ok();
-    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
-    assert!(again.stderr.contains("4 paths unchanged"), "{}", again.stderr);
-
+fn spark_jobs_on_yarn() {
     // SparkPi on YARN: the application id, followed to SUCCEEDED.
     let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--master", "yarn", "--slices", "4"]);
     assert_eq!(pi.code, 0, "spark-pi on YARN failed:\n{}\n{}", pi.stdout, pi.stderr);
@@ -317,7 +340,10 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     let fail = bdprov(&["submit", "--cluster", CLUSTER, "yarn", "--py", "examples/jobs/hdfs_dataset.py", "--", "fail", "/x"]);
     assert_ne!(fail.code, 0, "a failing application must fail the submit:\n{}", fail.stdout);
     assert!(fail.stderr.contains("FAILED"), "{}", fail.stderr);
+}
 
+/// The checksum of the multi-block file it wrote.
+fn scale_retires_datanodes_and_keeps_the_data() -> String {
     // A multi-block file with replication 2, then 5 datanodes.
     let (ok, out) = hdfs(
         "put",
@@ -343,7 +369,10 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     let (ok, fsck) = hdfs("fsck", &format!("fsck {HDFS_OPTS} /"));
     assert!(ok && fsck.contains("is HEALTHY"), "fsck after decommissioning:\n{fsck}");
     assert_eq!(checksum("/e2e/file"), sum, "the file changed while datanodes were decommissioned");
+    sum
+}
 
+fn killed_containers_come_back() {
     // Faults: a datanode's container killed comes back and rejoins; status
     // says a datanode is missing while it is (the swarm waits 5 s before a restart).
     let victim = container_of(&format!("{CLUSTER}_datanode"));
@@ -368,7 +397,9 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     });
     let after = bdprov_env(UP, LOCAL).ok();
     assert!(after.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", after.stdout);
+}
 
+fn yarn_jobs_refused_explained_and_interrupted() {
     // YARN jobs keep the promises of standalone ones. Right after the
     // NodeManagers are scaled away (the ResourceManager still lists them
     // RUNNING for a while), a submit is refused at once with the fix, and
@@ -424,7 +455,9 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     let left = crate::common::services_labelled(&format!("bdprov.cluster={CLUSTER}"));
     assert!(!left.iter().any(|n| n.contains("_job-")), "a job service was left: {left:?}");
     let _ = std::fs::remove_file(&sleeper);
+}
 
+fn down_then_up_keeps_the_namespace(sum: &str) {
     // down, then up: the NameNode keeps its namespace (same cluster id) and the file.
     let cluster_id = jmx("NameNodeInfo").unwrap()["ClusterId"].as_str().unwrap().to_string();
     bdprov(&["down", CLUSTER]).ok();
@@ -433,8 +466,6 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
     assert_eq!(jmx("NameNodeInfo").unwrap()["ClusterId"].as_str(), Some(cluster_id.as_str()), "the NameNode was formatted again");
     assert_eq!(status_of("/e2e/file").and_then(|s| s["length"].as_u64()), Some(6_000_000), "the file is gone after down/up");
     assert_eq!(checksum("/e2e/file"), sum);
-
-    bdprov(&["down", CLUSTER, "--volumes"]).ok();
 }
 
 /// The NameNode's web port taken by another service: it moves, and the

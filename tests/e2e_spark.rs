@@ -72,6 +72,34 @@ fn e2e_spark_standalone_lifecycle() {
     ]);
     assert_eq!(outsider.code, 0, "{}", outsider.stderr);
 
+    refused_before_anything_is_created();
+    up_returns_when_every_worker_is_alive();
+    jobs_run_and_refusals_come_first();
+    a_second_up_changes_only_what_changed();
+    // scale worker=3: a third worker ALIVE in the master; the master cannot be scaled.
+    bdprov(&["scale", CLUSTER, "worker=3"]).ok();
+    assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
+    let refused = bdprov(&["scale", CLUSTER, "master=2"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
+
+    // down: no service of the cluster left, volumes kept, the outsider untouched.
+    let down = bdprov(&["down", CLUSTER]).ok();
+    assert!(down.stdout.contains("kept volumes"), "{}", down.stdout);
+    let left = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(left.trim().is_empty(), "services left: {left}");
+    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(vols.contains(&format!("{CLUSTER}_events")), "volumes: {vols}");
+    assert_eq!(docker(&["service", "inspect", "e2e-outsider"]).code, 0, "bdprov removed a service it does not own");
+
+    // down --volumes on a cluster that is already down removes its volumes.
+    bdprov(&["down", CLUSTER, "--volumes"]).ok();
+    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
+    assert!(vols.trim().is_empty(), "volumes left: {vols}");
+    let _ = docker(&["service", "rm", "e2e-outsider"]);
+}
+
+fn refused_before_anything_is_created() {
     // Refused before anything is created: a fixed port another service publishes, an image that is not built.
     // (The web UIs remap when taken; a fixed port is refused.)
     let taken = bdprov_env(
@@ -100,7 +128,9 @@ fn e2e_spark_standalone_lifecycle() {
     let created = docker(&["service", "ls", "-q", "--filter", "label=bdprov.cluster=e2e-refused"]).ok_stdout();
     assert!(created.trim().is_empty(), "a refused up created services: {created}");
     assert!(docker(&["network", "inspect", "e2e-refused-net"]).code != 0, "a refused up created its network");
+}
 
+fn up_returns_when_every_worker_is_alive() {
     // up: returns only when the master lists both workers ALIVE and the history server answers.
     let up = bdprov_env(UP, LOCAL).ok();
     assert!(up.stdout.contains(&format!("cluster {CLUSTER} is ready")), "{}", up.stdout);
@@ -123,7 +153,9 @@ fn e2e_spark_standalone_lifecycle() {
     assert!(worker["tasks"][0]["node"].as_str().is_some_and(|n| !n.is_empty() && n != "-"));
     let master = st["roles"].as_array().unwrap().iter().find(|r| r["role"] == "master").unwrap();
     assert_eq!(master["urls"][0], "http://127.0.0.1:28080/");
+}
 
+fn jobs_run_and_refusals_come_first() {
     // submit spark-pi: the result line, exit 0.
     // With a second cluster running, commands without a cluster name ask for one.
     bdprov(&["up", "registry", "--name", "e2e-second", "--images", "local", "--set", "registry.ports.http.published=25000"]).ok();
@@ -179,6 +211,7 @@ fn e2e_spark_standalone_lifecycle() {
     let bad = bdprov(&["submit", "--cluster", CLUSTER, "spark", "--class", "org.example.DoesNotExist", "--jar", jar.to_str().unwrap()]);
     assert_ne!(bad.code, 0, "a missing class must fail the job:\n{}", bad.stdout);
     assert!(bad.stderr.contains("DoesNotExist"), "the job's error should be shown:\n{}", bad.stderr);
+    let _ = std::fs::remove_file(jar);
 
     // The history server lists the finished application.
     let apps = eventually("finished applications in the history server", Duration::from_secs(60), || {
@@ -188,7 +221,9 @@ fn e2e_spark_standalone_lifecycle() {
     });
     let pi_app = apps.as_array().unwrap().iter().find(|a| a["name"] == "PythonPi").unwrap();
     assert_eq!(pi_app["attempts"][0]["completed"], true, "{pi_app:#}");
+}
 
+fn a_second_up_changes_only_what_changed() {
     // up again, unchanged: no changes, no service version moves.
     let before = service_versions();
     let again = bdprov_env(UP, LOCAL).ok();
@@ -203,29 +238,6 @@ fn e2e_spark_standalone_lifecycle() {
     assert_ne!(version(&after, "history"), version(&before, "history"), "history mounts spark-defaults.conf: it must roll");
     assert_eq!(version(&after, "master"), version(&before, "master"), "master does not mount it: untouched");
     assert_eq!(version(&after, "worker"), version(&before, "worker"), "workers do not mount it: untouched");
-
-    // scale worker=3: a third worker ALIVE in the master; the master cannot be scaled.
-    bdprov(&["scale", CLUSTER, "worker=3"]).ok();
-    assert_eq!(alive_workers(), Some(3), "scale returned before the third worker was ALIVE");
-    let refused = bdprov(&["scale", CLUSTER, "master=2"]);
-    assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("cannot be scaled"), "{}", refused.stderr);
-
-    // down: no service of the cluster left, volumes kept, the outsider untouched.
-    let down = bdprov(&["down", CLUSTER]).ok();
-    assert!(down.stdout.contains("kept volumes"), "{}", down.stdout);
-    let left = docker(&["service", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
-    assert!(left.trim().is_empty(), "services left: {left}");
-    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
-    assert!(vols.contains(&format!("{CLUSTER}_events")), "volumes: {vols}");
-    assert_eq!(docker(&["service", "inspect", "e2e-outsider"]).code, 0, "bdprov removed a service it does not own");
-
-    // down --volumes on a cluster that is already down removes its volumes.
-    bdprov(&["down", CLUSTER, "--volumes"]).ok();
-    let vols = docker(&["volume", "ls", "-q", "--filter", &format!("label=bdprov.cluster={CLUSTER}")]).ok_stdout();
-    assert!(vols.trim().is_empty(), "volumes left: {vols}");
-    let _ = docker(&["service", "rm", "e2e-outsider"]);
-    let _ = std::fs::remove_file(jar);
 }
 
 /// `up --dry-run` on a cluster that is not there, unchanged, and after a
