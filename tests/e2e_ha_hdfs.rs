@@ -4,10 +4,12 @@
 //! quorum, not three members), three DataNodes (one is retired).
 //!
 //! One test, because the steps build on each other: up → a multi-block file
-//! → the active NameNode's container killed → the standby takes over, the
-//! file reads back, writes go on → the killed member comes back as standby →
-//! `bdprov failover` hands over with no failed client request → a DataNode
-//! retired beside the pair → down and up formats nothing and keeps the file.
+//! → the active NameNode's container killed → a NameNode active again
+//! within 30 s (the standby, or the killed member restarted first: the
+//! ZKFCs race for the lock), the file reads back, writes go on → the pair
+//! whole again → `bdprov failover` hands over with no failed client
+//! request → a DataNode retired beside the pair → down and up formats
+//! nothing and keeps the file.
 
 use std::time::{Duration, Instant};
 
@@ -104,36 +106,48 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
     assert!(ok && out.contains("5000000 1048576"), "writing the file failed:\n{out}");
     let sum = checksum("/ha/file");
 
-    // The active NameNode's container dies (its ZKFC with it): the
-    // standby's ZKFC sees the lock lapse and makes it active.
+    // The active NameNode's container dies (its ZKFC with it). Once its
+    // ZooKeeper session lapses (10 s), whichever ZKFC takes the lock makes
+    // its NameNode active: the standby's, or the killed member's own when
+    // the swarm restarted its container (within a second) and its NameNode
+    // was up before the lapse. Hadoop prefers neither; both were seen live
+    // (CI, 2026-12-07: the restarted nn1 won). The multinode test stops a
+    // whole node, where only the standby can take over.
     let other = 3 - first;
     let victim = container_of(&format!("{CLUSTER}_namenode-{first}")).expect("the active NameNode runs");
     let killed = Instant::now();
     docker(&["kill", &victim]).ok();
-    eventually("the standby to become active", Duration::from_secs(30), || (state(other).as_deref() == Some("active")).then_some(()));
+    let restarted = || container_of(&format!("{CLUSTER}_namenode-{first}")).is_some_and(|c| c != victim);
+    let now_active = eventually("a NameNode active again", Duration::from_secs(30), || {
+        if state(other).as_deref() == Some("active") {
+            return Some(other);
+        }
+        (restarted() && state(first).as_deref() == Some("active")).then_some(first)
+    });
     let took_over = killed.elapsed();
     let (ok, out) = client("hdfs dfs -put -f /etc/hostname /ha/after-failover");
     assert!(ok, "a write after the failover failed:\n{out}");
+    let who = if now_active == other { "the standby" } else { "the restarted member" };
     eprintln!(
-        "failover: nn{other} active {:.1}s after the kill, first write done {:.1}s after it",
+        "failover: nn{now_active} ({who}) active {:.1}s after the kill, first write done {:.1}s after it",
         took_over.as_secs_f64(),
         killed.elapsed().as_secs_f64()
     );
     assert_eq!(checksum("/ha/file"), sum, "the file changed across the failover");
 
-    // The swarm restarts the killed member; it comes back as standby.
-    eventually("the killed member back as standby", Duration::from_secs(180), || {
-        (container_of(&format!("{CLUSTER}_namenode-{first}")).is_some_and(|c| c != victim) && active() == Some(other)).then_some(())
-    });
+    // The swarm restarts the killed member; the pair is whole again, the
+    // other member standby.
+    let standby = 3 - now_active;
+    eventually("the pair whole again", Duration::from_secs(180), || (restarted() && active() == Some(now_active)).then_some(()));
 
-    // `bdprov failover namenode` hands back through the ZKFCs while a client
-    // keeps writing and reading through the nameservice: no request fails.
-    // bdprov hands over only to a standby ready to take over (out of safe
-    // mode, its DataNodes reported again).
-    eventually("the restarted member ready to take over", Duration::from_secs(120), || {
+    // `bdprov failover namenode` hands over to the standby through the ZKFCs
+    // while a client keeps writing and reading through the nameservice: no
+    // request fails. bdprov hands over only to a standby ready to take over
+    // (out of safe mode, its DataNodes reported again).
+    eventually("the standby ready to take over", Duration::from_secs(120), || {
         let st: serde_json::Value = serde_json::from_str(&bdprov_env(&["status", CLUSTER, "--output", "json"], &[]).stdout).ok()?;
         let p = st["pairs"].as_array()?.iter().find(|p| p["role"] == "namenode")?.clone();
-        (p["standby"] == serde_json::json!([format!("namenode-{first}")])).then_some(())
+        (p["standby"] == serde_json::json!([format!("namenode-{standby}")])).then_some(())
     });
     let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     let load = std::thread::spawn(|| {
@@ -143,8 +157,8 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
     let began = now();
     let f = bdprov_env(&["failover", CLUSTER, "namenode"], &[]).ok();
     let ended = now();
-    assert!(f.stdout.contains(&format!("namenode: namenode-{first} is active (was namenode-{other})")), "{}", f.stdout);
-    assert_eq!(active(), Some(first), "after failover returned, nn{first} active and nn{other} standby");
+    assert!(f.stdout.contains(&format!("namenode: namenode-{standby} is active (was namenode-{now_active})")), "{}", f.stdout);
+    assert_eq!(active(), Some(standby), "after failover returned, nn{standby} active and nn{now_active} standby");
     let (ok, out) = load.join().unwrap();
     assert!(ok && !out.contains("FAILED"), "a client request failed during the hand-over:\n{out}");
     let at = |word: &str, field: usize| -> Vec<f64> {
