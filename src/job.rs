@@ -86,22 +86,16 @@ pub fn job_id() -> String {
 }
 
 /// The one-shot service for a job, from the blueprint's job template.
-pub fn job_service(
-    plan: &Plan,
-    template: &ServiceDef,
-    kind: &str,
-    id: &str,
-    command: Vec<String>,
-    upload: Option<&Upload>,
-) -> (ServiceDef, Vec<ConfigDef>) {
-    let mut svc = template.clone();
+pub fn job_service(plan: &Plan, job: &Job<'_>, id: &str) -> (ServiceDef, Vec<ConfigDef>) {
+    let (kind, command) = (job.kind, job.command.clone());
+    let mut svc = job.template.clone();
     svc.name = format!("{}_job-{kind}-{id}", plan.cluster);
     svc.role = format!("job-{kind}");
     svc.labels.insert(labels::JOB.into(), id.to_string());
     svc.job = true;
     svc.replicas = 1;
     let mut configs = Vec::new();
-    match upload {
+    match job.upload {
         None => svc.entrypoint = Some(command),
         Some(up) => {
             for i in 0..up.parts.len() {
@@ -214,39 +208,45 @@ pub struct Options<'a> {
     pub limit: Option<Duration>,
 }
 
-/// Create the job, follow it to the end, clean up. Its exit code, and its
-/// output when kept.
-#[allow(clippy::too_many_arguments)]
-pub async fn run(
-    engine: &Engine,
-    plan: &Plan,
-    template: &ServiceDef,
-    kind: &str,
-    command: Vec<String>,
-    upload: Option<&Upload>,
-    echo: Echo,
-    progress: &dyn Progress,
-) -> Result<(i32, Vec<String>)> {
-    run_with(engine, plan, template, kind, command, upload, echo, progress, Options::default()).await
+/// A job to run: `command` in a service made from `template`, named for
+/// `kind` (`spark`, `storm-list`, a hook's name …); by default with no
+/// upload, its output kept, and the default [`Options`].
+pub struct Job<'a> {
+    pub template: &'a ServiceDef,
+    pub kind: &'a str,
+    pub command: Vec<String>,
+    pub upload: Option<&'a Upload>,
+    pub echo: Echo,
+    pub options: Options<'a>,
 }
 
-/// [`run`], with what to undo on a signal and a time limit.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_with(
-    engine: &Engine,
-    plan: &Plan,
-    template: &ServiceDef,
-    kind: &str,
-    command: Vec<String>,
-    upload: Option<&Upload>,
-    echo: Echo,
-    progress: &dyn Progress,
-    options: Options<'_>,
-) -> Result<(i32, Vec<String>)> {
+impl<'a> Job<'a> {
+    pub fn new(template: &'a ServiceDef, kind: &'a str, command: Vec<String>) -> Job<'a> {
+        Job { template, kind, command, upload: None, echo: Echo::Keep, options: Options::default() }
+    }
+
+    /// The file the job's command reads (see [`Upload`]).
+    pub fn upload(self, upload: Option<&'a Upload>) -> Job<'a> {
+        Job { upload, ..self }
+    }
+
+    pub fn echo(self, echo: Echo) -> Job<'a> {
+        Job { echo, ..self }
+    }
+
+    pub fn options(self, options: Options<'a>) -> Job<'a> {
+        Job { options, ..self }
+    }
+}
+
+/// Create the job, follow it to the end, clean up. Its exit code, and its
+/// output when kept.
+pub async fn run(engine: &Engine, plan: &Plan, job: Job<'_>, progress: &dyn Progress) -> Result<(i32, Vec<String>)> {
     engine.manager().await?;
     let started = Instant::now();
     let id = job_id();
-    let (svc, configs) = job_service(plan, template, kind, &id, command, upload);
+    let (svc, configs) = job_service(plan, &job, &id);
+    let (kind, echo, options) = (job.kind, job.echo, &job.options);
     // The job mounts the cluster's own configs (spark-defaults …) and its uploads.
     let mut ids: HashMap<String, String> = engine.cluster_configs(&plan.cluster).await?.into_iter().collect();
     // … and the cluster's secrets it is given (Spark's RPC secret …).
@@ -271,7 +271,7 @@ pub async fn run_with(
     let mut held = Vec::new();
     let mut kept = Vec::new();
     let work = async {
-        for (def, part) in configs.iter().zip(upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
+        for (def, part) in configs.iter().zip(job.upload.map(|u| u.parts.as_slice()).unwrap_or_default()) {
             let id = engine.create_config_bytes(def, part).await?;
             ids.insert(def.name.clone(), id.clone());
             uploaded.push(id);

@@ -1,6 +1,8 @@
 //! The layers of ARCHITECTURE.md, read from the source: which top-level
 //! module of `src/` uses which (`crate::…` outside tests), no import cycle
-//! anywhere, and what the pure and the low layers may not reach.
+//! anywhere, and what the pure and the low layers may not reach. A file is
+//! read up to its first `#[cfg(test)]`: test modules come last in a file
+//! (CONTRIBUTING.md), and what they use is not a layer's dependency.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

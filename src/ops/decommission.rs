@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::blueprint::{for_slot, HOSTS_FILE};
 use crate::engine::{Engine, TaskState};
 use crate::error::{Error, Result};
-use crate::job::{self, Echo};
+use crate::job::{self, Job};
 use crate::output::{Progress, State};
 use crate::plan::diff::{Action, Changes, ObservedService};
 use crate::plan::{labels, retired_config_name, ConfigDef, ConfigMount, DecommissionDef, MemberStatusDef, Plan, ServiceDef};
@@ -317,7 +317,7 @@ async fn run_step(
     for mut template in templates {
         template.configs.push(ConfigMount { config: hosts.to_string(), target: HOSTS_FILE.to_string(), mode: 0o444 });
         let kind = format!("{}-{step}", def.role);
-        let (code, output) = job::run(engine, plan, &template, &kind, command.to_vec(), None, Echo::Keep, progress).await?;
+        let (code, output) = job::run(engine, plan, Job::new(&template, &kind, command.to_vec()), progress).await?;
         if code != 0 {
             return Err(job::failed(
                 &format!("the `{step}` step of retiring `{}`", def.role),

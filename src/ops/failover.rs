@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::ready::{self, RoleState};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::job::{self, Echo};
+use crate::job::{self, Job};
 use crate::output::Progress;
 use crate::plan::{FailoverActionDef, Plan, ServiceDef};
 use crate::poll::{self, Seen};
@@ -125,7 +125,7 @@ pub async fn failover(engine: &Engine, plan: &Plan, role: &str, to: Option<u64>,
             template.env.extend([format!("FROM={from}"), format!("TO={to}")]);
             let command = template.entrypoint.clone().unwrap_or_default();
             let kind = format!("{role}-failover");
-            let (code, output) = job::run(engine, plan, &template, &kind, command, None, Echo::Keep, progress).await?;
+            let (code, output) = job::run(engine, plan, Job::new(&template, &kind, command), progress).await?;
             if code != 0 {
                 return Err(job::failed(
                     &format!("the hand-over of `{role}`"),

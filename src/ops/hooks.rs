@@ -3,7 +3,7 @@
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::job::{self, Echo};
+use crate::job::{self, Job};
 use crate::output::Progress;
 use crate::plan::{HookActionDef, HookDef, Plan};
 use crate::systems::hdfs;
@@ -15,7 +15,7 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
         HookActionDef::Job { template, colocate } => {
             let template = job::colocated(engine, plan, template, colocate.as_deref()).await?;
             let command = template.entrypoint.clone().unwrap_or_default();
-            let (code, output) = job::run(engine, plan, &template, &hook.name, command, None, Echo::Keep, progress).await?;
+            let (code, output) = job::run(engine, plan, Job::new(&template, &hook.name, command), progress).await?;
             if code == 0 {
                 return Ok("job exited 0".into());
             }

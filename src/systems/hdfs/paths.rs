@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::{self as webhdfs, FileStatus, Op, Outcome};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::job::{self as submit, sh_quote, Echo};
+use crate::job::{self as submit, sh_quote, Job};
 use crate::output::Progress;
 use crate::plan::{PathDef, Plan, ServiceDef};
 
@@ -136,7 +136,7 @@ pub async fn ensure(
 ) -> Result<Vec<(String, Outcome)>> {
     let what = format!("hook `{hook}`");
     let help = "check `bdprov status`: the NameNode must run and be out of safe mode; then run `bdprov up` again";
-    let (code, output) = submit::run(engine, plan, template, hook, list_command(paths), None, Echo::Keep, progress).await?;
+    let (code, output) = submit::run(engine, plan, Job::new(template, hook, list_command(paths)), progress).await?;
     let listing = parse_listing(paths, &output).map_err(|e| submit::failed(&format!("{what} ({e})"), code, &output, help))?;
     let (ops, done) = plan_fixes(paths, &listing)
         .map_err(|e| Error::help(format!("{what}: {e}"), "move it out of the way in HDFS, or change the path in the blueprint"))?;
@@ -144,8 +144,7 @@ pub async fn ensure(
         return Ok(done);
     }
     let script = format!("set -e\n{}\n", commands(&ops).join("\n"));
-    let (code, output) =
-        submit::run(engine, plan, template, hook, vec!["sh".into(), "-c".into(), script], None, Echo::Keep, progress).await?;
+    let (code, output) = submit::run(engine, plan, Job::new(template, hook, vec!["sh".into(), "-c".into(), script]), progress).await?;
     if code != 0 {
         return Err(submit::failed(&what, code, &output, help));
     }

@@ -15,7 +15,7 @@ use super::yarn;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::job::{self, Echo, Upload};
+use crate::job::{self, Echo, Job, Upload};
 use crate::output::Progress;
 use crate::plan::{DeployMode, Plan, SparkJobDef};
 use crate::systems::preflight::Explained;
@@ -210,7 +210,7 @@ pub async fn run_spark(
     let watch = || preflight::watch(engine, &checked, &plan.cluster, &tag, wait, &explained, progress);
     let options = job::Options { undo, ..Default::default() };
     let ran = tokio::select! {
-        r = job::run_with(engine, plan, &template, kind, command, upload.as_ref(), echo, progress, options) => r,
+        r = job::run(engine, plan, Job::new(&template, kind, command).upload(upload.as_ref()).echo(echo).options(options), progress) => r,
         never = watch() => match never {},
     };
     let (code, output) = ran.map_err(|e| with_explanation(e, &explained))?;

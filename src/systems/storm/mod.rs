@@ -24,7 +24,7 @@ use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::http;
-use crate::job::{self, Echo, Upload};
+use crate::job::{self, Echo, Job, Upload};
 use crate::output::{Progress, State};
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
@@ -65,7 +65,8 @@ pub async fn submit(engine: &Engine, plan: &Plan, app: &StormApp, progress: &dyn
     let job = plan.jobs.storm.as_ref().ok_or_else(|| job::no_jobs(plan, "storm"))?;
     let upload = job::read_upload(&app.jar)?;
     let command = storm_command(job, app, &upload);
-    let (code, _) = job::run(engine, plan, &job.template, "storm", command, Some(&upload), Echo::Stream, progress).await?;
+    let (code, _) =
+        job::run(engine, plan, Job::new(&job.template, "storm", command).upload(Some(&upload)).echo(Echo::Stream), progress).await?;
     Ok(code)
 }
 
@@ -117,7 +118,7 @@ impl<'a> Cli<'a> {
         let seeds = serde_json::to_string(&self.job.nimbus).expect("strings serialize");
         let mut cmd = vec!["storm".to_string(), args[0].to_string(), "-c".into(), format!("nimbus.seeds={seeds}")];
         cmd.extend(args[1..].iter().map(|a| a.to_string()));
-        job::run(self.engine, self.plan, &self.job.template, kind, cmd, None, Echo::Keep, progress).await
+        job::run(self.engine, self.plan, Job::new(&self.job.template, kind, cmd), progress).await
     }
 
     pub async fn topologies(&self, progress: &dyn Progress) -> Result<Vec<Topology>> {
@@ -465,7 +466,7 @@ mod tests {
         assert_eq!(up.parts.concat(), jar);
 
         let command = storm_command(job, &app(&[]), &up);
-        let (svc, configs) = job::job_service(&plan, &job.template, "storm", "abc123", command, Some(&up));
+        let (svc, configs) = job::job_service(&plan, &Job::new(&job.template, "storm", command).upload(Some(&up)), "abc123");
         assert_eq!(configs.len(), 23);
         assert_eq!(configs[22].name, "st_upload-abc123-0022");
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::job::{self, Echo};
+use crate::job::{self, Job};
 use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
@@ -217,7 +217,7 @@ pub async fn kill(engine: &Engine, plan: &Plan, base: Option<&str>, ids: &[Strin
     let _held = crate::signals::hold(format!("YARN application {list}, not killed yet ({by_hand})"));
     let options = job::Options { after_signal: true, limit: Some(KILL_LIMIT), ..Default::default() };
     progress.note(&format!("killing YARN application {list}"));
-    let ran = job::run_with(engine, plan, &template, "yarn-kill", kill_command(ids), None, Echo::Keep, progress, options).await;
+    let ran = job::run(engine, plan, Job::new(&template, "yarn-kill", kill_command(ids)).options(options), progress).await;
     // The ResourceManager has the last word (a kill may land while its client is slow to report it).
     if let Some(base) = base {
         let mut states = Vec::new();
