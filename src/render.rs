@@ -30,6 +30,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("storm/jmx-exporter.yaml", include_str!("../templates/storm/jmx-exporter.yaml")),
     ("storm/jmx-worker.yaml", include_str!("../templates/storm/jmx-worker.yaml")),
     ("web/relay.py", include_str!("../templates/web/relay.py")),
+    ("web/relay_metrics.py", include_str!("../templates/web/relay_metrics.py")),
     ("monitoring/prometheus.yml", include_str!("../templates/monitoring/prometheus.yml")),
     ("monitoring/rules.yml", include_str!("../templates/monitoring/rules.yml")),
     ("monitoring/alertmanager.yml", include_str!("../templates/monitoring/alertmanager.yml")),

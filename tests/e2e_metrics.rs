@@ -38,6 +38,8 @@ fn known_metric(role: &str) -> &'static str {
         "ui" => "metrics_ui:num_cluster_summary_http_requests_count",
         "supervisor" => "metrics_supervisor:current_used_memory_mb_value",
         "logviewer" => "metrics_logviewer:cleanup_routine_duration_ms_count",
+        // bdprov's read-only fronts (templates/web/relay_metrics.py).
+        "namenode-web" | "resourcemanager-web" | "ui-web" | "logviewer-web" | "zookeeper-readonly" => "bdprov_relay_info",
         other => panic!("role `{other}` has metrics but this test knows no metric of it"),
     }
 }
@@ -402,18 +404,22 @@ fn e2e_metrics_every_role_on_the_overlay() {
         ],
         LOCAL,
     );
-    check_cluster(hy, "namenode-web", &["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker"]);
+    check_cluster(
+        hy,
+        "namenode-web",
+        &["namenode", "namenode-web", "datanode", "resourcemanager", "resourcemanager-web", "nodemanager", "master", "worker"],
+    );
     let took = all_targets_up(hy, Duration::from_secs(60));
     quiet(hy);
     eprintln!("every role of {hy} a target and up {:.1} s after `up` returned (scrape interval {INTERVAL:?})", took.as_secs_f64());
     assert!(took <= INTERVAL * 6, "targets of {hy} took {took:?}");
+    front_counts_its_answers(hy, "http://127.0.0.1:25870");
     // What Prometheus scraped equals what `status` reads (the same endpoint).
     eventually("Prometheus' live DataNodes to equal status's figure", Duration::from_secs(30), || {
         let st: serde_json::Value = serde_json::from_str(&bdprov(&["status", hy, "--output", "json"]).ok().stdout).ok()?;
         let figure = st["figures"]["hdfs"]["live_datanodes"].as_u64()?;
-        let q = prometheus(&format!("/api/v1/query?query=fs_namesystem_num_live_data_nodes%7Bcluster%3D%22{hy}%22%7D"))?;
-        let scraped: u64 = q["result"][0]["value"][1].as_str()?.parse().ok()?;
-        (figure == scraped && figure == 1).then_some(())
+        let scraped = value(&format!("fs_namesystem_num_live_data_nodes{{cluster=\"{hy}\"}}"))?;
+        (figure as f64 == scraped && figure == 1).then_some(())
     });
 
     // Scaled later: the new DataNodes are targets.
@@ -496,8 +502,13 @@ fn e2e_metrics_every_role_on_the_overlay() {
         ],
         LOCAL,
     );
-    check_cluster(st, "ui-web", &["zookeeper", "nimbus", "ui", "supervisor", "logviewer"]);
+    check_cluster(st, "ui-web", &["zookeeper", "zookeeper-readonly", "nimbus", "ui", "supervisor", "logviewer", "logviewer-web", "ui-web"]);
     all_targets_up(st, Duration::from_secs(60));
+    // bdprov's probes ask the member's `srvr` through the ZooKeeper front.
+    eventually("the ZooKeeper front's passed words in Prometheus", Duration::from_secs(30), || {
+        value(&format!("sum(bdprov_relay_connections_total{{cluster=\"{st}\",role=\"zookeeper-readonly\",kind=\"word\"}})"))
+            .filter(|n| *n > 0.0)
+    });
     quiet(st);
     failing_topology(st);
     bdprov(&["down", st, "--volumes"]).ok();
@@ -505,6 +516,47 @@ fn e2e_metrics_every_role_on_the_overlay() {
         (targets(st).is_empty() && child_targets(st).is_empty()).then_some(())
     });
     bdprov(&["down", MON, "--volumes"]).ok();
+}
+
+/// The value of a PromQL expression (the first series), as Prometheus has it now.
+fn value(promql: &str) -> Option<f64> {
+    let q: String = promql
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"_.-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let r = prometheus(&format!("/api/v1/query?query={q}"))?;
+    r["result"][0]["value"][1].as_str()?.parse().ok()
+}
+
+/// The NameNode's read-only front counts what it answered: reads it passed
+/// (200) and a write it refused (405) reach Prometheus, by method and code.
+fn front_counts_its_answers(cluster: &str, front: &str) {
+    let series = |method: &str, code: &str| {
+        format!("sum(bdprov_relay_requests_total{{cluster=\"{cluster}\",role=\"namenode-web\",method=\"{method}\",code=\"{code}\"}})")
+    };
+    let refused_before = value(&series("POST", "405")).unwrap_or(0.0);
+    for method in ["GET", "GET", "POST"] {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                method,
+                &format!("{front}/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo"),
+            ])
+            .output()
+            .unwrap();
+        let code = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(code, if method == "GET" { "200" } else { "405" }, "{method} through the front");
+    }
+    eventually("the front's answers counted in Prometheus", Duration::from_secs(30), || {
+        let passed = value(&series("GET", "200"))?;
+        let refused = value(&series("POST", "405"))?;
+        (passed >= 2.0 && refused >= refused_before + 1.0).then_some(())
+    });
 }
 
 /// A topology whose bolt never acks (storm-client's TestPlannerBolt) behind
@@ -538,11 +590,7 @@ streams:\n  - from: events\n    to: drop\n    grouping: { type: SHUFFLE }\n";
     eventually("the worker's slot target to be up", Duration::from_secs(120), || {
         child_targets(st).values().any(|h| h == "up").then_some(())
     });
-    let value = |q: &str| {
-        let r = prometheus(&format!("/api/v1/query?query={q}")).unwrap_or_default();
-        r["result"][0]["value"][1].as_str().and_then(|v| v.parse::<f64>().ok())
-    };
-    let q = format!("sum(storm_task_emit_total%7Bcluster%3D%22{st}%22%2Ctopology%3D%22failing%22%2Ccomponent%3D%22events%22%7D)");
+    let q = format!("sum(storm_task_emit_total{{cluster=\"{st}\",topology=\"failing\",component=\"events\"}})");
     eventually("the spout's emitted tuples in Prometheus", Duration::from_secs(60), || value(&q).filter(|n| *n > 0.0));
     let started = Instant::now();
     eventually("StormTuplesFailing in Alertmanager", Duration::from_secs(120), || {
@@ -553,7 +601,7 @@ streams:\n  - from: events\n    to: drop\n    grouping: { type: SHUFFLE }\n";
     });
     eprintln!("StormTuplesFailing active in Alertmanager {:.1}s after the first tuples", started.elapsed().as_secs_f64());
     for metric in ["scrape_duration_seconds", "scrape_samples_scraped"] {
-        let q = format!("max({metric}%7Bcluster%3D%22{st}%22%2Cjob%3D~%22bdprov-child-.*%22%7D)");
+        let q = format!("max({metric}{{cluster=\"{st}\",job=~\"bdprov-child-.*\"}})");
         eprintln!("a worker's scrape, {metric}: {:?}", value(&q));
     }
     bdprov(&["storm", "kill", "--cluster", st, "failing", "--wait", "1"]).ok();

@@ -101,6 +101,15 @@ fn e2e_zookeeper_ensemble() {
     let front = docker(&["service", "logs", "--raw", &format!("{CLUSTER}_zookeeper-readonly-1")]);
     let front = format!("{}{}", front.stdout, front.stderr);
     assert!(front.contains("changes data and is not served read-only"), "{front}");
+    // … and counts it for Prometheus (on the overlay, port 9180).
+    let ctr = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_zookeeper-readonly-1")]).ok().stdout;
+    let script = "import urllib.request; print(urllib.request.urlopen('http://localhost:9180/metrics', timeout=10).read().decode())";
+    let metrics = docker(&["exec", ctr.trim(), "python3", "-c", script]).ok().stdout;
+    let counted = |series: &str| -> f64 {
+        metrics.lines().find_map(|l| l.strip_prefix(series)?.trim().parse().ok()).unwrap_or_else(|| panic!("no {series} in\n{metrics}"))
+    };
+    assert!(counted("bdprov_relay_refused_total{reason=\"write\"}") >= 1.0, "{metrics}");
+    assert!(counted("bdprov_relay_connections_total{kind=\"session\"}") >= 1.0, "{metrics}");
     for port in [2281, 2282, 2283] {
         assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "member port {port} is published");
     }

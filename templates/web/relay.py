@@ -15,7 +15,9 @@
 # redirects to the active one's own address), FALLBACK (optional, rules as
 # ALLOW): paths any member of FOLLOW answers alike (the active one's
 # applications), asked of the others in turn when UPSTREAM does not answer,
-# so that a front whose member is lost still serves them.
+# so that a front whose member is lost still serves them. METRICS
+# (optional, a port): its answers counted for Prometheus there
+# (relay_metrics.py, beside this file).
 import http.client
 import os
 import sys
@@ -48,6 +50,11 @@ RULES = parse_rules(os.environ.get("ALLOW", ""))
 FOLLOW = os.environ.get("FOLLOW", "").split()
 FALLBACK = parse_rules(os.environ.get("FALLBACK", ""))
 REDIRECTS = {301, 302, 303, 307, 308}
+# Methods counted by name; any other is counted as `other`, so that callers
+# cannot make up series.
+METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"}
+# What counts an answer: relay_metrics.inc when METRICS is set.
+count = lambda name, **labels: None
 
 
 def matches(path, base, prefix):
@@ -178,10 +185,24 @@ class Relay(BaseHTTPRequestHandler):
             return None
         return loc.netloc, (loc.path or "/") + ("?" + loc.query if loc.query else "")
 
+    def log_request(self, code="-", size="-"):
+        method = self.command if self.command in METHODS else "other"
+        count("bdprov_relay_requests_total", method=method, code=str(getattr(code, "value", code)))
+        super().log_request(code, size)
+
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
 
 if __name__ == "__main__":
+    if os.environ.get("METRICS"):
+        import relay_metrics
+
+        relay_metrics.counter(
+            "bdprov_relay_requests_total",
+            "Requests answered, by method and status code (403 and 405: refused here; 502 and 503: no member answered).",
+        )
+        relay_metrics.serve(int(os.environ["METRICS"]), upstream=UPSTREAM, listen=str(LISTEN))
+        count = relay_metrics.inc
     print(f"read-only relay: :{LISTEN} -> {UPSTREAM}, {len(RULES)} rules", flush=True)
     ThreadingHTTPServer(("", LISTEN), Relay).serve_forever()

@@ -7,7 +7,9 @@
 # any other request closes the connection before the member sees it.
 #
 # Environment: UPSTREAM (host:port on the overlay), LISTEN (port), WORDS
-# (four-letter words to pass, e.g. "srvr mntr ruok").
+# (four-letter words to pass, e.g. "srvr mntr ruok"), METRICS (optional, a
+# port): connections and refusals counted for Prometheus there
+# (relay_metrics.py, beside this file).
 import os
 import socket
 import struct
@@ -24,6 +26,8 @@ WORDS = {w.encode() for w in os.environ.get("WORDS", "srvr mntr ruok").split()}
 READS = {3, 4, 6, 8, 9, 11, 12, 17, 18, 101, 103, 104, 105, 106, 107, -11}
 # The largest request frame passed on (ZooKeeper's own default is 1 MiB).
 MAX_FRAME = 1 << 20
+# What counts a connection or a refusal: relay_metrics.inc when METRICS is set.
+count = lambda name, **labels: None
 
 
 def read_exactly(sock, n):
@@ -54,7 +58,9 @@ def pump(src, dst):
                 pass
 
 
-def refuse(client, why):
+def refuse(client, reason, why):
+    """Close `client` for `reason` (word, write, malformed), saying `why`."""
+    count("bdprov_relay_refused_total", reason=reason)
     sys.stderr.write(f"{client.getpeername()[0]}: closed, {why}\n")
 
 
@@ -68,8 +74,9 @@ def serve(client):
         if head.isalpha():
             # A four-letter word: the member answers and closes.
             if head not in WORDS:
-                refuse(client, f"four-letter word {head.decode()!r} is not served read-only")
+                refuse(client, "word", f"four-letter word {head.decode()!r} is not served read-only")
                 return
+            count("bdprov_relay_connections_total", kind="word")
             upstream = socket.create_connection((host, int(port)), timeout=10)
             upstream.sendall(head)
             pump(upstream, client)
@@ -78,8 +85,9 @@ def serve(client):
         (length,) = struct.unpack(">i", head)
         body = read_exactly(client, length) if 0 < length <= MAX_FRAME else None
         if body is None:
-            refuse(client, "not a ZooKeeper connect request")
+            refuse(client, "malformed", "not a ZooKeeper connect request")
             return
+        count("bdprov_relay_connections_total", kind="session")
         upstream = socket.create_connection((host, int(port)), timeout=10)
         upstream.settimeout(None)
         upstream.sendall(head + body)
@@ -91,14 +99,15 @@ def serve(client):
             (length,) = struct.unpack(">i", head)
             body = read_exactly(client, length) if 8 <= length <= MAX_FRAME else None
             if body is None:
-                refuse(client, "a malformed request")
+                refuse(client, "malformed", "a malformed request")
                 return
             _xid, op = struct.unpack(">ii", body[:8])
             if op not in READS:
-                refuse(client, f"request type {op} changes data and is not served read-only")
+                refuse(client, "write", f"request type {op} changes data and is not served read-only")
                 return
             upstream.sendall(head + body)
     except OSError as e:
+        count("bdprov_relay_errors_total")
         sys.stderr.write(f"{UPSTREAM}: {e}\n")
     finally:
         for s in (client, upstream):
@@ -110,6 +119,14 @@ def serve(client):
 
 
 if __name__ == "__main__":
+    if os.environ.get("METRICS"):
+        import relay_metrics
+
+        relay_metrics.counter("bdprov_relay_connections_total", "Connections passed to the member: sessions, and four-letter words.")
+        relay_metrics.counter("bdprov_relay_refused_total", "Connections closed here: a word not served, a request that writes, a malformed one.")
+        relay_metrics.counter("bdprov_relay_errors_total", "Connections that ended on a network error (the member did not answer, or went away).")
+        relay_metrics.serve(int(os.environ["METRICS"]), upstream=UPSTREAM, listen=str(LISTEN))
+        count = relay_metrics.inc
     listener = socket.create_server(("", LISTEN), reuse_port=False)
     print(f"read-only ZooKeeper relay: :{LISTEN} -> {UPSTREAM}, words {sorted(w.decode() for w in WORDS)}", flush=True)
     while True:
