@@ -224,6 +224,34 @@ pub struct SwarmLock {
     _guard: std::sync::MutexGuard<'static, ()>,
 }
 
+impl Drop for SwarmLock {
+    /// A test that fails leaves its clusters up: what `status` says of each
+    /// goes with the failure (CI keeps only the tests' output).
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            report_clusters();
+        }
+    }
+}
+
+/// `bdprov status` of every cluster on the swarm, to stderr; nothing that
+/// can panic (this runs while a failed test unwinds).
+fn report_clusters() {
+    let format = "{{.Label \"bdprov.cluster\"}}";
+    let Ok(out) = Command::new("docker").args(["network", "ls", "--filter", "label=bdprov.cluster", "--format", format]).output() else {
+        return;
+    };
+    let names: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    for cluster in names {
+        let Ok(st) = Command::new(bin()).args(["status", &cluster]).current_dir(root()).env("NO_COLOR", "1").output() else { continue };
+        eprintln!(
+            "--- bdprov status {cluster}, after the failure:\n{}{}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+}
+
 /// Run a one-shot service on `network` (restart condition none) and return
 /// whether it completed, and its output.
 pub fn one_shot(name: &str, network: &str, image: &str, args: &[&str]) -> (bool, String) {
