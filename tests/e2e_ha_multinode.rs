@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{bdprov_env, get_json, root, Run};
+use crate::common::{bdprov_env, get_json, multinode_env, root, Run};
 
 const MANAGER: &str = "172.31.250.11";
 const CLUSTER: &str = "hm-spark-ha";
@@ -42,15 +42,18 @@ impl Nodes {
 }
 
 impl Drop for Nodes {
+    /// The nodes go; what `status` said of their clusters stays with a failure.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            crate::common::report_clusters(&multinode_env(MANAGER));
+        }
         let _ = nodes_sh(&["down"]);
     }
 }
 
 fn remote(args: &[&str]) -> Run {
-    let cache = std::env::var("BDPROV_CACHE").unwrap_or_else(|_| format!("{}/.cache/bdprov", std::env::var("HOME").unwrap()));
-    let certs = format!("{cache}/test-node-certs");
-    bdprov_env(args, &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", &certs)])
+    let env = multinode_env(MANAGER);
+    bdprov_env(args, &env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>())
 }
 
 /// The same flags at every `up`: small heaps, two workers, a silent worker

@@ -1,9 +1,10 @@
 //! End to end on a real swarm: the ResourceManager pair of yarn-ha under
 //! spark-hdfs-yarn (tests/fixtures/yarn-ha-on-hdfs.yaml), offline images.
-//! A SparkPi on YARN runs while the active ResourceManager is killed: the
-//! standby takes over with the application (ZooKeeper state store), the
-//! NodeManagers keep its containers (work-preserving recovery), and it
-//! ends SUCCEEDED; the killed one comes back as the standby.
+//! A SparkPi on YARN runs while the active ResourceManager is killed: a
+//! ResourceManager takes over with the application (ZooKeeper state store;
+//! the standby, or the killed one restarted first, as the electors race for
+//! the lock), the NodeManagers keep its containers (work-preserving
+//! recovery), and it ends SUCCEEDED; the pair is whole again.
 
 use std::time::{Duration, Instant};
 

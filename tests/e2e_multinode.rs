@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{bdprov_env, docker, eventually, get_json, root, Run};
+use crate::common::{bdprov_env, docker, eventually, get_json, multinode_env, root, Run};
 
 const MANAGER: &str = "172.31.250.11";
 
@@ -30,14 +30,13 @@ impl Nodes {
 }
 
 impl Drop for Nodes {
+    /// The nodes go; what `status` said of their clusters stays with a failure.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            crate::common::report_clusters(&multinode_env(MANAGER));
+        }
         let _ = Command::new(root().join("tests/multinode/nodes.sh")).arg("down").output();
     }
-}
-
-fn certs() -> String {
-    let cache = std::env::var("BDPROV_CACHE").unwrap_or_else(|_| format!("{}/.cache/bdprov", std::env::var("HOME").unwrap()));
-    format!("{cache}/test-node-certs")
 }
 
 /// `docker` on the manager node (node1), from outside bdprov.
@@ -103,8 +102,8 @@ const UP: &[&str] = &[
 ];
 
 fn remote(args: &[&str]) -> Run {
-    let certs = certs();
-    bdprov_env(args, &[("DOCKER_HOST", &format!("tcp://{MANAGER}:2376")), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", &certs)])
+    let env = multinode_env(MANAGER);
+    bdprov_env(args, &env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>())
 }
 
 #[test]

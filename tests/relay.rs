@@ -178,42 +178,49 @@ fn storm_ui_front_passes_topology_reads_only() {
     assert_eq!(ui.requests().len(), 8, "refused requests reached the UI: {:?}", ui.requests());
 }
 
-/// With METRICS set, the front counts its answers by method and code, and
-/// serves them to Prometheus on that port (only `/metrics`).
+/// With METRICS set, the front counts its answers by method, code and who
+/// gave them (the member, or the front itself), and serves them to
+/// Prometheus on that port (only `/metrics`).
 #[test]
 fn relay_counts_its_answers_for_prometheus() {
-    let nn = Fixture::start(vec![route("GET", "/jmx", &[(200, "{}"), (200, "{}")])]);
+    let nn = Fixture::start(vec![route("GET", "/jmx", &[(200, "{}"), (200, "{}")]), route("GET", "/isActive", &[(405, "standby")])]);
     let metrics = free_port().to_string();
     let upstream = format!("127.0.0.1:{}", nn.port());
-    let r = relay_env(&upstream, "/jmx", &[("METRICS", metrics.as_str())]);
+    let r = relay_env(&upstream, "/jmx /isActive", &[("METRICS", metrics.as_str())]);
     let scrape = format!("http://127.0.0.1:{metrics}/metrics");
     let (code, body, _) = eventually("the metrics port to answer", Duration::from_secs(10), || {
         let c = call("GET", &scrape);
         (c.0 == 200).then_some(c)
     });
     assert_eq!(code, 200);
-    assert!(
-        body.contains(&format!("bdprov_relay_info{{listen=\"{}\",upstream=\"{upstream}\"}} 1", r.base.rsplit(':').next().unwrap())),
-        "{body}"
-    );
+    let listen = r.base.rsplit(':').next().unwrap();
+    assert!(body.contains(&format!("bdprov_relay_info{{listen=\"{listen}\",upstream=\"{upstream}\"}} 1")), "{body}");
     assert!(!body.contains("bdprov_relay_requests_total{"), "nothing counted before any request:\n{body}");
 
-    for (method, path, want) in
-        [("GET", "/jmx", 200), ("GET", "/jmx", 200), ("POST", "/jmx", 405), ("GET", "/conf", 403), ("FOO", "/jmx", 501)]
-    {
+    for (method, path, want) in [
+        ("GET", "/jmx", 200),
+        ("GET", "/jmx", 200),
+        ("GET", "/isActive", 405),
+        ("POST", "/jmx", 405),
+        ("GET", "/conf", 403),
+        ("FOO", "/jmx", 501),
+    ] {
         assert_eq!(call(method, &format!("{}{path}", r.base)).0, want, "{method} {path}");
     }
     let (_, body, _) = call("GET", &scrape);
     for line in [
-        "bdprov_relay_requests_total{code=\"200\",method=\"GET\"} 2",
-        "bdprov_relay_requests_total{code=\"405\",method=\"POST\"} 1",
-        "bdprov_relay_requests_total{code=\"403\",method=\"GET\"} 1",
+        "bdprov_relay_requests_total{by=\"member\",code=\"200\",method=\"GET\"} 2",
+        // A standby's own 405 is the member's answer, not a refusal.
+        "bdprov_relay_requests_total{by=\"member\",code=\"405\",method=\"GET\"} 1",
+        "bdprov_relay_requests_total{by=\"front\",code=\"405\",method=\"POST\"} 1",
+        "bdprov_relay_requests_total{by=\"front\",code=\"403\",method=\"GET\"} 1",
         // A method the relay does not know is counted as `other`: callers cannot make up series.
-        "bdprov_relay_requests_total{code=\"501\",method=\"other\"} 1",
+        "bdprov_relay_requests_total{by=\"front\",code=\"501\",method=\"other\"} 1",
         "# TYPE bdprov_relay_requests_total counter",
     ] {
         assert!(body.lines().any(|l| l == line), "no `{line}` in\n{body}");
     }
+    assert_eq!(body.lines().filter(|l| l.starts_with("bdprov_relay_requests_total{")).count(), 5, "{body}");
     assert_eq!(call("GET", &format!("http://127.0.0.1:{metrics}/jmx")).0, 404, "the metrics port serves only /metrics");
-    assert_eq!(nn.requests().len(), 2, "only the two reads reached the daemon: {:?}", nn.requests());
+    assert_eq!(nn.requests().len(), 3, "only the three reads reached the daemon: {:?}", nn.requests());
 }

@@ -138,6 +138,8 @@ class Relay(BaseHTTPRequestHandler):
         else:
             self.answer(*failed.args)
             return
+        # Counted as the member's answer (log_request), not the front's.
+        self.by = "member"
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
             if k.lower() not in HOP and k.lower() != "content-length":
@@ -187,7 +189,10 @@ class Relay(BaseHTTPRequestHandler):
 
     def log_request(self, code="-", size="-"):
         method = self.command if self.command in METHODS else "other"
-        count("bdprov_relay_requests_total", method=method, code=str(getattr(code, "value", code)))
+        # Who gave this answer: the member's, passed on, or the front's own
+        # (a connection may carry several requests: read once, then gone).
+        by = self.__dict__.pop("by", "front")
+        count("bdprov_relay_requests_total", method=method, code=str(getattr(code, "value", code)), by=by)
         super().log_request(code, size)
 
     def log_message(self, fmt, *args):
@@ -200,7 +205,8 @@ if __name__ == "__main__":
 
         relay_metrics.counter(
             "bdprov_relay_requests_total",
-            "Requests answered, by method and status code (403 and 405: refused here; 502 and 503: no member answered).",
+            "Requests answered, by method, status code and who answered: the member (its own answer, passed on) or the front"
+            " (403 and 405: refused; 502 and 503: no member answered; 400 and 501: not a request it serves).",
         )
         relay_metrics.serve(int(os.environ["METRICS"]), upstream=UPSTREAM, listen=str(LISTEN))
         count = relay_metrics.inc

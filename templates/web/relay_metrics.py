@@ -31,6 +31,8 @@ def _label(value):
 
 
 def _series(name, labels, value):
+    if not labels:
+        return name + " " + str(value)
     inner = ",".join(k + '="' + _label(v) + '"' for k, v in labels)
     return name + "{" + inner + "} " + str(value)
 

@@ -61,7 +61,11 @@ def pump(src, dst):
 def refuse(client, reason, why):
     """Close `client` for `reason` (word, write, malformed), saying `why`."""
     count("bdprov_relay_refused_total", reason=reason)
-    sys.stderr.write(f"{client.getpeername()[0]}: closed, {why}\n")
+    try:
+        peer = client.getpeername()[0]
+    except OSError:
+        peer = "a client already gone"
+    sys.stderr.write(f"{peer}: closed, {why}\n")
 
 
 def serve(client):
@@ -76,8 +80,8 @@ def serve(client):
             if head not in WORDS:
                 refuse(client, "word", f"four-letter word {head.decode()!r} is not served read-only")
                 return
-            count("bdprov_relay_connections_total", kind="word")
             upstream = socket.create_connection((host, int(port)), timeout=10)
+            count("bdprov_relay_connections_total", kind="word")
             upstream.sendall(head)
             pump(upstream, client)
             return
@@ -87,8 +91,8 @@ def serve(client):
         if body is None:
             refuse(client, "malformed", "not a ZooKeeper connect request")
             return
-        count("bdprov_relay_connections_total", kind="session")
         upstream = socket.create_connection((host, int(port)), timeout=10)
+        count("bdprov_relay_connections_total", kind="session")
         upstream.settimeout(None)
         upstream.sendall(head + body)
         threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
@@ -124,7 +128,7 @@ if __name__ == "__main__":
 
         relay_metrics.counter("bdprov_relay_connections_total", "Connections passed to the member: sessions, and four-letter words.")
         relay_metrics.counter("bdprov_relay_refused_total", "Connections closed here: a word not served, a request that writes, a malformed one.")
-        relay_metrics.counter("bdprov_relay_errors_total", "Connections that ended on a network error (the member did not answer, or went away).")
+        relay_metrics.counter("bdprov_relay_errors_total", "Connections that ended on a network error: the member could not be reached, or a socket failed while passing requests.")
         relay_metrics.serve(int(os.environ["METRICS"]), upstream=UPSTREAM, listen=str(LISTEN))
         count = relay_metrics.inc
     listener = socket.create_server(("", LISTEN), reuse_port=False)

@@ -229,27 +229,42 @@ impl Drop for SwarmLock {
     /// goes with the failure (CI keeps only the tests' output).
     fn drop(&mut self) {
         if std::thread::panicking() {
-            report_clusters();
+            report_clusters(&[]);
         }
     }
 }
 
-/// `bdprov status` of every cluster on the swarm, to stderr; nothing that
-/// can panic (this runs while a failed test unwinds).
-fn report_clusters() {
+/// `bdprov status` of every cluster on the engine that `env` names (this
+/// machine's by default), to stderr; nothing that can panic (this runs
+/// while a failed test unwinds).
+pub fn report_clusters(env: &[(&str, String)]) {
     let format = "{{.Label \"bdprov.cluster\"}}";
-    let Ok(out) = Command::new("docker").args(["network", "ls", "--filter", "label=bdprov.cluster", "--format", format]).output() else {
-        return;
-    };
+    let mut networks = Command::new("docker");
+    networks.args(["network", "ls", "--filter", "label=bdprov.cluster", "--format", format]);
+    let Ok(out) = networks.envs(env.iter().map(|(k, v)| (k, v))).output() else { return };
     let names: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
     for cluster in names {
-        let Ok(st) = Command::new(bin()).args(["status", &cluster]).current_dir(root()).env("NO_COLOR", "1").output() else { continue };
+        let mut status = Command::new(bin());
+        status.args(["status", &cluster]).current_dir(root()).env("NO_COLOR", "1");
+        let Ok(st) = status.envs(env.iter().map(|(k, v)| (k, v))).output() else { continue };
         eprintln!(
             "--- bdprov status {cluster}, after the failure:\n{}{}",
             String::from_utf8_lossy(&st.stdout),
             String::from_utf8_lossy(&st.stderr)
         );
     }
+}
+
+/// The engine of the Docker-in-Docker manager at `manager`
+/// (tests/multinode), for bdprov and the docker CLI alike.
+pub fn multinode_env(manager: &str) -> Vec<(&'static str, String)> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cache = std::env::var("BDPROV_CACHE").unwrap_or_else(|_| format!("{home}/.cache/bdprov"));
+    vec![
+        ("DOCKER_HOST", format!("tcp://{manager}:2376")),
+        ("DOCKER_TLS_VERIFY", "1".into()),
+        ("DOCKER_CERT_PATH", format!("{cache}/test-node-certs")),
+    ]
 }
 
 /// Run a one-shot service on `network` (restart condition none) and return
