@@ -8,8 +8,9 @@
 //!   the documentation's pages and the examples show) need no daemon.
 //! * `compose` asks Docker's own parser (`docker stack config`).
 //! * `storm_fixtures` runs the Storm UI's readiness probe and `bdprov storm`
-//!   against a local server answering like the Storm UI (the offline Storm
-//!   image has no UI: storm-webapp is not on Maven Central).
+//!   against a local server answering like the Storm UI, for the answers a
+//!   live UI rarely gives (errors, no leader); `e2e_storm` reads the kit's
+//!   own UI, built from Apache's source release.
 //! * `hadoop_fixtures` plays HDFS and YARN with a local HTTP server;
 //!   `hadoop_config` reads the rendered XML with Hadoop's own `Configuration`
 //!   (in the offline Spark image).
