@@ -104,7 +104,7 @@ pub fn job_service(plan: &Plan, job: &Job<'_>, id: &str) -> (ServiceDef, Vec<Con
                 labels::Kind::Upload.mark(&mut l);
                 l.insert(labels::JOB.into(), id.to_string());
                 // Configs carry bytes; the engine base64-encodes them.
-                configs.push(ConfigDef { name: name.clone(), data: String::new(), labels: l });
+                configs.push(ConfigDef { name: name.clone(), data: String::new(), labels: l, artifact: None });
                 svc.configs.push(ConfigMount { config: name, target: format!("{UPLOAD_DIR}/part-{i:04}"), mode: 0o444 });
             }
             let run = command.iter().map(|a| sh_quote(a)).collect::<Vec<_>>().join(" ");

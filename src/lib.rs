@@ -25,6 +25,7 @@ pub mod fuzz;
 pub mod http;
 pub mod images;
 pub mod job;
+pub mod lock;
 pub mod ops;
 pub mod output;
 pub mod pipeline;

@@ -25,6 +25,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hadoop/yarn-site.xml", include_str!("../templates/hadoop/yarn-site.xml")),
     ("spark/spark-defaults.conf", include_str!("../templates/spark/spark-defaults.conf")),
     ("spark/metrics.properties", include_str!("../templates/spark/metrics.properties")),
+    ("spark/jmx-exporter.yaml", include_str!("../templates/spark/jmx-exporter.yaml")),
     ("registry/config.yml", include_str!("../templates/registry/config.yml")),
     ("storm/storm.yaml", include_str!("../templates/storm/storm.yaml")),
     ("storm/jmx-exporter.yaml", include_str!("../templates/storm/jmx-exporter.yaml")),

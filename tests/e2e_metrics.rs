@@ -38,6 +38,9 @@ fn known_metric(role: &str) -> &'static str {
         "ui" => "metrics_ui:num_cluster_summary_http_requests_count",
         "supervisor" => "metrics_supervisor:current_used_memory_mb_value",
         "logviewer" => "metrics_logviewer:cleanup_routine_duration_ms_count",
+        // Spark registers no MBeans of its own in the history server: its
+        // JMX exporter agent serves the JVM's figures.
+        "history" => "jvm_memory_bytes_used",
         // bdprov's read-only fronts (templates/web/relay_metrics.py).
         "namenode-web" | "resourcemanager-web" | "ui-web" | "logviewer-web" | "zookeeper-readonly" => "bdprov_relay_info",
         other => panic!("role `{other}` has metrics but this test knows no metric of it"),
@@ -407,7 +410,7 @@ fn e2e_metrics_every_role_on_the_overlay() {
     check_cluster(
         hy,
         "namenode-web",
-        &["namenode", "namenode-web", "datanode", "resourcemanager", "resourcemanager-web", "nodemanager", "master", "worker"],
+        &["namenode", "namenode-web", "datanode", "resourcemanager", "resourcemanager-web", "nodemanager", "master", "worker", "history"],
     );
     let took = all_targets_up(hy, Duration::from_secs(60));
     quiet(hy);

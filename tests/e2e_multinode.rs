@@ -172,8 +172,9 @@ fn e2e_multinode_registry_placement_tls_doctor() {
 
 /// Monitoring over the three nodes: Prometheus (on the manager: it reads
 /// the swarm's tasks) finds every task of spark-standalone wherever it runs
-/// and scrapes it across the overlay, and the node exporter of every node is
-/// a target and up. Taken down again before the node-loss steps.
+/// (the history server through its JMX exporter agent) and the private
+/// registry, and scrapes them across the overlay, and the node exporter of
+/// every node is a target and up. Taken down again before the node-loss steps.
 fn monitoring_on_every_node(registry: &str) {
     let pushed = remote(&["images", "push", "monitoring"]).ok();
     assert!(pushed.stdout.contains(&format!("{registry}/bdprov/monitoring:")), "{}", pushed.stdout);
@@ -185,11 +186,13 @@ fn monitoring_on_every_node(registry: &str) {
     let ip = format!("172.31.250.1{}", node.trim_start_matches("node"));
     let want: BTreeSet<String> = ["monitoring_node-exporter@node1", "monitoring_node-exporter@node2", "monitoring_node-exporter@node3"]
         .into_iter()
-        .chain(["spark-standalone_master.1", "spark-standalone_worker.1", "spark-standalone_worker.2"])
+        .chain(["spark-standalone_master.1", "spark-standalone_worker.1", "spark-standalone_worker.2", "spark-standalone_history.1"])
+        // The private registry the nodes pull from is a cluster of its own.
+        .chain(["registry_registry.1"])
         .map(String::from)
         .collect();
     let started = Instant::now();
-    let seen = eventually("every node exporter and every spark-standalone task a target and up", Duration::from_secs(60), || {
+    let seen = eventually("every node exporter, spark-standalone task and the registry a target and up", Duration::from_secs(60), || {
         let t = get_json(&format!("http://{ip}:9090/api/v1/targets?state=active"))?;
         let up: BTreeMap<String, String> = t["data"]["activeTargets"]
             .as_array()?

@@ -118,6 +118,11 @@ fn each_layer_knows_only_what_architecture_md_says() {
         ("blueprint", &["plan", "engine", "ops", "systems", "job", "probe", "http", "cli"], "pure: YAML in, model out"),
         ("plan", &["engine", "ops", "systems", "job", "probe", "http", "signals", "cli"], "pure: no Docker, no daemon"),
         ("render", &["engine", "ops", "systems", "plan", "cli"], "pure templating"),
+        (
+            "lock",
+            &["blueprint", "plan", "engine", "ops", "systems", "job", "images", "http", "cli"],
+            "pure: the lock format and the pinned agents",
+        ),
         ("engine", &["ops", "systems", "job", "probe", "http", "cli", "pipeline"], "Docker calls only"),
         ("systems", &["ops", "cli"], "product knowledge, reached by the generic layers"),
         ("job", &["ops", "systems", "cli"], "one-shot jobs, used by both ops and systems"),

@@ -42,6 +42,25 @@ fn plans_of_builtin_blueprints() {
     }
 }
 
+/// Every long-running role of every built-in blueprint is a Prometheus
+/// target (its service carries the metrics labels), on both image sets:
+/// where neither the image nor the product serves metrics, the JMX
+/// exporter agent comes as a config.
+#[test]
+fn every_role_names_its_metrics() {
+    for bp in BLUEPRINTS {
+        for images in ["local", "official"] {
+            let out = bdprov(&["render", bp, "--images", images]).ok().stdout;
+            let plan: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+            for svc in plan["services"].as_sequence().unwrap() {
+                let role = svc["role"].as_str().unwrap();
+                let port = svc["labels"]["bdprov.metrics.port"].as_str();
+                assert!(port.is_some(), "{bp} --images {images}: role {role} names no metrics port");
+            }
+        }
+    }
+}
+
 #[test]
 fn overrides_layer_values_files_then_set() {
     let out = bdprov(&["render", "spark-standalone", "-f", "examples/values-small.yaml", "--set", "worker.replicas=4"]).ok().stdout;

@@ -122,11 +122,19 @@ pub struct SecretUse {
     pub span: Span,
 }
 
+/// Where a config file's content comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Template name: a file under `templates/` (the user's, then the built-in ones).
+    Template(String),
+    /// A Java agent bdprov pins (`crate::lock::AGENTS`), by its name: the jar itself.
+    Artifact(String),
+}
+
 #[derive(Clone, Debug)]
 pub struct ConfigFile {
     pub name: String,
-    /// Template name: a file under `templates/` (the user's, then the built-in ones).
-    pub template: String,
+    pub source: ConfigSource,
     pub target: String,
     pub mode: u32,
     pub span: Span,

@@ -177,6 +177,7 @@ impl Decoder {
             let Some(fields) = self.map(&e.value, &p, CONFIG) else { continue };
             let get = |k: &str| field(fields, k).map(|f| &f.value);
             let template = get("template").and_then(|v| self.string(v, &format!("{p}.template")));
+            let artifact = get("artifact").and_then(|v| self.string(v, &format!("{p}.artifact")).map(|a| (a, v.span.clone())));
             let target = get("target").and_then(|v| self.string(v, &format!("{p}.target")));
             let mode = match get("mode") {
                 Some(v) => match v.as_scalar().and_then(parse_mode) {
@@ -188,23 +189,44 @@ impl Decoder {
                 },
                 None => 0o444,
             };
-            match (template, target) {
-                (Some(template), Some(target)) => {
-                    out.push(ConfigFile { name: e.key.clone(), template, target, mode, span: e.key_span.clone() })
+            const NEEDS: &str = "a config file needs `template:` (a file under templates/) or `artifact:` (a Java agent bdprov pins), and `target:` (its path in the container)";
+            let source = match (template, artifact) {
+                (Some(t), None) => Some(ConfigSource::Template(t)),
+                (None, Some((a, span))) => {
+                    if crate::lock::agent(&a).is_none() {
+                        let known = crate::lock::agent_names();
+                        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                        let help = crate::diag::did_you_mean(&a, &known, Some("known"), || {
+                            format!("the artifacts bdprov pins: {}", known.join(", "))
+                        });
+                        self.err(&span, format!("{p}.artifact: no artifact `{a}`"), help);
+                    }
+                    Some(ConfigSource::Artifact(a))
                 }
+                (Some(_), Some(_)) => {
+                    self.err(
+                        &e.key_span,
+                        format!("{p}: `template` and `artifact` are both given"),
+                        "give one: a config's content comes from a template or from an artifact",
+                    );
+                    None
+                }
+                (None, None) => None,
+            };
+            match (source, target) {
+                (Some(source), Some(target)) => {
+                    out.push(ConfigFile { name: e.key.clone(), source, target, mode, span: e.key_span.clone() })
+                }
+                (None, _) if get("template").is_some() && get("artifact").is_some() => {}
                 (t, g) => {
                     let missing = if t.is_none() && g.is_none() {
-                        "`template` and `target` are"
+                        "`template` (or `artifact`) and `target` are"
                     } else if t.is_none() {
-                        "`template` is"
+                        "`template` (or `artifact`) is"
                     } else {
                         "`target` is"
                     };
-                    self.err(
-                        &e.key_span,
-                        format!("{p}: {missing} missing"),
-                        "a config file needs `template:` (a file under templates/) and `target:` (its path in the container)",
-                    );
+                    self.err(&e.key_span, format!("{p}: {missing} missing"), NEEDS);
                 }
             }
         }

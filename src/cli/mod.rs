@@ -462,7 +462,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Failover(a) => cluster::failover(a, engine).await,
         Command::Submit(a) => submit::submit(a, engine).await,
         Command::Storm(a) => storm::storm(a, engine).await,
-        Command::Render(a) => render::render(a),
+        Command::Render(a) => render::render(a).await,
         Command::Blueprints => render::blueprints(),
         Command::Images(a) => images::images(a, engine).await,
         Command::Init(a) => cluster::init(a, engine).await,

@@ -8,34 +8,42 @@ use crate::blueprint::library;
 use crate::error::{Error, Result};
 use crate::plan;
 
-pub fn render(args: RenderArgs) -> Result<()> {
+pub async fn render(args: RenderArgs) -> Result<()> {
     let plan = load_plan(&args.blueprint)?;
-    let (main, files) = match args.format {
-        RenderFormat::Plan => (("plan.yaml".to_string(), crate::yaml::to_string(&plan)), Vec::new()),
+    let (main, files, artifacts) = match args.format {
+        RenderFormat::Plan => (("plan.yaml".to_string(), crate::yaml::to_string(&plan)), Vec::new(), Vec::new()),
         RenderFormat::Compose => {
             let c = plan::compose::compose(&plan);
-            (("compose.yaml".to_string(), c.yaml), c.files)
+            (("compose.yaml".to_string(), c.yaml), c.files, c.artifacts)
         }
     };
+    let count = files.len() + artifacts.len();
     match &args.out {
         None => {
             print!("{}", main.1);
-            if !files.is_empty() {
-                eprintln!("note: {} config file(s) not written; pass --out DIR to write them next to the compose file", files.len());
+            if count > 0 {
+                eprintln!("note: {count} config file(s) not written; pass --out DIR to write them next to the compose file");
             }
         }
         Some(dir) => {
-            write(dir, &main.0, &main.1)?;
+            write(dir, &main.0, main.1.as_bytes())?;
             for (path, data) in &files {
-                write(dir, path, data)?;
+                write(dir, path, data.as_bytes())?;
             }
-            eprintln!("wrote {} and {} config file(s) to {}", main.0, files.len(), dir.display());
+            // The jars of artifact configs, as `up` mounts them: from the cache,
+            // fetched and checked against the lock where missing.
+            let names: Vec<String> = artifacts.iter().map(|(_, a)| a.clone()).collect();
+            let jars = crate::images::maven::agents(&names, crate::output::reporter().as_ref()).await?;
+            for (path, name) in &artifacts {
+                write(dir, path, &jars[name])?;
+            }
+            eprintln!("wrote {} and {count} config file(s) to {}", main.0, dir.display());
         }
     }
     Ok(())
 }
 
-fn write(dir: &Path, rel: &str, data: &str) -> Result<()> {
+fn write(dir: &Path, rel: &str, data: &[u8]) -> Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::msg(format!("cannot create {}: {e}", parent.display())))?;

@@ -37,7 +37,7 @@ impl Engine {
         if !existing.iter().any(|(n, _)| n == &name) {
             let mut l = plan.labels(None);
             Kind::State.mark(&mut l);
-            self.create_config(&ConfigDef { name: name.clone(), data, labels: l }).await?;
+            self.create_config(&ConfigDef { name: name.clone(), data, labels: l, artifact: None }).await?;
         }
         for (n, id) in existing {
             if n.starts_with(&format!("{}.state-", plan.cluster)) && n != name {

@@ -13,6 +13,7 @@
 //! checks each against its SHA-256 and keeps it in the cache folder under
 //! its repository path, so a second build downloads nothing.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
+pub use crate::lock::{parse_lock, Artifact};
 use crate::output::{Progress, State};
 
 pub const CENTRAL: &str = "https://repo1.maven.org/maven2";
@@ -28,82 +30,35 @@ pub const CENTRAL: &str = "https://repo1.maven.org/maven2";
 /// Downloads at once.
 const PARALLEL: usize = 8;
 
-/// One pinned file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Artifact {
-    /// Where it goes in the build context.
-    pub dest: String,
-    pub group: String,
-    pub name: String,
-    pub version: String,
-    pub ext: String,
-    pub classifier: Option<String>,
-    pub sha256: String,
-    pub size: u64,
-}
-
-impl Artifact {
-    /// `group:artifact:version[:classifier]`, as people write it.
-    pub fn coordinate(&self) -> String {
-        match &self.classifier {
-            Some(c) => format!("{}:{}:{}:{c}", self.group, self.name, self.version),
-            None => format!("{}:{}:{}", self.group, self.name, self.version),
-        }
-    }
-
-    /// The file's path in a Maven repository (and in the cache).
-    pub fn repo_path(&self) -> String {
-        let classifier = self.classifier.as_ref().map(|c| format!("-{c}")).unwrap_or_default();
-        format!("{}/{}/{}/{}-{}{classifier}.{}", self.group.replace('.', "/"), self.name, self.version, self.name, self.version, self.ext)
-    }
-}
-
-/// The lock's artifacts, or an error naming the lock's line.
-pub fn parse_lock(name: &str, text: &str) -> Result<Vec<Artifact>> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |why: &str| Error::help(format!("{name}:{}: {why}", i + 1), "regenerate the lock with `scripts/maven-lock.sh IMAGE`");
-        let cols: Vec<&str> = line.split('\t').collect();
-        let [dest, coordinate, sha256, size] = cols[..] else {
-            return Err(bad("want 4 tab-separated columns: destination, coordinate, sha256, size"));
-        };
-        let parts: Vec<&str> = coordinate.split(':').collect();
-        let (group, artifact, version, ext, classifier) = match parts[..] {
-            [g, a, v, e] => (g, a, v, e, None),
-            [g, a, v, e, c] => (g, a, v, e, Some(c.to_string())),
-            _ => return Err(bad("the coordinate is group:artifact:version:extension[:classifier]")),
-        };
-        if [group, artifact, version, ext].iter().any(|p| p.is_empty() || p.contains('/'))
-            || dest.starts_with('/')
-            || dest.split('/').any(|p| p == "..")
-        {
-            return Err(bad("empty or unsafe name"));
-        }
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("the SHA-256 is not 64 hex digits"));
-        }
-        let size = size.parse().map_err(|_| bad("the size is not a number"))?;
-        out.push(Artifact {
-            dest: dest.to_string(),
-            group: group.to_string(),
-            name: artifact.to_string(),
-            version: version.to_string(),
-            ext: ext.to_string(),
-            classifier,
-            sha256: sha256.to_ascii_lowercase(),
-            size,
-        });
-    }
-    Ok(out)
-}
-
 /// The repository to download from: `BDPROV_MAVEN`, else Maven Central.
 pub fn repository() -> String {
     std::env::var("BDPROV_MAVEN").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| CENTRAL.to_string()).trim_end_matches('/').to_string()
+}
+
+/// The jars of the pinned agents `names` (`crate::lock::agent`), for `up`
+/// to mount as configs: from the cache, downloaded and checked where
+/// missing (a note says so). Name → bytes.
+pub async fn agents(names: &[String], progress: &dyn Progress) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut lock = Vec::new();
+    for name in names {
+        lock.push(crate::lock::agent(name).ok_or_else(|| Error::msg(format!("no artifact `{name}` is pinned")))?);
+    }
+    let cache = super::cache_dir();
+    let missing: Vec<String> = lock
+        .iter()
+        .filter(|a| super::pyspark::sha256_file(&cache.join("maven").join(a.repo_path())).ok().as_deref() != Some(a.sha256.as_str()))
+        .map(Artifact::coordinate)
+        .collect();
+    if !missing.is_empty() {
+        progress.note(&format!("fetching {} from {} (once, into {})", missing.join(", "), repository(), cache.display()));
+    }
+    let files = fetch(&cache, "agents", &lock, &crate::output::Silent).await?;
+    let mut out = BTreeMap::new();
+    for (name, (_, path)) in names.iter().zip(files) {
+        let bytes = std::fs::read(&path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
+        out.insert(name.clone(), bytes);
+    }
+    Ok(out)
 }
 
 /// Every artifact of `lock` in the cache, downloaded where missing: the
@@ -236,31 +191,6 @@ async fn download(client: &reqwest::Client, repo: &str, a: &Artifact, path: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn lock_lines_and_repository_paths() {
-        let text = format!("# made by scripts/maven-lock.sh\n\nhadoop/share/hadoop/hdfs/hadoop-hdfs-3.5.0-tests.jar\torg.apache.hadoop:hadoop-hdfs:3.5.0:jar:tests\t{SHA}\t42\n");
-        let lock = parse_lock("maven.lock", &text).unwrap();
-        assert_eq!(lock.len(), 1);
-        assert_eq!(lock[0].repo_path(), "org/apache/hadoop/hadoop-hdfs/3.5.0/hadoop-hdfs-3.5.0-tests.jar");
-        assert_eq!(lock[0].coordinate(), "org.apache.hadoop:hadoop-hdfs:3.5.0:tests");
-        assert_eq!(lock[0].size, 42);
-    }
-
-    #[test]
-    fn bad_lock_lines_name_their_line() {
-        for (text, want) in [
-            (format!("a\tg:a:1:jar\t{SHA}\t1\n\nb\tg:a\t{SHA}\t1"), "maven.lock:3: the coordinate"),
-            ("a\tg:a:1:jar\tnothex\t1".to_string(), "maven.lock:1: the SHA-256"),
-            (format!("../etc/passwd\tg:a:1:jar\t{SHA}\t1"), "maven.lock:1: empty or unsafe"),
-            (format!("a\tg:a:1:jar\t{SHA}"), "maven.lock:1: want 4"),
-        ] {
-            let err = parse_lock("maven.lock", &text).unwrap_err().to_string();
-            assert!(err.contains(want), "{err}");
-        }
-    }
 
     #[test]
     fn the_committed_locks_parse() {

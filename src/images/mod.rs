@@ -386,12 +386,10 @@ pub async fn push(engine: &Engine, names: &[String], registry: &str, progress: &
 }
 
 /// The committed Maven locks (name, text), for checks.
-pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, ZOOKEEPER_LOCK, STORM_LOCK, STORM_AGENT_LOCK, STORM_WEBAPP_LOCK, STORM_EXAMPLES_LOCK];
+pub const LOCKS: &[(&str, &str)] = &[HADOOP_LOCK, ZOOKEEPER_LOCK, STORM_LOCK, STORM_WEBAPP_LOCK, STORM_EXAMPLES_LOCK, crate::lock::AGENTS];
 
 /// What Debian's zookeeper package lacks: its Prometheus metrics provider.
 const ZOOKEEPER_LOCK: (&str, &str) = ("templates/images/zookeeper/maven.lock", include_str!("../../templates/images/zookeeper/maven.lock"));
-/// Prometheus' JMX exporter agent for the Storm daemons.
-const STORM_AGENT_LOCK: (&str, &str) = ("templates/images/storm/agent.lock", include_str!("../../templates/images/storm/agent.lock"));
 
 const HADOOP_LOCK: (&str, &str) = ("templates/images/hadoop/maven.lock", include_str!("../../templates/images/hadoop/maven.lock"));
 const STORM_LOCK: (&str, &str) = ("templates/images/storm/maven.lock", include_str!("../../templates/images/storm/maven.lock"));
@@ -437,7 +435,7 @@ const STORM: Child = Child {
         ("wordcount.yaml", include_str!("../../templates/images/storm/wordcount.yaml"), 0o644),
     ],
     spark: false,
-    locks: &[STORM_LOCK, STORM_WEBAPP_LOCK, STORM_AGENT_LOCK],
+    locks: &[STORM_LOCK, STORM_WEBAPP_LOCK],
     builder: true,
     from_source: "UI, logviewer and DRPC server",
 };

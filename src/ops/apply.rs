@@ -1,7 +1,7 @@
 //! `up`: make the swarm match the plan, in dependency order, and return when
 //! every role is ready (or fail with a diagnosis).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -182,6 +182,10 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     preflight(engine, plan, &taken).await?;
     super::decommission::guard_up(plan, &changes, &observed.services)?;
     let changed = !changes.is_empty();
+    // The jars of the configs that are artifacts (Java agents), before
+    // anything is created: a download that fails leaves the swarm untouched.
+    let wanted: BTreeSet<String> = changes.create_configs.iter().filter_map(|n| plan.config(n)?.artifact.clone()).collect();
+    let jars = crate::images::maven::agents(&wanted.into_iter().collect::<Vec<_>>(), progress).await?;
 
     // Stored first, so `status` and `down` know the cluster even if `up` fails.
     engine.save_state(plan).await?;
@@ -193,7 +197,11 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let mut config_ids: HashMap<String, String> = observed.configs.iter().map(|(n, id)| (n.clone(), id.clone())).collect();
     for name in &changes.create_configs {
         let def = plan.config(name).expect("diff names plan configs");
-        config_ids.insert(name.clone(), engine.create_config(def).await?);
+        let id = match def.artifact.as_ref().and_then(|a| jars.get(a)) {
+            Some(jar) => engine.create_config_bytes(def, jar).await?,
+            None => engine.create_config(def).await?,
+        };
+        config_ids.insert(name.clone(), id);
     }
     // Secrets are generated once and kept: services find them by id like configs.
     config_ids.extend(observed.secrets.iter().map(|(n, id)| (n.clone(), id.clone())));

@@ -262,7 +262,8 @@ async fn refresh(engine: &Engine, plan: &Plan, def: &DecommissionDef, list: &[St
     let existed = lists.iter().any(|(n, _)| *n == name);
     let mut labels = plan.labels(Some(&def.role));
     labels::Kind::Retired.mark(&mut labels);
-    let id = if existed { None } else { Some(engine.create_config(&ConfigDef { name: name.clone(), data, labels }).await?) };
+    let id =
+        if existed { None } else { Some(engine.create_config(&ConfigDef { name: name.clone(), data, labels, artifact: None }).await?) };
     let result = run_step(engine, plan, def, "refresh", &def.refresh, &name, progress).await;
     match (result, id) {
         (Ok(()), _) => {
@@ -292,7 +293,7 @@ async fn run_with_hosts(
 ) -> Result<()> {
     let data = format!("{}\n", hosts.join("\n"));
     let name = format!("{}_{}-{step}-{}", plan.cluster, def.role, job::job_id());
-    let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)) }).await?;
+    let id = engine.create_config(&ConfigDef { name: name.clone(), data, labels: plan.labels(Some(&def.role)), artifact: None }).await?;
     let result = run_step(engine, plan, def, step, command, &name, progress).await;
     engine.remove_config_when_free(&id).await?;
     result

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::{Blueprint, Check, Decommission, HookAction, Role, Text, Workload};
+use crate::blueprint::{Blueprint, Check, ConfigSource, Decommission, HookAction, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
 use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
@@ -293,18 +293,30 @@ impl Builder<'_> {
         s.user = w.user.clone();
         s.workdir = w.workdir.clone();
         for c in &w.configs {
-            let data = match self.renderer.file(&c.template, ctx, &c.span) {
-                Ok(d) => d,
-                Err(d) => {
-                    self.errs.push(d);
-                    continue;
-                }
+            // A template's rendered text, or an artifact (fetched by `up`),
+            // named after the SHA-256 its lock pins.
+            let (data, artifact, hash) = match &c.source {
+                ConfigSource::Template(template) => match self.renderer.file(template, ctx, &c.span) {
+                    Ok(d) => {
+                        let hash = content_hash(&d);
+                        (d, None, hash)
+                    }
+                    Err(d) => {
+                        self.errs.push(d);
+                        continue;
+                    }
+                },
+                // The decoder checked the name.
+                ConfigSource::Artifact(name) => match crate::lock::agent(name) {
+                    Some(a) => (String::new(), Some(name.clone()), a.sha256[..10].to_string()),
+                    None => continue,
+                },
             };
-            let name = format!("{cluster}_{}-{}", c.name, content_hash(&data));
+            let name = format!("{cluster}_{}-{hash}", c.name);
             if !self.configs.iter().any(|x| x.name == name) {
                 let mut l = role_labels.clone();
                 l.remove(labels::ROLE);
-                self.configs.push(ConfigDef { name: name.clone(), data, labels: l });
+                self.configs.push(ConfigDef { name: name.clone(), data, labels: l, artifact });
             }
             s.configs.push(ConfigMount { config: name, target: c.target.clone(), mode: c.mode });
         }

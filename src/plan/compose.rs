@@ -11,6 +11,9 @@ pub struct Compose {
     pub yaml: String,
     /// (path relative to the compose file, content)
     pub files: Vec<(String, String)>,
+    /// (path relative to the compose file, artifact): files whose content is
+    /// a pinned artifact's jar, for the writer to fetch.
+    pub artifacts: Vec<(String, String)>,
 }
 
 /// A compose key from an object name.
@@ -150,10 +153,14 @@ pub fn compose(plan: &Plan) -> Compose {
     }
     let mut configs = Map::new();
     let mut files = Vec::new();
+    let mut artifacts = Vec::new();
     for c in &plan.configs {
         let path = format!("configs/{}", c.name);
         configs.insert(key(&c.name), json!({ "name": c.name, "file": format!("./{path}") }));
-        files.push((path, c.data.clone()));
+        match &c.artifact {
+            Some(a) => artifacts.push((path, a.clone())),
+            None => files.push((path, c.data.clone())),
+        }
     }
     // Secrets are made outside the file (their content is never written):
     // the header says how.
@@ -195,7 +202,7 @@ pub fn compose(plan: &Plan) -> Compose {
             x.name, x.length, x.name
         ));
     }
-    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&doc)), files }
+    Compose { yaml: format!("{header}{}", crate::yaml::to_string(&doc)), files, artifacts }
 }
 
 /// Compose interpolates `$VAR` in every string of the file; a `$` meant for

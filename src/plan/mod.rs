@@ -178,8 +178,12 @@ pub struct NetworkDef {
 pub struct ConfigDef {
     /// Content-hashed: a changed file is a new config, which rolls the services using it.
     pub name: String,
+    /// The content; empty for an artifact, whose bytes `up` fetches.
     pub data: String,
     pub labels: BTreeMap<String, String>,
+    /// A pinned artifact (`crate::lock::agent`) whose jar is the content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
 }
 
 /// A generated secret: `up` creates it from random bytes when the swarm has

@@ -67,7 +67,10 @@ pub fn report(plan: &Plan, changes: &Changes, previous: Option<&Plan>, remaps: &
         t.row(["create", "network", &plan.network.name]);
     }
     for c in &changes.create_configs {
-        t.row(["create", "config", c]);
+        match plan.config(c).and_then(|d| d.artifact.as_deref()).and_then(crate::lock::agent) {
+            Some(a) => t.row(["create".to_string(), "config".into(), format!("{c} ({}, fetched and checked by up)", a.coordinate())]),
+            None => t.row(["create", "config", c]),
+        };
     }
     for c in &changes.create_secrets {
         t.row(["create".to_string(), "secret".into(), format!("{c} (generated; never shown)")]);

@@ -181,8 +181,12 @@ fn settings(bp: &Blueprint, renderer: &Renderer, plan: &Plan, sj: &SparkJobs, jo
     let data = &plan.config(&mount.config)?.data;
     let value = conf_lines(data).find(|(k, _)| *k == key)?.1.to_string();
     // The template's line for it, and the value that line names.
-    let span = renderer
-        .source(&file.template)
+    let template = match &file.source {
+        crate::blueprint::ConfigSource::Template(t) => Some(t.as_str()),
+        crate::blueprint::ConfigSource::Artifact(_) => None,
+    };
+    let span = template
+        .and_then(|t| renderer.source(t))
         .and_then(|src| {
             let (n, line) = src.text.lines().enumerate().find(|(_, l)| l.split_whitespace().next() == Some(key))?;
             // The value after the key (characters, for the caret line).

@@ -408,28 +408,32 @@ mod tests {
         crate::plan::build(&bp, &Renderer::new(vec![]).unwrap(), &Options { cluster: "st".into(), images, registry: None }).unwrap()
     }
 
-    /// With the kit's images every Storm daemon is a metrics target and the
-    /// supervisor lists its workers' ports (10000 + each slot port), which
-    /// its storm.yaml gives the workers' agent; the official image has no
-    /// agent, so no Storm daemon is a target there (bdprov's read-only
-    /// fronts are, on both image sets).
+    /// On both image sets every Storm daemon is a metrics target through the
+    /// JMX exporter agent bdprov mounts as a config (neither image has one),
+    /// and the supervisor lists its workers' ports (10000 + each slot port),
+    /// which its storm.yaml gives the workers' agent.
     #[test]
-    fn workers_serve_metrics_on_their_slot_ports_with_the_kit() {
+    fn daemons_and_workers_serve_metrics_through_the_mounted_agent() {
         use crate::plan::labels;
-        let kit = storm_plan_with(ImageSet::Local);
-        let sup = kit.services.iter().find(|s| s.name == "st_supervisor").unwrap();
-        assert_eq!(sup.labels[labels::METRICS_CHILDREN], "16700 16701 16702 16703");
-        let yaml = kit.configs.iter().find(|c| c.name.starts_with("st_storm-yaml-")).unwrap();
-        assert!(yaml.data.contains("jmx_prometheus_javaagent.jar=1%ID%:/bdprov/jmx-worker.yaml"), "{}", yaml.data);
-        for role in ["nimbus", "ui", "supervisor", "logviewer"] {
-            let s = kit.services.iter().find(|s| s.name == format!("st_{role}")).unwrap();
-            assert!(s.labels.contains_key(labels::METRICS_PORT), "{role}");
-        }
-        let official = storm_plan_with(ImageSet::Official);
-        for s in official.services.iter().filter(|s| !s.name.starts_with("st_zookeeper")) {
-            let front = s.name.ends_with("-web");
-            assert_eq!(s.labels.contains_key(labels::METRICS_PORT), front, "{}", s.name);
-            assert!(!s.labels.contains_key(labels::METRICS_CHILDREN), "{}", s.name);
+        for images in [ImageSet::Local, ImageSet::Official] {
+            let plan = storm_plan_with(images);
+            let sup = plan.services.iter().find(|s| s.name == "st_supervisor").unwrap();
+            assert_eq!(sup.labels[labels::METRICS_CHILDREN], "16700 16701 16702 16703");
+            let yaml = plan.configs.iter().find(|c| c.name.starts_with("st_storm-yaml-")).unwrap();
+            assert!(yaml.data.contains("-javaagent:/bdprov/jmx_prometheus_javaagent.jar=1%ID%:/bdprov/jmx-worker.yaml"), "{}", yaml.data);
+            assert!(
+                yaml.data.contains("nimbus.childopts: \"-Xmx384m -javaagent:/bdprov/jmx_prometheus_javaagent.jar=7071:"),
+                "{}",
+                yaml.data
+            );
+            let agent = plan.configs.iter().find(|c| c.artifact.as_deref() == Some("jmx-agent")).expect("the agent's config");
+            assert!(agent.data.is_empty() && agent.name.starts_with("st_jmx-agent-"), "{agent:?}");
+            for role in ["nimbus", "ui", "supervisor", "logviewer"] {
+                let s = plan.services.iter().find(|s| s.name == format!("st_{role}")).unwrap();
+                assert!(s.labels.contains_key(labels::METRICS_PORT), "{role}");
+                let mount = s.configs.iter().find(|m| m.config == agent.name).unwrap_or_else(|| panic!("{role} mounts no agent"));
+                assert_eq!(mount.target, "/bdprov/jmx_prometheus_javaagent.jar");
+            }
         }
     }
 
