@@ -53,3 +53,20 @@ fn an_expectation_names_every_miss_and_shows_the_run() {
     }
     run().expect(Expect::code(0).stdout_has("ready").stderr_starts("warning"));
 }
+
+/// `render --format compose --out` writes the pinned Java agent's jar next
+/// to the compose file; when it cannot be fetched (an empty cache, a mirror
+/// that does not answer), the error names the artifact and the mirror's
+/// variable, and nothing is written.
+#[test]
+fn a_compose_export_whose_agent_cannot_be_fetched_writes_nothing() {
+    let tmp = std::env::temp_dir().join(format!("bdprov-agent-{}", std::process::id()));
+    let (cache, out) = (tmp.join("cache"), tmp.join("out"));
+    let env = [("BDPROV_CACHE", cache.to_str().unwrap()), ("BDPROV_MAVEN", "http://127.0.0.1:9")];
+    let run = crate::common::bdprov_env(&["render", "storm", "--format", "compose", "--out", out.to_str().unwrap()], &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("io.prometheus.jmx:jmx_prometheus_javaagent:0.20.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was written") && run.stderr.contains("BDPROV_MAVEN"), "{}", run.stderr);
+    assert!(!out.exists(), "files were written: {out:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

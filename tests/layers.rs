@@ -115,9 +115,9 @@ fn each_layer_knows_only_what_architecture_md_says() {
     let graph = uses();
     // (module, what it must not use, why)
     let rules: &[(&str, &[&str], &str)] = &[
-        ("blueprint", &["plan", "engine", "ops", "systems", "job", "probe", "http", "cli"], "pure: YAML in, model out"),
-        ("plan", &["engine", "ops", "systems", "job", "probe", "http", "signals", "cli"], "pure: no Docker, no daemon"),
-        ("render", &["engine", "ops", "systems", "plan", "cli"], "pure templating"),
+        ("blueprint", &["plan", "engine", "ops", "systems", "job", "probe", "http", "images", "cli"], "pure: YAML in, model out"),
+        ("plan", &["engine", "ops", "systems", "job", "probe", "http", "signals", "images", "cli"], "pure: no Docker, no daemon"),
+        ("render", &["engine", "ops", "systems", "plan", "images", "cli"], "pure templating"),
         (
             "lock",
             &["blueprint", "plan", "engine", "ops", "systems", "job", "images", "http", "cli"],

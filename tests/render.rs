@@ -61,6 +61,18 @@ fn every_role_names_its_metrics() {
     }
 }
 
+/// `metrics.images` names the one image set whose image serves the
+/// endpoint: with the other set the role carries no metrics labels.
+#[test]
+fn metrics_of_one_image_set_only() {
+    for (images, labelled) in [("local", true), ("official", false)] {
+        let out = bdprov(&["render", "tests/fixtures/metrics-one-image-set.yaml", "--images", images]).ok().stdout;
+        let plan: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+        let app = &plan["services"][0];
+        assert_eq!(app["labels"]["bdprov.metrics.port"].as_str().is_some(), labelled, "--images {images}: {app:?}");
+    }
+}
+
 #[test]
 fn overrides_layer_values_files_then_set() {
     let out = bdprov(&["render", "spark-standalone", "-f", "examples/values-small.yaml", "--set", "worker.replicas=4"]).ok().stdout;

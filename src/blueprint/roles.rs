@@ -217,7 +217,8 @@ impl Decoder {
                 (Some(source), Some(target)) => {
                     out.push(ConfigFile { name: e.key.clone(), source, target, mode, span: e.key_span.clone() })
                 }
-                (None, _) if get("template").is_some() && get("artifact").is_some() => {}
+                // Both given: said above; only a missing target is left to say.
+                (None, Some(_)) if get("template").is_some() && get("artifact").is_some() => {}
                 (t, g) => {
                     let missing = if t.is_none() && g.is_none() {
                         "`template` (or `artifact`) and `target` are"

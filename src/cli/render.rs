@@ -26,14 +26,17 @@ pub async fn render(args: RenderArgs) -> Result<()> {
             }
         }
         Some(dir) => {
+            // The jars of artifact configs, as `up` mounts them: from the cache,
+            // fetched and checked against the lock where missing. First, so a
+            // failed download writes nothing.
+            let names: Vec<String> = artifacts.iter().map(|(_, a)| a.clone()).collect();
+            let jars = crate::images::maven::agents(&names, crate::output::reporter().as_ref())
+                .await
+                .map_err(|e| e.context("a Java agent the configs mount; nothing was written"))?;
             write(dir, &main.0, main.1.as_bytes())?;
             for (path, data) in &files {
                 write(dir, path, data.as_bytes())?;
             }
-            // The jars of artifact configs, as `up` mounts them: from the cache,
-            // fetched and checked against the lock where missing.
-            let names: Vec<String> = artifacts.iter().map(|(_, a)| a.clone()).collect();
-            let jars = crate::images::maven::agents(&names, crate::output::reporter().as_ref()).await?;
             for (path, name) in &artifacts {
                 write(dir, path, &jars[name])?;
             }

@@ -234,7 +234,7 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     } else {
         String::new()
     };
-    for child in children {
+    for child in &children {
         let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
         let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref).replace("{{ builder }}", &builder_ref);
         let mut inputs = vec![base_key.as_str(), dockerfile.as_str()];
@@ -295,6 +295,12 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             let (_, state) = root_image(engine, &cache, root, &reference, force, progress).await?;
             out.push((reference, state));
         }
+    }
+    // The Java agents `up` mounts as configs into Storm's and Spark's
+    // daemons: into the cache now, so `up` needs no network afterwards.
+    if children.iter().any(|c| c.name == "storm" || c.name == "spark") {
+        let agents = maven::parse_lock(crate::lock::AGENTS.0, crate::lock::AGENTS.1)?;
+        maven::fetch(&cache, "agents", &agents, progress).await?;
     }
     Ok(out)
 }

@@ -185,7 +185,9 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     // The jars of the configs that are artifacts (Java agents), before
     // anything is created: a download that fails leaves the swarm untouched.
     let wanted: BTreeSet<String> = changes.create_configs.iter().filter_map(|n| plan.config(n)?.artifact.clone()).collect();
-    let jars = crate::images::maven::agents(&wanted.into_iter().collect::<Vec<_>>(), progress).await?;
+    let jars = crate::images::maven::agents(&wanted.into_iter().collect::<Vec<_>>(), progress)
+        .await
+        .map_err(|e| e.context(&format!("cluster {}: a Java agent its configs mount; nothing was changed", plan.cluster)))?;
 
     // Stored first, so `status` and `down` know the cluster even if `up` fails.
     engine.save_state(plan).await?;
@@ -197,8 +199,8 @@ pub async fn up(engine: &Engine, plan: &Plan, progress: &dyn Progress) -> Result
     let mut config_ids: HashMap<String, String> = observed.configs.iter().map(|(n, id)| (n.clone(), id.clone())).collect();
     for name in &changes.create_configs {
         let def = plan.config(name).expect("diff names plan configs");
-        let id = match def.artifact.as_ref().and_then(|a| jars.get(a)) {
-            Some(jar) => engine.create_config_bytes(def, jar).await?,
+        let id = match &def.artifact {
+            Some(a) => engine.create_config_bytes(def, jars.get(a).expect("every artifact config's jar was fetched above")).await?,
             None => engine.create_config(def).await?,
         };
         config_ids.insert(name.clone(), id);

@@ -306,11 +306,10 @@ impl Builder<'_> {
                         continue;
                     }
                 },
-                // The decoder checked the name.
-                ConfigSource::Artifact(name) => match crate::lock::agent(name) {
-                    Some(a) => (String::new(), Some(name.clone()), a.sha256[..10].to_string()),
-                    None => continue,
-                },
+                ConfigSource::Artifact(name) => {
+                    let a = crate::lock::agent(name).expect("the decoder refuses an artifact the lock does not pin");
+                    (String::new(), Some(name.clone()), a.sha256[..10].to_string())
+                }
             };
             let name = format!("{cluster}_{}-{hash}", c.name);
             if !self.configs.iter().any(|x| x.name == name) {

@@ -18,6 +18,9 @@
 # so that a front whose member is lost still serves them. METRICS
 # (optional, a port): its answers counted for Prometheus there
 # (relay_metrics.py, beside this file).
+# Its own rather than nginx: it follows a standby's redirect on the overlay
+# and falls back across a pair's members, which nginx's open-source build
+# does not do, and it runs on Debian's python3, already in every kit image.
 import http.client
 import os
 import sys

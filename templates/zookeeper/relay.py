@@ -10,6 +10,8 @@
 # (four-letter words to pass, e.g. "srvr mntr ruok"), METRICS (optional, a
 # port): connections and refusals counted for Prometheus there
 # (relay_metrics.py, beside this file).
+# Its own: no proxy in Debian's or PyPI's reach reads ZooKeeper's protocol
+# to refuse writes frame by frame.
 import os
 import socket
 import struct

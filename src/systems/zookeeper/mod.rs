@@ -6,6 +6,9 @@
 //! Probes use it where a system keeps its membership in ZooKeeper and has
 //! no other API to ask: Storm's nimbus leadership latch and its registered
 //! supervisors, with or without the Storm UI. Framing and parsing are pure.
+//! Its own rather than a client crate: one short session with one read is
+//! all it asks, and a crate's client keeps a session alive (pings,
+//! reconnects, watch resets) that a probe must not leave behind.
 
 pub mod figures;
 
