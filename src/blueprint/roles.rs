@@ -213,19 +213,18 @@ impl Decoder {
                 }
                 (None, None) => None,
             };
+            let both = get("template").is_some() && get("artifact").is_some();
             match (source, target) {
                 (Some(source), Some(target)) => {
                     out.push(ConfigFile { name: e.key.clone(), source, target, mode, span: e.key_span.clone() })
                 }
                 // Both given: said above; only a missing target is left to say.
-                (None, Some(_)) if get("template").is_some() && get("artifact").is_some() => {}
+                (None, Some(_)) if both => {}
                 (t, g) => {
-                    let missing = if t.is_none() && g.is_none() {
-                        "`template` (or `artifact`) and `target` are"
-                    } else if t.is_none() {
-                        "`template` (or `artifact`) is"
-                    } else {
-                        "`target` is"
+                    let missing = match (t.is_some() || both, g.is_some()) {
+                        (false, false) => "`template` (or `artifact`) and `target` are",
+                        (false, true) => "`template` (or `artifact`) is",
+                        _ => "`target` is",
                     };
                     self.err(&e.key_span, format!("{p}: {missing} missing"), NEEDS);
                 }

@@ -215,6 +215,15 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     let mut out = Vec::new();
     // Everything but the registry is built on `base`.
     let children: Vec<&Child> = CHILDREN.iter().filter(|c| wanted.contains(&c.name)).collect();
+    // The Java agents `up` mounts as configs into Storm's and Spark's
+    // daemons: into the cache first, so `up` needs no network afterwards
+    // and a failed download stops the build before any image is made.
+    if children.iter().any(|c| c.name == "storm" || c.name == "spark") {
+        let agents = maven::parse_lock(crate::lock::AGENTS.0, crate::lock::AGENTS.1)?;
+        maven::fetch(&cache, "agents", &agents, progress)
+            .await
+            .map_err(|e| e.context("the Java agents Storm's and Spark's daemons mount; no image was built"))?;
+    }
     let base_ref_pattern = format!("bdprov/base:{SUITE}-{{key}}");
     let (base_key, base_state) = if wanted.contains(&"base") || !children.is_empty() {
         root_image(engine, &cache, &BASE, &base_ref_pattern, force && wanted.contains(&"base"), progress).await?
@@ -295,12 +304,6 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             let (_, state) = root_image(engine, &cache, root, &reference, force, progress).await?;
             out.push((reference, state));
         }
-    }
-    // The Java agents `up` mounts as configs into Storm's and Spark's
-    // daemons: into the cache now, so `up` needs no network afterwards.
-    if children.iter().any(|c| c.name == "storm" || c.name == "spark") {
-        let agents = maven::parse_lock(crate::lock::AGENTS.0, crate::lock::AGENTS.1)?;
-        maven::fetch(&cache, "agents", &agents, progress).await?;
     }
     Ok(out)
 }
