@@ -8,23 +8,10 @@
 //! to the JVM), and by the driver `submit` starts (the parent of the Python
 //! program it runs).
 
-use crate::common::{bdprov, docker, up_fresh};
+use crate::common::{assert_archives_mapped, bdprov, up_fresh};
 
 const CLUSTER: &str = "s-e2e-cds";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
-
-/// The files the JVM that is PID 1 of `container` maps, and its command line,
-/// read as the JVM's own user (uid 185): root without CAP_SYS_PTRACE may not.
-fn mapped(container: &str) -> (String, String) {
-    let maps = docker(&["exec", "-u", "185", container, "cat", "/proc/1/maps"]).ok().stdout;
-    let cmdline = docker(&["exec", "-u", "185", container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]).ok().stdout;
-    (maps, cmdline)
-}
-
-fn containers(role: &str) -> Vec<String> {
-    let out = docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={CLUSTER}_{role}")]).ok().stdout;
-    out.lines().map(str::to_string).collect()
-}
 
 #[test]
 #[ignore = "needs the swarm: scripts/test.sh runs it"]
@@ -45,20 +32,16 @@ fn e2e_cds_every_spark_jvm_maps_its_archive() {
         LOCAL,
     );
 
-    for (role, class, replicas) in [
-        ("master", "org.apache.spark.deploy.master.Master", 1),
-        ("worker", "org.apache.spark.deploy.worker.Worker", 2),
-        ("history", "org.apache.spark.deploy.history.HistoryServer", 1),
-    ] {
-        let ids = containers(role);
-        assert_eq!(ids.len(), replicas, "{role}: containers {ids:?}");
-        for id in ids {
-            let (maps, cmdline) = mapped(&id);
-            assert!(cmdline.contains(class), "{role}: PID 1 is not its JVM: {cmdline}");
-            let archive = format!("/opt/spark/cds/{class}.jsa");
-            assert!(maps.contains(&archive), "{role} ({id}) does not map {archive}; it runs: {cmdline}");
-        }
-    }
+    let service = |role: &str| format!("{CLUSTER}_{role}");
+    assert_archives_mapped(
+        "/opt/spark/cds",
+        "185",
+        &[
+            (service("master"), "org.apache.spark.deploy.master.Master", 1),
+            (service("worker"), "org.apache.spark.deploy.worker.Worker", 2),
+            (service("history"), "org.apache.spark.deploy.history.HistoryServer", 1),
+        ],
+    );
 
     // The driver: a job that reports what its JVM (its parent process) maps,
     // and computes something that can be checked.

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{bdprov_env, docker, eventually, get_json, up_fresh};
+use crate::common::{assert_archives_mapped, bdprov_env, docker, eventually, get_json, up_fresh};
 
 const CLUSTER: &str = "e2e-ha-hdfs";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
@@ -93,6 +93,14 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
     let _serial = crate::common::swarm_lock();
     let started = Instant::now();
     up_fresh(CLUSTER, UP, LOCAL);
+    // The pair and the journal run with their image's class-data archives.
+    let nn = "org.apache.hadoop.hdfs.server.namenode.NameNode";
+    let jn = "org.apache.hadoop.hdfs.qjournal.server.JournalNode";
+    let members: Vec<(String, &str, usize)> = (1..=2)
+        .map(|n| (format!("{CLUSTER}_namenode-{n}"), nn, 1))
+        .chain((1..=3).map(|n| (format!("{CLUSTER}_journalnode-{n}"), jn, 1)))
+        .collect();
+    assert_archives_mapped("/opt/hadoop/cds", "1000", &members);
     let first = active().expect("up returned with one active and one standby NameNode");
     let id = cluster_id(1);
     assert_eq!(cluster_id(2), id, "the standby was bootstrapped from the active one");

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::common::{bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh, Run};
+use crate::common::{assert_archives_mapped, bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh, Run};
 
 const CLUSTER: &str = "e2e-hadoop";
 const NET: &str = "e2e-hadoop-net";
@@ -146,6 +146,7 @@ fn container_of(service: &str) -> String {
 fn e2e_spark_hdfs_yarn_lifecycle() {
     let _serial = crate::common::swarm_lock();
     let up = up_returns_when_every_role_is_ready();
+    every_hadoop_daemon_maps_its_archive();
     let master = status_shows_the_uis_and_live_figures();
     paths_are_precreated(&up);
     only_reads_are_published(&up, &master);
@@ -171,6 +172,22 @@ fn up_returns_when_every_role_is_ready() -> Run {
     assert_eq!(active_nodemanagers(), Some(2), "up returned before 2 NodeManagers were active");
     assert_eq!(jmx("NameNodeInfo").unwrap()["Safemode"], "", "the NameNode is still in safe mode");
     up
+}
+
+/// The kit's Hadoop daemons run with the class-data archives made at image
+/// build (bench/hadoop.sh measures what they save).
+fn every_hadoop_daemon_maps_its_archive() {
+    let service = |role: &str| format!("{CLUSTER}_{role}");
+    assert_archives_mapped(
+        "/opt/hadoop/cds",
+        "1000",
+        &[
+            (service("namenode"), "org.apache.hadoop.hdfs.server.namenode.NameNode", 1),
+            (service("datanode"), "org.apache.hadoop.hdfs.server.datanode.DataNode", 3),
+            (service("resourcemanager"), "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager", 1),
+            (service("nodemanager"), "org.apache.hadoop.yarn.server.nodemanager.NodeManager", 2),
+        ],
+    );
 }
 
 /// The URL of the Spark master's UI.

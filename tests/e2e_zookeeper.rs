@@ -54,6 +54,10 @@ fn e2e_zookeeper_ensemble() {
     assert_eq!(names, ["zookeeper-1", "zookeeper-2", "zookeeper-3"]);
     assert_eq!(m.iter().filter(|(_, mode)| mode == "leader").count(), 1, "{m:?}");
     assert_eq!(m.iter().filter(|(_, mode)| mode == "follower").count(), 2, "{m:?}");
+    // Every member runs with the class-data archive its image was built with.
+    let main = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
+    let members: Vec<(String, &str, usize)> = (1..=3).map(|n| (format!("{CLUSTER}_zookeeper-{n}"), main, 1)).collect();
+    crate::common::assert_archives_mapped("/usr/share/zookeeper/cds", "zookeeper", &members);
 
     // `status --watch`, off a terminal: one view after another, each with
     // its time and the live figures (the leader the modes above name);

@@ -143,5 +143,28 @@ hl_run() {
   [ -z "${JAVA_LIBRARY_PATH:-}" ] || opts+=("-Djava.library.path=$JAVA_LIBRARY_PATH")
   # shellcheck disable=SC2086
   opts+=(${HADOOP_OPTS:-} $extra)
-  exec "$HL_JAVA" "${opts[@]}" -cp "${HL_EXTRA_CP:+$HL_EXTRA_CP:}$(hl_classpath)" "$class" "$@"
+  hl_share "$class"
+  exec "$HL_JAVA" "${opts[@]}" "${HL_SHARE[@]}" -cp "$HL_SHARE_CP${HL_EXTRA_CP:+$HL_EXTRA_CP:}$(hl_classpath)" "$class" "$@"
+}
+
+# Class-data sharing (the kit's image only): a JVM whose main class has an
+# archive made at image build (cds-train.sh) maps it, so the classes of
+# Hadoop's jars come parsed and verified instead of read from ~200 jars at
+# every start. An archive holds only if the class path it was made with is a
+# prefix of the JVM's and names no non-empty folder: the archive's jar list,
+# in its fixed order, goes first; the usual class path follows, so the
+# configuration folder still resolves (no jar carries a site file or
+# log4j.properties at its root). BDPROV_CDS=off runs every JVM as given (to
+# measure the gain); BDPROV_CDS=dump is the image build's training run.
+# Sets HL_SHARE (JVM options) and HL_SHARE_CP (a class path prefix).
+hl_share() {
+  local cds=$HADOOP_HOME/cds archive="$HADOOP_HOME/cds/$1.jsa"
+  HL_SHARE=() HL_SHARE_CP=""
+  [ -r "$cds/classpath" ] || return 0
+  case ${BDPROV_CDS:-on} in
+    off) return 0 ;;
+    dump) if [ -e "$archive" ]; then HL_SHARE=("-XX:SharedArchiveFile=$archive" -Xshare:auto); else HL_SHARE=("-XX:ArchiveClassesAtExit=$archive"); fi ;;
+    *) [ -r "$archive" ] || return 0; HL_SHARE=("-XX:SharedArchiveFile=$archive" -Xshare:auto) ;;
+  esac
+  HL_SHARE_CP="$(cat "$cds/classpath"):"
 }

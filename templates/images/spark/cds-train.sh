@@ -1,9 +1,10 @@
 #!/bin/bash
 # Image build: one training run of each Spark JVM the kit's blueprints start
 # (master, worker, history server, the launcher, spark-submit with SparkPi on
-# the standalone master), each writing its class-data archive when it exits
-# (BDPROV_CDS=dump, see `java`). The archives belong to this image: the jars
-# and the JVM they were made from are its inputs (the kit's input hash).
+# the standalone master, and its executor), each writing its class-data
+# archive when it exits (BDPROV_CDS=dump, see `java`). The archives belong
+# to this image: the jars and the JVM they were made from are its inputs
+# (the kit's input hash).
 set -euo pipefail
 cds=/opt/spark/cds
 export BDPROV_CDS=dump SPARK_NO_DAEMONIZE=1 SPARK_DAEMON_MEMORY=256m SPARK_LOCAL_IP=127.0.0.1 HOME=/tmp
@@ -31,12 +32,17 @@ bin/spark-submit --master spark://127.0.0.1:7077 --conf spark.executor.memory=51
   --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=file://$events" \
   examples/src/main/python/pi.py 4 2>"$log/submit" | grep '^Pi is roughly'
 wait_for http://127.0.0.1:18080/api/v1/applications 'len(j) == 1'
+# The executor writes its archive as it exits, after the application ends.
+for _ in $(seq 1 120); do
+  pgrep -f org.apache.spark.executor.CoarseGrainedExecutorBackend > /dev/null || break
+  sleep 0.5
+done
 # SIGTERM: each daemon exits through the JVM's shutdown, which writes its archive.
 kill -TERM "$history" "$worker" "$master"
 wait "$history" "$worker" "$master" || true
 rm -rf "$events" "$log" /opt/spark/work /tmp/spark-* /tmp/hsperfdata_* 2>/dev/null || true
 for c in org.apache.spark.deploy.master.Master org.apache.spark.deploy.worker.Worker org.apache.spark.deploy.history.HistoryServer \
-  org.apache.spark.launcher.Main org.apache.spark.deploy.SparkSubmit; do
+  org.apache.spark.launcher.Main org.apache.spark.deploy.SparkSubmit org.apache.spark.executor.CoarseGrainedExecutorBackend; do
   [ -s "$cds/$c.jsa" ] || { echo "cds-train: no archive for $c" >&2; exit 1; }
 done
 chmod 0644 "$cds"/*.jsa "$cds/classpath"
