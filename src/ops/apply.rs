@@ -4,7 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use std::future::Future;
+use std::pin::Pin;
+
 use futures_util::future::join_all;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::ready::{self, RoleState};
 use super::rounds::{self, Stage, Verdict};
@@ -14,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::output::{Progress, State};
 use crate::plan::diff::{self, Action, Changes};
 use crate::plan::ports;
-use crate::plan::{ImageSet, Plan, ServiceDef};
+use crate::plan::{HookDef, ImageSet, Plan, ServiceDef};
 
 const POLL: Duration = Duration::from_millis(250);
 
@@ -253,7 +257,10 @@ pub async fn wait_for(engine: &Engine, plan: &Plan, changes: &Changes, progress:
 /// Apply each service once the roles it comes after are ready, and wait for
 /// all. A role is ready when all its services are (for an ensemble: all its
 /// members, with exactly one leader). What to do each round is decided in
-/// [`rounds`]; this carries it out.
+/// [`rounds`]; this carries it out. Hooks run alongside the rounds (a
+/// hook's job takes seconds: the roles it does not hold back go on starting
+/// and are seen ready meanwhile); whatever ends the wait, no hook is left
+/// running.
 async fn wait_in_order(
     engine: &Engine,
     plan: &Plan,
@@ -262,11 +269,77 @@ async fn wait_in_order(
     run_hooks: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<RoleState>> {
+    let mut hooks = Hooks { running: FuturesUnordered::new(), ended: Vec::new() };
+    let waited = rounds_until_ready(engine, plan, changes, config_ids, run_hooks, progress, &mut hooks).await;
+    // An error left hooks running: they end on the same signal, or finish
+    // their work; either way they report, and remove their jobs.
+    while let Some((hook, result)) = hooks.running.next().await {
+        report_hook(hook, &result, progress);
+    }
+    waited
+}
+
+type HookRun<'a> = Pin<Box<dyn Future<Output = (&'a HookDef, Result<String>)> + 'a>>;
+
+/// The hooks running alongside the rounds, and those that ended since the
+/// last round looked.
+struct Hooks<'a> {
+    running: FuturesUnordered<HookRun<'a>>,
+    ended: Vec<(&'a HookDef, Result<String>)>,
+}
+
+impl<'a> Hooks<'a> {
+    /// Await `work` while the running hooks go on.
+    async fn alongside<T>(&mut self, work: impl Future<Output = T>) -> T {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                biased;
+                v = &mut work => return v,
+                Some(ended) = self.running.next(), if !self.running.is_empty() => self.ended.push(ended),
+            }
+        }
+    }
+
+    /// Sleep for `d`, or until a hook ends; unless a signal comes first.
+    async fn pause(&mut self, d: Duration) -> std::result::Result<(), crate::signals::Signal> {
+        let sleep = crate::signals::sleep(d);
+        tokio::pin!(sleep);
+        tokio::select! {
+            biased;
+            r = &mut sleep => r,
+            Some(ended) = self.running.next(), if !self.running.is_empty() => {
+                self.ended.push(ended);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn report_hook(hook: &HookDef, result: &Result<String>, progress: &dyn Progress) {
+    match result {
+        Ok(what) => progress.step(&hook.name, State::Done, what),
+        Err(Error::Interrupted { report, .. }) => progress.step(&hook.name, State::Failed, report),
+        Err(_) => progress.step(&hook.name, State::Failed, ""),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn rounds_until_ready<'a>(
+    engine: &'a Engine,
+    plan: &'a Plan,
+    changes: &Changes,
+    config_ids: &HashMap<String, String>,
+    run_hooks: bool,
+    progress: &'a dyn Progress,
+    hooks: &mut Hooks<'a>,
+) -> Result<Vec<RoleState>> {
     let client = crate::http::client();
     let n = plan.services.len();
     let mut steps: Vec<Step> = (0..n).map(|_| Step::Blocked).collect();
     let mut last: Vec<Option<RoleState>> = vec![None; n];
     let mut hooks_done: HashSet<&str> = if run_hooks { HashSet::new() } else { plan.hooks.iter().map(|h| h.name.as_str()).collect() };
+    let mut hooks_started = hooks_done.clone();
     let waiting_for = |after: &[String]| if after.is_empty() { String::new() } else { format!("for {}", after.join(", ")) };
     for svc in &plan.services {
         progress.step(&svc.step(), State::Waiting, &waiting_for(&svc.after));
@@ -275,30 +348,31 @@ async fn wait_in_order(
         progress.step(&hook.name, State::Waiting, &waiting_for(&hook.after));
     }
     loop {
+        // Hooks that ended: what waits for them may go on.
+        for (hook, result) in std::mem::take(&mut hooks.ended) {
+            report_hook(hook, &result, progress);
+            match result {
+                Ok(_) => {
+                    hooks_done.insert(&hook.name);
+                }
+                Err(Error::Interrupted { signal, .. }) => return Err(interrupted(plan, &steps, signal)),
+                Err(e) => return Err(e),
+            }
+        }
         let stages: Vec<Stage> = steps.iter().map(Step::stage).collect();
         let moves = rounds::next_moves(plan, &stages, &hooks_done);
         for hook in moves.hooks.iter().map(|&h| &plan.hooks[h]) {
-            progress.step(&hook.name, State::Running, "");
-            let what = match super::hooks::run(engine, plan, hook, progress).await {
-                Ok(what) => what,
-                Err(Error::Interrupted { signal, report, .. }) => {
-                    progress.step(&hook.name, State::Failed, &report);
-                    return Err(interrupted(plan, &steps, signal));
-                }
-                Err(e) => {
-                    progress.step(&hook.name, State::Failed, "");
-                    return Err(e);
-                }
-            };
-            progress.step(&hook.name, State::Done, &what);
-            hooks_done.insert(&hook.name);
+            if hooks_started.insert(&hook.name) {
+                progress.step(&hook.name, State::Running, "");
+                hooks.running.push(Box::pin(async move { (hook, super::hooks::run(engine, plan, hook, progress).await) }));
+            }
         }
         for i in moves.services {
             let svc = &plan.services[i];
             let action = rounds::action_of(changes, svc);
             // Retired hosts whose slots run again must be taken back first.
             if let Some((def, to)) = rounds::readmit_before(plan, svc, &action) {
-                super::decommission::readmit(engine, plan, svc, def, to, progress).await?;
+                hooks.alongside(super::decommission::readmit(engine, plan, svc, def, to, progress)).await?;
             }
             let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
             let desired = apply_one(engine, svc, &action, config_ids).await?;
@@ -316,14 +390,15 @@ async fn wait_in_order(
         }
         let nodes = engine.nodes().await?;
         let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
-        let seen = join_all(pending.iter().map(|&i| {
-            let desired = match &steps[i] {
-                Step::Applied { desired, .. } => *desired,
-                _ => 0,
-            };
-            ready::observe(engine, &client, &plan.services[i], desired, &nodes)
-        }))
-        .await;
+        let seen = hooks
+            .alongside(join_all(pending.iter().map(|&i| {
+                let desired = match &steps[i] {
+                    Step::Applied { desired, .. } => *desired,
+                    _ => 0,
+                };
+                ready::observe(engine, &client, &plan.services[i], desired, &nodes)
+            })))
+            .await;
         let mut tasks_of = HashMap::new();
         for (&i, result) in pending.iter().zip(seen) {
             let (state, tasks) = result?;
@@ -358,7 +433,9 @@ async fn wait_in_order(
         if steps.iter().all(|s| matches!(s, Step::Ready)) && hooks_done.len() == plan.hooks.len() {
             return Ok(last.into_iter().flatten().collect());
         }
-        if let Err(signal) = crate::signals::sleep(POLL).await {
+        // The next round comes after the poll interval, or as soon as a hook
+        // ends (what waits for it starts at once).
+        if let Err(signal) = hooks.pause(POLL).await {
             return Err(interrupted(plan, &steps, signal));
         }
     }
