@@ -211,11 +211,11 @@ pub async fn fetch(client: &reqwest::Client, check: &CheckDef, addr: &str, port:
     match check {
         CheckDef::Zookeeper { znode: None } => match zookeeper::four_letter_word(addr, port, "srvr").await {
             Ok(text) => Response::Text(text),
-            Err(e) => Response::Failed(e),
+            Err(e) => Response::Failed(e.to_string()),
         },
         CheckDef::Zookeeper { znode: Some(path) } => match zookeeper::children(addr, port, path).await {
             Ok(children) => Response::Children(path.clone(), children),
-            Err(e) => Response::Failed(e),
+            Err(e) => Response::Failed(e.to_string()),
         },
         CheckDef::Tcp => {
             let target = format!("{addr}:{port}");

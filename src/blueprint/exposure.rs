@@ -9,11 +9,16 @@
 
 use super::model::Port;
 
+/// `publish: true` on a port without a `published` number to publish.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("`publish: true` needs a `published` port")]
+pub struct NothingToPublish;
+
 /// Apply `publish` (as written, if at all) to a decoded port: a closed port
 /// keeps its number in `closed` and loses `published`.
-pub fn decide(port: &mut Port, publish: Option<bool>) -> Result<(), String> {
+pub fn decide(port: &mut Port, publish: Option<bool>) -> Result<(), NothingToPublish> {
     if publish == Some(true) && port.published.is_none() {
-        return Err("`publish: true` needs a `published` port".into());
+        return Err(NothingToPublish);
     }
     let open = publish.unwrap_or(port.unauthenticated.is_none());
     if !open {
@@ -112,7 +117,7 @@ mod tests {
         assert_eq!(p.published, Some(8080));
         decide(&mut p, Some(false)).unwrap();
         assert_eq!((p.published, p.closed), (None, Some(8080)));
-        assert!(decide(&mut port(None, None), Some(true)).unwrap_err().contains("needs a `published` port"));
+        assert!(decide(&mut port(None, None), Some(true)).unwrap_err().to_string().contains("needs a `published` port"));
     }
 
     #[test]

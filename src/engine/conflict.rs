@@ -32,21 +32,8 @@ pub fn classify(status: u16, message: &str) -> Option<Conflict> {
 /// engine's `message`: explained when it is a conflict, else as the engine
 /// said it.
 pub fn explain(what: &str, status: u16, message: &str) -> Error {
-    match classify(status, message) {
-        Some(Conflict::AlreadyExists) => Error::help(
-            format!("{what}: it already exists: something else created it at the same moment (another bdprov command, or the docker CLI)"),
-            "`bdprov status` shows the cluster; run the command again once the other one ended (changing commands wait for each other with --wait)",
-        ),
-        Some(Conflict::NotFound) => Error::help(
-            format!("{what}: it is not on the swarm (any more): it was removed outside this command, e.g. with `docker service rm` or by a `bdprov down`"),
-            "`bdprov status` shows what is left; the same command run again recreates what is missing",
-        ),
-        Some(Conflict::OutOfSequence) => Error::help(
-            format!("{what}: something else changed it at the same moment, so the swarm refused this change (update out of sequence)"),
-            "run the command again: it reads the current version first",
-        ),
-        None => Error::msg(format!("{what}: {}", message.trim())),
-    }
+    let answer = bollard::errors::Error::DockerResponseServerError { status_code: status, message: message.to_string() };
+    super::error::Error::new(what, answer, "", String::new()).into()
 }
 
 #[cfg(test)]

@@ -93,20 +93,5 @@ impl Engine {
 /// The error for an engine that cannot be reached; `ssh_said` is what ssh
 /// printed on stderr, for ssh:// engines.
 pub(super) fn unreachable(endpoint: &str, ssh_said: String, e: bollard::errors::Error) -> Error {
-    if endpoint.starts_with("ssh://") {
-        let why = if ssh_said.is_empty() { e.to_string() } else { format!("ssh said: {ssh_said}") };
-        let cmd = ssh::parse(endpoint).map(|t| format!("`ssh {}`", ssh::args(&t).join(" "))).unwrap_or_else(|_| "ssh".into());
-        return Error::help(
-            format!("cannot reach the Docker engine at {endpoint} through ssh: {why}"),
-            format!(
-                "bdprov runs {cmd} like the docker CLI: make that work from this shell (keys, agent, known_hosts and ~/.ssh/config are \
-                 ssh's own), with a remote user that may use Docker"
-            ),
-        );
-    }
-    Error::help(
-        format!("cannot reach the Docker engine at {endpoint}: {e}"),
-        "start it (`dockerd &` as root, or `systemctl start docker`), or point DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH \
-         for TLS), --host or a Docker context (--context, DOCKER_CONTEXT, `docker context use`) at a running engine",
-    )
+    super::error::Error::unreachable(endpoint, ssh_said, e).into()
 }

@@ -7,6 +7,7 @@
 pub mod conflict;
 mod connect;
 pub mod context;
+pub mod error;
 pub mod images;
 pub mod lease;
 mod objects;
@@ -19,7 +20,6 @@ mod store;
 mod swarm;
 mod types;
 
-use connect::unreachable;
 pub use context::{Choice, Target};
 pub use types::*;
 
@@ -67,18 +67,10 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
 }
 
 impl Engine {
+    /// The error of `what` failing with the engine's error `e`, as it
+    /// leaves the engine layer.
     fn err(&self, what: &str) -> impl Fn(bollard::errors::Error) -> Error + '_ {
         let what = what.to_string();
-        move |e| match e {
-            bollard::errors::Error::DockerResponseServerError { status_code, message } => conflict::explain(&what, status_code, &message),
-            other if is_connection(&other) => unreachable(&self.endpoint, self.ssh_said(), other),
-            other => Error::msg(format!("{what}: {other}")),
-        }
+        move |e| error::Error::new(&what, e, &self.endpoint, self.ssh_said()).into()
     }
-}
-
-fn is_connection(e: &bollard::errors::Error) -> bool {
-    use bollard::errors::Error as E;
-    matches!(e, E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) | E::RequestTimeoutError)
-        || e.to_string().contains("connect")
 }

@@ -10,7 +10,7 @@ use bollard::query_parameters::{
 use futures_util::{Stream, StreamExt};
 
 use super::{conflict, filters, is_not_found, label, spec, EndpointSpec, Engine, LogLine, TaskInfo};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plan::diff::ObservedService;
 use crate::plan::{labels, ServiceDef};
 use crate::poll::{self, Seen};
@@ -180,7 +180,7 @@ impl Engine {
             Err(bollard::errors::Error::DockerResponseServerError { status_code, message }) => {
                 Err(conflict::explain("cannot read logs", status_code, &message))
             }
-            Err(e) => Err(Error::msg(format!("cannot read logs: {e}"))),
+            Err(e) => Err(super::error::Error::Other { what: "cannot read logs".into(), source: e }.into()),
         })
     }
 

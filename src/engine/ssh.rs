@@ -50,18 +50,33 @@ pub(super) struct SshTarget {
     pub port: Option<u16>,
 }
 
-pub(super) fn parse(url: &str) -> std::result::Result<SshTarget, String> {
-    let rest = url.strip_prefix("ssh://").ok_or("not an ssh:// URL")?;
+/// Why a URL is not an `ssh://` engine bdprov can reach.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub(super) enum BadUrl {
+    #[error("not an ssh:// URL")]
+    NotSsh,
+    #[error("{0}: an ssh:// URL has no path (use ssh://[user@]host[:port])")]
+    Path(String),
+    #[error("{0}: unclosed [ in the host")]
+    Unclosed(String),
+    #[error("{0}: no host (use ssh://[user@]host[:port])")]
+    NoHost(String),
+    #[error("{url}: port {port:?} is not a number")]
+    Port { url: String, port: String },
+}
+
+pub(super) fn parse(url: &str) -> std::result::Result<SshTarget, BadUrl> {
+    let rest = url.strip_prefix("ssh://").ok_or(BadUrl::NotSsh)?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     if !path.is_empty() {
-        return Err(format!("{url}: an ssh:// URL has no path (use ssh://[user@]host[:port])"));
+        return Err(BadUrl::Path(url.to_string()));
     }
     let (user, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u.to_string()).filter(|u| !u.is_empty()), h),
         None => (None, authority),
     };
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or_else(|| format!("{url}: unclosed [ in the host"))?;
+        let (h, after) = v6.split_once(']').ok_or_else(|| BadUrl::Unclosed(url.to_string()))?;
         (h.to_string(), after.strip_prefix(':'))
     } else {
         match hostport.rsplit_once(':') {
@@ -70,10 +85,10 @@ pub(super) fn parse(url: &str) -> std::result::Result<SshTarget, String> {
         }
     };
     if host.is_empty() || host.starts_with('-') {
-        return Err(format!("{url}: no host (use ssh://[user@]host[:port])"));
+        return Err(BadUrl::NoHost(url.to_string()));
     }
     let port = match port {
-        Some(p) => Some(p.parse::<u16>().map_err(|_| format!("{url}: port {p:?} is not a number"))?),
+        Some(p) => Some(p.parse::<u16>().map_err(|_| BadUrl::Port { url: url.to_string(), port: p.to_string() })?),
         None => None,
     };
     Ok(SshTarget { user, host, port })
@@ -240,7 +255,7 @@ mod tests {
         let t = parse("ssh://box").unwrap();
         assert_eq!(args(&t), ["-o", "ConnectTimeout=30", "-T", "--", "box", "docker", "system", "dial-stdio"]);
         assert_eq!(parse("ssh://[::1]:22").unwrap().host, "::1");
-        assert!(parse("ssh://me@box:port").unwrap_err().contains("not a number"));
+        assert!(parse("ssh://me@box:port").unwrap_err().to_string().contains("not a number"));
         assert!(parse("ssh://-oProxyCommand=x").is_err());
         assert!(parse("ssh://box/var/run").is_err());
     }

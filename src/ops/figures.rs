@@ -11,6 +11,7 @@ use super::ready::RoleState;
 use crate::engine::Engine;
 use crate::http;
 use crate::plan::{CheckDef, EndpointDef, Plan};
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{sources, Ask, Figure, Member};
 
 /// How long one answer may take: `status` must stay quick.
@@ -52,7 +53,7 @@ pub async fn read(engine: &Engine, client: &reqwest::Client, plan: &Plan, roles:
                 if members.is_empty() {
                     continue;
                 }
-                read(&members).unwrap_or_else(Figure::unknown)
+                read(&members).unwrap_or_else(|e| Figure::unknown(e.to_string()))
             }
         };
         out.insert(source.system.to_string(), figure);
@@ -104,7 +105,7 @@ pub fn fronts(plan: &Plan, roles: &[RoleState], probe: &str) -> Option<Result<Ve
 
 /// `GET path` from each base in turn (`http://host:port`) until one answers
 /// 2xx; its body read by `read`. Never fails: what went wrong is the figure.
-pub async fn ask(client: &reqwest::Client, bases: &[String], path: &str, read: fn(&str) -> Result<Figure, String>) -> Figure {
+pub async fn ask(client: &reqwest::Client, bases: &[String], path: &str, read: fn(&str) -> Result<Figure, BadAnswer>) -> Figure {
     let mut why = "nothing to ask".to_string();
     for base in bases {
         let url = format!("{base}{path}");

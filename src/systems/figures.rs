@@ -11,6 +11,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::answer::BadAnswer;
 use super::hdfs::figures as hdfs_figures;
 use super::spark::figures as spark_figures;
 use super::storm::figures as storm_figures;
@@ -62,10 +63,10 @@ pub struct Member {
 pub enum Ask {
     /// `GET path` from the front that a readiness probe asks when its path
     /// starts with `probe`; `read` turns the answer's body into the figure.
-    Http { probe: &'static str, path: &'static str, read: fn(&str) -> Result<Figure, String> },
+    Http { probe: &'static str, path: &'static str, read: fn(&str) -> Result<Figure, BadAnswer> },
     /// From the modes the probes of the members probed with a `probed`
     /// check saw (no request of its own).
-    Modes { probed: fn(&CheckDef) -> bool, read: fn(&[Member]) -> Result<Figure, String> },
+    Modes { probed: fn(&CheckDef) -> bool, read: fn(&[Member]) -> Result<Figure, BadAnswer> },
 }
 
 pub struct Source {
@@ -80,13 +81,13 @@ pub fn sources() -> Vec<Source> {
 }
 
 /// A JSON answer, or why it is not one.
-pub(crate) fn parse_json(body: &str, what: &str) -> Result<Value, String> {
-    serde_json::from_str(body).map_err(|e| format!("{what} is not JSON ({e})"))
+pub(crate) fn parse_json(body: &str, what: &str) -> Result<Value, BadAnswer> {
+    serde_json::from_str(body).map_err(|e| BadAnswer::json(e, |e| format!("{what} is not JSON ({e})")))
 }
 
 /// A count at `key` of `v` (numbers also as strings), or why not.
-pub(crate) fn count(v: &Value, key: &str, what: &str) -> Result<u64, String> {
-    v.get(key).and_then(crate::http::as_count).ok_or_else(|| format!("{what} has no number `{key}`"))
+pub(crate) fn count(v: &Value, key: &str, what: &str) -> Result<u64, BadAnswer> {
+    v.get(key).and_then(crate::http::as_count).ok_or_else(|| BadAnswer::NoCount { what: what.to_string(), key: key.to_string() })
 }
 
 /// The word for `n` things: `one` for 1, else `many`.

@@ -11,6 +11,7 @@
 //! - [`preflight`]: what those preflights share (asking an HTTP API, keeping why a job waits).
 //! - [`storm`]: `storm jar` for `submit storm`; `storm list|kill` through the UI's REST API or Storm's CLI.
 //! - [`zookeeper`]: four-letter words and a znode's children (readiness probes).
+//! - [`answer`]: why a daemon's answer cannot be read ([`answer::BadAnswer`]).
 //! - [`figures`]: the live figures `status` shows, read by each system's own
 //!   `figures` module ([`hdfs::figures`], [`yarn::figures`], …).
 //!
@@ -21,6 +22,7 @@
 //! Jobs run through [`crate::job`]; HTTP APIs are reached on a role's
 //! published port ([`crate::engine::Engine::reach`]).
 
+pub mod answer;
 pub mod figures;
 pub mod hdfs;
 pub mod preflight;

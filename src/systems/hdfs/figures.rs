@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{count, noun, parse_json, size, Ask, Figure, Source};
 
 /// The bean asked; its attributes are those of Hadoop's `FSNamesystemMBean`.
@@ -16,7 +17,7 @@ pub fn source() -> Source {
 }
 
 /// The answer to [`PATH`] as the figure.
-pub fn read(body: &str) -> Result<Figure, String> {
+pub fn read(body: &str) -> Result<Figure, BadAnswer> {
     let answer = parse_json(body, "the NameNode's JMX answer")?;
     let beans = answer.get("beans").and_then(Value::as_array).ok_or("the NameNode's JMX answer has no `beans`")?;
     let bean = beans

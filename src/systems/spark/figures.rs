@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{count, noun, parse_json, Ask, Figure, Source};
 
 pub const PATH: &str = "/json/";
@@ -15,11 +16,11 @@ pub fn source() -> Source {
 
 /// The answer to [`PATH`] as the figure. Only the ALIVE master has
 /// applications and workers: a standby's view would say none.
-pub fn read(body: &str) -> Result<Figure, String> {
+pub fn read(body: &str) -> Result<Figure, BadAnswer> {
     let m = parse_json(body, "the Spark master's /json/")?;
     let status = m.get("status").and_then(Value::as_str).unwrap_or("ALIVE");
     if status != "ALIVE" {
-        return Err(format!("the master asked is {status}, not ALIVE"));
+        return Err(format!("the master asked is {status}, not ALIVE").into());
     }
     let what = "the Spark master's /json/";
     let apps = m.get("activeapps").and_then(Value::as_array).map(Vec::len).ok_or("the Spark master's /json/ has no `activeapps`")? as u64;

@@ -27,6 +27,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::plan::{EndpointDef, Plan, SparkJobDef};
+use crate::systems::answer::BadAnswer;
 use crate::systems::preflight::{get, Explained};
 use crate::systems::yarn::preflight::{conf_value, node_managers, parse_nodes, Node, NodeManagers, YarnLimits, YarnWatch};
 
@@ -136,8 +137,8 @@ pub struct Master {
     pub activeapps: Vec<App>,
 }
 
-pub fn parse_master(body: &str) -> std::result::Result<Master, String> {
-    serde_json::from_str(body).map_err(|e| format!("unexpected answer from the Spark master ({e})"))
+pub fn parse_master(body: &str) -> std::result::Result<Master, BadAnswer> {
+    serde_json::from_str(body).map_err(|e| BadAnswer::json(e, |e| format!("unexpected answer from the Spark master ({e})")))
 }
 
 fn cores(n: u64) -> String {
@@ -405,7 +406,7 @@ async fn leading_master(engine: &Engine, client: &reqwest::Client, masters: &[En
 /// The standalone master's view, at `base` (`http://host:8080`).
 pub async fn master_view(client: &reqwest::Client, base: &str) -> Result<Master> {
     let url = format!("{base}/json/");
-    parse_master(&get(client, &url).await?).map_err(|e| Error::msg(format!("{url}: {e}")))
+    parse_master(&get(client, &url).await?).map_err(|e| Error::from(e).context(&url))
 }
 
 /// What the preflight found, for the watch that follows.
@@ -464,7 +465,7 @@ pub async fn check(
         SparkOn::Yarn => {
             let Some(tracking) = &job.tracking else { return Ok(Checked::Nothing) };
             let base = engine.reach(tracking).await?;
-            let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?).map_err(Error::msg)?;
+            let nodes = parse_nodes(&get(&client, &format!("{base}/ws/v1/cluster/nodes")).await?)?;
             // The live setting when the RM shows it, else the rendered one.
             let conf = get(&client, &format!("{base}/conf")).await.ok();
             let num = |key: &str| conf.as_deref().and_then(|c| conf_value(c, key)).and_then(|v| v.parse::<u64>().ok());

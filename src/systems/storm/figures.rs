@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::parse_topologies;
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{noun, Ask, Figure, Source};
 
 pub const PATH: &str = "/api/v1/topology/summary";
@@ -18,7 +19,7 @@ pub fn source() -> Source {
 }
 
 /// The answer to [`PATH`] as the figure.
-pub fn read(body: &str) -> Result<Figure, String> {
+pub fn read(body: &str) -> Result<Figure, BadAnswer> {
     let topologies = parse_topologies(body)?;
     let n = topologies.len() as u64;
     let active = topologies.iter().filter(|t| t.status == "ACTIVE").count() as u64;

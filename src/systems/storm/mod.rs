@@ -28,6 +28,7 @@ use crate::job::{self, Echo, Job, Upload};
 use crate::output::{Progress, State};
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
+use crate::systems::answer::BadAnswer;
 
 /// A topology to deploy: `storm jar JAR CLASS [NAME] [ARGS]`.
 #[derive(Clone, Debug)]
@@ -212,8 +213,8 @@ pub struct Topology {
 
 /// Read `/api/v1/topology/summary`. Storm 2.x is lenient about types
 /// (numbers sometimes come as strings), so every field is read loosely.
-pub fn parse_topologies(body: &str) -> std::result::Result<Vec<Topology>, String> {
-    let json: Value = serde_json::from_str(body).map_err(|e| format!("the topology summary is not JSON: {e}"))?;
+pub fn parse_topologies(body: &str) -> std::result::Result<Vec<Topology>, BadAnswer> {
+    let json: Value = serde_json::from_str(body).map_err(|e| BadAnswer::json(e, |e| format!("the topology summary is not JSON: {e}")))?;
     let list = json.get("topologies").and_then(Value::as_array).ok_or("the topology summary has no `topologies` list")?;
     list.iter()
         .map(|t| {
@@ -251,11 +252,11 @@ pub fn find<'a>(topologies: &'a [Topology], name: &str) -> Result<&'a Topology> 
 }
 
 /// Check the UI's answer to a kill: `{"topologyOperation":"kill","topologyId":…,"status":"success"}`.
-pub fn parse_kill(body: &str, id: &str) -> std::result::Result<(), String> {
-    let json: Value = serde_json::from_str(body).map_err(|e| format!("the answer to the kill is not JSON: {e}"))?;
+pub fn parse_kill(body: &str, id: &str) -> std::result::Result<(), BadAnswer> {
+    let json: Value = serde_json::from_str(body).map_err(|e| BadAnswer::json(e, |e| format!("the answer to the kill is not JSON: {e}")))?;
     match (json.get("topologyOperation").and_then(Value::as_str), json.get("status").and_then(Value::as_str)) {
         (Some("kill"), Some("success")) => Ok(()),
-        _ => Err(format!("Storm did not confirm the kill of {id}: {body}")),
+        _ => Err(format!("Storm did not confirm the kill of {id}: {body}").into()),
     }
 }
 
@@ -347,7 +348,7 @@ impl Ui {
     pub async fn topologies(&self) -> Result<Vec<Topology>> {
         let url = self.url(&["api", "v1", "topology", "summary"]);
         let body = self.call(self.client.get(url.clone()), &url).await?;
-        parse_topologies(&body).map_err(|e| Error::msg(format!("{url}: {e}")))
+        parse_topologies(&body).map_err(|e| Error::from(e).context(url.as_str()))
     }
 
     /// Kill topology `name` (Storm deactivates its spouts for `wait`
@@ -359,7 +360,7 @@ impl Ui {
         let id = find(&topologies, name)?.id.clone();
         let url = self.url(&["api", "v1", "topology", &id, "kill", &wait.to_string()]);
         let body = self.call(self.client.post(url.clone()).body(""), &url).await?;
-        parse_kill(&body, &id).map_err(Error::msg)?;
+        parse_kill(&body, &id)?;
         progress.step(name, State::Killing, &format!("{id}: spouts deactivated for {wait}s, then the workers stop"));
         self.wait_gone(name, &id, started, timeout, every, progress).await
     }
@@ -537,7 +538,7 @@ mod tests {
         let t = parse_topologies(body).unwrap();
         assert_eq!(t[0].name, "wc");
         assert_eq!((t[0].uptime_seconds, t[0].workers, t[0].executors), (Some(365), Some(3), Some(28)));
-        assert!(parse_topologies(r#"{"error":"500"}"#).unwrap_err().contains("no `topologies`"));
+        assert!(parse_topologies(r#"{"error":"500"}"#).unwrap_err().to_string().contains("no `topologies`"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{count, noun, parse_json, size, Ask, Figure, Source};
 
 pub const PATH: &str = "/ws/v1/cluster/metrics";
@@ -15,7 +16,7 @@ pub fn source() -> Source {
 }
 
 /// The answer to [`PATH`] as the figure.
-pub fn read(body: &str) -> Result<Figure, String> {
+pub fn read(body: &str) -> Result<Figure, BadAnswer> {
     let answer = parse_json(body, "the ResourceManager's metrics")?;
     let m = answer.get("clusterMetrics").filter(|m| m.is_object()).ok_or("the ResourceManager's answer has no `clusterMetrics`")?;
     let what = "clusterMetrics";

@@ -23,6 +23,7 @@ use crate::job::{self, Job};
 use crate::output::{Progress, State};
 use crate::plan::{labels, Plan, ServiceDef};
 use crate::poll::{self, Seen};
+use crate::systems::answer::BadAnswer;
 
 pub mod figures;
 pub mod preflight;
@@ -81,12 +82,17 @@ pub fn application_id(lines: &[String]) -> Option<String> {
 }
 
 /// The `app` of an answer to `GET /ws/v1/cluster/apps/{id}`.
-pub fn parse_app(body: &str) -> Result<App, String> {
+pub fn parse_app(body: &str) -> Result<App, BadAnswer> {
     #[derive(Deserialize)]
     struct Answer {
         app: App,
     }
-    serde_json::from_str::<Answer>(body).map(|a| a.app).map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+    serde_json::from_str::<Answer>(body).map(|a| a.app).map_err(unexpected_from_the_resourcemanager)
+}
+
+/// The ResourceManager answered what bdprov cannot read as the JSON it asked for.
+pub(crate) fn unexpected_from_the_resourcemanager(e: serde_json::Error) -> BadAnswer {
+    BadAnswer::json(e, |e| format!("unexpected answer from the ResourceManager ({e})"))
 }
 
 /// Poll the ResourceManagers at `bases` (`http://host:8088`, one per
@@ -127,7 +133,7 @@ pub async fn follow(
                     match status {
                         200 => {
                             at = (at + k) % bases.len();
-                            let app = parse_app(&body).map_err(|e| Error::msg(format!("{url}: {e}")))?;
+                            let app = parse_app(&body).map_err(|e| Error::from(e).context(&url))?;
                             progress.step("yarn", State::Application(app.state.to_lowercase()), id);
                             return Ok(if app.is_final() {
                                 Seen::Done(app)

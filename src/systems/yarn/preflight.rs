@@ -14,8 +14,10 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::output::Progress;
 use crate::plan::Plan;
+use crate::systems::answer::BadAnswer;
 use crate::systems::preflight::{get, Explained};
 use crate::systems::spark::memory::{show, MIB};
+use crate::systems::yarn::unexpected_from_the_resourcemanager;
 
 /// A NodeManager as `/ws/v1/cluster/nodes` lists it.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -48,7 +50,7 @@ impl Node {
     }
 }
 
-pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, String> {
+pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, BadAnswer> {
     #[derive(Deserialize)]
     struct Nodes {
         #[serde(default)]
@@ -58,9 +60,7 @@ pub fn parse_nodes(body: &str) -> std::result::Result<Vec<Node>, String> {
     struct Answer {
         nodes: Option<Nodes>,
     }
-    serde_json::from_str::<Answer>(body)
-        .map(|a| a.nodes.map(|n| n.node).unwrap_or_default())
-        .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+    serde_json::from_str::<Answer>(body).map(|a| a.nodes.map(|n| n.node).unwrap_or_default()).map_err(unexpected_from_the_resourcemanager)
 }
 
 /// A property of the ResourceManager's `/conf`: JSON (asked for with
@@ -172,7 +172,7 @@ pub struct Capability {
     pub v_cores: u64,
 }
 
-pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
+pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, BadAnswer> {
     #[derive(Deserialize)]
     struct Apps {
         #[serde(default)]
@@ -182,9 +182,7 @@ pub fn parse_apps(body: &str) -> std::result::Result<Vec<YarnApp>, String> {
     struct Answer {
         apps: Option<Apps>,
     }
-    serde_json::from_str::<Answer>(body)
-        .map(|a| a.apps.map(|a| a.app).unwrap_or_default())
-        .map_err(|e| format!("unexpected answer from the ResourceManager ({e})"))
+    serde_json::from_str::<Answer>(body).map(|a| a.apps.map(|a| a.app).unwrap_or_default()).map_err(unexpected_from_the_resourcemanager)
 }
 
 fn vcores(n: u64) -> String {

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::plan::CheckDef;
+use crate::systems::answer::BadAnswer;
 use crate::systems::figures::{noun, Ask, Figure, Member, Source};
 
 pub fn source() -> Source {
@@ -12,10 +13,10 @@ pub fn source() -> Source {
 }
 
 /// The members' modes as the figure.
-pub fn read(members: &[Member]) -> Result<Figure, String> {
+pub fn read(members: &[Member]) -> Result<Figure, BadAnswer> {
     let answered: Vec<&Member> = members.iter().filter(|m| m.mode.is_some()).collect();
     if answered.is_empty() {
-        return Err(format!("no member answered ({} asked)", members.len()));
+        return Err(format!("no member answered ({} asked)", members.len()).into());
     }
     let n = members.len() as u64;
     let with = |mode: &str| answered.iter().filter(|m| m.mode.as_deref() == Some(mode)).map(|m| m.name.clone()).collect::<Vec<_>>();

@@ -63,25 +63,63 @@ fn close_request(xid: i32) -> Vec<u8> {
     frame(&b)
 }
 
+/// Why a frame is not the answer asked for.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum BadFrame {
+    #[error("truncated answer")]
+    Truncated,
+    #[error("answer to request {got}, expected {expected}")]
+    OutOfTurn { got: i32, expected: i32 },
+    /// ZooKeeper's own error code (other than a missing znode).
+    #[error("ZooKeeper error {0}")]
+    Server(i32),
+    #[error("bad child count")]
+    BadCount,
+}
+
+/// Why a ZooKeeper server at `target` (`addr:port`) gave no answer to use.
+#[derive(Debug, thiserror::Error)]
+#[error("{target}: {why}")]
+pub struct Unanswered {
+    pub target: String,
+    #[source]
+    pub why: Why,
+}
+
+/// What went wrong in talking to it.
+#[derive(Debug, thiserror::Error)]
+pub enum Why {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Frame(#[from] BadFrame),
+    #[error("the server refused a session (not serving yet?)")]
+    NoSession,
+    #[error("no answer to {0} yet (still starting, or {0} is not in 4lw.commands.whitelist)")]
+    Silent(String),
+    #[error("timed out")]
+    TimedOut,
+}
+
 /// A cursor over a frame's body.
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+    fn take(&mut self, n: usize) -> Result<&[u8], BadFrame> {
         if self.0.len() < n {
-            return Err("truncated answer".into());
+            return Err(BadFrame::Truncated);
         }
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
         Ok(head)
     }
-    fn i32(&mut self) -> Result<i32, String> {
+    fn i32(&mut self) -> Result<i32, BadFrame> {
         Ok(i32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
     }
-    fn i64(&mut self) -> Result<i64, String> {
+    fn i64(&mut self) -> Result<i64, BadFrame> {
         Ok(i64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, BadFrame> {
         let n = self.i32()?;
         if n < 0 {
             return Ok(String::new());
@@ -91,7 +129,7 @@ impl Reader<'_> {
 }
 
 /// The session id of a ConnectResponse body (0: the server refused it).
-pub fn parse_connect(body: &[u8]) -> Result<i64, String> {
+pub fn parse_connect(body: &[u8]) -> Result<i64, BadFrame> {
     let mut r = Reader(body);
     let _protocol = r.i32()?;
     let _timeout = r.i32()?;
@@ -100,22 +138,22 @@ pub fn parse_connect(body: &[u8]) -> Result<i64, String> {
 
 /// The children in a reply to `getChildren` with transaction id `xid`:
 /// `Ok(None)` when the znode does not exist.
-pub fn parse_children(body: &[u8], xid: i32) -> Result<Option<Vec<String>>, String> {
+pub fn parse_children(body: &[u8], xid: i32) -> Result<Option<Vec<String>>, BadFrame> {
     let mut r = Reader(body);
     let got = r.i32()?;
     let _zxid = r.i64()?;
     let err = r.i32()?;
     if got != xid {
-        return Err(format!("answer to request {got}, expected {xid}"));
+        return Err(BadFrame::OutOfTurn { got, expected: xid });
     }
     match err {
         0 => {}
         NO_NODE => return Ok(None),
-        e => return Err(format!("ZooKeeper error {e}")),
+        e => return Err(BadFrame::Server(e)),
     }
     let n = r.i32()?;
     if n < 0 || n as usize > body.len() {
-        return Err("bad child count".into());
+        return Err(BadFrame::BadCount);
     }
     (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>().map(Some)
 }
@@ -132,24 +170,26 @@ async fn read_frame(s: &mut tokio::net::TcpStream) -> std::io::Result<Vec<u8>> {
 
 /// The children of `path` on the ZooKeeper server at `addr:port`
 /// (`Ok(None)`: no such znode).
-pub async fn children(addr: &str, port: u16, path: &str) -> Result<Option<Vec<String>>, String> {
+pub async fn children(addr: &str, port: u16, path: &str) -> Result<Option<Vec<String>>, Unanswered> {
     let target = format!("{addr}:{port}");
     let talk = async {
-        let mut s = tokio::net::TcpStream::connect(&target).await.map_err(|e| e.to_string())?;
-        s.write_all(&connect_request(Duration::from_secs(10))).await.map_err(|e| e.to_string())?;
-        let session = parse_connect(&read_frame(&mut s).await.map_err(|e| e.to_string())?)?;
+        let mut s = tokio::net::TcpStream::connect(&target).await?;
+        s.write_all(&connect_request(Duration::from_secs(10))).await?;
+        let session = parse_connect(&read_frame(&mut s).await?)?;
         if session == 0 {
-            return Err("the server refused a session (not serving yet?)".to_string());
+            return Err(Why::NoSession);
         }
-        s.write_all(&get_children_request(1, path)).await.map_err(|e| e.to_string())?;
-        let result = parse_children(&read_frame(&mut s).await.map_err(|e| e.to_string())?, 1);
+        s.write_all(&get_children_request(1, path)).await?;
+        let result = parse_children(&read_frame(&mut s).await?, 1);
         let _ = s.write_all(&close_request(2)).await;
-        result
+        Ok(result?)
     };
-    match tokio::time::timeout(Duration::from_secs(5), talk).await {
-        Ok(r) => r.map_err(|e| format!("{target}: {e}")),
-        Err(_) => Err(format!("{target}: timed out")),
-    }
+    let why = match tokio::time::timeout(Duration::from_secs(5), talk).await {
+        Ok(Ok(children)) => return Ok(children),
+        Ok(Err(why)) => why,
+        Err(_) => Why::TimedOut,
+    };
+    Err(Unanswered { target, why })
 }
 
 /// The `Mode:` line of ZooKeeper's `srvr` answer.
@@ -159,7 +199,7 @@ pub fn mode(srvr: &str) -> Option<&str> {
 
 /// Send a ZooKeeper four-letter word and read the answer.
 /// The answer, or why there is none.
-pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Result<String, String> {
+pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Result<String, Unanswered> {
     let target = format!("{addr}:{port}");
     let talk = async {
         let mut s = tokio::net::TcpStream::connect(&target).await?;
@@ -168,12 +208,13 @@ pub async fn four_letter_word(addr: &str, port: u16, word: &str) -> Result<Strin
         s.read_to_string(&mut out).await?;
         Ok::<String, std::io::Error>(out)
     };
-    match tokio::time::timeout(Duration::from_secs(3), talk).await {
-        Ok(Ok(text)) if !text.is_empty() => Ok(text),
-        Ok(Ok(_)) => Err(format!("{target}: no answer to {word} yet (still starting, or {word} is not in 4lw.commands.whitelist)")),
-        Ok(Err(e)) => Err(format!("{target}: {e}")),
-        Err(_) => Err(format!("{target}: timed out")),
-    }
+    let why = match tokio::time::timeout(Duration::from_secs(3), talk).await {
+        Ok(Ok(text)) if !text.is_empty() => return Ok(text),
+        Ok(Ok(_)) => Why::Silent(word.to_string()),
+        Ok(Err(e)) => Why::Io(e),
+        Err(_) => Why::TimedOut,
+    };
+    Err(Unanswered { target, why })
 }
 
 #[cfg(test)]
@@ -207,11 +248,11 @@ mod tests {
     fn replies_give_children_or_none() {
         assert_eq!(parse_children(&reply(1, 0, &["a", "bb"]), 1), Ok(Some(vec!["a".into(), "bb".into()])));
         assert_eq!(parse_children(&reply(1, NO_NODE, &[]), 1), Ok(None));
-        assert!(parse_children(&reply(1, -4, &[]), 1).unwrap_err().contains("-4"));
+        assert!(parse_children(&reply(1, -4, &[]), 1).unwrap_err().to_string().contains("-4"));
         assert!(parse_children(&reply(2, 0, &[]), 1).is_err());
         let mut cut = reply(1, 0, &["abc"]);
         cut.truncate(cut.len() - 1);
-        assert_eq!(parse_children(&cut, 1), Err("truncated answer".into()));
+        assert_eq!(parse_children(&cut, 1), Err(BadFrame::Truncated));
         // A hostile count does not allocate or loop far.
         let mut huge = reply(1, 0, &[]);
         let at = huge.len() - 4;
