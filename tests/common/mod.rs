@@ -173,6 +173,38 @@ pub fn docker(args: &[&str]) -> Run {
     Command::new("docker").args(args).output().expect("the docker CLI runs").into()
 }
 
+/// The running containers of a swarm service.
+pub fn containers_of(service: &str) -> Vec<String> {
+    docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")]).ok().stdout.lines().map(str::to_string).collect()
+}
+
+/// The files the process that is PID 1 of `container` maps, and its command
+/// line, read as `uid` (the JVM's own user: root without CAP_SYS_PTRACE may
+/// not read another user's map). `-Xshare:auto` runs without an archive it
+/// cannot use and says nothing, so a class-data archive is proven mapped by
+/// the process's own memory map.
+pub fn mapped(container: &str, uid: &str) -> (String, String) {
+    let maps = docker(&["exec", "-u", uid, container, "cat", "/proc/1/maps"]).ok().stdout;
+    let cmdline = docker(&["exec", "-u", uid, container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]).ok().stdout;
+    (maps, cmdline)
+}
+
+/// Every container of each `(service, main class, replicas)` runs that JVM
+/// as PID 1 (as `uid`), and it maps `<dir>/<main class>.jsa`, the archive
+/// its image was built with.
+pub fn assert_archives_mapped(dir: &str, uid: &str, roles: &[(String, &str, usize)]) {
+    for (service, class, replicas) in roles {
+        let ids = containers_of(service);
+        assert_eq!(ids.len(), *replicas, "{service}: containers {ids:?}");
+        for id in ids {
+            let (maps, cmdline) = mapped(&id, uid);
+            assert!(cmdline.contains(class), "{service}: PID 1 is not its JVM: {cmdline}");
+            let archive = format!("{dir}/{class}.jsa");
+            assert!(maps.contains(&archive), "{service} ({id}) does not map {archive}; it runs: {cmdline}");
+        }
+    }
+}
+
 /// GET a URL on this machine and parse JSON.
 pub fn get_json(url: &str) -> Option<serde_json::Value> {
     let out = Command::new("curl").args(["-fsS", "--max-time", "3", url]).output().ok()?;
