@@ -175,7 +175,12 @@ pub fn docker(args: &[&str]) -> Run {
 
 /// The running containers of a swarm service.
 pub fn containers_of(service: &str) -> Vec<String> {
-    docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")]).ok().stdout.lines().map(str::to_string).collect()
+    docker(&["ps", "-q", "--filter", &format!("label=com.docker.swarm.service.name={service}")])
+        .ok()
+        .stdout
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The files the process that is PID 1 of `container` maps, and its command
