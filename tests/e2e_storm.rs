@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::common::{bdprov, bdprov_env, docker, eventually, root, up_fresh};
+use crate::common::{assert_archives_mapped, bdprov, bdprov_env, docker, eventually, root, up_fresh};
 
 const CLUSTER: &str = "e2e-storm";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
@@ -116,6 +116,24 @@ fn emitted(topology_id: &str) -> usize {
     out.stdout.trim().parse().unwrap_or(0)
 }
 
+/// Where the kit's image keeps its class-data archives (templates/images/storm/java).
+const CDS: &str = "/apache-storm-2.8.3/cds";
+
+/// Each worker JVM of the supervisor and the LogWriter that started it, as
+/// `<main class> <mapped archive or "none">` lines, read as user storm
+/// (uid 1000, the JVMs' own) from their memory maps.
+fn worker_archives() -> String {
+    let script = format!(
+        "for w in $(pgrep -f 'org[.]apache[.]storm[.]LogWriter'); do \
+           for p in $w $(pgrep -P $w); do \
+             main=$(tr '\\0' '\\n' < /proc/$p/cmdline | grep -m1 -E '^org[.]apache[.]storm[.](LogWriter|daemon[.]worker[.]Worker)$'); \
+             echo \"$main $(grep -o '{CDS}/[^ ]*[.]jsa' /proc/$p/maps | sort -u | head -1)\"; \
+           done; \
+         done"
+    );
+    docker(&["exec", "-u", "1000", &supervisor_container(), "sh", "-c", &script]).stdout
+}
+
 #[test]
 #[ignore = "needs the swarm: scripts/test.sh runs it"]
 fn e2e_storm_topology_lifecycle() {
@@ -139,6 +157,16 @@ fn e2e_storm_topology_lifecycle() {
     let cluster = ui_api("/api/v1/cluster/summary");
     assert_eq!(cluster["supervisors"], 1, "{cluster:#}");
     assert_eq!(cluster["stormVersion"], "2.8.3", "{cluster:#}");
+    // Class-data sharing: each daemon's JVM (PID 1) maps the archive the
+    // image was trained with for its main class.
+    let daemons = [
+        ("nimbus", "org.apache.storm.daemon.nimbus.Nimbus"),
+        ("supervisor", "org.apache.storm.daemon.supervisor.Supervisor"),
+        ("ui", "org.apache.storm.daemon.ui.UIServer"),
+        ("logviewer", "org.apache.storm.daemon.logviewer.LogviewerServer"),
+    ];
+    let roles: Vec<(String, &str, usize)> = daemons.iter().map(|(r, c)| (format!("{CLUSTER}_{r}"), *c, 1)).collect();
+    assert_archives_mapped(CDS, "1000", &roles);
     // Its pages, with the build's cache buster filled in.
     let (code, page) = http("GET", &format!("{UI}/index.html"));
     assert!(code == 200 && page.contains("_ts=2.8.3") && !page.contains("${packageTimestamp}"), "{code} {page}");
@@ -156,6 +184,13 @@ fn e2e_storm_topology_lifecycle() {
     let table = bdprov(&["storm", "list", "--cluster", CLUSTER]).ok().stdout;
     assert!(table.lines().any(|l| l.starts_with("wordcount") && l.contains("ACTIVE")), "{table}");
     let first = eventually("tuples emitted by the spout", Duration::from_secs(120), || Some(emitted(&id)).filter(|n| *n > 0));
+    // The supervisor's children map theirs too: the worker, and the
+    // LogWriter that started it.
+    let workers = worker_archives();
+    for class in ["org.apache.storm.LogWriter", "org.apache.storm.daemon.worker.Worker"] {
+        let line = format!("{class} {CDS}/{class}.jsa");
+        assert!(workers.lines().any(|l| l == line), "no JVM {class} mapping its archive in the supervisor:\n{workers}");
+    }
     // The UI counts them too (its metrics lag the worker by a minute or so).
     eventually("emitted tuples in the UI's REST API", Duration::from_secs(150), || Some(ui_emitted(&id)).filter(|n| *n > 0));
 
