@@ -1,6 +1,7 @@
 //! End to end on a real swarm: every Spark JVM of the kit maps the
 //! class-data archive its image was built with (no silent fallback to
-//! reading the jars), and jobs still give the same results.
+//! reading the jars), the executors included, and jobs still give the same
+//! results.
 //!
 //! `-Xshare:auto` runs without an archive it cannot use and says nothing, so
 //! the proof is the running process's own memory map: the archive's file is
@@ -51,8 +52,16 @@ fn e2e_cds_every_spark_jvm_maps_its_archive() {
         "import os\nfrom pyspark.sql import SparkSession\n\
          maps = open(f'/proc/{os.getppid()}/maps').read()\n\
          print('driver maps SparkSubmit archive:', 'org.apache.spark.deploy.SparkSubmit.jsa' in maps)\n\
+         def executor_maps(_):\n\
+         \x20   pid = os.getpid()\n\
+         \x20   while pid > 1:\n\
+         \x20       if b'CoarseGrainedExecutorBackend' in open(f'/proc/{pid}/cmdline', 'rb').read():\n\
+         \x20           return 'CoarseGrainedExecutorBackend.jsa' in open(f'/proc/{pid}/maps').read()\n\
+         \x20       pid = int(next(l.split()[1] for l in open(f'/proc/{pid}/status') if l.startswith('PPid:')))\n\
+         \x20   return 'no executor JVM above the task'\n\
          s = SparkSession.builder.getOrCreate()\n\
          print('sum of squares:', s.sparkContext.parallelize(range(1000), 4).map(lambda x: x * x).sum())\n\
+         print('executors map their archive:', sorted(set(map(str, s.sparkContext.parallelize(range(4), 4).map(executor_maps).collect()))))\n\
          s.stop()\n",
     )
     .unwrap();
@@ -61,6 +70,9 @@ fn e2e_cds_every_spark_jvm_maps_its_archive() {
     assert_eq!(run.code, 0, "job failed:\n{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("driver maps SparkSubmit archive: True"), "{}", run.stdout);
     assert!(run.stdout.contains("sum of squares: 332833500"), "{}", run.stdout);
+    // Each task walks up to the executor JVM that runs it (the Python
+    // worker's ancestors) and reads its memory map.
+    assert!(run.stdout.contains("executors map their archive: ['True']"), "{}", run.stdout);
 
     let pi = bdprov(&["submit", "--cluster", CLUSTER, "spark-pi", "--slices", "4"]);
     assert_eq!(pi.code, 0, "spark-pi failed:\n{}\n{}", pi.stdout, pi.stderr);
