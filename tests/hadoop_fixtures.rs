@@ -322,7 +322,7 @@ fn hdfs_jobs_stop_on_what_they_cannot_tell_or_must_not_touch() {
     let down = listing(&[
         "ls: Call From job/10.0.1.5 to namenode:8020 failed on connection exception: java.net.ConnectException: Connection refused",
     ]);
-    assert_eq!(hdfs_paths::parse_listing(&paths, &down).unwrap_err(), "`hdfs dfs -ls -d` said nothing about /spark/history");
+    assert_eq!(hdfs_paths::parse_listing(&paths, &down).unwrap_err().to_string(), "`hdfs dfs -ls -d` said nothing about /spark/history");
     // A file where a directory should be: never removed.
     let file = listing(&[
         "drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /spark/history",
@@ -330,7 +330,7 @@ fn hdfs_jobs_stop_on_what_they_cannot_tell_or_must_not_touch() {
         "drwxr-xr-x   - spark supergroup          0 2026-11-26 10:00 /user/spark",
     ]);
     let seen = hdfs_paths::parse_listing(&paths, &file).unwrap();
-    assert_eq!(hdfs_paths::plan_fixes(&paths, &seen).unwrap_err(), "/tmp exists and is a file, not a directory");
+    assert_eq!(hdfs_paths::plan_fixes(&paths, &seen).unwrap_err().to_string(), "/tmp exists and is a file, not a directory");
 }
 
 fn datanode_decommission() -> DecommissionDef {

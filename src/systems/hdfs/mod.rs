@@ -79,10 +79,26 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// Something other than a directory stands where the blueprint wants one:
+/// bdprov never removes anything, so the user moves it.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("{path} exists and is a {}, not a directory", kind.to_lowercase())]
+pub struct NotADirectory {
+    pub path: String,
+    /// As HDFS says it: `FILE`, `SYMLINK`.
+    pub kind: String,
+}
+
+impl From<NotADirectory> for Error {
+    fn from(e: NotADirectory) -> Error {
+        Error::caused(e, Some("move it out of the way in HDFS, or change the path in the blueprint".into()))
+    }
+}
+
 /// The calls that make `want` true of a path whose status is `current`
 /// (`None`: it does not exist), and what they change. A file where a
 /// directory should be is an error: bdprov never removes anything.
-pub fn decide(want: &PathDef, current: Option<&FileStatus>) -> Result<(Vec<Op>, Outcome), String> {
+pub fn decide(want: &PathDef, current: Option<&FileStatus>) -> std::result::Result<(Vec<Op>, Outcome), NotADirectory> {
     let owner_op = |owner: Option<&String>, group: Option<&String>| match (owner, group) {
         (None, None) => None,
         _ => Some(Op::SetOwner { owner: owner.cloned(), group: group.cloned() }),
@@ -95,7 +111,7 @@ pub fn decide(want: &PathDef, current: Option<&FileStatus>) -> Result<(Vec<Op>, 
         return Ok((ops, Outcome::Created));
     };
     if st.kind != "DIRECTORY" {
-        return Err(format!("{} exists and is a {}, not a directory", want.path, st.kind.to_lowercase()));
+        return Err(NotADirectory { path: want.path.clone(), kind: st.kind.clone() });
     }
     let mut ops = Vec::new();
     let mut changes = Vec::new();
@@ -134,8 +150,7 @@ pub async fn ensure(client: &reqwest::Client, base: &str, user: &str, paths: &[P
     let mut done = Vec::new();
     for want in paths {
         let current = hdfs.status(&want.path).await?;
-        let (ops, outcome) = decide(want, current.as_ref())
-            .map_err(|e| Error::help(e, "move it out of the way in HDFS, or change the path in the blueprint"))?;
+        let (ops, outcome) = decide(want, current.as_ref())?;
         for op in &ops {
             hdfs.call(&want.path, op).await?;
         }
@@ -283,7 +298,20 @@ mod tests {
     #[test]
     fn a_file_in_the_way_is_an_error() {
         let file = FileStatus { kind: "FILE".into(), ..dir("644", "hadoop") };
-        assert_eq!(decide(&want("/tmp", None, None), Some(&file)).unwrap_err(), "/tmp exists and is a file, not a directory");
+        assert_eq!(decide(&want("/tmp", None, None), Some(&file)).unwrap_err().to_string(), "/tmp exists and is a file, not a directory");
+    }
+
+    #[test]
+    fn a_path_in_the_way_prints_as_before_with_its_advice_and_is_the_cause() {
+        use std::error::Error as _;
+        let e = Error::from(NotADirectory { path: "/tmp".into(), kind: "SYMLINK".into() });
+        let help = "\n  = help: move it out of the way in HDFS, or change the path in the blueprint\n";
+        assert_eq!(e.to_string(), format!("error: /tmp exists and is a symlink, not a directory{help}"));
+        // The listing job's hook puts its name in front (`paths::ensure`).
+        let e = e.context("hook `paths`");
+        assert_eq!(e.to_string(), format!("error: hook `paths`: /tmp exists and is a symlink, not a directory{help}"));
+        assert_eq!(e.source().and_then(|c| c.downcast_ref::<NotADirectory>()).map(|n| n.kind.as_str()), Some("SYMLINK"));
+        assert_eq!(e.exit_code(), 1);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{self as webhdfs, FileStatus, Op, Outcome};
+use super::{self as webhdfs, FileStatus, NotADirectory, Op, Outcome};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::job::{self as submit, sh_quote, Job};
@@ -45,10 +45,17 @@ fn octal(symbolic: &str) -> Option<String> {
     Some(format!("{mode:o}"))
 }
 
+/// A path the listing says nothing about: the NameNode did not answer, say.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("`hdfs dfs -ls -d` said nothing about {path}")]
+pub struct Unlisted {
+    pub path: String,
+}
+
 /// What the listing says of each path: `Some` for a listed path, `None` for
 /// one that does not exist. A path it says nothing about is an error (the
 /// NameNode did not answer, say), with the output to show.
-pub fn parse_listing(paths: &[PathDef], output: &[String]) -> std::result::Result<BTreeMap<String, Option<FileStatus>>, String> {
+pub fn parse_listing(paths: &[PathDef], output: &[String]) -> std::result::Result<BTreeMap<String, Option<FileStatus>>, Unlisted> {
     let mut found = BTreeMap::new();
     for line in output {
         // drwxrwxrwt   - hadoop supergroup          0 2026-11-26 10:00 /tmp
@@ -76,7 +83,7 @@ pub fn parse_listing(paths: &[PathDef], output: &[String]) -> std::result::Resul
         }
     }
     match paths.iter().find(|p| !found.contains_key(&p.path)) {
-        Some(p) => Err(format!("`hdfs dfs -ls -d` said nothing about {}", p.path)),
+        Some(p) => Err(Unlisted { path: p.path.clone() }),
         None => Ok(found),
     }
 }
@@ -111,7 +118,7 @@ pub type Fixes = (Vec<(String, Vec<Op>)>, Vec<(String, Outcome)>);
 
 /// What to do for every path, from the listing: the calls per path and the
 /// outcomes to report.
-pub fn plan_fixes(paths: &[PathDef], listing: &BTreeMap<String, Option<FileStatus>>) -> std::result::Result<Fixes, String> {
+pub fn plan_fixes(paths: &[PathDef], listing: &BTreeMap<String, Option<FileStatus>>) -> std::result::Result<Fixes, NotADirectory> {
     let mut ops = Vec::new();
     let mut done = Vec::new();
     for want in paths {
@@ -137,9 +144,9 @@ pub async fn ensure(
     let what = format!("hook `{hook}`");
     let help = "check `bdprov status`: the NameNode must run and be out of safe mode; then run `bdprov up` again";
     let (code, output) = submit::run(engine, plan, Job::new(template, hook, list_command(paths)), progress).await?;
+    // What the listing lacks is told inside the job's failure, with its output.
     let listing = parse_listing(paths, &output).map_err(|e| submit::failed(&format!("{what} ({e})"), code, &output, help))?;
-    let (ops, done) = plan_fixes(paths, &listing)
-        .map_err(|e| Error::help(format!("{what}: {e}"), "move it out of the way in HDFS, or change the path in the blueprint"))?;
+    let (ops, done) = plan_fixes(paths, &listing).map_err(|e| Error::from(e).context(&what))?;
     if ops.is_empty() {
         return Ok(done);
     }
