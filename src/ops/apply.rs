@@ -155,7 +155,7 @@ pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
         return Err(Error::help(format!("{}; nothing was changed", lines.join("\n       ")), first.help()));
     }
     let taken = engine.foreign_ports(&plan.cluster).await?;
-    let remaps = ports::resolve(&mut plan, &taken, previous.as_ref()).map_err(Error::msg)?;
+    let remaps = ports::resolve(&mut plan, &taken, previous.as_ref())?;
     let mut observed = engine.observe(&plan).await?;
     observed.secrets = engine.cluster_secrets(&plan.cluster).await?;
     let changes = diff::diff(&plan, &observed).map_err(|conflicts| {

@@ -28,6 +28,22 @@ impl std::fmt::Display for Remap {
     }
 }
 
+/// A remappable port with no free number from its preferred one up.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("{step}: no free port from {preferred} up to publish port {port} on")]
+pub struct NoFreePort {
+    /// The service's step name, as in [`Remap::step`].
+    pub step: String,
+    pub port: String,
+    pub preferred: u16,
+}
+
+impl From<NoFreePort> for crate::error::Error {
+    fn from(e: NoFreePort) -> crate::error::Error {
+        crate::error::Error::caused(e, None)
+    }
+}
+
 /// Give every remappable port of `plan` its number, and point the probes
 /// that use it there. `taken` maps host ports published by services outside
 /// the cluster to their service; `previous` is the plan the last `up` stored.
@@ -35,7 +51,7 @@ impl std::fmt::Display for Remap {
 /// Host-mode ports bind per node, but tasks move between nodes, so a port
 /// published by any other service counts as taken. Fixed ports of the plan
 /// are never moved; remappable ones go around them.
-pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<&Plan>) -> Result<Vec<Remap>, String> {
+pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<&Plan>) -> Result<Vec<Remap>, NoFreePort> {
     let mut used: BTreeSet<u16> = taken.keys().copied().collect();
     used.extend(plan.services.iter().flat_map(|s| &s.ports).filter(|p| p.preferred.is_none()).filter_map(|p| p.published));
     let mut remaps = Vec::new();
@@ -54,7 +70,7 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
                 Some(n) => (n, "kept from the last `up`".to_string()),
                 None => {
                     let free = (preferred..=u16::MAX).find(|n| !used.contains(n));
-                    let free = free.ok_or_else(|| format!("{step}: no free port from {preferred} up to publish port {} on", port.name))?;
+                    let free = free.ok_or_else(|| NoFreePort { step: step.clone(), port: port.name.clone(), preferred })?;
                     let holder = match taken.get(&preferred) {
                         Some(service) => format!("service `{service}`"),
                         None => "another role of this cluster".to_string(),
@@ -295,6 +311,19 @@ mod tests {
         assert_eq!(hook.port, 8082);
         assert_eq!(p.decommission[0].status.endpoint.port, 8082);
         assert_eq!(p.jobs.yarn.as_ref().unwrap().tracking.as_ref().unwrap().port, 8082);
+    }
+
+    #[test]
+    fn no_free_port_is_said_as_before() {
+        let mut p = plan();
+        let ui = p.services.iter_mut().find(|s| s.role == "ui").unwrap();
+        ui.ports = vec![port("ui", u16::MAX - 1, true)];
+        let taken = BTreeMap::from([(u16::MAX - 1, "a_x".to_string()), (u16::MAX, "b_x".to_string())]);
+        let e = resolve(&mut p, &taken, None).unwrap_err();
+        assert_eq!(e, NoFreePort { step: "ui".into(), port: "ui".into(), preferred: u16::MAX - 1 });
+        let e = crate::error::Error::from(e);
+        assert_eq!(e.to_string(), "error: ui: no free port from 65534 up to publish port ui on\n");
+        assert!(std::error::Error::source(&e).is_some_and(|c| c.is::<NoFreePort>()));
     }
 
     #[test]
