@@ -57,17 +57,40 @@ pub fn exclusion(previous: &[String], leaving: &[String], staying: &[String]) ->
     all.into_iter().cloned().collect()
 }
 
+/// Why a status answer does not tell the members' states.
+#[derive(Debug, thiserror::Error)]
+pub enum UnreadableStatus {
+    /// The answer is not JSON (serde's error is the cause).
+    #[error("the answer is not JSON")]
+    NotJson(#[source] serde_json::Error),
+    /// The members (at this JSON path) are a string that is not JSON.
+    #[error("{members} is a string but not JSON")]
+    StringNotJson {
+        members: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Nothing, or neither a map nor a string, at the members' JSON path.
+    #[error("{0} is missing in the answer")]
+    Missing(String),
+    /// The members' string holds JSON that is not a map.
+    #[error("{0} is not a map of members")]
+    NotAMap(String),
+}
+
 /// Each host's state in a status answer: `members` is a JSON path to a map
 /// keyed `host` or `host:port` (or such a map encoded as a string, as
 /// Hadoop's JMX has it); `None` for a host it does not list.
-pub fn member_states(body: &str, status: &MemberStatusDef, hosts: &[String]) -> Result<Vec<(String, Option<String>)>, String> {
-    let json: Value = serde_json::from_str(body).map_err(|_| "the answer is not JSON".to_string())?;
+pub fn member_states(body: &str, status: &MemberStatusDef, hosts: &[String]) -> Result<Vec<(String, Option<String>)>, UnreadableStatus> {
+    let json: Value = serde_json::from_str(body).map_err(UnreadableStatus::NotJson)?;
     let members = match crate::probe::lookup(&json, &status.members).first().copied() {
-        Some(Value::String(inner)) => serde_json::from_str(inner).map_err(|_| format!("{} is a string but not JSON", status.members))?,
+        Some(Value::String(inner)) => {
+            serde_json::from_str(inner).map_err(|source| UnreadableStatus::StringNotJson { members: status.members.clone(), source })?
+        }
         Some(v @ Value::Object(_)) => v.clone(),
-        _ => return Err(format!("{} is missing in the answer", status.members)),
+        _ => return Err(UnreadableStatus::Missing(status.members.clone())),
     };
-    let Value::Object(map) = members else { return Err(format!("{} is not a map of members", status.members)) };
+    let Value::Object(map) = members else { return Err(UnreadableStatus::NotAMap(status.members.clone())) };
     Ok(hosts
         .iter()
         .map(|h| {
@@ -211,7 +234,7 @@ pub async fn wait_retired(
             let url = format!("{base}{}", status.path);
             let seen = match client.get(&url).timeout(Duration::from_secs(10)).send().await {
                 Ok(r) => match r.text().await {
-                    Ok(body) => member_states(&body, status, hosts),
+                    Ok(body) => member_states(&body, status, hosts).map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 },
                 Err(e) => Err(crate::http::root_cause(&e)),
@@ -435,7 +458,27 @@ mod tests {
         assert_eq!(awaited(&states, "Decommissioned").unwrap(), "datanode-3 Decommission In Progress, datanode-4 not reported");
         let done = vec![("datanode-3".to_string(), Some("Decommissioned".to_string()))];
         assert_eq!(awaited(&done, "Decommissioned"), None);
-        assert!(member_states("{}", &status(None), &[]).unwrap_err().contains("missing"));
+        assert!(member_states("{}", &status(None), &[]).unwrap_err().to_string().contains("missing"));
+    }
+
+    #[test]
+    fn a_status_answer_that_cannot_be_read_says_why_as_before_and_keeps_serdes_error() {
+        use std::error::Error as _;
+        let hosts = ["datanode-3".to_string()];
+        let e = member_states("<html>", &status(None), &hosts).unwrap_err();
+        assert!(matches!(e, UnreadableStatus::NotJson(_)), "{e:?}");
+        assert_eq!(e.to_string(), "the answer is not JSON");
+        assert!(e.source().is_some_and(|c| c.is::<serde_json::Error>()));
+        let cases = [
+            (serde_json::json!({"beans": [{"LiveNodes": "{nope"}]}), "beans.0.LiveNodes is a string but not JSON"),
+            (serde_json::json!({"beans": [{"LiveNodes": "[1]"}]}), "beans.0.LiveNodes is not a map of members"),
+            (serde_json::json!({"beans": [{"LiveNodes": 3}]}), "beans.0.LiveNodes is missing in the answer"),
+        ];
+        for (body, said) in cases {
+            let e = member_states(&body.to_string(), &status(None), &hosts).unwrap_err();
+            assert_eq!(e.to_string(), said, "{e:?}");
+            assert_eq!(e.source().is_some(), matches!(e, UnreadableStatus::StringNotJson { .. }), "{e:?}");
+        }
     }
 
     #[test]
