@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::blueprint::{self, loader, overlay::Resolve, Overrides};
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plan::{self, build::Options, ImageSet, Plan};
 use crate::render::Renderer;
 use crate::units::{valid_name, NAME_RULE};
@@ -45,9 +45,7 @@ pub fn plan(source: &Source<'_>, images: ImageSet, registry: Option<String>) -> 
     }
     let template_dir = source.templates.clone().or_else(|| source.dir.as_ref().map(|d| d.join("templates")).filter(|d| d.is_dir()));
     let user = match &template_dir {
-        Some(d) => {
-            loader::read_templates(d).map_err(|m| Error::from(Diagnostic::new(m).help("--templates takes a folder of template files")))?
-        }
+        Some(d) => loader::read_templates(d)?,
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;

@@ -33,14 +33,10 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
 }
 
 fn load_plan_now(args: &BlueprintArgs) -> Result<Plan> {
-    let input = |help: &'static str| move |m: String| Error::from(Diagnostic::new(m).help(help));
-    let (main, dir) = loader::FsResolver.blueprint(&args.blueprint, None).map_err(input("`bdprov blueprints` lists the built-in ones"))?;
-    let values = args
-        .values
-        .iter()
-        .map(|p| loader::read_values(p))
-        .collect::<Result<Vec<_>, String>>()
-        .map_err(input("-f takes a values file: YAML with a blueprint's keys"))?;
+    let (main, dir) = loader::FsResolver
+        .blueprint(&args.blueprint, None)
+        .map_err(|m| Error::from(Diagnostic::new(m).help("`bdprov blueprints` lists the built-in ones")))?;
+    let values = args.values.iter().map(|p| loader::read_values(p)).collect::<std::result::Result<Vec<_>, _>>()?;
     if args.registry.is_some() && args.images != super::ImageSetArg::Local {
         return Err(Diagnostic::new("--registry names where the offline images are: it goes with --images local")
             .help("add --images local, or drop --registry (official images come from their own registries)")
