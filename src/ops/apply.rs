@@ -289,28 +289,22 @@ struct Hooks<'a> {
 }
 
 impl<'a> Hooks<'a> {
-    /// Await `work` while the running hooks go on.
-    async fn alongside<T>(&mut self, work: impl Future<Output = T>) -> T {
+    /// Await `work` while the running hooks go on, keeping those that end.
+    /// With `woken`, the first hook that ends cuts the wait short, and
+    /// `woken` is the answer (a pause ends at once, so what waits for that
+    /// hook starts); without, the wait goes on until `work` is done.
+    async fn alongside<T>(&mut self, work: impl Future<Output = T>, mut woken: Option<T>) -> T {
         tokio::pin!(work);
         loop {
             tokio::select! {
                 biased;
                 v = &mut work => return v,
-                Some(ended) = self.running.next(), if !self.running.is_empty() => self.ended.push(ended),
-            }
-        }
-    }
-
-    /// Sleep for `d`, or until a hook ends; unless a signal comes first.
-    async fn pause(&mut self, d: Duration) -> std::result::Result<(), crate::signals::Signal> {
-        let sleep = crate::signals::sleep(d);
-        tokio::pin!(sleep);
-        tokio::select! {
-            biased;
-            r = &mut sleep => r,
-            Some(ended) = self.running.next(), if !self.running.is_empty() => {
-                self.ended.push(ended);
-                Ok(())
+                Some(ended) = self.running.next(), if !self.running.is_empty() => {
+                    self.ended.push(ended);
+                    if let Some(v) = woken.take() {
+                        return v;
+                    }
+                }
             }
         }
     }
@@ -372,7 +366,7 @@ async fn rounds_until_ready<'a>(
             let action = rounds::action_of(changes, svc);
             // Retired hosts whose slots run again must be taken back first.
             if let Some((def, to)) = rounds::readmit_before(plan, svc, &action) {
-                hooks.alongside(super::decommission::readmit(engine, plan, svc, def, to, progress)).await?;
+                hooks.alongside(super::decommission::readmit(engine, plan, svc, def, to, progress), None).await?;
             }
             let before: HashSet<String> = engine.tasks(&svc.name).await?.into_iter().map(|t| t.id).collect();
             let desired = apply_one(engine, svc, &action, config_ids).await?;
@@ -391,13 +385,16 @@ async fn rounds_until_ready<'a>(
         let nodes = engine.nodes().await?;
         let pending: Vec<usize> = (0..n).filter(|&i| matches!(steps[i], Step::Applied { .. })).collect();
         let seen = hooks
-            .alongside(join_all(pending.iter().map(|&i| {
-                let desired = match &steps[i] {
-                    Step::Applied { desired, .. } => *desired,
-                    _ => 0,
-                };
-                ready::observe(engine, &client, &plan.services[i], desired, &nodes)
-            })))
+            .alongside(
+                join_all(pending.iter().map(|&i| {
+                    let desired = match &steps[i] {
+                        Step::Applied { desired, .. } => *desired,
+                        _ => 0,
+                    };
+                    ready::observe(engine, &client, &plan.services[i], desired, &nodes)
+                })),
+                None,
+            )
             .await;
         let mut tasks_of = HashMap::new();
         for (&i, result) in pending.iter().zip(seen) {
@@ -434,8 +431,8 @@ async fn rounds_until_ready<'a>(
             return Ok(last.into_iter().flatten().collect());
         }
         // The next round comes after the poll interval, or as soon as a hook
-        // ends (what waits for it starts at once).
-        if let Err(signal) = hooks.pause(POLL).await {
+        // ends (what waits for it starts at once); unless a signal comes first.
+        if let Err(signal) = hooks.alongside(crate::signals::sleep(POLL), Some(Ok(()))).await {
             return Err(interrupted(plan, &steps, signal));
         }
     }
@@ -500,4 +497,45 @@ async fn apply_one(engine: &Engine, svc: &ServiceDef, action: &Action, config_id
         }
         Action::Keep { replicas } => *replicas,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::HookActionDef;
+
+    fn hook(name: &str) -> HookDef {
+        HookDef { name: name.into(), after: vec![], action: HookActionDef::Job { template: Box::default(), colocate: None } }
+    }
+
+    fn ends_after(hook: &HookDef, secs: u64) -> HookRun<'_> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            (hook, Ok(format!("{secs}s")))
+        })
+    }
+
+    async fn after<T>(secs: u64, v: T) -> T {
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        v
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hooks_end_cuts_a_pause_short_but_not_other_work() {
+        let (a, b) = (hook("a"), hook("b"));
+        let mut hooks = Hooks { running: FuturesUnordered::new(), ended: Vec::new() };
+        hooks.running.push(ends_after(&a, 1));
+        hooks.running.push(ends_after(&b, 5));
+        let start = tokio::time::Instant::now();
+        let ended = |hooks: &Hooks<'_>| hooks.ended.iter().map(|(h, _)| h.name.clone()).collect::<Vec<_>>();
+        // Work goes on past a hook's end, which is kept for the next round.
+        assert_eq!(hooks.alongside(after(2, "observed"), None).await, "observed");
+        assert_eq!((start.elapsed().as_secs(), ended(&hooks)), (2, vec!["a".to_string()]));
+        // A pause ends as soon as a hook does.
+        assert_eq!(hooks.alongside(after(60, "slept"), Some("woken")).await, "woken");
+        assert_eq!((start.elapsed().as_secs(), ended(&hooks)), (5, vec!["a".to_string(), "b".to_string()]));
+        // With no hook running, a pause is the whole interval.
+        assert_eq!(hooks.alongside(after(3, "slept"), Some("woken")).await, "slept");
+        assert_eq!(start.elapsed().as_secs(), 8);
+    }
 }
