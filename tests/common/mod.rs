@@ -252,21 +252,33 @@ pub fn swarm_lock() -> SwarmLock {
         .open(std::env::temp_dir().join("bdprov-e2e.lock"))
         .expect("open the e2e lock file");
     file.lock().expect("lock the e2e lock file");
-    SwarmLock { _file: file, _guard: guard }
+    SwarmLock { _file: file, _guard: guard, since: std::time::Instant::now() }
 }
 
 /// Held while a test uses the swarm: within this run and across runs.
 pub struct SwarmLock {
     _file: std::fs::File,
     _guard: std::sync::MutexGuard<'static, ()>,
+    since: std::time::Instant,
 }
+
+/// Where each end-to-end test's time on the swarm is appended (`name`,
+/// seconds, `ok` or `failed`); `scripts/test.sh` prints it, slowest first.
+pub const TIMES: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/e2e-times.tsv");
 
 impl Drop for SwarmLock {
     /// A test that fails leaves its clusters up: what `status` says of each
     /// goes with the failure (CI keeps only the tests' output).
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        let failed = std::thread::panicking();
+        if failed {
             report_clusters(&[]);
+        }
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let line = format!("{name}\t{:.0}\t{}\n", self.since.elapsed().as_secs_f64(), if failed { "failed" } else { "ok" });
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(TIMES) {
+            use std::io::Write;
+            let _ = f.write_all(line.as_bytes());
         }
     }
 }
