@@ -14,9 +14,9 @@ now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 # The machine's busy CPU time so far, in seconds (user, nice, system, irq,
-# softirq, steal from /proc/stat): the difference over a command is what the
+# softirq, steal from /proc/stat, in clock ticks): the difference over a command is what the
 # whole machine spent on it (containers, dockerd, bdprov), whatever its cores.
-busy_cpu() { awk '/^cpu /{ printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / 100 }' /proc/stat; }
+busy_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{ printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
 
 # Until nothing of the cluster or the stack is left (services, network, containers).
 wait_gone() {
