@@ -6,8 +6,7 @@ use crate::error::Result;
 use crate::job::{self, Job};
 use crate::output::Progress;
 use crate::plan::{HookActionDef, HookDef, Plan};
-use crate::systems::hdfs;
-use crate::systems::hdfs::{self as webhdfs, paths as hdfs_paths};
+use crate::systems;
 
 /// Run one hook; what it did, in a few words.
 pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Result<String> {
@@ -26,15 +25,7 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
                 "fix the cause and run `bdprov up` again: hooks run on every `up`",
             ))
         }
-        HookActionDef::Webhdfs { endpoint, user, paths } => {
-            let base = engine.reach(endpoint).await?;
-            let done =
-                hdfs::ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))?;
-            Ok(hdfs::summary(&done))
-        }
-        HookActionDef::Hdfs { template, paths, .. } => {
-            let done = hdfs_paths::ensure(engine, plan, &hook.name, template, paths, progress).await?;
-            Ok(webhdfs::summary(&done))
-        }
+        // The systems' own hooks (HDFS's paths).
+        _ => systems::hdfs::hook(engine, plan, hook, progress).await.expect("a hook is a job or a system's"),
     }
 }

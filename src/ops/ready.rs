@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::{Availability, Engine, NodeInfo, TaskInfo, TaskState};
 use crate::error::Result;
-use crate::plan::{CheckDef, ServiceDef};
+use crate::plan::ServiceDef;
 use crate::probe::{self, Verdict};
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -80,7 +80,7 @@ pub async fn observe(
             let targets = if p.service == svc.name { tasks.clone() } else { engine.tasks(&p.service).await? };
             let addrs: Vec<&str> =
                 current(&targets).filter(|t| t.is_running()).filter_map(|t| node(nodes, &t.node_id)).map(|n| n.addr.as_str()).collect();
-            let counting = matches!(&p.check, CheckDef::Http { count: Some(_), .. } | CheckDef::Zookeeper { znode: Some(_) });
+            let counting = p.check.counts();
             let ask = |addr: String, port: u16| async move {
                 let resp = probe::fetch(client, &p.check, &addr, port).await;
                 let v = probe::judge(&p.check, &resp, desired);

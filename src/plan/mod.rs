@@ -519,6 +519,14 @@ pub enum CheckDef {
     },
 }
 
+impl CheckDef {
+    /// Whether the check counts members itself (an HTTP count, a znode's
+    /// children): one member's answer speaks for the whole role.
+    pub fn counts(&self) -> bool {
+        matches!(self, CheckDef::Http { count: Some(_), .. } | CheckDef::Zookeeper { znode: Some(_) })
+    }
+}
+
 /// A step `up` runs itself once the roles it comes after are ready.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HookDef {

@@ -3,7 +3,8 @@
 //! Blueprints describe clusters generically (roles, probes, hooks, jobs);
 //! these modules are where product knowledge lives.
 //!
-//! - [`hdfs`]: directories through the NameNode's WebHDFS API (the `webhdfs` hook).
+//! - [`hdfs`]: directories in HDFS, through the NameNode's WebHDFS API or `hdfs dfs` in one-shot jobs
+//!   (the `webhdfs` and `hdfs` hooks, run by [`hdfs::hook`]).
 //! - [`yarn`]: following an application through the ResourceManager's REST API; what
 //!   the ResourceManager says of its nodes, limits and waiting applications ([`yarn::preflight`]).
 //! - [`spark`]: spark-submit command lines for `submit spark|yarn`, and `submit`'s

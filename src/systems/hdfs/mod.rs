@@ -14,8 +14,10 @@ use std::time::Duration;
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::plan::PathDef;
+use crate::output::Progress;
+use crate::plan::{HookActionDef, HookDef, PathDef, Plan};
 use crate::units::parse_mode;
 
 /// What GETFILESTATUS tells about a path (the fields bdprov compares).
@@ -141,6 +143,23 @@ pub fn summary(done: &[(String, Outcome)]) -> String {
         return format!("{} path{} unchanged", done.len(), if done.len() == 1 { "" } else { "s" });
     }
     done.iter().map(|(p, o)| format!("{p} {o}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A hook of HDFS's own (`webhdfs:` or `hdfs:` in a blueprint): its paths
+/// made what they should be, through the NameNode's WebHDFS or by `hdfs dfs`
+/// in one-shot jobs; what it did, in a few words. `None` for a hook that
+/// is not HDFS's.
+pub async fn hook(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Option<Result<String>> {
+    let done = match &hook.action {
+        HookActionDef::Webhdfs { endpoint, user, paths } => async {
+            let base = engine.reach(endpoint).await?;
+            ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))
+        }
+        .await,
+        HookActionDef::Hdfs { template, paths, .. } => self::paths::ensure(engine, plan, &hook.name, template, paths, progress).await,
+        HookActionDef::Job { .. } => return None,
+    };
+    Some(done.map(|d| summary(&d)))
 }
 
 /// Make every path what it should be, as `user`, through the WebHDFS API at
