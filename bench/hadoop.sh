@@ -15,10 +15,15 @@
 #       resident memory (cgroup v1 memory.stat total_rss), for both.
 #   (c) the machine's busy CPU time from the command to ready (/proc/stat):
 #       CPU time / cores is the least a start can take on this machine.
-#   bdprov runs twice per round: with the kit's class-data archives (the
-#   default) and with them switched off (BDPROV_CDS=off in every Hadoop and
-#   Spark role), so their gain is measured, not assumed.
-# Prints medians and the ratios (archives on/off, bdprov/baseline).
+#   (d) `bdprov submit spark-pi --master yarn` → SUCCEEDED, on the cluster
+#       just brought up (its first YARN application: the NodeManagers also
+#       fetch Spark's jars from HDFS), then again (they have them).
+#   bdprov runs four times per round, so each gain is measured, not assumed:
+#   as it ships (the kit's class-data archives, the Hadoop daemons on the
+#   first JIT tier); with the full JIT in the Hadoop daemons (BDPROV_JIT=full);
+#   with the archives switched off (BDPROV_CDS=off in every Hadoop and Spark
+#   role); with both (the kit before either).
+# Prints medians and the ratios (against each variant, bdprov/baseline).
 #
 # Needs a running swarm and the offline images: run ./scripts/setup.sh first.
 # Usage: bench/hadoop.sh [ROUNDS]   (default 2)
@@ -30,8 +35,9 @@ NN=${BENCH_NN:-39870} RM=${BENCH_RM:-38088} UI=${BENCH_UI:-38081} HS=${BENCH_HS:
 SETS=(--name "$NAME" --images local
   --set "namenode-web.ports.http.published=$NN" --set "resourcemanager-web.ports.http.published=$RM"
   --set "master.ports.ui.published=$UI" --set "history.ports.ui.published=$HS")
-OFF=()
+OFF=() FULL=()
 for r in namenode datanode resourcemanager nodemanager master worker history; do OFF+=(--set "$r.env.BDPROV_CDS=off"); done
+for r in namenode datanode resourcemanager nodemanager; do FULL+=(--set "$r.env.BDPROV_JIT=full"); done
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
@@ -72,26 +78,42 @@ teardown() {
 "$BDPROV" render spark-hdfs-yarn "${SETS[@]}" --format compose --out "$STACK_DIR" 2>/dev/null
 teardown
 
-# One bdprov round: up (timed), memory, busy CPU. Prints "UP MEM CPU".
+# One bdprov round: up (timed), memory, busy CPU, two YARN SparkPis (timed).
+# Prints "UP MEM CPU PI PI2".
 bdprov_round() {
-  local t0 t1 c0 c1 up
+  local t0 t1 c0 c1 up mem p0 p1 p2
   t0=$(now) c0=$(busy_cpu)
   "$BDPROV" up spark-hdfs-yarn "${SETS[@]}" "$@" >/dev/null 2>"$OUT/hadoop-up.log"
   t1=$(now) c1=$(busy_cpu)
   cluster_ready || { echo "bdprov up returned but the cluster is not ready" >&2; exit 1; }
   up=$(elapsed "$t0" "$t1")
   sleep 5
-  echo "$up $(cluster_rss "bdprov.cluster=$NAME") $(elapsed "$c0" "$c1")"
+  mem=$(cluster_rss "bdprov.cluster=$NAME")
+  p0=$(now)
+  "$BDPROV" submit --cluster "$NAME" spark-pi --master yarn >"$OUT/hadoop-pi.out" 2>&1
+  p1=$(now)
+  "$BDPROV" submit --cluster "$NAME" spark-pi --master yarn >"$OUT/hadoop-pi.out" 2>&1
+  p2=$(now)
+  grep -q 'finished: SUCCEEDED' "$OUT/hadoop-pi.out" || { echo "the YARN SparkPi did not succeed" >&2; exit 1; }
+  echo "$up $mem $(elapsed "$c0" "$c1") $(elapsed "$p0" "$p1") $(elapsed "$p1" "$p2")"
   teardown
 }
 
-echo "== spark-hdfs-yarn: command → all ready, $ROUNDS rounds of: bdprov (archives on), bdprov (archives off), stack deploy; load $(cut -d' ' -f1-3 /proc/loadavg)"
-UP=() OFF_UP=() STACK=() MEM_B=() MEM_OFF=() MEM_S=() CPU_B=() CPU_OFF=() CPU_S=()
+echo "== spark-hdfs-yarn: command → all ready, $ROUNDS rounds of: bdprov (as shipped), bdprov (full JIT), bdprov (archives off), bdprov (neither), stack deploy; load $(cut -d' ' -f1-3 /proc/loadavg)"
+VARIANTS=(on full off neither)
+declare -A UP MEM CPU PI PI2
 for i in $(seq 1 "$ROUNDS"); do
-  read -r u m c <<<"$(bdprov_round)"
-  UP+=("$u") MEM_B+=("$m") CPU_B+=("$c")
-  read -r u m c <<<"$(bdprov_round "${OFF[@]}")"
-  OFF_UP+=("$u") MEM_OFF+=("$m") CPU_OFF+=("$c")
+  for v in "${VARIANTS[@]}"; do
+    case $v in
+      on) extra=() ;;
+      full) extra=("${FULL[@]}") ;;
+      off) extra=("${OFF[@]}") ;;
+      neither) extra=("${OFF[@]}" "${FULL[@]}") ;;
+    esac
+    read -r u m c p q <<<"$(bdprov_round "${extra[@]}")"
+    UP[$v]+="$u " MEM[$v]+="$m " CPU[$v]+="$c " PI[$v]+="$p " PI2[$v]+="$q "
+    echo "  round $i, bdprov $v: up ${u}s, RSS $m MiB, busy CPU ${c}s; YARN SparkPi ${p}s, again ${q}s; load $(cut -d' ' -f1 /proc/loadavg)"
+  done
 
   # The export names the cluster's secret as external: made by hand, as its header says.
   openssl rand -hex 32 | docker secret create "${NAME}_spark-auth" - >/dev/null
@@ -101,23 +123,35 @@ for i in $(seq 1 "$ROUNDS"); do
   make_paths
   until cluster_ready; do sleep 0.25; done
   t1=$(now) c1=$(busy_cpu)
-  STACK+=("$(elapsed "$t0" "$t1")") CPU_S+=("$(elapsed "$c0" "$c1")")
+  UP[stack]+="$(elapsed "$t0" "$t1") " CPU[stack]+="$(elapsed "$c0" "$c1") "
   sleep 5
-  MEM_S+=("$(cluster_rss "com.docker.stack.namespace=$NAME")")
+  MEM[stack]+="$(cluster_rss "com.docker.stack.namespace=$NAME") "
   teardown
-  echo "  round $i: bdprov up ${UP[-1]}s (archives off ${OFF_UP[-1]}s), stack deploy + hand steps + polling ${STACK[-1]}s;" \
-    "cluster RSS ${MEM_B[-1]} / off ${MEM_OFF[-1]} / stack ${MEM_S[-1]} MiB;" \
-    "busy CPU ${CPU_B[-1]} / off ${CPU_OFF[-1]} / stack ${CPU_S[-1]} s; load $(cut -d' ' -f1 /proc/loadavg)"
+  echo "  round $i, stack deploy + hand steps + polling: $(echo "${UP[stack]}" | awk '{print $NF}')s, RSS $(echo "${MEM[stack]}" | awk '{print $NF}') MiB, busy CPU $(echo "${CPU[stack]}" | awk '{print $NF}')s"
 done
 
-python3 - "$(median "${UP[@]}")" "$(median "${OFF_UP[@]}")" "$(median "${STACK[@]}")" \
-  "$(median "${MEM_B[@]}")" "$(median "${MEM_OFF[@]}")" "$(median "${MEM_S[@]}")" "$ROUNDS" \
-  "$(median "${CPU_B[@]}")" "$(median "${CPU_OFF[@]}")" "$(median "${CPU_S[@]}")" "$(nproc)" <<'PY' | tee "$OUT/hadoop-summary.txt"
+# shellcheck disable=SC2086  # each entry is a list of figures
+python3 - "$ROUNDS" "$(nproc)" \
+  "$(median ${UP[on]})" "$(median ${UP[full]})" "$(median ${UP[off]})" "$(median ${UP[neither]})" "$(median ${UP[stack]})" \
+  "$(median ${MEM[on]})" "$(median ${MEM[full]})" "$(median ${MEM[off]})" "$(median ${MEM[neither]})" "$(median ${MEM[stack]})" \
+  "$(median ${CPU[on]})" "$(median ${CPU[full]})" "$(median ${CPU[off]})" "$(median ${CPU[neither]})" "$(median ${CPU[stack]})" \
+  "$(median ${PI[on]})" "$(median ${PI[full]})" "$(median ${PI[off]})" "$(median ${PI[neither]})" \
+  "$(median ${PI2[on]})" "$(median ${PI2[full]})" "$(median ${PI2[off]})" "$(median ${PI2[neither]})" <<'PY' | tee "$OUT/hadoop-summary.txt"
 import sys
-on, off, st, mon, moff, mst, n, con, coff, cst, cores = map(float, sys.argv[1:])
+n, cores = map(float, sys.argv[1:3])
+f = list(map(float, sys.argv[3:]))
+up, mem, cpu, pi, pi2 = f[0:5], f[5:10], f[10:15], f[15:19], f[19:23]
+names = ["as shipped", "full JIT", "archives off", "neither"]
+def row(what, xs, unit, fmt):
+    print(f"{what}: " + "  ".join(f"{k} {x:{fmt}}{unit}" for k, x in zip(names + ["stack deploy"], xs)))
 print(f"medians of {n:.0f}:")
-print(f"(a) up spark-hdfs-yarn → ready: archives on {on:.2f}s  off {off:.2f}s  stack deploy {st:.2f}s   on/off {on / off:.2f}  on/stack {on / st:.2f}  off/stack {off / st:.2f}")
-print(f"(b) whole cluster RSS once ready: archives on {mon:.0f} MiB  off {moff:.0f} MiB  stack deploy {mst:.0f} MiB  on/stack {mon / mst:.2f}")
-print(f"(c) machine busy CPU, command → ready: archives on {con:.1f}s  off {coff:.1f}s  stack deploy {cst:.1f}s;"
-      f" on {cores:.0f} cores the least a start can take is CPU / cores: {con / cores:.1f}s (on), {cst / cores:.1f}s (stack)")
+row("(a) up spark-hdfs-yarn → ready", up, "s", ".2f")
+print(f"    as shipped / full JIT {up[0] / up[1]:.2f}  / archives off {up[0] / up[2]:.2f}  / neither {up[0] / up[3]:.2f}  / stack {up[0] / up[4]:.2f}")
+row("(b) whole cluster RSS once ready", mem, " MiB", ".0f")
+row("(c) machine busy CPU, command → ready", cpu, "s", ".1f")
+print(f"    on {cores:.0f} cores the least a start can take is CPU / cores: {cpu[0] / cores:.1f}s as shipped, {cpu[4] / cores:.1f}s for the stack")
+row("(d) submit spark-pi --master yarn → SUCCEEDED, first", pi, "s", ".2f")
+print(f"    as shipped / neither {pi[0] / pi[3]:.2f}")
+row("    and again", pi2, "s", ".2f")
+print(f"    as shipped / neither {pi2[0] / pi2[3]:.2f}")
 PY

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::common::{assert_archives_mapped, bdprov, bdprov_env, docker, eventually, get_json, one_shot, up_fresh, Run};
+use crate::common::{assert_archives_mapped, bdprov, bdprov_env, compiler_threads, docker, eventually, get_json, one_shot, up_fresh, Run};
 
 const CLUSTER: &str = "e2e-hadoop";
 const NET: &str = "e2e-hadoop-net";
@@ -175,19 +175,24 @@ fn up_returns_when_every_role_is_ready() -> Run {
 }
 
 /// The kit's Hadoop daemons run with the class-data archives made at image
-/// build (bench/hadoop.sh measures what they save).
+/// build, and on the first JIT tier only (bench/hadoop.sh measures what
+/// each saves).
 fn every_hadoop_daemon_maps_its_archive() {
     let service = |role: &str| format!("{CLUSTER}_{role}");
-    assert_archives_mapped(
-        "/opt/hadoop/cds",
-        "1000",
-        &[
-            (service("namenode"), "org.apache.hadoop.hdfs.server.namenode.NameNode", 1),
-            (service("datanode"), "org.apache.hadoop.hdfs.server.datanode.DataNode", 3),
-            (service("resourcemanager"), "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager", 1),
-            (service("nodemanager"), "org.apache.hadoop.yarn.server.nodemanager.NodeManager", 2),
-        ],
-    );
+    let daemons = [
+        (service("namenode"), "org.apache.hadoop.hdfs.server.namenode.NameNode", 1),
+        (service("datanode"), "org.apache.hadoop.hdfs.server.datanode.DataNode", 3),
+        (service("resourcemanager"), "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager", 1),
+        (service("nodemanager"), "org.apache.hadoop.yarn.server.nodemanager.NodeManager", 2),
+    ];
+    assert_archives_mapped("/opt/hadoop/cds", "1000", &daemons);
+    for (service, _, replicas) in &daemons {
+        let threads = compiler_threads(service, "1000");
+        assert_eq!(threads.len(), *replicas, "{service}: {threads:?}");
+        for t in threads {
+            assert!(t.contains("C1 CompilerThre") && !t.contains("C2"), "{service} should compile with C1 only, it runs: {t}");
+        }
+    }
 }
 
 /// The URL of the Spark master's UI.

@@ -210,6 +210,16 @@ pub fn assert_archives_mapped(dir: &str, uid: &str, roles: &[(String, &str, usiz
     }
 }
 
+/// The JIT compiler threads PID 1 of each container of `service` runs
+/// (`C1 CompilerThre`, `C2 CompilerThre`, from each thread's name), read as
+/// `uid`: what the JVM really compiles with, whatever its flags say.
+pub fn compiler_threads(service: &str, uid: &str) -> Vec<String> {
+    containers_of(service)
+        .iter()
+        .map(|id| docker(&["exec", "-u", uid, id, "sh", "-c", "cat /proc/1/task/*/comm | grep -o 'C[12] CompilerThre' | sort -u | tr '\\n' ' '"]).ok().stdout)
+        .collect()
+}
+
 /// GET a URL on this machine and parse JSON.
 pub fn get_json(url: &str) -> Option<serde_json::Value> {
     let out = Command::new("curl").args(["-fsS", "--max-time", "3", url]).output().ok()?;

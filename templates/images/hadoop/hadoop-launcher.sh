@@ -141,10 +141,30 @@ hl_run() {
     "-Dhadoop.security.logger=${HADOOP_SECURITY_LOGGER:-INFO,NullAppender}"
   )
   [ -z "${JAVA_LIBRARY_PATH:-}" ] || opts+=("-Djava.library.path=$JAVA_LIBRARY_PATH")
+  hl_tier
   # shellcheck disable=SC2086
-  opts+=(${HADOOP_OPTS:-} $extra)
+  opts+=("${HL_TIER[@]}" ${HADOOP_OPTS:-} $extra)
   hl_share "$class"
   exec "$HL_JAVA" "${opts[@]}" "${HL_SHARE[@]}" -cp "$HL_SHARE_CP${HL_EXTRA_CP:+$HL_EXTRA_CP:}$(hl_classpath)" "$class" "$@"
+}
+
+# The JIT (the kit's image only): every JVM this launcher starts, daemons
+# and the clients bdprov runs, stops at the first tier (C1), which compiles
+# soonest and cheapest. A cluster's start on a small host is bound by CPU,
+# and the second tier's compilations, mostly the DataNodes' while they
+# write Spark's jars, were a third of it (bench/hadoop.sh). The price, once
+# warm: a DataNode wrote about a fifth slower (512 MB, two replicas, on a
+# 2-core machine where the writes were bound by CPU). YARN's
+# containers (Spark's executors, MapReduce's tasks) do not start here and
+# keep the full JIT. BDPROV_JIT=full in a role's env gives it back (e.g. to
+# DataNodes that must write at full speed); HADOOP_OPTS and the *_OPTS
+# come later, so a tier set there wins too. Sets HL_TIER (JVM options).
+hl_tier() {
+  HL_TIER=()
+  case ${BDPROV_JIT:-quick} in
+    full) ;;
+    *) HL_TIER=(-XX:TieredStopAtLevel=1) ;;
+  esac
 }
 
 # Class-data sharing (the kit's image only): a JVM whose main class has an
