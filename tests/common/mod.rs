@@ -216,7 +216,11 @@ pub fn assert_archives_mapped(dir: &str, uid: &str, roles: &[(String, &str, usiz
 pub fn compiler_threads(service: &str, uid: &str) -> Vec<String> {
     containers_of(service)
         .iter()
-        .map(|id| docker(&["exec", "-u", uid, id, "sh", "-c", "cat /proc/1/task/*/comm | grep -o 'C[12] CompilerThre' | sort -u | tr '\\n' ' '"]).ok().stdout)
+        .map(|id| {
+            docker(&["exec", "-u", uid, id, "sh", "-c", "cat /proc/1/task/*/comm | grep -o 'C[12] CompilerThre' | sort -u | tr '\\n' ' '"])
+                .ok()
+                .stdout
+        })
         .collect()
 }
 

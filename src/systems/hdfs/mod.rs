@@ -151,11 +151,13 @@ pub fn summary(done: &[(String, Outcome)]) -> String {
 /// is not HDFS's.
 pub async fn hook(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Option<Result<String>> {
     let done = match &hook.action {
-        HookActionDef::Webhdfs { endpoint, user, paths } => async {
-            let base = engine.reach(endpoint).await?;
-            ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))
+        HookActionDef::Webhdfs { endpoint, user, paths } => {
+            async {
+                let base = engine.reach(endpoint).await?;
+                ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))
+            }
+            .await
         }
-        .await,
         HookActionDef::Hdfs { template, paths, .. } => self::paths::ensure(engine, plan, &hook.name, template, paths, progress).await,
         HookActionDef::Job { .. } => return None,
     };
