@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_archives_mapped, bdprov_env, docker, eventually, get_json, up_fresh};
+use crate::common::{assert_archives_mapped, bdprov_env, docker, eventually, get_json, until_ok, up_fresh};
 
 const CLUSTER: &str = "e2e-ha-hdfs";
 const LOCAL: &[(&str, &str)] = &[("BDPROV_IMAGES", "local")];
@@ -133,8 +133,7 @@ fn e2e_hdfs_ha_failover_keeps_data_and_restarts_format_nothing() {
         (restarted() && state(first).as_deref() == Some("active")).then_some(first)
     });
     let took_over = killed.elapsed();
-    let (ok, out) = client("hdfs dfs -put -f /etc/hostname /ha/after-failover");
-    assert!(ok, "a write after the failover failed:\n{out}");
+    until_ok("a write after the failover", Duration::from_secs(30), || client("hdfs dfs -put -f /etc/hostname /ha/after-failover"));
     let who = if now_active == other { "the standby" } else { "the restarted member" };
     eprintln!(
         "failover: nn{now_active} ({who}) active {:.1}s after the kill, first write done {:.1}s after it",

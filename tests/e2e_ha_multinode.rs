@@ -409,8 +409,9 @@ fn e2e_ha_multinode_hadoop_survives_a_killed_namenode_and_a_lost_node() {
             _ => None,
         }
     });
-    let (ok, out) = hdfs_client(&dn, "hdfs dfs -put -f /etc/hostname /ha/after-kill");
-    assert!(ok, "a write after the kill failed:\n{out}");
+    crate::common::until_ok("a write after the kill", Duration::from_secs(30), || {
+        hdfs_client(&dn, "hdfs dfs -put -f /etc/hostname /ha/after-kill")
+    });
     eprintln!("ha-multinode-hadoop: {active} killed -> {now_active} active and a write done in {:.1}s", t.elapsed().as_secs_f64());
     assert_eq!(hdfs_checksum(&dn, "/ha/file"), sum);
     // The swarm restarts the killed member on its node: the pair is whole.
@@ -469,8 +470,9 @@ fn e2e_ha_multinode_hadoop_survives_a_killed_namenode_and_a_lost_node() {
     // A client on a node that stays: the file reads back, a write succeeds.
     let st = hadoop_status();
     let client = datanode_nodes(&st).into_iter().find(|d| *d != lost).expect("a DataNode on a node that stays");
-    let (ok, out) = hdfs_client(&client, "hdfs dfs -put -f /etc/hostname /ha/after-node-loss");
-    assert!(ok, "a write after {lost} was lost failed:\n{out}");
+    crate::common::until_ok(&format!("a write after {lost} was lost"), Duration::from_secs(30), || {
+        hdfs_client(&client, "hdfs dfs -put -f /etc/hostname /ha/after-node-loss")
+    });
     eprintln!("ha-multinode-hadoop: a write {:.1}s after {lost} stopped", t.elapsed().as_secs_f64());
     assert_eq!(hdfs_checksum(&client, "/ha/file"), sum, "the file after {lost} was lost");
     let st = waiting_on(HADOOP, &format!("{lost} listed as down"), Duration::from_secs(60), || {

