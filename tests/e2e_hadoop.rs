@@ -168,9 +168,12 @@ fn e2e_spark_hdfs_yarn_lifecycle() {
 fn up_returns_when_every_role_is_ready() -> Run {
     // up: returns only when every role is ready.
     let up = up_fresh(CLUSTER, UP, LOCAL);
-    for role in ["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker", "history", "hdfs-paths", "spark-libs"] {
+    for role in ["namenode", "datanode", "resourcemanager", "nodemanager", "master", "worker", "history", "hdfs-paths"] {
         assert!(up.stderr.contains(role), "no progress line for {role}:\n{}", up.stderr);
     }
+    // The kit's NodeManagers carry Spark's jars: the official images'
+    // upload hook is left out.
+    assert!(!up.stderr.contains("spark-libs"), "the kit's cluster ran the upload hook:\n{}", up.stderr);
     assert_eq!(in_service_datanodes(), Some(3), "up returned before 3 datanodes were in service");
     assert_eq!(active_nodemanagers(), Some(2), "up returned before 2 NodeManagers were active");
     assert_eq!(jmx("NameNodeInfo").unwrap()["Safemode"], "", "the NameNode is still in safe mode");
@@ -322,6 +325,10 @@ fn spark_jobs_on_yarn() {
     let app_id = line.split_whitespace().nth(1).unwrap().to_string();
     let rm_app = get_json(&format!("{RM}/ws/v1/cluster/apps/{app_id}")).expect("the ResourceManager knows the application");
     assert_eq!(rm_app["app"]["finalStatus"], "SUCCEEDED", "{rm_app:#}");
+    // Spark's jars came from the NodeManagers' image (`local:`): neither
+    // uploaded with the application nor kept on HDFS.
+    assert!(!pi.stderr.contains("__spark_libs__") && !pi.stdout.contains("__spark_libs__"), "Spark's jars were uploaded:\n{}", pi.stderr);
+    assert!(status_of("/spark/lib/spark-jars.tar").is_none(), "Spark's jars are on HDFS");
 
     // The history server lists it, from its event log on HDFS.
     eventually("the YARN application in the history server", Duration::from_secs(90), || {

@@ -472,4 +472,24 @@ jobs:
         let e = decoded("{ port: http, path: /prom, images: kit }").unwrap_err();
         assert_eq!(e.0[0].message, "roles.nn.metrics.images: `kit` is not an image set");
     }
+
+    /// A hook only one image set needs says so (`images:`); any other value
+    /// is reported at its place, with what to write.
+    #[test]
+    fn a_hook_names_the_image_set_that_needs_it() {
+        let decoded = |images: &str| {
+            let text = format!(
+                "version: 1\nname: h\nroles:\n  nn:\n    image: bdprov/hadoop:3.5.0\nhooks:\n  up:\n    after: nn\n    images: {images}\n    job: {{ image: bdprov/spark:4.3.0, command: [\"true\"] }}\n"
+            );
+            decode(&yaml::parse(&SourceFile::new("h.yaml", text)).unwrap())
+        };
+        let bp = decoded("official").unwrap();
+        assert_eq!(bp.hooks[0].images, Some(crate::blueprint::ImageSet::Official));
+        assert_eq!(decoded("~").unwrap().hooks[0].images, None);
+        let e = decoded("kit").unwrap_err();
+        assert_eq!(e.0[0].message, "hooks.up.images: `kit` is not an image set");
+        assert!(e.0[0].help.clone().unwrap_or_default().contains("only the kit's images need it"), "{:?}", e.0[0].help);
+        let span = e.0[0].span.clone().expect("the place of `images`");
+        assert_eq!((span.line, span.col), (9, 13));
+    }
 }

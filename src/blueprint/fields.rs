@@ -56,7 +56,7 @@ pub(super) const SPARK_JOB: &[&str] = &[
 pub(super) const PI: &[&str] = &["file", "class"];
 pub(super) const STORM_JOB: &[&str] = &["image", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "nimbus", "ui"];
 pub(super) const JOB_KINDS: &[&str] = &super::model::Jobs::KINDS;
-pub(super) const HOOK: &[&str] = &["after", "job", "webhdfs", "hdfs", "paths"];
+pub(super) const HOOK: &[&str] = &["after", "job", "webhdfs", "hdfs", "paths", "images"];
 pub(super) const HDFS: &[&str] = &["role", "user"];
 pub(super) const HOOK_JOB: &[&str] =
     &["image", "command", "env", "user", "workdir", "configs", "volumes", "resources", "secrets", "colocate"];

@@ -12,6 +12,10 @@ impl Decoder {
         let path = format!("hooks.{}", e.key);
         let fields = self.map(&e.value, &path, HOOK)?;
         let after = field(fields, "after").map(|f| self.refs(&f.value, &format!("{path}.after"))).unwrap_or_default();
+        let images = match field(fields, "images").filter(|f| !f.value.is_null()) {
+            Some(f) => self.image_set(&f.value, &format!("{path}.images"), "need").ok()?,
+            None => None,
+        };
         let action = match (field(fields, "job"), field(fields, "webhdfs").or_else(|| field(fields, "hdfs"))) {
             (None, Some(h)) if h.key == "hdfs" => self.hdfs_hook(h, fields, &path)?,
             (Some(job), None) => {
@@ -71,7 +75,7 @@ impl Decoder {
                 return None;
             }
         };
-        Some(Hook { name: e.key.clone(), span: e.key_span.clone(), after, action })
+        Some(Hook { name: e.key.clone(), span: e.key_span.clone(), after, action, images })
     }
 
     /// `hdfs: { role, user }` with `paths`: directories made by `hdfs dfs`

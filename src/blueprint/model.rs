@@ -442,6 +442,9 @@ pub struct Hook {
     pub span: Span,
     pub after: Vec<(String, Span)>,
     pub action: HookAction,
+    /// The image set that needs the hook; with the other set the plan
+    /// leaves it out, and what comes `after` it does not wait for it.
+    pub images: Option<ImageSet>,
 }
 
 #[derive(Clone, Debug)]

@@ -100,6 +100,24 @@ impl Decoder {
         }
     }
 
+    /// `local` or `official`: the one image set something is for (`what`
+    /// says how, for the help: "serve", "need"). `Err` after reporting a
+    /// value that is not an image set; `Ok(None)` when not a string.
+    pub(super) fn image_set(&mut self, node: &Node, path: &str, what: &str) -> Result<Option<ImageSet>, ()> {
+        let Some(i) = self.string(node, path) else { return Ok(None) };
+        match ImageSet::parse(&i) {
+            Some(set) => Ok(Some(set)),
+            None => {
+                self.err(
+                    &node.span,
+                    format!("{path}: `{i}` is not an image set"),
+                    format!("write `local` (only the kit's images {what} it) or `official`, or leave it out when both do"),
+                );
+                Err(())
+            }
+        }
+    }
+
     pub(super) fn text(&mut self, node: &Node, path: &str) -> Option<Text> {
         self.string(node, path).map(|text| Text { text, span: node.span.clone() })
     }

@@ -386,19 +386,9 @@ impl Decoder {
             }
         }
         let children = get("children").and_then(|v| self.text(v, &format!("{path}.children")));
-        let images = match get("images").map(|v| (v, self.string(v, &format!("{path}.images")))) {
-            None | Some((_, None)) => None,
-            Some((v, Some(i))) => match ImageSet::parse(&i) {
-                Some(set) => Some(set),
-                None => {
-                    self.err(
-                        &v.span,
-                        format!("{path}.images: `{i}` is not an image set"),
-                        "write `local` (only the kit's images serve it) or `official`, or leave it out when both do",
-                    );
-                    return None;
-                }
-            },
+        let images = match get("images").map(|v| self.image_set(v, &format!("{path}.images"), "serve")) {
+            None => None,
+            Some(set) => set.ok()?,
         };
         match (port, path_text) {
             (Some(port), Some(path)) => {

@@ -12,6 +12,8 @@
 //!   class-data archive per Spark JVM (master, worker, history server,
 //!   launcher, spark-submit) trained during the build: made from the image's
 //!   own jars and JVM, so the input hash that rebuilds the image remakes them.
+//! * `hadoop` — Hadoop's daemons from Maven Central on top of `spark` (its
+//!   parent: YARN's containers run Spark from the image's own jars).
 //!
 //! Builds are cached: every image is labelled with a hash of its inputs
 //! (Debian suite and packages, the pyspark archive's SHA-256, the
@@ -61,6 +63,9 @@ struct Child {
     /// What the builder stage makes from a lock's `source-release` artifact
     /// (named in the image's versions label).
     from_source: &'static str,
+    /// Built on another kit image (`{{ parent }}`, built first), sharing its
+    /// layers on disk and when pushed or saved with it.
+    parent: Option<&'static str>,
 }
 
 const CHILDREN: &[Child] = &[
@@ -77,6 +82,7 @@ const CHILDREN: &[Child] = &[
         locks: &[],
         builder: false,
         from_source: "",
+        parent: None,
     },
     Child {
         name: "zookeeper",
@@ -91,6 +97,7 @@ const CHILDREN: &[Child] = &[
         locks: &[ZOOKEEPER_LOCK],
         builder: false,
         from_source: "",
+        parent: None,
     },
     HADOOP,
     STORM,
@@ -209,8 +216,9 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             return Err(Error::help(format!("no offline image `{n}`"), format!("the kit builds: {}", NAMES.join(", "))));
         }
     }
-    let wanted: Vec<&str> =
-        if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| names.iter().any(|w| w == n)).collect() };
+    // An image's parent is built with it.
+    let asked = |n: &str| names.iter().any(|w| w == n || CHILDREN.iter().any(|c| c.name == w.as_str() && c.parent == Some(n)));
+    let wanted: Vec<&str> = if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| asked(n)).collect() };
     let cache = cache_dir();
     std::fs::create_dir_all(&cache).map_err(|e| Error::msg(format!("cannot create cache folder {}: {e}", cache.display())))?;
     let mut out = Vec::new();
@@ -244,10 +252,17 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     } else {
         String::new()
     };
+    // Each child's input hash, for the children built on it.
+    let mut keys: HashMap<&str, String> = HashMap::new();
     for child in &children {
         let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
-        let dockerfile = child.dockerfile.replace("{{ base }}", &base_ref).replace("{{ builder }}", &builder_ref);
-        let mut inputs = vec![base_key.as_str(), dockerfile.as_str()];
+        let parent = child.parent.map_or(String::new(), reference);
+        let dockerfile =
+            child.dockerfile.replace("{{ base }}", &base_ref).replace("{{ builder }}", &builder_ref).replace("{{ parent }}", &parent);
+        let parent_key = child.parent.and_then(|p| keys.get(p)).cloned();
+        let mut inputs = vec![base_key.as_str()];
+        inputs.extend(parent_key.as_deref());
+        inputs.push(dockerfile.as_str());
         inputs.extend(child.files.iter().map(|(_, content, _)| *content));
         if let Some(a) = &archive {
             inputs.push(&a.sha256);
@@ -255,6 +270,7 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
         // A lock pins every artifact's SHA-256: it stands for their content.
         inputs.extend(child.locks.iter().map(|(_, text)| *text));
         let key = hash(&inputs);
+        keys.insert(child.name, key.clone());
         let reference = reference(child.name);
         let state = ensure(engine, child.name, &reference, &key, force, progress, || async {
             let mut artifacts = Vec::new();
@@ -429,6 +445,7 @@ const HADOOP: Child = Child {
     locks: &[HADOOP_LOCK],
     builder: false,
     from_source: "",
+    parent: Some("spark"),
 };
 
 /// Storm laid out like the official `storm` image: daemons and CLI from
@@ -452,4 +469,5 @@ const STORM: Child = Child {
     locks: &[STORM_LOCK, STORM_WEBAPP_LOCK],
     builder: true,
     from_source: "UI, logviewer and DRPC server",
+    parent: None,
 };

@@ -76,7 +76,9 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
         yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
         storm: bp.jobs.storm.as_ref().map(|st| b.storm_jobs(st, &base_ctx)),
     };
-    let hooks = bp.hooks.iter().map(|h| b.hook(h, &base_ctx)).collect();
+    // A hook only one image set needs is left out with the other; what
+    // comes `after` it does not wait for it (nor for a left-out role).
+    let hooks = bp.hooks.iter().filter(|h| h.images.is_none_or(|set| set == opts.images)).map(|h| b.hook(h, &base_ctx)).collect();
     b.report_no_local();
     let labels = BTreeMap::from([(labels::CLUSTER.to_string(), cluster.to_string()), (labels::BLUEPRINT.to_string(), bp.name.clone())]);
     let secrets = bp
