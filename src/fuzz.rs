@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::blueprint::{library, overlay::Resolve, Overrides};
+use crate::blueprint::overlay::{Resolve, Unresolved};
+use crate::blueprint::{library, Overrides};
 use crate::diag::SourceFile;
 use crate::pipeline::{self, Source};
 use crate::plan::{self, CheckDef, ImageSet};
@@ -18,13 +19,13 @@ pub struct MemResolver {
 }
 
 impl Resolve for MemResolver {
-    fn blueprint(&self, name: &str, _from: Option<&Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), String> {
+    fn blueprint(&self, name: &str, _from: Option<&Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), Unresolved> {
         if let Some(text) = library::builtin(name) {
             return Ok((SourceFile::new(format!("builtin:{name}"), text), None));
         }
         match self.files.iter().find(|(n, _)| n == name) {
             Some((n, text)) => Ok((SourceFile::new(n.clone(), text.clone()), None)),
-            None => Err(format!("no blueprint `{name}`")),
+            None => Err(Unresolved::Unknown { name: name.to_string(), known: library::names().join(", ") }),
         }
     }
 }

@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::library;
-use super::overlay::Resolve;
+use super::overlay::{Resolve, Unresolved};
 use crate::diag::{Diagnostic, SourceFile};
 
 /// Built-in names first, then paths (relative to the including file's folder).
 pub struct FsResolver;
 
 impl Resolve for FsResolver {
-    fn blueprint(&self, name: &str, from: Option<&Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), String> {
+    fn blueprint(&self, name: &str, from: Option<&Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), Unresolved> {
         let looks_like_path = name.contains('/') || name.ends_with(".yaml") || name.ends_with(".yml");
         if !looks_like_path {
             if let Some(text) = library::builtin(name) {
@@ -24,11 +24,10 @@ impl Resolve for FsResolver {
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok((SourceFile::new(path.display().to_string(), text), path.parent().map(Path::to_path_buf))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !looks_like_path => Err(format!(
-                "no blueprint `{name}`: it is not built in ({}) and there is no file of that name",
-                library::names().join(", ")
-            )),
-            Err(e) => Err(format!("cannot read blueprint {}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !looks_like_path => {
+                Err(Unresolved::Unknown { name: name.to_string(), known: library::names().join(", ") })
+            }
+            Err(source) => Err(Unresolved::Unreadable { path, source }),
         }
     }
 }

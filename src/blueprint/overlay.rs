@@ -14,7 +14,18 @@ use crate::yaml::{self, Entry, Node, Value};
 pub trait Resolve {
     /// The text of blueprint `name` (a built-in name or a path), and the
     /// directory its relative paths are resolved against.
-    fn blueprint(&self, name: &str, from: Option<&std::path::Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), String>;
+    fn blueprint(&self, name: &str, from: Option<&std::path::Path>) -> Result<(Arc<SourceFile>, Option<PathBuf>), Unresolved>;
+}
+
+/// A blueprint name that does not lead to a blueprint's text.
+#[derive(Debug, thiserror::Error)]
+pub enum Unresolved {
+    /// Neither built in nor a file; `known` lists the built-in names.
+    #[error("no blueprint `{name}`: it is not built in ({known}) and there is no file of that name")]
+    Unknown { name: String, known: String },
+    /// A file that cannot be read.
+    #[error("cannot read blueprint {}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
 }
 
 const TOP_LEVEL: &[&str] = &["version", "name", "description", "network", "images", "values", "roles", "hooks", "jobs"];
@@ -62,8 +73,8 @@ pub fn with_includes(
                 }
                 seen.pop();
             }
-            Err(msg) => errs.push(
-                Diagnostic::at(&span, format!("include: {msg}"))
+            Err(e) => errs.push(
+                Diagnostic::at(&span, format!("include: {e}"))
                     .help("name a built-in blueprint (`bdprov blueprints`) or a path to a blueprint file"),
             ),
         }

@@ -35,7 +35,7 @@ pub fn load_plan(args: &BlueprintArgs) -> Result<Plan> {
 fn load_plan_now(args: &BlueprintArgs) -> Result<Plan> {
     let (main, dir) = loader::FsResolver
         .blueprint(&args.blueprint, None)
-        .map_err(|m| Error::from(Diagnostic::new(m).help("`bdprov blueprints` lists the built-in ones")))?;
+        .map_err(|e| Error::from(Diagnostic::new(e.to_string()).help("`bdprov blueprints` lists the built-in ones")))?;
     let values = args.values.iter().map(|p| loader::read_values(p)).collect::<std::result::Result<Vec<_>, _>>()?;
     if args.registry.is_some() && args.images != super::ImageSetArg::Local {
         return Err(Diagnostic::new("--registry names where the offline images are: it goes with --images local")
