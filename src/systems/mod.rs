@@ -4,7 +4,7 @@
 //! these modules are where product knowledge lives.
 //!
 //! - [`hdfs`]: directories in HDFS, through the NameNode's WebHDFS API or `hdfs dfs` in one-shot jobs
-//!   (the `webhdfs` and `hdfs` hooks, run by [`hdfs::hook`]).
+//!   (the `webhdfs` and `hdfs` hooks, [`hdfs::webhdfs_hook`] and [`hdfs::paths::ensure`]).
 //! - [`yarn`]: following an application through the ResourceManager's REST API; what
 //!   the ResourceManager says of its nodes, limits and waiting applications ([`yarn::preflight`]).
 //! - [`spark`]: spark-submit command lines for `submit spark|yarn`, and `submit`'s
@@ -20,6 +20,13 @@
 //! figures, and what else it needs sits next to them (`hdfs/paths.rs`, the
 //! `preflight.rs` of Spark and YARN).
 //!
+//! What the generic layers ([`crate::plan`], [`crate::ops`]) ask of the
+//! systems, so that they name no product themselves:
+//!
+//! - [`check_plan`]: the systems' own rules for a built plan.
+//! - [`run_hook`]: a hook of a system's own (not a job), run by `up`.
+//! - [`leading_mode`]: the mode an ensemble's leader reports, for readiness.
+//!
 //! Jobs run through [`crate::job`]; HTTP APIs are reached on a role's
 //! published port ([`crate::engine::Engine::reach`]).
 
@@ -34,7 +41,10 @@ pub mod zookeeper;
 
 use crate::blueprint::Blueprint;
 use crate::diag::Diagnostics;
-use crate::plan::{CheckDef, Plan};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::output::Progress;
+use crate::plan::{CheckDef, HookActionDef, HookDef, Plan};
 use crate::render::Renderer;
 
 /// The systems' own rules for a plan, run once it was built without errors
@@ -54,5 +64,18 @@ pub fn leading_mode(check: &CheckDef) -> Option<&'static str> {
     match check {
         CheckDef::Zookeeper { znode: None } => Some(zookeeper::LEADER),
         _ => None,
+    }
+}
+
+/// Run a hook of a system's own (HDFS's paths) for `up`; what it did, in a
+/// few words. A job hook is [`crate::ops::hooks`]'s to run, not a system's:
+/// handed one, this says so as an error.
+pub async fn run_hook(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Result<String> {
+    match &hook.action {
+        HookActionDef::Webhdfs { endpoint, user, paths } => hdfs::webhdfs_hook(engine, &hook.name, endpoint, user, paths).await,
+        HookActionDef::Hdfs { template, paths, .. } => {
+            hdfs::paths::ensure(engine, plan, &hook.name, template, paths, progress).await.map(|done| hdfs::summary(&done))
+        }
+        HookActionDef::Job { .. } => Err(Error::msg(format!("hook `{}` is a job, which no system runs", hook.name))),
     }
 }
