@@ -23,6 +23,10 @@
 //! What the generic layers ([`crate::plan`], [`crate::ops`]) ask of the
 //! systems, so that they name no product themselves:
 //!
+//! - [`Sections`]: what a blueprint's `jobs` and `hooks` become in the plan,
+//!   each system planning its own through the builder's [`Planner`]
+//!   ([`crate::plan::build::Systems`], which [`crate::pipeline`] hands the
+//!   planner: `plan` may not name this module).
 //! - [`check_plan`]: the systems' own rules for a built plan.
 //! - [`run_hook`]: a hook of a system's own (not a job), run by `up`.
 //! - [`leading_mode`]: the mode an ensemble's leader reports, for readiness.
@@ -39,13 +43,39 @@ pub mod storm;
 pub mod yarn;
 pub mod zookeeper;
 
-use crate::blueprint::Blueprint;
+use crate::blueprint::{Blueprint, Hook, HookAction, Jobs};
 use crate::diag::Diagnostics;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::output::Progress;
-use crate::plan::{CheckDef, HookActionDef, HookDef, Plan};
+use crate::plan::build::{Planner, Systems};
+use crate::plan::{CheckDef, HookActionDef, HookDef, JobDefs, Plan};
 use crate::render::Renderer;
+
+/// The systems' planning of their own sections of a blueprint, handed to
+/// the planner in [`crate::plan::build::Options`].
+pub struct Sections;
+
+impl Systems for Sections {
+    /// Each system's section of the blueprint's `jobs`, planned by that system.
+    fn jobs(&self, p: &mut Planner, jobs: &Jobs) -> JobDefs {
+        JobDefs {
+            spark: jobs.spark.as_ref().map(|sj| spark::plan_jobs(p, sj, "spark")),
+            yarn: jobs.yarn.as_ref().map(|sj| spark::plan_jobs(p, sj, "yarn")),
+            storm: jobs.storm.as_ref().map(|st| storm::plan_jobs(p, st)),
+        }
+    }
+
+    /// A job hook is the builder's; HDFS's paths are HDFS's.
+    fn hook(&self, p: &mut Planner, h: &Hook) -> HookActionDef {
+        let path = format!("hooks.{}", h.name);
+        match &h.action {
+            HookAction::Job { workload, command, colocate } => p.job_hook(&h.name, workload, command, colocate.as_ref(), &path),
+            HookAction::Webhdfs { role, port, user, paths, .. } => hdfs::plan::webhdfs_hook(p, role, port, user, paths, &path),
+            HookAction::Hdfs { role, user, paths, .. } => hdfs::plan::hdfs_hook(p, &h.name, role, user, paths, &path),
+        }
+    }
+}
 
 /// The systems' own rules for a plan, run once it was built without errors
 /// ([`crate::pipeline`] calls them, so the generic planner names no

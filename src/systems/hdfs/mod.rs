@@ -7,6 +7,7 @@
 
 pub mod figures;
 pub mod paths;
+pub mod plan;
 
 use std::fmt;
 use std::time::Duration;
