@@ -30,6 +30,7 @@
 //! - [`check_plan`]: the systems' own rules for a built plan.
 //! - [`run_hook`]: a hook of a system's own (not a job), run by `up`.
 //! - [`leading_mode`]: the mode an ensemble's leader reports, for readiness.
+//! - [`reshape_by_hand`]: how data are moved by hand when a role changes shape.
 //!
 //! Jobs run through [`crate::job`]; HTTP APIs are reached on a role's
 //! published port ([`crate::engine::Engine::reach`]).
@@ -87,6 +88,13 @@ pub fn check_plan(bp: &Blueprint, renderer: &Renderer, plan: &mut Plan, errs: &m
     spark::memory::check_plan(bp, renderer, plan, errs);
 }
 
+/// How each system's data are converted by hand when a role changes shape
+/// (one service, or members of its own), for `up`'s refusal to leave the
+/// data behind.
+pub fn reshape_by_hand() -> String {
+    format!("HDFS: {}", hdfs::RESHAPE_BY_HAND)
+}
+
 /// The mode the one leading member of an ensemble reports, for probes whose
 /// check reads the members' modes itself (a blueprint's `modes` names it
 /// otherwise): a ZooKeeper member's `srvr` says [`zookeeper::LEADER`].
@@ -107,5 +115,13 @@ pub async fn run_hook(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &d
             hdfs::paths::ensure(engine, plan, &hook.name, template, paths, progress).await.map(|done| hdfs::summary(&done))
         }
         HookActionDef::Job { .. } => Err(Error::msg(format!("hook `{}` is a job, which no system runs", hook.name))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_reshaped_namenode_is_converted_with_initialize_shared_edits() {
+        assert_eq!(super::reshape_by_hand(), "HDFS: `hdfs namenode -initializeSharedEdits` on a copy of the NameNode's volume");
     }
 }

@@ -20,6 +20,10 @@ use crate::error::{Error, Result};
 use crate::plan::{EndpointDef, PathDef};
 use crate::units::parse_mode;
 
+/// How a NameNode's data moves by hand when it becomes a pair (or the
+/// other way round), which its new, empty volumes would not do.
+pub const RESHAPE_BY_HAND: &str = "`hdfs namenode -initializeSharedEdits` on a copy of the NameNode's volume";
+
 /// What GETFILESTATUS tells about a path (the fields bdprov compares).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct FileStatus {
