@@ -17,8 +17,9 @@
 //!   `figures` module ([`hdfs::figures`], [`yarn::figures`], …).
 //!
 //! Each system is a folder: `mod.rs` talks to it, `figures.rs` reads its live
-//! figures, and what else it needs sits next to them (`hdfs/paths.rs`, the
-//! `preflight.rs` of Spark and YARN).
+//! figures, and what else it needs sits next to them (`hdfs/paths.rs`,
+//! `hdfs/plan.rs` for what its hooks become in the plan, the `preflight.rs`
+//! of Spark and YARN).
 //!
 //! What the generic layers ([`crate::plan`], [`crate::ops`]) ask of the
 //! systems, so that they name no product themselves:
