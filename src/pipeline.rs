@@ -49,7 +49,7 @@ pub fn plan(source: &Source<'_>, images: ImageSet, registry: Option<String>) -> 
         None => Vec::new(),
     };
     let renderer = Renderer::new(user)?;
-    let mut plan = plan::build(&bp, &renderer, &Options { cluster, images, registry })?;
+    let mut plan = plan::build(&bp, &renderer, &Options { cluster, images, registry, systems: &crate::systems::Sections })?;
     let mut errs = Diagnostics::default();
     crate::systems::check_plan(&bp, &renderer, &mut plan, &mut errs);
     Ok(errs.finish(plan)?)

@@ -125,8 +125,9 @@ pub async fn prepare(engine: &Engine, plan: &Plan) -> Result<Prepared> {
                     shape(&plan)
                 ),
                 format!(
-                    "bring it up under another name (`--name`), or keep its blueprint; to move the data, `bdprov down {}` (volumes are kept) and convert by hand (HDFS: `hdfs namenode -initializeSharedEdits` on a copy of the NameNode's volume)",
-                    plan.cluster
+                    "bring it up under another name (`--name`), or keep its blueprint; to move the data, `bdprov down {}` (volumes are kept) and convert by hand ({})",
+                    plan.cluster,
+                    crate::systems::reshape_by_hand()
                 ),
             ));
         }

@@ -25,7 +25,7 @@ pub async fn run(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Pr
                 "fix the cause and run `bdprov up` again: hooks run on every `up`",
             ))
         }
-        // The systems' own hooks (HDFS's paths).
-        _ => systems::hdfs::hook(engine, plan, hook, progress).await.expect("a hook is a job or a system's"),
+        // The systems' own hooks.
+        _ => systems::run_hook(engine, plan, hook, progress).await,
     }
 }

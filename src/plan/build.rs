@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use super::*;
-use crate::blueprint::{Blueprint, Check, ConfigSource, Decommission, HookAction, Role, Text, Workload};
+use crate::blueprint::{Blueprint, Check, ConfigSource, Decommission, Hook, Jobs, Role, Text, Workload};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::Renderer;
-use crate::units::{parse_bytes, parse_cpus, parse_mode, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM, MODE_HELP, MODE_PROBLEM};
+use crate::units::{parse_bytes, parse_cpus, CPUS_HELP, CPUS_PROBLEM, MEMORY_HELP, MEMORY_PROBLEM};
 
 pub use crate::blueprint::ImageSet;
 
@@ -19,6 +19,20 @@ pub struct Options {
     pub images: ImageSet,
     /// A private registry (HOST:PORT) holding the offline images.
     pub registry: Option<String>,
+    /// Who plans the blueprint's sections that belong to a system
+    /// (`crate::systems::Sections`: the planner names no product).
+    pub systems: &'static dyn Systems,
+}
+
+/// What the planner asks of the systems, which it may not name
+/// (`crate::systems::Sections` answers, handed in by [`Options`]): each
+/// plans its own sections of a blueprint through a [`Planner`].
+pub trait Systems {
+    /// The plan's job kinds, from the blueprint's `jobs`.
+    fn jobs(&self, p: &mut Planner, jobs: &Jobs) -> JobDefs;
+    /// What a hook does: a job is the builder's own ([`Planner::job_hook`]),
+    /// the others their system's.
+    fn hook(&self, p: &mut Planner, h: &Hook) -> HookActionDef;
 }
 
 pub fn service_name(cluster: &str, role: &str) -> String {
@@ -71,11 +85,7 @@ pub fn build(bp: &Blueprint, renderer: &Renderer, opts: &Options) -> Result<Plan
             }
         }
     }
-    let jobs = JobDefs {
-        spark: bp.jobs.spark.as_ref().map(|sj| b.spark_jobs(sj, "spark", &base_ctx)),
-        yarn: bp.jobs.yarn.as_ref().map(|sj| b.spark_jobs(sj, "yarn", &base_ctx)),
-        storm: bp.jobs.storm.as_ref().map(|st| b.storm_jobs(st, &base_ctx)),
-    };
+    let jobs = opts.systems.jobs(&mut Planner { b: &mut b, ctx: &base_ctx }, &bp.jobs);
     // A hook only one image set needs is left out with the other; what
     // comes `after` it does not wait for it (nor for a left-out role).
     let hooks = bp.hooks.iter().filter(|h| h.images.is_none_or(|set| set == opts.images)).map(|h| b.hook(h, &base_ctx)).collect();
@@ -492,25 +502,6 @@ impl Builder<'_> {
         template
     }
 
-    fn spark_jobs(&mut self, sj: &crate::blueprint::SparkJobs, kind: &str, ctx: &Context) -> SparkJobDef {
-        let template = self.job_template(&sj.workload, &format!("jobs.{kind}"), ctx);
-        let master = self.text(&sj.master, ctx);
-        // A setting that renders empty is left unset (one that only some
-        // image sets need).
-        let conf = sj.conf.iter().map(|(k, v)| (k.clone(), self.text(v, ctx))).filter(|(_, v)| !v.is_empty()).collect();
-        SparkJobDef {
-            template,
-            master,
-            pi: sj.pi.clone(),
-            pi_class: sj.pi_class.clone(),
-            colocate: sj.colocate.clone(),
-            conf,
-            deploy_mode: sj.deploy_mode.as_deref().map(DeployMode::from_blueprint),
-            tracking: sj.tracking.as_ref().map(|(role, port)| self.endpoint(role, port)),
-            limits: Default::default(),
-        }
-    }
-
     fn decommission(&mut self, role: &Role, d: &Decommission, ctx: &Context) -> DecommissionDef {
         let path = format!("roles.{}.decommission", role.name);
         let mut job = self.job_template(&d.job, &format!("{path}.job"), ctx);
@@ -546,69 +537,62 @@ impl Builder<'_> {
         }
     }
 
-    fn storm_jobs(&mut self, st: &crate::blueprint::StormJobs, ctx: &Context) -> StormJobDef {
-        let template = self.job_template(&st.workload, "jobs.storm", ctx);
-        let nimbus = st.nimbus.iter().map(|t| self.text(t, ctx)).collect();
-        StormJobDef { template, nimbus, ui_role: st.ui_role.clone(), ui_port: st.ui_port.clone() }
-    }
-
-    fn hdfs_paths(&mut self, paths: &[crate::blueprint::HdfsPath], path: &str, ctx: &Context) -> Vec<PathDef> {
-        paths
-            .iter()
-            .map(|p| {
-                let pp = format!("{path}.paths.{}", p.name);
-                PathDef {
-                    path: self.text(&p.path, ctx),
-                    owner: p.owner.as_ref().map(|o| self.text(o, ctx)),
-                    group: p.group.as_ref().map(|g| self.text(g, ctx)),
-                    mode: p
-                        .mode
-                        .as_ref()
-                        .and_then(|m| self.parsed(m, ctx, &format!("{pp}.mode"), parse_mode, MODE_PROBLEM, MODE_HELP))
-                        .map(|m| format!("{m:o}")),
-                }
-            })
-            .collect()
-    }
-
-    fn hook(&mut self, h: &crate::blueprint::Hook, ctx: &Context) -> HookDef {
-        let path = format!("hooks.{}", h.name);
-        let action = match &h.action {
-            HookAction::Job { workload, command, colocate } => {
-                let mut template = self.job_template(workload, &format!("{path}.job"), ctx);
-                template.role = h.name.clone();
-                // The command replaces the image's entrypoint, with no arguments after it.
-                template.entrypoint = Some(self.texts(command, ctx));
-                template.command = None;
-                HookActionDef::Job { template: Box::new(template), colocate: colocate.clone() }
-            }
-            HookAction::Webhdfs { role, port, user, paths, .. } => {
-                let paths = self.hdfs_paths(paths, &path, ctx);
-                HookActionDef::Webhdfs { endpoint: self.endpoint(role, port), user: self.text(user, ctx), paths }
-            }
-            HookAction::Hdfs { role, user, paths, .. } => {
-                let paths = self.hdfs_paths(paths, &path, ctx);
-                let user = self.text(user, ctx);
-                // The role's image, site files and limits; not its command,
-                // environment (the image's starter acts on some), hostname or volumes.
-                let r = self.bp.role(role).expect("hook roles are checked");
-                let w = Workload {
-                    image: r.workload.image.clone(),
-                    image_span: r.workload.image_span.clone(),
-                    user: r.workload.user.clone(),
-                    configs: r.workload.configs.clone(),
-                    resources: r.workload.resources.clone(),
-                    ..Default::default()
-                };
-                let mut template = self.job_template(&w, &format!("{path}.hdfs"), ctx);
-                template.role = h.name.clone();
-                template.env.push(format!("HADOOP_USER_NAME={user}"));
-                // A short-lived client: the first JIT tier starts fastest.
-                template.env.push("HADOOP_CLIENT_OPTS=-XX:TieredStopAtLevel=1".to_string());
-                HookActionDef::Hdfs { template: Box::new(template), user, paths }
-            }
-        };
+    fn hook(&mut self, h: &Hook, ctx: &Context) -> HookDef {
+        let action = self.opts.systems.hook(&mut Planner { b: self, ctx }, h);
         HookDef { name: h.name.clone(), after: h.after.iter().map(|(a, _)| a.clone()).collect(), action }
+    }
+}
+
+/// What the systems' planning ([`Systems`]) gets from the builder, so that the builder knows no system's sections:
+/// the blueprint, and its texts rendered in one context, each problem
+/// reported at its place like the builder's own.
+pub struct Planner<'p, 'a> {
+    b: &'p mut Builder<'a>,
+    ctx: &'p Context,
+}
+
+impl Planner<'_, '_> {
+    /// The blueprint being planned.
+    pub fn blueprint(&self) -> &Blueprint {
+        self.b.bp
+    }
+
+    /// `t` rendered (empty, with its problem reported, when it cannot be).
+    pub fn text(&mut self, t: &Text) -> String {
+        self.b.text(t, self.ctx)
+    }
+
+    /// Each of `ts` rendered, as [`Planner::text`].
+    pub fn texts(&mut self, ts: &[Text]) -> Vec<String> {
+        self.b.texts(ts, self.ctx)
+    }
+
+    /// `t` rendered and read with `parse`; a value it refuses is reported at
+    /// `t`'s place, as `path: problem`, with `help`.
+    pub fn parsed<T>(&mut self, t: &Text, path: &str, parse: impl Fn(&str) -> Option<T>, problem: &str, help: &str) -> Option<T> {
+        self.b.parsed(t, self.ctx, path, parse, problem, help)
+    }
+
+    /// Where bdprov reaches `role`'s published port `port` (both checked by decoding).
+    pub fn endpoint(&self, role: &str, port: &str) -> EndpointDef {
+        self.b.endpoint(role, port)
+    }
+
+    /// The template of a one-shot service running `w` (the blueprint's
+    /// section at `path`): name and command come later.
+    pub fn job_template(&mut self, w: &Workload, path: &str) -> ServiceDef {
+        self.b.job_template(w, path, self.ctx)
+    }
+
+    /// A hook that is a one-shot job (`job:` in the blueprint section at
+    /// `path`): `command` replaces the image's entrypoint.
+    pub fn job_hook(&mut self, name: &str, w: &Workload, command: &[Text], colocate: Option<&String>, path: &str) -> HookActionDef {
+        let mut template = self.job_template(w, &format!("{path}.job"));
+        template.role = name.to_string();
+        // The command replaces the image's entrypoint, with no arguments after it.
+        template.entrypoint = Some(self.texts(command));
+        template.command = None;
+        HookActionDef::Job { template: Box::new(template), colocate: colocate.cloned() }
     }
 }
 

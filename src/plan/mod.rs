@@ -157,6 +157,19 @@ impl Plan {
         self.decommission.iter().find(|d| d.role == role)
     }
 
+    /// Every endpoint bdprov reaches a role through besides probes: the
+    /// hooks', the decommission status, where jobs are followed.
+    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointDef> {
+        let hooks = self.hooks.iter().filter_map(|h| h.action.endpoint());
+        hooks.chain(self.decommission.iter().map(|d| &d.status.endpoint)).chain(self.jobs.trackings())
+    }
+
+    /// [`Plan::endpoints`], to change.
+    pub fn endpoints_mut(&mut self) -> impl Iterator<Item = &mut EndpointDef> {
+        let hooks = self.hooks.iter_mut().filter_map(|h| h.action.endpoint_mut());
+        hooks.chain(self.decommission.iter_mut().map(|d| &mut d.status.endpoint)).chain(self.jobs.trackings_mut())
+    }
+
     /// Labels every object of this cluster carries.
     pub fn labels(&self, role: Option<&str>) -> BTreeMap<String, String> {
         let mut l =
@@ -551,6 +564,24 @@ pub enum HookActionDef {
     Hdfs { template: Box<ServiceDef>, user: String, paths: Vec<PathDef> },
 }
 
+impl HookActionDef {
+    /// Where bdprov reaches a role to run the hook, if it does.
+    pub fn endpoint(&self) -> Option<&EndpointDef> {
+        match self {
+            HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
+            HookActionDef::Job { .. } | HookActionDef::Hdfs { .. } => None,
+        }
+    }
+
+    /// [`HookActionDef::endpoint`], to change.
+    pub fn endpoint_mut(&mut self) -> Option<&mut EndpointDef> {
+        match self {
+            HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
+            HookActionDef::Job { .. } | HookActionDef::Hdfs { .. } => None,
+        }
+    }
+}
+
 /// A directory in HDFS and what it must look like.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathDef {
@@ -611,6 +642,22 @@ impl JobDefs {
 
     pub fn spark_kinds_mut(&mut self) -> impl Iterator<Item = &mut SparkJobDef> {
         [self.spark.as_mut(), self.yarn.as_mut()].into_iter().flatten()
+    }
+
+    /// Where bdprov follows submitted jobs to their final status.
+    pub fn trackings(&self) -> impl Iterator<Item = &EndpointDef> {
+        self.spark_kinds().filter_map(|j| j.tracking.as_ref())
+    }
+
+    /// [`JobDefs::trackings`], to change.
+    pub fn trackings_mut(&mut self) -> impl Iterator<Item = &mut EndpointDef> {
+        self.spark_kinds_mut().filter_map(|j| j.tracking.as_mut())
+    }
+
+    /// The ports bdprov itself reaches for jobs by role and port name
+    /// (looked up in the plan when used, so a remapped port is followed).
+    pub fn ui_ports(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.storm.iter().map(|s| (s.ui_role.as_str(), s.ui_port.as_str()))
     }
 }
 

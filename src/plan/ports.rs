@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{HookActionDef, Plan};
+use super::Plan;
 
 /// A port that did not get its preferred number.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,16 +97,9 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
             follow(service, port);
         }
     }
-    // Everything else bdprov reaches a role through: WebHDFS hooks, the
-    // decommission status, YARN tracking for `submit` (read from the stored plan).
-    let endpoints = plan.hooks.iter_mut().filter_map(|h| match &mut h.action {
-        HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
-        HookActionDef::Job { .. } | HookActionDef::Hdfs { .. } => None,
-    });
-    let endpoints = endpoints
-        .chain(plan.decommission.iter_mut().map(|d| &mut d.status.endpoint))
-        .chain(plan.jobs.spark_kinds_mut().filter_map(|j| j.tracking.as_mut()));
-    for endpoint in endpoints {
+    // Everything else bdprov reaches a role through: hooks, the
+    // decommission status, job tracking for `submit` (read from the stored plan).
+    for endpoint in plan.endpoints_mut() {
         follow(&endpoint.service, &mut endpoint.port);
         for (service, port) in &mut endpoint.others {
             follow(service, port);
@@ -117,28 +110,21 @@ pub fn resolve(plan: &mut Plan, taken: &BTreeMap<u16, String>, previous: Option<
 
 /// The published ports of `plan` that accept unauthenticated actions (their
 /// port carries an `unauthenticated:` note), and whether bdprov itself
-/// reaches them (probes, hooks, decommission status, job tracking, the
-/// Storm UI), for `up` and `doctor`.
+/// reaches them (probes, hooks, decommission status, job tracking, jobs'
+/// UIs), for `up` and `doctor`.
 pub fn exposed(plan: &Plan) -> Vec<crate::blueprint::exposure::Exposed> {
     let mut used: BTreeSet<(&str, u16)> = BTreeSet::new();
     used.extend(plan.services.iter().filter_map(|s| s.probe.as_ref()).map(|p| (p.service.as_str(), p.port)));
-    let hooks = plan.hooks.iter().filter_map(|h| match &h.action {
-        HookActionDef::Webhdfs { endpoint, .. } => Some(endpoint),
-        _ => None,
-    });
-    let endpoints = hooks
-        .chain(plan.decommission.iter().map(|d| &d.status.endpoint))
-        .chain(plan.jobs.spark_kinds().filter_map(|j| j.tracking.as_ref()));
-    for e in endpoints {
+    for e in plan.endpoints() {
         used.insert((e.service.as_str(), e.port));
         used.extend(e.others.iter().map(|(s, p)| (s.as_str(), *p)));
     }
-    let storm_ui = plan.jobs.storm.as_ref().map(|s| (s.ui_role.as_str(), s.ui_port.as_str()));
+    let job_uis: Vec<(&str, &str)> = plan.jobs.ui_ports().collect();
     let mut out: Vec<crate::blueprint::exposure::Exposed> = Vec::new();
     for svc in &plan.services {
         for p in &svc.ports {
             let (Some(published), Some(note)) = (p.published, &p.unauthenticated) else { continue };
-            let used_by_bdprov = used.contains(&(svc.name.as_str(), published)) || storm_ui == Some((svc.role.as_str(), p.name.as_str()));
+            let used_by_bdprov = used.contains(&(svc.name.as_str(), published)) || job_uis.contains(&(svc.role.as_str(), p.name.as_str()));
             // An ensemble's members: one entry for the role's port.
             if let Some(e) = out.iter_mut().find(|e| e.role == svc.role && e.port == p.name) {
                 e.steps.push(svc.step());
@@ -183,7 +169,7 @@ pub fn exposure_notes(plan: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{CheckDef, NetworkDef, PortDef, ProbeDef, Protocol, ServiceDef};
+    use crate::plan::{CheckDef, HookActionDef, NetworkDef, PortDef, ProbeDef, Protocol, ServiceDef};
 
     fn port(name: &str, published: u16, remap: bool) -> PortDef {
         PortDef {

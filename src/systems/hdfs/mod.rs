@@ -7,6 +7,7 @@
 
 pub mod figures;
 pub mod paths;
+pub mod plan;
 
 use std::fmt;
 use std::time::Duration;
@@ -16,9 +17,12 @@ use serde::Deserialize;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::output::Progress;
-use crate::plan::{HookActionDef, HookDef, PathDef, Plan};
+use crate::plan::{EndpointDef, PathDef};
 use crate::units::parse_mode;
+
+/// How a NameNode's data moves by hand when it becomes a pair (or the
+/// other way round), which its new, empty volumes would not do.
+pub const RESHAPE_BY_HAND: &str = "`hdfs namenode -initializeSharedEdits` on a copy of the NameNode's volume";
 
 /// What GETFILESTATUS tells about a path (the fields bdprov compares).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -145,23 +149,12 @@ pub fn summary(done: &[(String, Outcome)]) -> String {
     done.iter().map(|(p, o)| format!("{p} {o}")).collect::<Vec<_>>().join(", ")
 }
 
-/// A hook of HDFS's own (`webhdfs:` or `hdfs:` in a blueprint): its paths
-/// made what they should be, through the NameNode's WebHDFS or by `hdfs dfs`
-/// in one-shot jobs; what it did, in a few words. `None` for a hook that
-/// is not HDFS's.
-pub async fn hook(engine: &Engine, plan: &Plan, hook: &HookDef, progress: &dyn Progress) -> Option<Result<String>> {
-    let done = match &hook.action {
-        HookActionDef::Webhdfs { endpoint, user, paths } => {
-            async {
-                let base = engine.reach(endpoint).await?;
-                ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{}`", hook.name)))
-            }
-            .await
-        }
-        HookActionDef::Hdfs { template, paths, .. } => self::paths::ensure(engine, plan, &hook.name, template, paths, progress).await,
-        HookActionDef::Job { .. } => return None,
-    };
-    Some(done.map(|d| summary(&d)))
+/// HDFS's `webhdfs:` hook: its paths made what they should be through the
+/// NameNode's WebHDFS API at `endpoint`, as `user`; what it did, in a few words.
+pub async fn webhdfs_hook(engine: &Engine, hook: &str, endpoint: &EndpointDef, user: &str, paths: &[PathDef]) -> Result<String> {
+    let base = engine.reach(endpoint).await?;
+    let done = ensure(&crate::http::client(), &base, user, paths).await.map_err(|e| e.context(&format!("hook `{hook}`")))?;
+    Ok(summary(&done))
 }
 
 /// Make every path what it should be, as `user`, through the WebHDFS API at

@@ -12,11 +12,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::yarn;
+use crate::blueprint::SparkJobs;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::job::{self, Echo, Job, Upload};
 use crate::output::Progress;
+use crate::plan::build::Planner;
 use crate::plan::{DeployMode, Plan, SparkJobDef};
 use crate::systems::preflight::Explained;
 use memory::{self as spark, Jvm};
@@ -269,6 +271,28 @@ fn with_explanation(e: Error, explained: &Explained) -> Error {
             Error::Interrupted { signal, report: format!("{report}\n  it was waiting: {why}"), help }
         }
         (e, _) => e,
+    }
+}
+
+/// What the blueprint's `jobs.<kind>` section of a spark-submit kind
+/// (`spark`, `yarn`) becomes in the plan. Its limits are recorded later, by
+/// [`memory::check_plan`].
+pub fn plan_jobs(p: &mut Planner, sj: &SparkJobs, kind: &str) -> SparkJobDef {
+    let template = p.job_template(&sj.workload, &format!("jobs.{kind}"));
+    let master = p.text(&sj.master);
+    // A setting that renders empty is left unset (one that only some
+    // image sets need).
+    let conf = sj.conf.iter().map(|(k, v)| (k.clone(), p.text(v))).filter(|(_, v)| !v.is_empty()).collect();
+    SparkJobDef {
+        template,
+        master,
+        pi: sj.pi.clone(),
+        pi_class: sj.pi_class.clone(),
+        colocate: sj.colocate.clone(),
+        conf,
+        deploy_mode: sj.deploy_mode.as_deref().map(DeployMode::from_blueprint),
+        tracking: sj.tracking.as_ref().map(|(role, port)| p.endpoint(role, port)),
+        limits: Default::default(),
     }
 }
 

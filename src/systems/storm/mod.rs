@@ -20,12 +20,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::blueprint::StormJobs;
 use crate::diag::did_you_mean;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::http;
 use crate::job::{self, Echo, Job, Upload};
 use crate::output::{Progress, State};
+use crate::plan::build::Planner;
 use crate::plan::{Plan, StormJobDef};
 use crate::poll::{self, Seen};
 use crate::systems::answer::BadAnswer;
@@ -392,6 +394,13 @@ impl Ui {
     }
 }
 
+/// What the blueprint's `jobs.storm` section becomes in the plan.
+pub fn plan_jobs(p: &mut Planner, st: &StormJobs) -> StormJobDef {
+    let template = p.job_template(&st.workload, "jobs.storm");
+    let nimbus = st.nimbus.iter().map(|t| p.text(t)).collect();
+    StormJobDef { template, nimbus, ui_role: st.ui_role.clone(), ui_port: st.ui_port.clone() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,7 +415,12 @@ mod tests {
     fn storm_plan_with(images: ImageSet) -> Plan {
         let (main, dir) = FsResolver.blueprint("storm", None).unwrap();
         let bp = blueprint::assemble(&main, dir, &FsResolver, &Overrides::default()).unwrap();
-        crate::plan::build(&bp, &Renderer::new(vec![]).unwrap(), &Options { cluster: "st".into(), images, registry: None }).unwrap()
+        crate::plan::build(
+            &bp,
+            &Renderer::new(vec![]).unwrap(),
+            &Options { cluster: "st".into(), images, registry: None, systems: &crate::systems::Sections },
+        )
+        .unwrap()
     }
 
     /// On both image sets every Storm daemon is a metrics target through the
