@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use crate::common::{assert_archives_mapped, bdprov, bdprov_env, compiler_threads, docker, eventually, get_json, one_shot, up_fresh, Run};
+use crate::common::{
+    assert_archives_mapped, bdprov, bdprov_env, compiler_threads, docker, eventually, get_json, one_shot, until_ok, up_fresh, Run,
+};
 
 const CLUSTER: &str = "e2e-hadoop";
 const NET: &str = "e2e-hadoop-net";
@@ -483,6 +485,22 @@ fn yarn_jobs_refused_explained_and_interrupted() {
         let app = get_json(&format!("{RM}/ws/v1/cluster/apps/{id}"))?;
         (app["app"]["runningContainers"].as_i64()? >= 2).then_some(id)
     });
+    // Its application master (the driver) and executor run the kit's `java`
+    // in the NodeManager's image: each maps the archive made at image build.
+    let nodemanager = format!("{CLUSTER}_nodemanager");
+    for (class, archive) in [
+        ("org.apache.spark.deploy.yarn.ApplicationMaster", "/opt/spark/cds/org.apache.spark.deploy.SparkSubmit.jsa"),
+        (
+            "org.apache.spark.executor.YarnCoarseGrainedExecutorBackend",
+            "/opt/spark/cds/org.apache.spark.executor.CoarseGrainedExecutorBackend.jsa",
+        ),
+    ] {
+        // Seen here: a JVM just started maps the JDK's own archive before the kit's.
+        until_ok(&format!("{class} mapping {archive}"), Duration::from_secs(60), || {
+            let jvms = crate::common::jvm_archives(&nodemanager, "1000", class);
+            (!jvms.is_empty() && jvms.iter().all(|j| j.contains(archive)), format!("{jvms:?}"))
+        });
+    }
     let term = crate::common::signal_and_wait(job, "TERM");
     assert_eq!(term.code, 143, "exit code after SIGTERM:\n{}", term.stderr);
     assert!(term.stderr.contains(&format!("YARN application {id} KILLED")), "{}", term.stderr);

@@ -210,6 +210,20 @@ pub fn assert_archives_mapped(dir: &str, uid: &str, roles: &[(String, &str, usiz
     }
 }
 
+/// The JVMs running in `service`'s containers (not as PID 1: YARN's
+/// containers in a NodeManager's) whose command line names `class`, each
+/// as its PID and the class-data archives it maps, read as `uid`.
+pub fn jvm_archives(service: &str, uid: &str, class: &str) -> Vec<String> {
+    let script = format!(
+        "for p in $(pgrep -f '{class}'); do tr '\\0' ' ' </proc/$p/cmdline | grep -q '^[^ ]*/java ' || continue; \
+         echo \"$p $(grep -o '/[^ ]*[.]jsa' /proc/$p/maps | sort -u | tr '\\n' ' ')\"; done"
+    );
+    containers_of(service)
+        .iter()
+        .flat_map(|id| docker(&["exec", "-u", uid, id, "sh", "-c", &script]).ok().stdout.lines().map(String::from).collect::<Vec<_>>())
+        .collect()
+}
+
 /// The JIT compiler threads PID 1 of each container of `service` runs
 /// (`C1 CompilerThre`, `C2 CompilerThre`, from each thread's name), read as
 /// `uid`: what the JVM really compiles with, whatever its flags say.
