@@ -63,8 +63,9 @@ struct Child {
     /// What the builder stage makes from a lock's `source-release` artifact
     /// (named in the image's versions label).
     from_source: &'static str,
-    /// Built on another kit image (`{{ parent }}`, built first), sharing its
-    /// layers on disk and when pushed or saved with it.
+    /// Built on another kit image (`{{ parent }}`: built first when asked
+    /// for or missing), sharing its layers on disk and when pushed or saved
+    /// with it.
     parent: Option<&'static str>,
 }
 
@@ -216,9 +217,10 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
             return Err(Error::help(format!("no offline image `{n}`"), format!("the kit builds: {}", NAMES.join(", "))));
         }
     }
-    // An image's parent is built with it.
-    let asked = |n: &str| names.iter().any(|w| w == n || CHILDREN.iter().any(|c| c.name == w.as_str() && c.parent == Some(n)));
-    let wanted: Vec<&str> = if names.is_empty() { NAMES.to_vec() } else { NAMES.iter().copied().filter(|n| asked(n)).collect() };
+    let asked = |n: &str| names.is_empty() || names.iter().any(|w| w == n);
+    // An image's parent comes with it: as it is when it exists (see below).
+    let parent_of_asked = |n: &str| CHILDREN.iter().any(|c| asked(c.name) && c.parent == Some(n));
+    let wanted: Vec<&str> = NAMES.iter().copied().filter(|n| asked(n) || parent_of_asked(n)).collect();
     let cache = cache_dir();
     std::fs::create_dir_all(&cache).map_err(|e| Error::msg(format!("cannot create cache folder {}: {e}", cache.display())))?;
     let mut out = Vec::new();
@@ -227,7 +229,7 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     // The Java agents `up` mounts as configs into Storm's and Spark's
     // daemons: into the cache first, so `up` needs no network afterwards
     // and a failed download stops the build before any image is made.
-    if children.iter().any(|c| c.name == "storm" || c.name == "spark") {
+    if children.iter().any(|c| asked(c.name) && (c.name == "storm" || c.name == "spark")) {
         let agents = maven::parse_lock(crate::lock::AGENTS.0, crate::lock::AGENTS.1)?;
         maven::fetch(&cache, "agents", &agents, progress)
             .await
@@ -255,6 +257,16 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
     // Each child's input hash, for the children built on it.
     let mut keys: HashMap<&str, String> = HashMap::new();
     for child in &children {
+        // A parent not asked for is used as it is, if it exists (its key is
+        // the one it was built with): no download to recompute its key.
+        if !asked(child.name) {
+            let reference = reference(child.name);
+            if let Some(key) = engine.image_labels(&reference).await?.and_then(|l| l.get(INPUTS_LABEL).cloned()) {
+                keys.insert(child.name, key);
+                progress.step(child.name, State::Cached, &reference);
+                continue;
+            }
+        }
         let archive = if child.spark { Some(pyspark::fetch(&cache, PYSPARK_VERSION, progress).await?) } else { None };
         let parent = child.parent.map_or(String::new(), reference);
         let dockerfile =
@@ -272,7 +284,7 @@ pub async fn build(engine: &Engine, names: &[String], force: bool, progress: &dy
         let key = hash(&inputs);
         keys.insert(child.name, key.clone());
         let reference = reference(child.name);
-        let state = ensure(engine, child.name, &reference, &key, force, progress, || async {
+        let state = ensure(engine, child.name, &reference, &key, force && asked(child.name), progress, || async {
             let mut artifacts = Vec::new();
             let mut sources = Vec::new();
             for (lock_name, text) in child.locks {
